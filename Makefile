@@ -1,0 +1,54 @@
+# Farmgate — the two commands a new user runs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export HOST PORT
+
+.PHONY: run test install install-test lint messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run
+install-test: $(VENV)/.installed-test
+
+messages: $(VENV)/.installed-run
+	@if ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
+		$(BIN)/python manage.py compilemessages --ignore='.venv' -v0; fi
+
+## make run: install, migrate, load the demo, start web + Celery worker + beat (Ctrl-C stops all)
+run: $(VENV)/.installed-run messages
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py load_demo
+	@echo ""
+	@echo "  Farmgate is starting on  http://$(HOST):$(PORT)/"
+	@echo "  Admin:                   http://$(HOST):$(PORT)/admin/"
+	@echo "  API docs:                http://$(HOST):$(PORT)/api/docs/"
+	@echo "  Database: $${DATABASE_URL:-SQLite under var/}   Broker: $${REDIS_URL:-filesystem under var/celery/}"
+	@echo "  Ctrl-C stops web, worker and beat together."
+	@echo ""
+	$(BIN)/honcho start -f Procfile.dev -p $(PORT)
+
+## make test: install the test extras and run the whole suite
+test: $(VENV)/.installed-test messages
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,1 @@
+"""Counties, cooperatives, categories, products, variants, images, certifications, batches."""

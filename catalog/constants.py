@@ -1,0 +1,24 @@
+"""Choices used by the catalogue, in one place."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ProductStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING_REVIEW = "pending_review", _("Pending review")
+    ACTIVE = "active", _("Active")
+    REJECTED = "rejected", _("Rejected")
+    ARCHIVED = "archived", _("Archived")
+
+
+class MembershipRole(models.TextChoices):
+    FARMER = "farmer", _("Farmer")
+    MANAGER = "manager", _("Manager")
+
+
+class CertificationKind(models.TextChoices):
+    ORGANIC = "organic", _("Organic")
+    GREEN_FOOD = "green_food", _("Green food")
+    GEOGRAPHICAL_INDICATION = "geographical_indication", _("Geographical indication")
+    LAB_REPORT = "lab_report", _("Lab report")

@@ -1,0 +1,101 @@
+"""Catalogue reads used by several callers (API, pages, admin)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
+
+from accounts.models import User
+
+from .constants import MembershipRole, ProductStatus
+from .models import Batch, Certification, Cooperative, Membership, Product, ProductImage, Variant
+
+
+def user_cooperative_ids(user: User, *, role: str | None = None) -> set[int]:
+    """Ids of the cooperatives ``user`` belongs to (optionally with one role)."""
+    if not user.is_authenticated:
+        return set()
+    cache_attr = f"_coop_ids_{role or 'any'}"
+    if not hasattr(user, cache_attr):
+        qs = Membership.objects.filter(user=user, cooperative__is_active=True)
+        if role:
+            qs = qs.filter(role=role)
+        setattr(user, cache_attr, set(qs.values_list("cooperative_id", flat=True)))
+    return getattr(user, cache_attr)
+
+
+def user_managed_cooperative_ids(user: User) -> set[int]:
+    return user_cooperative_ids(user, role=MembershipRole.MANAGER)
+
+
+def public_products() -> QuerySet[Product]:
+    """Approved, active products of active cooperatives: the only ones a buyer sees."""
+    return Product.objects.filter(status=ProductStatus.ACTIVE, cooperative__is_active=True)
+
+
+def public_cooperatives() -> QuerySet[Cooperative]:
+    live = Count("products", filter=Q(products__status=ProductStatus.ACTIVE), distinct=True)
+    return (
+        Cooperative.objects.filter(is_active=True)
+        .select_related("county")
+        .annotate(product_count=live)
+        .order_by("name")
+    )
+
+
+def product_list() -> QuerySet[Product]:
+    """Public product summaries with price_from and in_stock, in a fixed number of queries."""
+    active_variants = Variant.objects.filter(product=OuterRef("pk"), is_active=True)
+    qs = (
+        public_products()
+        .select_related("cooperative__county", "category")
+        .annotate(
+            price_from=Min("variants__price", filter=Q(variants__is_active=True)),
+            in_stock=Exists(active_variants.filter(stock__gt=0)),
+        )
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+            Prefetch(
+                "certifications", queryset=Certification.objects.only("id", "kind", "product_id")
+            ),
+            Prefetch(
+                "cooperative__certifications",
+                queryset=Certification.objects.filter(product__isnull=True).only(
+                    "id", "kind", "cooperative_id"
+                ),
+                to_attr="cooperative_wide_certifications",
+            ),
+        )
+    )
+    return qs
+
+
+def product_detail_queryset() -> QuerySet[Product]:
+    return product_list().prefetch_related(
+        Prefetch("variants", queryset=Variant.objects.filter(is_active=True)),
+        Prefetch("batches", queryset=Batch.objects.order_by("-harvested_on")),
+    )
+
+
+def batch_for_trace(*, code: str) -> Batch | None:
+    """The batch a QR code points at, with everything the trace page shows, or None."""
+    return (
+        Batch.objects.select_related("product__cooperative__county", "product__category")
+        .prefetch_related(
+            Prefetch("product__certifications", queryset=Certification.objects.all()),
+            Prefetch(
+                "product__cooperative__certifications",
+                queryset=Certification.objects.filter(product__isnull=True),
+                to_attr="cooperative_wide_certifications",
+            ),
+            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id")),
+        )
+        .filter(code=code)
+        .first()
+    )
+
+
+def product_certification_kinds(product: Product) -> list[str]:
+    """Kinds held by the product itself or by its whole cooperative (prefetched, no query)."""
+    kinds = {c.kind for c in product.certifications.all()}
+    kinds |= {c.kind for c in getattr(product.cooperative, "cooperative_wide_certifications", [])}
+    return sorted(kinds)

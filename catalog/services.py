@@ -1,0 +1,278 @@
+"""Every catalogue write that matters. Keyword-only, typed, one transaction each."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from decimal import Decimal
+from typing import IO
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from storefront import queue
+from storefront.errors import InvalidInput
+
+from .constants import MembershipRole, ProductStatus
+from .exceptions import ListingIncomplete, ListingTransitionError
+from .images import clean_photo, render_thumbnail
+from .models import Category, Cooperative, Membership, Product, ProductImage, Variant
+
+logger = logging.getLogger(__name__)
+
+
+def unique_slug(model, text: str, *, max_length: int = 60) -> str:
+    """A readable slug; Chinese and Uyghur titles fall back to a short random one."""
+    base = slugify(text)[:max_length].strip("-") or "item"
+    slug = base
+    while model.objects.filter(slug=slug).exists():
+        slug = f"{base}-{secrets.token_hex(3)}"
+    return slug
+
+
+# --- memberships ----------------------------------------------------------
+@transaction.atomic
+def membership_grant(
+    *,
+    user: User,
+    cooperative: Cooperative,
+    role: str = MembershipRole.FARMER,
+    registered_poor_household: bool = False,
+) -> Membership:
+    """Make ``user`` a member; managers get admin access (``is_staff``), scoped to it."""
+    if role not in MembershipRole.values:
+        raise InvalidInput(details={"role": [_("Unknown role.")]})
+    membership, _created = Membership.objects.update_or_create(
+        user=user,
+        cooperative=cooperative,
+        defaults={"role": role, "registered_poor_household": registered_poor_household},
+    )
+    if role == MembershipRole.MANAGER and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return membership
+
+
+# --- products -------------------------------------------------------------
+@transaction.atomic
+def product_create(
+    *,
+    cooperative: Cooperative,
+    title: str,
+    category: Category,
+    description: str = "",
+    grade: str = "",
+    origin: str = "",
+    farmer: User | None = None,
+) -> Product:
+    title = title.strip()
+    if not title:
+        raise InvalidInput(details={"title": [_("A title is required.")]})
+    product = Product(
+        cooperative=cooperative,
+        farmer=farmer,
+        title=title,
+        description=description.strip(),
+        category=category,
+        grade=grade.strip(),
+        origin=origin.strip(),
+        slug=unique_slug(Product, title),
+        status=ProductStatus.DRAFT,
+    )
+    product.full_clean()
+    product.save()
+    return product
+
+
+EDITABLE_PRODUCT_FIELDS = ("title", "description", "category", "grade", "origin")
+
+
+@transaction.atomic
+def product_update(*, product: Product, **fields) -> Product:
+    """Edit a listing's text fields (not its status: that moves only by the transitions)."""
+    unknown = set(fields) - set(EDITABLE_PRODUCT_FIELDS)
+    if unknown:
+        raise InvalidInput(details={name: [_("Not editable.")] for name in sorted(unknown)})
+    for name, value in fields.items():
+        setattr(product, name, value.strip() if isinstance(value, str) else value)
+    product.full_clean()
+    product.save()
+    return product
+
+
+def _transition(product: Product, allowed_from: set[str], to: str) -> Product:
+    locked = Product.objects.select_for_update().get(pk=product.pk)
+    if locked.status not in allowed_from:
+        raise ListingTransitionError(
+            _("A %(status)s listing cannot become %(to)s.")
+            % {"status": locked.get_status_display(), "to": ProductStatus(to).label},
+            details={"status": locked.status, "to": to},
+        )
+    locked.status = to
+    return locked
+
+
+@transaction.atomic
+def product_submit(*, product: Product) -> Product:
+    """Draft or rejected → pending review. Needs at least one active variant."""
+    locked = _transition(
+        product, {ProductStatus.DRAFT, ProductStatus.REJECTED}, ProductStatus.PENDING_REVIEW
+    )
+    if not locked.variants.filter(is_active=True).exists():
+        raise ListingIncomplete()
+    locked.rejection_reason = ""
+    locked.save(update_fields=["status", "rejection_reason", "updated"])
+    return locked
+
+
+@transaction.atomic
+def product_approve(*, product: Product, by: User) -> Product:
+    """Pending review → active: the listing goes live."""
+    locked = _transition(product, {ProductStatus.PENDING_REVIEW}, ProductStatus.ACTIVE)
+    locked.reviewed_by, locked.reviewed_at = by, timezone.now()
+    locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated"])
+    return locked
+
+
+@transaction.atomic
+def product_reject(*, product: Product, by: User, reason: str) -> Product:
+    """Pending review → rejected, with the reason the farmer will read."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(details={"reason": [_("Say why the listing is rejected.")]})
+    locked = _transition(product, {ProductStatus.PENDING_REVIEW}, ProductStatus.REJECTED)
+    locked.rejection_reason = reason[:2000]
+    locked.reviewed_by, locked.reviewed_at = by, timezone.now()
+    locked.save(
+        update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at", "updated"]
+    )
+    return locked
+
+
+@transaction.atomic
+def product_archive(*, product: Product) -> Product:
+    """Take a listing off sale (it stays on old orders)."""
+    locked = _transition(
+        product,
+        {
+            ProductStatus.DRAFT,
+            ProductStatus.ACTIVE,
+            ProductStatus.REJECTED,
+            ProductStatus.PENDING_REVIEW,
+        },
+        ProductStatus.ARCHIVED,
+    )
+    locked.save(update_fields=["status", "updated"])
+    return locked
+
+
+# --- variants -------------------------------------------------------------
+@transaction.atomic
+def variant_create(
+    *,
+    product: Product,
+    name: str,
+    price: Decimal,
+    weight_grams: int,
+    stock: int = 0,
+    sku: str = "",
+) -> Variant:
+    variant = Variant(
+        product=product,
+        name=name.strip(),
+        price=price,
+        weight_grams=weight_grams,
+        stock=stock,
+        sku=(sku.strip().upper() or f"FG-{product.pk}-{secrets.token_hex(3).upper()}"),
+    )
+    _validate_variant(variant)
+    variant.full_clean()
+    variant.save()
+    return variant
+
+
+@transaction.atomic
+def variant_update(*, variant: Variant, **fields) -> Variant:
+    allowed = {"name", "price", "weight_grams", "stock", "is_active", "position"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise InvalidInput(details={name: [_("Not editable.")] for name in sorted(unknown)})
+    for name, value in fields.items():
+        setattr(variant, name, value)
+    _validate_variant(variant)
+    variant.full_clean()
+    variant.save()
+    return variant
+
+
+def _validate_variant(variant: Variant) -> None:
+    errors = {}
+    if variant.price is None or Decimal(variant.price) <= 0:
+        errors["price"] = [_("The price must be more than 0.")]
+    elif Decimal(variant.price) > Decimal("99999.99"):
+        errors["price"] = [_("The price is too high.")]
+    if variant.stock is None or variant.stock < 0:
+        errors["stock"] = [_("Stock cannot be negative.")]
+    elif variant.stock > 1_000_000:
+        errors["stock"] = [_("Stock is too high.")]
+    if not variant.weight_grams or variant.weight_grams <= 0:
+        errors["weight_grams"] = [_("The weight must be more than 0 g.")]
+    if errors:
+        raise InvalidInput(details=errors)
+
+
+# --- images ---------------------------------------------------------------
+def product_image_add(
+    *, product: Product, upload: IO[bytes], alt: str = "", position: int | None = None
+) -> ProductImage:
+    """Check a photo, store it re-encoded without metadata, and render its thumbnail later.
+
+    The checks run before any transaction or file write, so a refused upload leaves nothing.
+    """
+    clean = clean_photo(upload)
+    from .tasks import product_image_thumbnail_task
+
+    with transaction.atomic():
+        if position is None:
+            position = product.images.count()
+        image = ProductImage(
+            product=product,
+            token=secrets.token_hex(12),
+            alt=alt.strip()[:150] or product.title,
+            position=position,
+            width=clean.width,
+            height=clean.height,
+        )
+        image.image.save(f"photo.{clean.extension}", ContentFile(clean.content), save=False)
+        image.save()
+        queue.send_on_commit(product_image_thumbnail_task, image.pk)
+    return image
+
+
+def product_image_render_thumbnail(*, image_id: int) -> bool:
+    """Render the thumbnail of one image. Idempotent: does nothing when it exists.
+
+    Returns True when a thumbnail was written.
+    """
+    image = ProductImage.objects.filter(pk=image_id).first()
+    if image is None:  # deleted before the task ran: nothing to do
+        return False
+    if image.thumbnail and image.thumbnail.storage.exists(image.thumbnail.name):
+        return False
+    with image.image.open("rb") as source:
+        data = render_thumbnail(source)
+    image.thumbnail.save("thumb.webp", ContentFile(data), save=False)
+    ProductImage.objects.filter(pk=image.pk).update(thumbnail=image.thumbnail.name)
+    return True
+
+
+@transaction.atomic
+def product_image_delete(*, image: ProductImage) -> None:
+    files = [f for f in (image.image, image.thumbnail) if f]
+    names = [(f.storage, f.name) for f in files]
+    image.delete()
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])

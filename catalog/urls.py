@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("counties/<slug:slug>/", views.county_detail, name="county_detail"),
+    path("cooperatives/<slug:slug>/", views.cooperative_detail, name="cooperative_detail"),
+    path("products/<slug:slug>/", views.product_detail, name="product_detail"),
+    path("trace/<str:code>/", views.trace, name="trace"),
+]

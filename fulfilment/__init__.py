@@ -1,0 +1,1 @@
+"""Shipments per cooperative, tracking events, notifications and packing slips."""

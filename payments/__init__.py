@@ -1,0 +1,1 @@
+"""Payment providers, payments, the callback inbox, refunds and the ledger."""

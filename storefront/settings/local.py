@@ -1,0 +1,15 @@
+"""Development settings: debug on, sandbox wallet on, e-mail to the console."""
+
+import hashlib
+
+from .base import *  # noqa: F403
+from .base import SECRET_KEY
+from .env import env_bool, env_str
+
+DEBUG = env_bool("DEBUG", True)
+PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", True)
+# A stable development secret derived from the local key, so the wallet and the
+# callback view agree across restarts without any configuration.
+SANDBOX_WALLET_SECRET = (
+    env_str("SANDBOX_WALLET_SECRET") or hashlib.sha256(f"sandbox:{SECRET_KEY}".encode()).hexdigest()
+)

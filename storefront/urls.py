@@ -1,0 +1,55 @@
+"""Root URLs. Each app owns its pages (``<app>/urls.py``) and API (``<app>/api/urls.py``)."""
+
+from importlib.util import find_spec
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+admin.site.site_header = "Farmgate"
+admin.site.site_title = "Farmgate admin"
+admin.site.index_title = "Cooperative administration"
+
+
+def _optional(module: str) -> list:
+    """Include an app's URL module once it exists (apps grow their APIs issue by issue)."""
+    try:
+        found = find_spec(module) is not None
+    except ModuleNotFoundError:
+        found = False
+    return [path("", include(module))] if found else []
+
+
+api_v1 = [
+    *_optional("accounts.api.urls"),
+    *_optional("catalog.api.urls"),
+    *_optional("orders.api.urls"),
+    *_optional("payments.api.urls"),
+    *_optional("fulfilment.api.urls"),
+]
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    *_optional("accounts.urls"),
+    *_optional("orders.urls"),
+    *_optional("payments.urls"),
+    *_optional("fulfilment.urls"),
+    *_optional("farm.urls"),
+    path("", include("catalog.urls")),
+]
+
+if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+
+handler404 = "storefront.views.not_found"
+handler500 = "storefront.views.server_error"

@@ -1,0 +1,79 @@
+"""Suite-wide fixtures and the rules for tests that need real services.
+
+``@pytest.mark.postgres`` tests need PostgreSQL (row locks, real concurrency) and
+``@pytest.mark.redis`` tests a Redis server. Outside CI they are skipped with a
+reason when the service is not configured. In CI (``FARMGATE_REQUIRE_SERVICES=1``)
+a missing service stops the whole run instead: such tests must never skip there.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+REQUIRE_SERVICES = os.environ.get("FARMGATE_REQUIRE_SERVICES") == "1"
+
+
+def _db_is_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def _redis_url() -> str:
+    return os.environ.get("REDIS_URL", "")
+
+
+def _redis_reachable() -> bool:
+    if not _redis_url():
+        return False
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(_redis_url(), socket_connect_timeout=2).ping())
+    except Exception:
+        return False
+
+
+def pytest_configure(config):
+    if REQUIRE_SERVICES:
+        if not _db_is_postgres():
+            pytest.exit("CI needs DATABASE_URL pointing at PostgreSQL", returncode=3)
+        if not _redis_reachable():
+            pytest.exit(f"CI needs a reachable Redis at REDIS_URL={_redis_url()!r}", returncode=3)
+
+
+def pytest_collection_modifyitems(config, items):
+    if REQUIRE_SERVICES:
+        return
+    no_pg = (
+        None
+        if _db_is_postgres()
+        else pytest.mark.skip(
+            reason="needs PostgreSQL: set DATABASE_URL=postgres://... (CI runs it)"
+        )
+    )
+    no_redis = (
+        None
+        if _redis_reachable()
+        else pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://... (CI runs it)")
+    )
+    for item in items:
+        if no_pg and "postgres" in item.keywords:
+            item.add_marker(no_pg)
+        if no_redis and "redis" in item.keywords:
+            item.add_marker(no_redis)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
