@@ -1,1 +1,174 @@
-"""Tables of this app."""
+"""Orders, their lines, per-cooperative shipping, status history and the cart.
+
+Writes go through ``orders.services``: a view never sets ``order.status``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .constants import CURRENCY, MAX_LINE_QUANTITY, OrderStatus
+
+
+class Order(models.Model):
+    number = models.CharField(_("number"), max_length=24, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("buyer"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=OrderStatus.choices,
+        default=OrderStatus.PENDING_PAYMENT,
+    )
+    currency = models.CharField(_("currency"), max_length=3, default=CURRENCY, editable=False)
+    subtotal = models.DecimalField(_("subtotal"), max_digits=12, decimal_places=2)
+    shipping_fee = models.DecimalField(_("shipping fee"), max_digits=10, decimal_places=2)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    # name, phone, province, city, district, address, postcode — validated by the service
+    shipping_address = models.JSONField(_("shipping address"))
+    # NULL, not "", when absent: the unique constraint must not treat "no key" as a key.
+    idempotency_key = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True, editable=False
+    )
+    request_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+    expires_at = models.DateTimeField(_("pay before"))
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="order_idempotency_key_per_user",
+            ),
+            # (No "total = subtotal + shipping" check: SQLite compares decimals as
+            # floats, and the service computes all three from the same Decimals.)
+            models.CheckConstraint(
+                condition=Q(subtotal__gte=0) & Q(shipping_fee__gte=0) & Q(total__gte=0),
+                name="order_amounts_non_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created"], name="order_user_created_idx"),
+            models.Index(fields=["status", "expires_at"], name="order_status_expires_idx"),
+            models.Index(fields=["status", "delivered_at"], name="order_status_delivered_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    """One variant in an order: title, SKU, price and cooperative copied at purchase time."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.SET_NULL, null=True, related_name="order_lines"
+    )
+    cooperative = models.ForeignKey(
+        "catalog.Cooperative", on_delete=models.PROTECT, related_name="order_lines"
+    )
+    sku = models.CharField(_("SKU"), max_length=40)
+    title = models.CharField(_("title"), max_length=240)
+    unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    line_total = models.DecimalField(_("line total"), max_digits=12, decimal_places=2)
+    weight_grams = models.PositiveIntegerField(_("unit weight (g)"))
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(quantity__lte=MAX_LINE_QUANTITY),
+                name="orderline_quantity_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["cooperative", "order"], name="orderline_coop_order_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.title}"
+
+
+class OrderShipping(models.Model):
+    """The shipping fee one cooperative charges for its part of an order."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipping_parts")
+    cooperative = models.ForeignKey(
+        "catalog.Cooperative", on_delete=models.PROTECT, related_name="+"
+    )
+    goods_total = models.DecimalField(max_digits=12, decimal_places=2)
+    weight_grams = models.PositiveIntegerField()
+    fee = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("shipping part")
+        verbose_name_plural = _("shipping parts")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "cooperative"], name="ordershipping_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} / {self.cooperative}: {self.fee}"
+
+
+class OrderEvent(models.Model):
+    """Append-only history of status changes (who, when, why)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    note = models.CharField(max_length=255, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.from_status or '∅'} → {self.to_status}"
+
+
+class CartItem(models.Model):
+    """A line of a user's cart. The cart never reserves stock; checkout does."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart_items"
+    )
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        verbose_name = _("cart item")
+        verbose_name_plural = _("cart items")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "variant"], name="cartitem_unique_variant"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(quantity__lte=MAX_LINE_QUANTITY),
+                name="cartitem_quantity_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.quantity} × {self.variant_id}"

@@ -208,6 +208,7 @@ if not REDIS_URL:
         "processed_folder": str(_processed_dir),
         "store_processed": False,
         "control_folder": str(_control_dir),
+        "polling_interval": 0.5,
     }
 else:
     # Redis redelivers an unacked message after the visibility timeout: it must
