@@ -1,0 +1,97 @@
+"""Payment providers behind one interface (see PAYMENTS.md and `base.Provider`).
+
+`get_provider(name)` is the one way the rest of Farmgate obtains a provider; it
+builds it from Django settings each time (cheap: two small PEM files at most), so a
+settings change in tests or at deploy time is picked up without a restart hook.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .alipay import AlipayConfig, AlipayProvider
+from .base import (
+    CALLBACK_PATH,
+    Notification,
+    NotificationError,
+    PaymentRequest,
+    Provider,
+    ProviderError,
+    ProviderUnavailable,
+    QueryResult,
+    RefundResult,
+    StartResult,
+    callback_url,
+    format_yuan,
+    from_fen,
+    parse_yuan,
+    to_fen,
+)
+from .sandbox import PAY_PATH as SANDBOX_PAY_PATH
+from .sandbox import SandboxConfig, SandboxProvider
+from .wechat import WechatConfig, WechatProvider
+
+__all__ = [
+    "CALLBACK_PATH",
+    "PROVIDERS",
+    "SANDBOX_PAY_PATH",
+    "AlipayConfig",
+    "AlipayProvider",
+    "Notification",
+    "NotificationError",
+    "PaymentRequest",
+    "Provider",
+    "ProviderError",
+    "ProviderUnavailable",
+    "QueryResult",
+    "RefundResult",
+    "SandboxConfig",
+    "SandboxProvider",
+    "StartResult",
+    "WechatConfig",
+    "WechatProvider",
+    "callback_url",
+    "configured_providers",
+    "format_yuan",
+    "from_fen",
+    "get_provider",
+    "parse_yuan",
+    "to_fen",
+]
+
+PROVIDERS = ("sandbox", "alipay", "wechat")
+
+_CLASSES: dict[str, type[Provider]] = {
+    "sandbox": SandboxProvider,
+    "alipay": AlipayProvider,
+    "wechat": WechatProvider,
+}
+
+
+def get_provider(name: str, settings: Any = None) -> Provider:
+    """The configured provider called `name`.
+
+    `settings` defaults to `django.conf.settings` (imported here, lazily, so this
+    package imports without Django configured). Raises `ProviderUnavailable`
+    (code `provider_unavailable`) for an unknown name or an unconfigured provider.
+    """
+    cls = _CLASSES.get(name)
+    if cls is None:
+        raise ProviderUnavailable(f"unknown payment provider {name!r}")
+    if settings is None:
+        from django.conf import settings as django_settings
+
+        settings = django_settings
+    return cls.from_settings(settings)
+
+
+def configured_providers(settings: Any = None) -> tuple[str, ...]:
+    """Names of the providers that `get_provider` would return, in `PROVIDERS` order."""
+    names = []
+    for name in PROVIDERS:
+        try:
+            get_provider(name, settings)
+        except ProviderUnavailable:
+            continue
+        names.append(name)
+    return tuple(names)
