@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from storefront import queue
 from storefront.errors import InvalidInput
+from storefront.text import clean_line, clean_multiline
 
 from .constants import MembershipRole, ProductStatus
 from .exceptions import ListingIncomplete, ListingTransitionError
@@ -69,17 +70,17 @@ def product_create(
     origin: str = "",
     farmer: User | None = None,
 ) -> Product:
-    title = title.strip()
+    title = clean_line(title, max_length=150)
     if not title:
         raise InvalidInput(details={"title": [_("A title is required.")]})
     product = Product(
         cooperative=cooperative,
         farmer=farmer,
         title=title,
-        description=description.strip(),
+        description=clean_multiline(description, max_length=5000),
         category=category,
-        grade=grade.strip(),
-        origin=origin.strip(),
+        grade=clean_line(grade, max_length=60),
+        origin=clean_line(origin, max_length=150),
         slug=unique_slug(Product, title),
         status=ProductStatus.DRAFT,
     )
@@ -89,6 +90,12 @@ def product_create(
 
 
 EDITABLE_PRODUCT_FIELDS = ("title", "description", "category", "grade", "origin")
+_TEXT_CLEANERS = {
+    "title": lambda v: clean_line(v, max_length=150),
+    "description": lambda v: clean_multiline(v, max_length=5000),
+    "grade": lambda v: clean_line(v, max_length=60),
+    "origin": lambda v: clean_line(v, max_length=150),
+}
 
 
 @transaction.atomic
@@ -98,7 +105,10 @@ def product_update(*, product: Product, **fields) -> Product:
     if unknown:
         raise InvalidInput(details={name: [_("Not editable.")] for name in sorted(unknown)})
     for name, value in fields.items():
-        setattr(product, name, value.strip() if isinstance(value, str) else value)
+        cleaner = _TEXT_CLEANERS.get(name)
+        setattr(product, name, cleaner(value) if cleaner else value)
+    if not product.title:
+        raise InvalidInput(details={"title": [_("A title is required.")]})
     product.full_clean()
     product.save()
     return product
@@ -141,11 +151,11 @@ def product_approve(*, product: Product, by: User) -> Product:
 @transaction.atomic
 def product_reject(*, product: Product, by: User, reason: str) -> Product:
     """Pending review → rejected, with the reason the farmer will read."""
-    reason = (reason or "").strip()
+    reason = clean_multiline(reason, max_length=2000)
     if not reason:
         raise InvalidInput(details={"reason": [_("Say why the listing is rejected.")]})
     locked = _transition(product, {ProductStatus.PENDING_REVIEW}, ProductStatus.REJECTED)
-    locked.rejection_reason = reason[:2000]
+    locked.rejection_reason = reason
     locked.reviewed_by, locked.reviewed_at = by, timezone.now()
     locked.save(
         update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at", "updated"]
@@ -183,7 +193,7 @@ def variant_create(
 ) -> Variant:
     variant = Variant(
         product=product,
-        name=name.strip(),
+        name=clean_line(name, max_length=80),
         price=price,
         weight_grams=weight_grams,
         stock=stock,
@@ -201,6 +211,10 @@ def variant_update(*, variant: Variant, **fields) -> Variant:
     unknown = set(fields) - allowed
     if unknown:
         raise InvalidInput(details={name: [_("Not editable.")] for name in sorted(unknown)})
+    # Lock the row: checkout decrements stock concurrently with a conditional UPDATE.
+    variant = Variant.objects.select_for_update().get(pk=variant.pk)
+    if "name" in fields:
+        fields["name"] = clean_line(fields["name"], max_length=80)
     for name, value in fields.items():
         setattr(variant, name, value)
     _validate_variant(variant)
@@ -242,7 +256,7 @@ def product_image_add(
         image = ProductImage(
             product=product,
             token=secrets.token_hex(12),
-            alt=alt.strip()[:150] or product.title,
+            alt=clean_line(alt, max_length=150) or product.title,
             position=position,
             width=clean.width,
             height=clean.height,
