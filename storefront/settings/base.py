@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "storefront.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -158,6 +159,8 @@ STORAGES = {
 # Uploads above this are refused before Django reads them into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)
+MAX_MULTIPART_REQUEST_BYTES = env_int("MAX_MULTIPART_REQUEST_BYTES", 32 * 1024 * 1024)
 IMAGE_UPLOAD_MAX_BYTES = env_int("IMAGE_UPLOAD_MAX_BYTES", 8 * 1024 * 1024)
 IMAGE_UPLOAD_MAX_PIXELS = env_int("IMAGE_UPLOAD_MAX_PIXELS", 40_000_000)
 
@@ -248,6 +251,8 @@ ORDER_PAYMENT_TIMEOUT = timedelta(minutes=env_int("ORDER_PAYMENT_TIMEOUT_MINUTES
 PLATFORM_FEE_PERCENT = env_decimal("PLATFORM_FEE_PERCENT", "0")
 RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 7)
 AUTO_DELIVER_DAYS = env_int("AUTO_DELIVER_DAYS", 15)
+# Mounts the bare hello views the benchmarks compare against; off unless bench/ turns it on.
+BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 
 # --- payment providers (names fixed by shared/PAYMENTS.md) ----------------
 ALIPAY_APP_ID = env_str("ALIPAY_APP_ID")

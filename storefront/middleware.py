@@ -1,0 +1,42 @@
+"""Request-level protections that must run before Django reads a body."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+
+from . import metrics
+from .api.exceptions import error_body
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse an oversized body by its Content-Length, before any of it is read.
+
+    Multipart bodies (photo uploads) may be up to ``MAX_MULTIPART_REQUEST_BYTES``;
+    everything else (JSON, forms, payment callbacks) up to ``MAX_REQUEST_BYTES``.
+    A 50 MB upload is answered 413 at once: nothing is buffered or written to disk.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        raw = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(raw)
+        except ValueError:
+            length = -1
+        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+        limit = settings.MAX_MULTIPART_REQUEST_BYTES if multipart else settings.MAX_REQUEST_BYTES
+        if length < 0 or length > limit:
+            metrics.incr("request_too_large")
+            message = _("The request body is too large (at most %(mb)d MB).") % {
+                "mb": limit // (1024 * 1024)
+            }
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    error_body("request_too_large", message, {"max_bytes": limit}), status=413
+                )
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -1,0 +1,52 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_fifty_megabyte_upload_is_refused_before_reading(client):
+    response = client.generic(
+        "POST",
+        "/api/v1/auth/token/",
+        data=b"",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(50 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"
+
+
+def test_large_json_body_is_refused(client):
+    response = client.generic(
+        "POST",
+        "/api/v1/auth/token/",
+        data=b"{}",
+        content_type="application/json",
+        CONTENT_LENGTH=str(3 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+
+
+def test_page_gets_plain_413(client):
+    response = client.generic(
+        "POST",
+        "/",
+        data=b"",
+        CONTENT_LENGTH=str(60 * 1024 * 1024),
+        content_type="multipart/form-data; boundary=x",
+    )
+    assert response.status_code == 413 and b"too large" in response.content
+
+
+def test_bogus_content_length_is_refused(client):
+    response = client.generic(
+        "POST",
+        "/api/v1/auth/token/",
+        data=b"{}",
+        content_type="application/json",
+        CONTENT_LENGTH="lots",
+    )
+    assert response.status_code == 413
+
+
+def test_normal_requests_pass(client):
+    assert client.get("/healthz").status_code == 200
