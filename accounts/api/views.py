@@ -1,0 +1,77 @@
+"""Account endpoints: register, token, me. Thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, status
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts import services
+
+from .common import ERROR_400, ERROR_401, ERROR_429, error_response
+from .serializers import (
+    MeSerializer,
+    RegisterInputSerializer,
+    RegisterOutputSerializer,
+    TokenInputSerializer,
+    TokenOutputSerializer,
+)
+
+
+class RegisterView(APIView):
+    permission_classes = [permissions.AllowAny]
+    # No session auth here: a logged-in browser must not need a CSRF token to register.
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "register"
+
+    @extend_schema(
+        operation_id="auth_register",
+        request=RegisterInputSerializer,
+        responses={201: RegisterOutputSerializer, 400: ERROR_400, 429: ERROR_429},
+        auth=[],
+        tags=["accounts"],
+    )
+    def post(self, request):
+        data = RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        token = services.token_for_user(user=user)
+        body = RegisterOutputSerializer({"token": token.key, "user": user}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TokenView(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        operation_id="auth_token",
+        request=TokenInputSerializer,
+        responses={
+            200: TokenOutputSerializer,
+            400: error_response("`invalid_credentials`, or `invalid` for a malformed body."),
+            429: ERROR_429,
+        },
+        auth=[],
+        tags=["accounts"],
+    )
+    def post(self, request):
+        data = TokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token = services.token_obtain(**data.validated_data)
+        return Response(TokenOutputSerializer({"token": token.key}).data)
+
+
+class MeView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="me", responses={200: MeSerializer, 401: ERROR_401}, tags=["accounts"]
+    )
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
