@@ -48,6 +48,15 @@ urlpatterns = [
     path("", include("catalog.urls")),
 ]
 
+if settings.BENCHMARK_VIEWS:
+    from . import bench_views
+
+    urlpatterns = [
+        path("bench/hello/django/", bench_views.django_hello),
+        path("bench/hello/drf/", bench_views.drf_hello),
+        *urlpatterns,
+    ]
+
 if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
 
