@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -238,6 +239,16 @@ CELERY_TASK_ROUTES = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
+# Fulfilment: shipments shipped AUTO_DELIVER_DAYS ago count as delivered; delivered
+# orders complete after RETURN_WINDOW_DAYS and release the ledger for payout.
+CELERY_BEAT_SCHEDULE["fulfilment-auto-deliver"] = {
+    "task": "fulfilment.tasks.shipments_auto_deliver_task",
+    "schedule": timedelta(hours=1),
+}
+CELERY_BEAT_SCHEDULE["fulfilment-complete-orders"] = {
+    "task": "fulfilment.tasks.orders_complete_task",
+    "schedule": timedelta(hours=1),
+}
 # How long enqueueing may block a request when the broker is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
@@ -251,6 +262,8 @@ ORDER_PAYMENT_TIMEOUT = timedelta(minutes=env_int("ORDER_PAYMENT_TIMEOUT_MINUTES
 PLATFORM_FEE_PERCENT = env_decimal("PLATFORM_FEE_PERCENT", "0")
 RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 7)
 AUTO_DELIVER_DAYS = env_int("AUTO_DELIVER_DAYS", 15)
+# Per-carrier HMAC secrets for /api/v1/fulfilment/carrier-events/: JSON {"sf": "...", ...}.
+CARRIER_WEBHOOK_SECRETS: dict[str, str] = json.loads(env_str("CARRIER_WEBHOOK_SECRETS", "{}"))
 # Mounts the bare hello views the benchmarks compare against; off unless bench/ turns it on.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 

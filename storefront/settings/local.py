@@ -13,3 +13,8 @@ PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", True)
 SANDBOX_WALLET_SECRET = (
     env_str("SANDBOX_WALLET_SECRET") or hashlib.sha256(f"sandbox:{SECRET_KEY}".encode()).hexdigest()
 )
+# Development carrier-notification secrets, one per seeded carrier, derived like the above.
+CARRIER_WEBHOOK_SECRETS = {
+    code: hashlib.sha256(f"carrier:{code}:{SECRET_KEY}".encode()).hexdigest()
+    for code in ("sf", "ems", "jd", "yto", "zto", "sto", "yunda")
+} | CARRIER_WEBHOOK_SECRETS  # noqa: F405

@@ -1,0 +1,525 @@
+"""Every fulfilment write: creating shipments for a paid order, moving them along
+``pending → packed → shipped → delivered`` (or ``cancelled``), carrier notifications,
+the e-mails and packing slips of the pipeline, and completing orders.
+
+Locking rule (so concurrent callers cannot deadlock): lock the **order** row first,
+then its shipments in pk order. The order status follows its shipments here, in one
+place: ``paid → shipped`` when every live shipment has shipped, ``shipped →
+delivered`` when every one has arrived, ``delivered → completed`` after the return
+window, which also releases the cooperatives' ledger entries for payout.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog.models import Batch
+from orders import services as order_services
+from orders.constants import OrderStatus
+from orders.exceptions import OrderInvalidState
+from orders.models import Order
+from storefront import metrics
+from storefront.queue import send_on_commit
+
+from .constants import (
+    CARRIER_EVENT_RANK,
+    FORWARD_RANK,
+    TRANSITIONS,
+    CarrierEventStatus,
+    DeliveredBy,
+    ShipmentStatus,
+)
+from .exceptions import (
+    DuplicateTrackingNumber,
+    ShipmentInvalidState,
+    ShipmentNotFound,
+    TrackingNumberRequired,
+    UnknownCarrier,
+    UnknownTrackingNumber,
+)
+from .models import (
+    Carrier,
+    CarrierEvent,
+    Shipment,
+    ShipmentLine,
+    TrackingEvent,
+    packing_slip_path,
+)
+
+logger = logging.getLogger(__name__)
+
+TRACKING_NUMBER_RE = re.compile(r"^[A-Za-z0-9-]{6,40}$")
+LIVE = (ShipmentStatus.PENDING, ShipmentStatus.PACKED, ShipmentStatus.SHIPPED)
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def _lock_order(order_id: int) -> Order:
+    return Order.objects.select_for_update().get(pk=order_id)
+
+
+def _lock_shipments(order_id: int) -> list[Shipment]:
+    return list(Shipment.objects.select_for_update().filter(order_id=order_id).order_by("pk"))
+
+
+def _can_act(actor: Any, cooperative_id: int) -> bool:
+    """None is the system (tasks, carrier notifications); a person must manage the cooperative."""
+    if actor is None or getattr(actor, "is_platform", False):
+        return True
+    from catalog.selectors import user_managed_cooperative_ids
+
+    return cooperative_id in user_managed_cooperative_ids(actor)
+
+
+def _lock_for_actor(shipment_id: int, actor: Any) -> tuple[Order, Shipment]:
+    """Lock order then shipment; another cooperative's shipment is "not found", never 403."""
+    found = Shipment.objects.filter(pk=shipment_id).values("order_id", "cooperative_id").first()
+    if found is None or not _can_act(actor, found["cooperative_id"]):
+        raise ShipmentNotFound(details={"shipment": shipment_id})
+    order = _lock_order(found["order_id"])
+    shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
+    return order, shipment
+
+
+def _add_event(shipment: Shipment, status: str, note: str = "", *, at: datetime | None = None):
+    return TrackingEvent.objects.create(
+        shipment=shipment, status=status, note=note[:255], at=at or timezone.now()
+    )
+
+
+_STAMP = {
+    ShipmentStatus.PACKED: "packed_at",
+    ShipmentStatus.SHIPPED: "shipped_at",
+    ShipmentStatus.DELIVERED: "delivered_at",
+    ShipmentStatus.CANCELLED: "cancelled_at",
+}
+
+
+def _move(
+    shipment: Shipment, to: str, *, note: str = "", at: datetime | None = None, extra=()
+) -> None:
+    """One checked step of the shipment state machine, with its tracking event.
+
+    Precondition: ``shipment`` is locked (and its order before it).
+    """
+    if to not in TRANSITIONS[shipment.status]:
+        raise ShipmentInvalidState(
+            details={"shipment": shipment.pk, "status": shipment.status, "to": str(to)}
+        )
+    shipment.status = to
+    when = at or timezone.now()
+    setattr(shipment, _STAMP[to], when)
+    shipment.save(update_fields=["status", _STAMP[to], "updated", *extra])
+    _add_event(shipment, to, note, at=when)
+
+
+def _follow_shipments(order: Order, shipments: list[Shipment]) -> None:
+    """Move the order along once every live shipment has reached the next step."""
+    live = [s for s in shipments if s.status != ShipmentStatus.CANCELLED]
+    if not live:
+        return
+    if order.status == OrderStatus.PAID and all(
+        FORWARD_RANK[s.status] >= FORWARD_RANK[ShipmentStatus.SHIPPED] for s in live
+    ):
+        order_services.order_mark_shipped(order=order, note="all shipments shipped")
+    if order.status == OrderStatus.SHIPPED and all(
+        s.status == ShipmentStatus.DELIVERED for s in live
+    ):
+        order_services.order_mark_delivered(order=order, note="all shipments delivered")
+
+
+def _enqueue_pipeline(shipment: Shipment) -> None:
+    from . import tasks
+
+    if shipment.managers_notified_at is None:
+        send_on_commit(tasks.shipment_notify_managers_task, shipment.pk)
+    if not shipment.packing_slip:
+        send_on_commit(tasks.shipment_render_packing_slip_task, shipment.pk)
+
+
+def _latest_batches(product_ids: set[int]) -> dict[int, int]:
+    """product id -> its most recent batch (latest harvest, then latest recorded).
+
+    A shipment packs from current stock, so the newest batch is what goes in the bag;
+    the cooperative can correct it in the admin before printing the slip.
+    """
+    latest: dict[int, int] = {}
+    rows = (
+        Batch.objects.filter(product_id__in=product_ids)
+        .order_by("product_id", "-harvested_on", "-created", "-id")
+        .values_list("product_id", "id")
+    )
+    for product_id, batch_id in rows:
+        latest.setdefault(product_id, batch_id)
+    return latest
+
+
+# ------------------------------------------------------------------- creation
+
+
+@transaction.atomic
+def shipments_create_for_order(*, order_id: int) -> list[Shipment]:
+    """Split a paid order into one shipment per cooperative, holding that cooperative's lines.
+
+    Idempotent: shipments that exist are kept, so a second run creates nothing. Returns
+    all the order's shipments. An order that left ``paid`` before this ran (cancelled
+    and being refunded) gets no new shipments. The next steps of the pipeline (notify the
+    managers, render the slips) are sent on commit for shipments that still need them.
+    """
+    order = _lock_order(order_id)
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        raise OrderInvalidState(
+            "An unpaid order has nothing to ship.",
+            details={"status": order.status, "number": order.number},
+        )
+    shipments = {s.cooperative_id: s for s in _lock_shipments(order.pk)}
+    if order.status == OrderStatus.PAID:
+        lines = list(order.lines.select_related("variant").order_by("pk"))
+        by_coop: dict[int, list] = defaultdict(list)
+        for line in lines:
+            by_coop[line.cooperative_id].append(line)
+        missing = sorted(set(by_coop) - set(shipments))
+        if missing:
+            batches = _latest_batches(
+                {line.variant.product_id for line in lines if line.variant is not None}
+            )
+            for coop_id in missing:
+                shipment = Shipment.objects.create(order=order, cooperative_id=coop_id)
+                ShipmentLine.objects.bulk_create(
+                    ShipmentLine(
+                        shipment=shipment,
+                        order_line=line,
+                        batch_id=batches.get(line.variant.product_id) if line.variant else None,
+                    )
+                    for line in by_coop[coop_id]
+                )
+                _add_event(shipment, ShipmentStatus.PENDING, "order paid; waiting to be packed")
+                shipments[coop_id] = shipment
+                metrics.incr("shipments_created")
+    result = [shipments[k] for k in sorted(shipments)]
+    for shipment in result:
+        if shipment.status in LIVE:
+            _enqueue_pipeline(shipment)
+    return result
+
+
+# ---------------------------------------------------------------- transitions
+
+
+@transaction.atomic
+def shipment_mark_packed(*, shipment_id: int, actor: Any = None, note: str = "") -> Shipment:
+    """pending → packed. ``actor`` must manage the shipment's cooperative (None: the system)."""
+    _order, shipment = _lock_for_actor(shipment_id, actor)
+    _move(shipment, ShipmentStatus.PACKED, note=note or "packed")
+    return shipment
+
+
+def _clean_tracking(carrier: str | Carrier | None, tracking_number: str | None) -> tuple:
+    number = (tracking_number or "").strip().upper()
+    if not number:
+        raise TrackingNumberRequired(details={"tracking_number": ["This field is required."]})
+    if not TRACKING_NUMBER_RE.match(number):
+        raise TrackingNumberRequired(
+            "A tracking number is 6 to 40 letters, digits or dashes.",
+            details={"tracking_number": ["6 to 40 letters, digits or dashes."]},
+        )
+    if isinstance(carrier, Carrier):
+        carrier_obj = carrier if carrier.is_active else None
+    else:
+        code = (carrier or "").strip().lower()
+        carrier_obj = Carrier.objects.filter(code=code, is_active=True).first() if code else None
+    if carrier_obj is None:
+        raise UnknownCarrier(
+            details={"carrier": [f"Unknown carrier {getattr(carrier, 'code', carrier)!r}."]}
+        )
+    return carrier_obj, number
+
+
+@transaction.atomic
+def shipment_mark_shipped(
+    *, shipment_id: int, carrier: str | Carrier, tracking_number: str, actor: Any = None
+) -> Shipment:
+    """pending/packed → shipped with a carrier and its tracking number; e-mails the buyer.
+
+    A pending shipment is recorded as packed first (the cooperative packed and handed it
+    over in one go). When every shipment of the order has shipped, the order is ``shipped``.
+    """
+    carrier_obj, number = _clean_tracking(carrier, tracking_number)
+    order, shipment = _lock_for_actor(shipment_id, actor)
+    if shipment.status not in (ShipmentStatus.PENDING, ShipmentStatus.PACKED):
+        raise ShipmentInvalidState(details={"shipment": shipment.pk, "status": shipment.status})
+    taken = Shipment.objects.filter(carrier=carrier_obj, tracking_number=number).exclude(
+        pk=shipment.pk
+    )
+    if taken.exists():
+        raise DuplicateTrackingNumber(details={"tracking_number": [number]})
+    if shipment.status == ShipmentStatus.PENDING:
+        _move(shipment, ShipmentStatus.PACKED, note="packed")
+    shipment.carrier = carrier_obj
+    shipment.tracking_number = number
+    _move(
+        shipment,
+        ShipmentStatus.SHIPPED,
+        note=f"{carrier_obj.name} {number}",
+        extra=("carrier", "tracking_number"),
+    )
+    _follow_shipments(order, _lock_shipments(order.pk))
+
+    from . import tasks
+
+    send_on_commit(tasks.shipment_notify_buyer_shipped_task, shipment.pk)
+    return shipment
+
+
+def _deliver(order: Order, shipment: Shipment, *, by: str, at=None, note: str = "") -> None:
+    label = DeliveredBy(by).label if by in DeliveredBy.values else by
+    _move(shipment, ShipmentStatus.DELIVERED, note=note or str(label), at=at)
+    metrics.incr(f"shipments_delivered:{by}")
+
+
+@transaction.atomic
+def shipment_mark_delivered(
+    *, shipment_id: int, by: str = DeliveredBy.COOPERATIVE, actor: Any = None, note: str = ""
+) -> Shipment:
+    """shipped → delivered; the order becomes ``delivered`` when all its shipments are."""
+    order, shipment = _lock_for_actor(shipment_id, actor)
+    _deliver(order, shipment, by=by, note=note)
+    _follow_shipments(order, _lock_shipments(order.pk))
+    return shipment
+
+
+@transaction.atomic
+def shipments_mark_delivered_for_order(*, order: Order | int, by: str = DeliveredBy.BUYER) -> int:
+    """The buyer confirms receipt: every shipped shipment is delivered, and so is the order.
+
+    Raises ``invalid_state`` unless the order is ``shipped``. Returns how many shipments
+    this delivered.
+    """
+    order_id = order if isinstance(order, int) else order.pk
+    locked = _lock_order(order_id)
+    if locked.status != OrderStatus.SHIPPED:
+        raise OrderInvalidState(details={"status": locked.status, "number": locked.number})
+    shipments = _lock_shipments(locked.pk)
+    count = 0
+    for shipment in shipments:
+        if shipment.status == ShipmentStatus.SHIPPED:
+            _deliver(locked, shipment, by=by)
+            count += 1
+    _follow_shipments(locked, shipments)
+    if not isinstance(order, int):
+        order.status, order.delivered_at = locked.status, locked.delivered_at
+    return count
+
+
+@transaction.atomic
+def shipments_cancel_for_order(*, order: Order | int, note: str = "order cancelled") -> int:
+    """Cancel the order's shipments that have not shipped; returns how many were cancelled.
+
+    Raises ``invalid_state`` (and cancels nothing) if any shipment has already shipped.
+    Called by ``orders.services.order_cancel`` for a paid order, inside its transaction.
+    """
+    order_id = order if isinstance(order, int) else order.pk
+    _lock_order(order_id)
+    shipments = _lock_shipments(order_id)
+    gone = [
+        s.pk for s in shipments if s.status in (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED)
+    ]
+    if gone:
+        raise ShipmentInvalidState(
+            "A shipped order cannot be cancelled.", details={"shipments": gone}
+        )
+    count = 0
+    for shipment in shipments:
+        if shipment.status in (ShipmentStatus.PENDING, ShipmentStatus.PACKED):
+            _move(shipment, ShipmentStatus.CANCELLED, note=note)
+            count += 1
+    return count
+
+
+# ------------------------------------------------------------ beat-driven steps
+
+
+def shipments_auto_deliver_due(*, now: datetime | None = None) -> int:
+    """Deliver shipments shipped more than ``AUTO_DELIVER_DAYS`` ago (one transaction each)."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.AUTO_DELIVER_DAYS)
+    ids = list(
+        Shipment.objects.filter(status=ShipmentStatus.SHIPPED, shipped_at__lte=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    done = 0
+    for shipment_id in ids:
+        try:
+            shipment_mark_delivered(shipment_id=shipment_id, by=DeliveredBy.AUTO)
+            done += 1
+        except ShipmentInvalidState:
+            pass  # delivered by someone else between the query and the lock
+    return done
+
+
+@transaction.atomic
+def order_complete(*, order_id: int, now: datetime | None = None) -> bool:
+    """delivered → completed once the return window has passed; releases the ledger.
+
+    Idempotent: returns False (changing nothing) for an order not (yet) due.
+    """
+    order = _lock_order(order_id)
+    cutoff = (now or timezone.now()) - timedelta(days=settings.RETURN_WINDOW_DAYS)
+    if order.status != OrderStatus.DELIVERED or order.delivered_at is None:
+        return False
+    if order.delivered_at > cutoff:
+        return False
+    order_services.order_mark_completed(order=order, note="return window passed")
+    # Lazy: payments imports orders, and the ledger is the payments app's to write.
+    from payments.services import ledger_release_for_order
+
+    ledger_release_for_order(order=order)
+    metrics.incr("orders_completed")
+    return True
+
+
+def orders_complete_due(*, now: datetime | None = None) -> int:
+    """Complete every delivered order whose return window has passed (one transaction each)."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.RETURN_WINDOW_DAYS)
+    ids = list(
+        Order.objects.filter(status=OrderStatus.DELIVERED, delivered_at__lte=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    return sum(1 for order_id in ids if order_complete(order_id=order_id, now=now))
+
+
+# ------------------------------------------------------- carrier notifications
+
+
+@transaction.atomic
+def carrier_event_apply(
+    *,
+    carrier_code: str,
+    event_id: str,
+    tracking_number: str,
+    status: str,
+    at: datetime | None = None,
+    note: str = "",
+    payload: dict | None = None,
+) -> tuple[CarrierEvent, bool]:
+    """Record a (signature-checked) carrier notification and move the shipment forward.
+
+    Idempotent per (carrier, event id): a replay returns the stored event and ``False``.
+    An unknown tracking number is ``unknown_tracking_number`` (404); a report that would
+    move the shipment backwards is ``invalid_state`` (409); both store nothing.
+    """
+    carrier = Carrier.objects.filter(code=carrier_code).first()
+    if carrier is None:
+        raise UnknownCarrier(details={"carrier": [carrier_code]})
+    if status not in CARRIER_EVENT_RANK:
+        raise ShipmentInvalidState(f"Unknown carrier status {status!r}.")
+    number = (tracking_number or "").strip().upper()
+    found = (
+        Shipment.objects.filter(carrier=carrier, tracking_number=number)
+        .values_list("pk", "order_id")
+        .first()
+    )
+    if found is None:
+        raise UnknownTrackingNumber(details={"tracking_number": number})
+    shipment_id, order_id = found
+    order = _lock_order(order_id)
+    existing = CarrierEvent.objects.filter(carrier=carrier, event_id=event_id).first()
+    if existing is not None:
+        return existing, False
+    shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
+    current = FORWARD_RANK.get(shipment.status)
+    if current is None or CARRIER_EVENT_RANK[status] < current:
+        raise ShipmentInvalidState(
+            "The notification would move the shipment backwards.",
+            details={"status": shipment.status, "reported": status},
+        )
+    try:
+        with transaction.atomic():
+            event = CarrierEvent.objects.create(
+                carrier=carrier,
+                event_id=event_id,
+                tracking_number=number,
+                status=status,
+                shipment=shipment,
+                payload=payload or {},
+            )
+    except IntegrityError:  # the same event stored by a concurrent request
+        return CarrierEvent.objects.get(carrier=carrier, event_id=event_id), False
+    if status == CarrierEventStatus.DELIVERED and shipment.status == ShipmentStatus.SHIPPED:
+        _deliver(order, shipment, by=DeliveredBy.CARRIER, at=at, note=note)
+        _follow_shipments(order, _lock_shipments(order.pk))
+    else:
+        # Same step again (picked up, in transit): a tracking event, no status change.
+        _add_event(shipment, status, note or CarrierEventStatus(status).label, at=at)
+    return event, True
+
+
+# ------------------------------------------------------ pipeline side effects
+
+
+def shipment_notify_managers(*, shipment_id: int) -> int:
+    """E-mail the cooperative's managers about a new shipment to pack, once.
+
+    Returns the number of e-mails sent (0 when already notified or nobody has an address).
+    The row lock keeps two workers from sending it twice; a failure raises for the task
+    to retry, leaving the shipment un-notified.
+    """
+    from .notifications import send_new_shipment_to_managers
+
+    with transaction.atomic():
+        shipment = Shipment.objects.select_for_update().filter(pk=shipment_id).first()
+        if shipment is None or shipment.managers_notified_at is not None:
+            return 0
+        if shipment.status == ShipmentStatus.CANCELLED:
+            return 0
+        sent = send_new_shipment_to_managers(shipment)
+        shipment.managers_notified_at = timezone.now()
+        shipment.save(update_fields=["managers_notified_at"])
+    return sent
+
+
+def shipment_notify_buyer_shipped(*, shipment_id: int) -> bool:
+    """E-mail the buyer the carrier's tracking link once the shipment has shipped, once."""
+    from .notifications import send_shipped_to_buyer
+
+    with transaction.atomic():
+        shipment = Shipment.objects.select_for_update().filter(pk=shipment_id).first()
+        if shipment is None or shipment.buyer_notified_at is not None:
+            return False
+        if FORWARD_RANK.get(shipment.status, -1) < FORWARD_RANK[ShipmentStatus.SHIPPED]:
+            return False
+        sent = send_shipped_to_buyer(shipment)
+        shipment.buyer_notified_at = timezone.now()
+        shipment.save(update_fields=["buyer_notified_at"])
+    return sent
+
+
+def shipment_render_packing_slip(*, shipment_id: int, force: bool = False) -> bool:
+    """Render and store the shipment's packing slip PDF (once, unless ``force``)."""
+    from .slips import render_packing_slip
+
+    with transaction.atomic():
+        shipment = Shipment.objects.select_for_update().filter(pk=shipment_id).first()
+        if shipment is None or (shipment.packing_slip and not force):
+            return False
+        pdf = render_packing_slip(shipment)
+        storage = shipment.packing_slip.storage
+        # A worker killed after writing the file but before committing leaves it behind:
+        # overwrite it rather than letting the storage pick "name_x7Gh2.pdf".
+        for name in {shipment.packing_slip.name, packing_slip_path(shipment, "slip.pdf")}:
+            if name and storage.exists(name):
+                storage.delete(name)
+        shipment.packing_slip.save("slip.pdf", ContentFile(pdf), save=False)
+        shipment.save(update_fields=["packing_slip", "updated"])
+    return True

@@ -1,0 +1,83 @@
+"""Celery tasks of the fulfilment pipeline (queue ``fulfilment``).
+
+Each is thin: it takes ids, calls one service and owns its retry policy. Every service
+they call is idempotent, so a redelivered message (``acks_late``: a worker killed
+mid-task) or a duplicate enqueue changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import time
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+
+from . import services
+
+# Database hiccups (a lock timeout, a failover) are worth another try for every task.
+_RETRY = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+# A mail server that is down must not lose the e-mail: retry for about a day.
+_MAIL_RETRY = {
+    **_RETRY,
+    "autoretry_for": (OperationalError, SMTPException, OSError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 3600,
+    "max_retries": 30,
+}
+
+
+def _pause_for_tests() -> None:
+    """Tests that kill a worker mid-task make the task last a while after its work
+    is committed and before it is acknowledged. Never set outside those tests."""
+    seconds = getattr(settings, "FULFILMENT_TEST_TASK_PAUSE_SECONDS", 0)
+    if seconds:
+        time.sleep(seconds)
+
+
+@shared_task(**_RETRY)
+def shipments_create_task(order_id: int) -> int:
+    """A paid order → one shipment per cooperative (then notify and render, on commit)."""
+    shipments = services.shipments_create_for_order(order_id=order_id)
+    _pause_for_tests()
+    return len(shipments)
+
+
+@shared_task(**_MAIL_RETRY)
+def shipment_notify_managers_task(shipment_id: int) -> int:
+    sent = services.shipment_notify_managers(shipment_id=shipment_id)
+    _pause_for_tests()
+    return sent
+
+
+@shared_task(**_RETRY)
+def shipment_render_packing_slip_task(shipment_id: int) -> bool:
+    done = services.shipment_render_packing_slip(shipment_id=shipment_id)
+    _pause_for_tests()
+    return done
+
+
+@shared_task(**_MAIL_RETRY)
+def shipment_notify_buyer_shipped_task(shipment_id: int) -> bool:
+    return services.shipment_notify_buyer_shipped(shipment_id=shipment_id)
+
+
+@shared_task(**_RETRY)
+def shipments_auto_deliver_task() -> int:
+    """Beat: shipments shipped ``AUTO_DELIVER_DAYS`` ago count as delivered."""
+    return services.shipments_auto_deliver_due()
+
+
+@shared_task(**_RETRY)
+def orders_complete_task() -> int:
+    """Beat: delivered orders complete after ``RETURN_WINDOW_DAYS`` and credit the ledger."""
+    return services.orders_complete_due()
