@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import User
 
 from .constants import MembershipRole, ProductStatus
-from .models import Batch, Certification, Cooperative, Membership, Product, ProductImage, Variant
+from .models import (
+    Batch,
+    Category,
+    Certification,
+    Cooperative,
+    County,
+    Membership,
+    Product,
+    ProductImage,
+    Variant,
+)
 
 
 def user_cooperative_ids(user: User, *, role: str | None = None) -> set[int]:
@@ -99,3 +109,67 @@ def product_certification_kinds(product: Product) -> list[str]:
     kinds = {c.kind for c in product.certifications.all()}
     kinds |= {c.kind for c in getattr(product.cooperative, "cooperative_wide_certifications", [])}
     return sorted(kinds)
+
+
+def product_summary_list() -> QuerySet[Product]:
+    """The lean public product list the API renders: one row per product, no GROUP BY.
+
+    ``price_from``, ``in_stock`` and the first photo come from correlated subqueries,
+    so a page is one query plus one for certifications
+    (:func:`certification_kinds_for`), whatever the page size.
+    """
+    active = Variant.objects.filter(product=OuterRef("pk"), is_active=True)
+    first_image = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id")
+    return (
+        public_products()
+        .select_related("cooperative__county", "category")
+        .only(
+            "id",
+            "slug",
+            "title",
+            "grade",
+            "created",
+            "cooperative_id",
+            "cooperative__slug",
+            "cooperative__name",
+            "cooperative__county__slug",
+            "cooperative__county__name",
+            "category__slug",
+        )
+        .annotate(
+            price_from=Subquery(active.order_by("price").values("price")[:1]),
+            in_stock=Exists(active.filter(stock__gt=0)),
+            first_image=Subquery(first_image.values("image")[:1]),
+            first_thumbnail=Subquery(first_image.values("thumbnail")[:1]),
+        )
+    )
+
+
+def certification_kinds_for(products: list[Product]) -> dict[int, list[str]]:
+    """Product id -> sorted certification kinds (its own and its cooperative's), one query."""
+    if not products:
+        return {}
+    product_ids = {p.pk for p in products}
+    coop_ids = {p.cooperative_id for p in products}
+    rows = Certification.objects.filter(
+        Q(product_id__in=product_ids) | Q(product__isnull=True, cooperative_id__in=coop_ids)
+    ).values_list("kind", "product_id", "cooperative_id")
+    own: dict[int, set[str]] = {}
+    coop_wide: dict[int, set[str]] = {}
+    for kind, product_id, cooperative_id in rows:
+        if product_id is None:
+            coop_wide.setdefault(cooperative_id, set()).add(kind)
+        else:
+            own.setdefault(product_id, set()).add(kind)
+    return {
+        p.pk: sorted(own.get(p.pk, set()) | coop_wide.get(p.cooperative_id, set()))
+        for p in products
+    }
+
+
+def county_list() -> QuerySet[County]:
+    return County.objects.order_by("province", "name", "id")
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.select_related("parent").order_by("position", "name", "id")

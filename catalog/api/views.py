@@ -1,0 +1,120 @@
+"""Public, read-only catalogue endpoints. Thin: a selector, a filter set, a serializer."""
+
+from __future__ import annotations
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics, permissions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.common import ERROR_400, ERROR_404, StrictPageNumberPagination
+from catalog import selectors
+from catalog.filters import ProductFilter
+from storefront.errors import NotFound
+
+from .serializers import (
+    CategorySerializer,
+    CooperativeSerializer,
+    CountySerializer,
+    ProductDetailSerializer,
+    ProductSummarySerializer,
+    TraceSerializer,
+)
+
+
+class BatchNotFound(NotFound):
+    default_message = "No batch has this code."
+
+
+class _PublicList(generics.ListAPIView):
+    permission_classes = [permissions.AllowAny]
+    pagination_class = StrictPageNumberPagination
+    filter_backends: list = []
+
+
+@extend_schema_view(get=extend_schema(responses={400: ERROR_400}, tags=["catalogue"]))
+class CountyListView(_PublicList):
+    serializer_class = CountySerializer
+
+    def get_queryset(self):
+        return selectors.county_list()
+
+
+@extend_schema_view(get=extend_schema(responses={400: ERROR_400}, tags=["catalogue"]))
+class CooperativeListView(_PublicList):
+    serializer_class = CooperativeSerializer
+
+    def get_queryset(self):
+        return selectors.public_cooperatives()
+
+
+@extend_schema_view(get=extend_schema(responses={404: ERROR_404}, tags=["catalogue"]))
+class CooperativeDetailView(generics.RetrieveAPIView):
+    permission_classes = [permissions.AllowAny]
+    serializer_class = CooperativeSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return selectors.public_cooperatives()
+
+
+@extend_schema_view(get=extend_schema(responses={400: ERROR_400}, tags=["catalogue"]))
+class CategoryListView(_PublicList):
+    serializer_class = CategorySerializer
+
+    def get_queryset(self):
+        return selectors.category_list()
+
+
+@extend_schema_view(
+    get=extend_schema(
+        responses={200: ProductSummarySerializer(many=True), 400: ERROR_400},
+        tags=["catalogue"],
+        description="Approved products of active cooperatives. Unknown `ordering` "
+        "values and `page_size` above 100 answer 400 `invalid`.",
+    )
+)
+class ProductListView(_PublicList):
+    serializer_class = ProductSummarySerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ProductFilter
+
+    def get_queryset(self):
+        return selectors.product_summary_list()
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = {
+            "request": request,
+            "certification_kinds": selectors.certification_kinds_for(page),
+        }
+        data = ProductSummarySerializer(page, many=True, context=context).data
+        return self.get_paginated_response(data)
+
+
+@extend_schema_view(get=extend_schema(responses={404: ERROR_404}, tags=["catalogue"]))
+class ProductDetailView(generics.RetrieveAPIView):
+    permission_classes = [permissions.AllowAny]
+    serializer_class = ProductDetailSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return selectors.product_detail_queryset()
+
+
+class TraceView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        operation_id="trace_retrieve",
+        responses={200: TraceSerializer, 404: ERROR_404},
+        tags=["catalogue"],
+        description="What the QR code on a bag points at: batch dates, quality figures, "
+        "product, cooperative, county and certifications.",
+    )
+    def get(self, request, batch_code: str):
+        batch = selectors.batch_for_trace(code=batch_code)
+        if batch is None:
+            raise BatchNotFound(details={"batch_code": batch_code})
+        return Response(TraceSerializer(batch, context={"request": request}).data)

@@ -1,0 +1,64 @@
+"""Query filters of the public product list (API.md "products/ filters").
+
+Unknown ``ordering`` values and malformed numbers answer 400 ``invalid``: the
+filter set's errors become a DRF ``ValidationError`` in django-filter's backend.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .constants import CertificationKind
+from .models import Certification
+
+
+class _StableOrderingFilter(django_filters.OrderingFilter):
+    """Adds the id as a last key: equal prices must not swap places between pages."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        return qs.order_by(*qs.query.order_by, "-id") if value else qs
+
+
+class ProductFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(
+        method="filter_search", max_length=100, help_text="Words in the title or description."
+    )
+    category = django_filters.CharFilter(
+        method="filter_category", help_text="Category slug (its sub-categories included)."
+    )
+    cooperative = django_filters.CharFilter(field_name="cooperative__slug")
+    county = django_filters.CharFilter(field_name="cooperative__county__slug")
+    certification = django_filters.ChoiceFilter(
+        method="filter_certification",
+        choices=CertificationKind.choices,
+        help_text="Held by the product or by its whole cooperative.",
+    )
+    min_price = django_filters.NumberFilter(field_name="price_from", lookup_expr="gte")
+    max_price = django_filters.NumberFilter(field_name="price_from", lookup_expr="lte")
+    in_stock = django_filters.BooleanFilter(field_name="in_stock")
+    ordering = _StableOrderingFilter(
+        fields=(("price_from", "price"), ("created", "created"), ("title", "title")),
+        # Exactly the four orders API.md lists; anything else is refused.
+        choices=[
+            ("price", "Price, lowest first"),
+            ("-price", "Price, highest first"),
+            ("-created", "Newest first"),
+            ("title", "Title"),
+        ],
+    )
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for word in value.split()[:5]:
+            queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
+        return queryset
+
+    def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(category__slug=value) | Q(category__parent__slug=value))
+
+    def filter_certification(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        held = Certification.objects.filter(kind=value).filter(
+            Q(product=OuterRef("pk")) | Q(product__isnull=True, cooperative=OuterRef("cooperative"))
+        )
+        return queryset.filter(Exists(held))
