@@ -1,0 +1,66 @@
+"""Status and kind values of the payments app, in one place."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    # The provider never took the money (or our start call failed); a payment that later
+    # succeeds anyway may still move forward to succeeded.
+    CLOSED = "closed", _("Closed")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    REFUNDED = "refunded", _("Refunded")
+
+
+#: Forward-only: a payment moves only to a higher rank, never back.
+PAYMENT_RANK = {
+    PaymentStatus.PENDING: 0,
+    PaymentStatus.CLOSED: 1,
+    PaymentStatus.SUCCEEDED: 2,
+    PaymentStatus.REFUNDED: 3,
+}
+
+
+class InboxStatus(models.TextChoices):
+    RECEIVED = "received", _("Received, not applied yet")
+    APPLIED = "applied", _("Applied")
+    REJECTED = "rejected", _("Rejected")
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class LedgerAccount(models.TextChoices):
+    # Money received for orders not completed yet: it may still be refunded.
+    PENDING = "pending", _("Pending")
+    # Money of completed orders: may be paid out.
+    AVAILABLE = "available", _("Available")
+
+
+class LedgerKind(models.TextChoices):
+    SALE = "sale", _("Sale (goods and shipping)")
+    PLATFORM_FEE = "platform_fee", _("Platform fee")
+    REFUND_REVERSAL = "refund_reversal", _("Refund reversal")
+    RELEASE = "release", _("Released on completion")
+    PAYOUT = "payout", _("Payout")
+
+
+class PayoutStatus(models.TextChoices):
+    CREATED = "created", _("Created")
+    EXPORTED = "exported", _("Exported for bank transfer")
+
+
+class WalletStatus(models.TextChoices):
+    PAID = "paid", _("Paid")
+    REFUNDED = "refunded", _("Refunded")
+
+
+PROVIDER_CHOICES = [
+    ("sandbox", _("Sandbox wallet")),
+    ("alipay", "Alipay"),
+    ("wechat", "WeChat Pay"),
+]

@@ -1,0 +1,101 @@
+"""Celery tasks of the payments app (queue `payments`): thin, idempotent, by id.
+
+Each calls one service and owns its retry policy. They are enqueued with
+`storefront.queue.send_on_commit`; the beat sweeps catch whatever a down broker lost.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+from celery import shared_task
+from django.db import DatabaseError
+
+from storefront.queue import send
+
+from . import services, wallet
+from .providers import ProviderError, ProviderUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=8,
+)
+def payment_notification_apply_task(self, inbox_id: int) -> str:
+    """Apply one inbox row (exactly once, however often this runs)."""
+    return services.payment_notification_apply(inbox_id=inbox_id).status
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(ProviderError, DatabaseError),
+    retry_backoff=10,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=10,
+)
+def refund_submit_task(self, refund_id: int) -> str:
+    """Ask the provider to refund (same out_refund_no on every try: idempotent there)."""
+    try:
+        return services.refund_submit(refund_id=refund_id).status
+    except ProviderUnavailable:
+        # Configuration, not weather: retrying in seconds will not help. The refund stays
+        # pending, visible to staff, and the reconcile sweep tries again.
+        logger.error("refund %s: provider unavailable", refund_id)
+        return "pending"
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(httpx.HTTPError, RuntimeError),
+    retry_backoff=2,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=10,
+)
+def sandbox_wallet_notify_task(self, wallet_id: int, event: str) -> int:
+    """The sandbox wallet delivers its notification until our callback answers 2xx."""
+    return wallet.sandbox_wallet_deliver(wallet_id=wallet_id, event=event)
+
+
+@shared_task
+def payment_reconcile_task(payment_id: int) -> str:
+    """Query the provider about one payment that stayed pending too long."""
+    try:
+        inbox = services.payment_reconcile(payment_id=payment_id)
+    except (ProviderError, ProviderUnavailable) as exc:
+        # The next sweep asks again; no fast retries against a provider that is down.
+        logger.warning("reconcile payment %s: %s", payment_id, exc)
+        return "error"
+    return inbox.status if inbox is not None else "unchanged"
+
+
+@shared_task
+def payments_inbox_sweep_task() -> int:
+    """Beat: re-enqueue inbox rows stored but not applied after a minute."""
+    ids = services.inbox_stale_ids(older_than_seconds=60)
+    for inbox_id in ids:
+        send(payment_notification_apply_task, inbox_id)
+    if ids:
+        logger.warning("inbox sweep re-enqueued %d notifications", len(ids))
+    return len(ids)
+
+
+@shared_task
+def payments_reconcile_sweep_task() -> int:
+    """Beat: query providers about payments pending over ten minutes, and submit again
+    refunds still pending after ten minutes."""
+    payment_ids = services.payments_stale_ids(older_than_minutes=10)
+    for payment_id in payment_ids:
+        send(payment_reconcile_task, payment_id)
+    refund_ids = services.refunds_stale_ids(older_than_minutes=10)
+    for refund_id in refund_ids:
+        send(refund_submit_task, refund_id)
+    return len(payment_ids) + len(refund_ids)
