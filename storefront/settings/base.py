@@ -249,6 +249,16 @@ CELERY_BEAT_SCHEDULE["fulfilment-complete-orders"] = {
     "task": "fulfilment.tasks.orders_complete_task",
     "schedule": timedelta(hours=1),
 }
+# Payments: re-enqueue inbox rows stored but not applied (broker was down), and ask
+# providers about payments pending over ten minutes (PAYMENTS.md step 5).
+CELERY_BEAT_SCHEDULE["payments-inbox-sweep"] = {
+    "task": "payments.tasks.payments_inbox_sweep_task",
+    "schedule": timedelta(seconds=60),
+}
+CELERY_BEAT_SCHEDULE["payments-reconcile-sweep"] = {
+    "task": "payments.tasks.payments_reconcile_sweep_task",
+    "schedule": timedelta(minutes=5),
+}
 # How long enqueueing may block a request when the broker is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
