@@ -163,7 +163,7 @@ def _template_database() -> str:
             cur.execute(f'CREATE DATABASE "{name}"')
             env = {**os.environ, **_server_env(name)}
             subprocess.run(
-                [PYTHON, "manage.py", "migrate", "--noinput", "-v0"],
+                [PYTHON, "manage.py", "migrate", "--noinput", "--skip-checks", "-v0"],
                 cwd=ROOT,
                 env=env,
                 check=True,
@@ -196,7 +196,7 @@ def _server_env(dbname: str, redis_db: int = 8) -> dict[str, str]:
         "PAYMENTS_SANDBOX_ENABLED": "1",
         "SANDBOX_WALLET_SECRET": _SANDBOX_SECRET,
         "LOG_LEVEL": "WARNING",
-        "FARMGATE_VAR_DIR": str(_log_dir / "var"),
+        "FARMGATE_VAR_DIR": str(ROOT / "var" / "bench"),
         "MEDIA_ROOT": str(_log_dir / "media"),
         "PYTHONUNBUFFERED": "1",
     }
@@ -245,6 +245,10 @@ def setup(name: str, args: argparse.Namespace, extra_env: dict[str, str] | None 
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    # Production settings serve hashed static names: pages need the manifest.
+    call_command("collectstatic", interactive=False, verbosity=0, skip_checks=True)
     bench = Bench(
         name=name,
         dbname=dbname,
@@ -268,8 +272,19 @@ class Catalog:
     variant_ids: list[int]
 
 
-def seed_catalog(*, products: int, cooperatives: int, variants_per_product: int = 2) -> Catalog:
-    """``products`` active listings spread over ``cooperatives``, in a few bulk inserts."""
+def seed_catalog(
+    *,
+    products: int,
+    cooperatives: int,
+    variants_per_product: int = 2,
+    counties: int | None = None,
+    categories: int = 8,
+    prefix: str = "",
+) -> Catalog:
+    """``products`` active listings spread over ``cooperatives``, in a few bulk inserts.
+
+    ``prefix`` keeps slugs unique when called more than once on one database.
+    """
     import random
     from datetime import date, timedelta
     from decimal import Decimal
@@ -287,27 +302,33 @@ def seed_catalog(*, products: int, cooperatives: int, variants_per_product: int 
     )
 
     rng = random.Random(8)
-    counties = County.objects.bulk_create(
-        County(name=f"County {i}", slug=f"county-{i}", province="Xinjiang", poverty_relief=True)
-        for i in range(max(1, cooperatives // 2))
+    county_rows = County.objects.bulk_create(
+        County(
+            name=f"County {prefix}{i}",
+            slug=f"{prefix}county-{i}",
+            province="Xinjiang",
+            poverty_relief=True,
+        )
+        for i in range(counties or max(1, cooperatives // 2))
     )
     coops = Cooperative.objects.bulk_create(
         Cooperative(
-            name=f"Cooperative {i}",
-            slug=f"coop-{i}",
-            county=counties[i % len(counties)],
+            name=f"Cooperative {prefix}{i}",
+            slug=f"{prefix}coop-{i}",
+            county=county_rows[i % len(county_rows)],
             story="A flour cooperative of the county's farming households.",
         )
         for i in range(cooperatives)
     )
-    categories = Category.objects.bulk_create(
-        Category(name=f"Category {i}", slug=f"cat-{i}", position=i) for i in range(8)
+    category_rows = Category.objects.bulk_create(
+        Category(name=f"Category {prefix}{i}", slug=f"{prefix}cat-{i}", position=i)
+        for i in range(categories)
     )
     kinds = list(CertificationKind.values)
     Certification.objects.bulk_create(
         Certification(
             kind=kinds[i % len(kinds)],
-            number=f"COOP-CERT-{i}",
+            number=f"COOP-CERT-{prefix}{i}",
             issuer="County bureau",
             cooperative=coop,
             valid_until=date(2027, 12, 31),
@@ -318,9 +339,9 @@ def seed_catalog(*, products: int, cooperatives: int, variants_per_product: int 
     rows = Product.objects.bulk_create(
         Product(
             cooperative=coops[i % len(coops)],
-            category=categories[i % len(categories)],
-            title=f"Stone-milled flour {i}",
-            slug=f"flour-{i}",
+            category=category_rows[i % len(category_rows)],
+            title=f"Stone-milled flour {prefix}{i}",
+            slug=f"{prefix}flour-{i}",
             description="Spring wheat from the county's terraces, stone-milled in small batches. "
             * 3,
             grade=("Grade 1", "Grade 2", "Special")[i % 3],
@@ -399,9 +420,9 @@ def seed_catalog(*, products: int, cooperatives: int, variants_per_product: int 
     return Catalog(
         product_ids=[p.pk for p in rows],
         slugs=[p.slug for p in rows],
-        category_slugs=[c.slug for c in categories],
+        category_slugs=[c.slug for c in category_rows],
         cooperative_slugs=[c.slug for c in coops],
-        county_slugs=[c.slug for c in counties],
+        county_slugs=[c.slug for c in county_rows],
         variant_ids=[v.pk for v in variants],
     )
 

@@ -1,0 +1,194 @@
+"""SQL queries per request for every list endpoint and list page, at sizes 10, 50 and 100.
+
+A list that runs one more query per row (an N+1) is fast with ten rows and falls
+over with a hundred; so every paginated API list under ``/api/v1/`` (found from
+the URL configuration, so a new list is measured without editing this file) is
+requested with ``page_size`` 10, 50 and 100, and every storefront page that lists
+things is requested on a cooperative, county or filter holding exactly 10, 50 and
+100 products. Each request runs with the cache empty (the database path is what
+is measured) through Django's test client on PostgreSQL, with the production
+settings.
+
+Prints the query count and p50 time per size. Exits 1 when a count differs
+between sizes (goal: identical counts) or a request fails; reports the goal
+p50(100) <= 3 x p50(10).
+
+    .venv/bin/python bench/queries.py [--smoke] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _harness as h
+
+SIZES = (10, 50, 100)
+
+
+def discover_api_lists() -> list[str]:
+    """Paths of paginated list views under /api/v1/ that take no URL argument."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    found: list[str] = []
+
+    def walk(patterns, prefix: str) -> None:
+        for p in patterns:
+            route = str(p.pattern)
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + route)
+            elif isinstance(p, URLPattern):
+                full = prefix + route
+                if not full.startswith("api/v1/") or "<" in full or "(?P" in full:
+                    continue
+                cls = getattr(p.callback, "cls", None) or getattr(p.callback, "view_class", None)
+                actions = getattr(p.callback, "actions", None) or {}
+                is_list = hasattr(cls, "list") and (not actions or actions.get("get") == "list")
+                if cls is not None and is_list and getattr(cls, "pagination_class", None):
+                    found.append("/" + full.lstrip("^").rstrip("$"))
+
+    walk(get_resolver().url_patterns, "")
+    return sorted(set(found))
+
+
+def seed(smoke: bool):
+    """Enough rows that every list can fill a page of 100, plus sized cooperatives."""
+    from catalog.models import Cooperative, County
+
+    full = h.seed_catalog(
+        products=200 if smoke else 400,
+        cooperatives=105,
+        counties=105,
+        categories=105,
+    )
+    sized = {}
+    for n in SIZES:
+        part = h.seed_catalog(products=n, cooperatives=1, counties=1, prefix=f"sized{n}-")
+        sized[n] = (part.cooperative_slugs[0], part.county_slugs[0])
+    # One cooperative per sized county, so the county page lists exactly its products.
+    assert Cooperative.objects.filter(county__slug=sized[10][1]).count() == 1
+    assert County.objects.count() >= 100
+    buyer_token = h.make_buyers(1, prefix="query-buyer")[0]
+    return full, sized, buyer_token
+
+
+def page_cases(sized) -> list[tuple[str, dict[int, str]]]:
+    """Storefront pages whose list grows with the data: one URL per size."""
+    from django.urls import NoReverseMatch, reverse
+
+    cases = []
+
+    def add(label, name, kwargs_for=None, query_for=None):
+        try:
+            urls = {
+                n: reverse(name, kwargs=kwargs_for(n) if kwargs_for else None)
+                + (query_for(n) if query_for else "")
+                for n in SIZES
+            }
+        except NoReverseMatch:
+            return
+        cases.append((label, urls))
+
+    add("page cooperative", "cooperative_detail", lambda n: {"slug": sized[n][0]})
+    add("page county", "county_detail", lambda n: {"slug": sized[n][1]})
+    add(
+        "page products?cooperative (24/page)",
+        "product_list",
+        None,
+        lambda n: f"?cooperative={sized[n][0]}",
+    )
+    return cases
+
+
+def measure(client, url: str, repeat: int, headers: dict) -> tuple[int, int, float, int]:
+    """(queries, status, p50 seconds, rows) with the cache emptied before each request."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts, times, status, rows = [], [], 0, -1
+    for _ in range(repeat):
+        cache.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            t0 = time.perf_counter()
+            response = client.get(url, **headers)
+            times.append(time.perf_counter() - t0)
+        counts.append(len(ctx.captured_queries))
+        status = response.status_code
+        if response.get("Content-Type", "").startswith("application/json") and status == 200:
+            body = response.json()
+            if isinstance(body, dict) and isinstance(body.get("results"), list):
+                rows = len(body["results"])
+    if len(set(counts)) != 1:
+        # The same request must cost the same every time (no lazy per-process caches).
+        print(f"    note: {url} ran {sorted(set(counts))} queries across repeats")
+    return max(counts), status, statistics.median(times), rows
+
+
+def main() -> None:
+    parser = h.arg_parser(__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=0, help="requests per URL and size")
+    args = parser.parse_args()
+    repeat = args.repeat or (3 if args.smoke else 15)
+    bench = h.setup("queries", args)
+    verdict = h.Verdict()
+    try:
+        from django.test import Client
+
+        _, sized, token = seed(args.smoke)
+        client = Client(HTTP_HOST="127.0.0.1")
+        auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
+        api_lists = discover_api_lists()
+        cases: list[tuple[str, dict[int, str], dict]] = []
+        for path in api_lists:
+            cases.append((path, {n: f"{path}?page_size={n}" for n in SIZES}, auth))
+        if "/api/v1/products/" in api_lists:
+            for query in ("in_stock=true&ordering=price", f"cooperative={sized[100][0]}"):
+                cases.append(
+                    (
+                        f"/api/v1/products/?{query}",
+                        {n: f"/api/v1/products/?{query}&page_size={n}" for n in SIZES},
+                        {},
+                    )
+                )
+        cases += [(label, urls, {}) for label, urls in page_cases(sized)]
+
+        h.heading(f"queries per request, cache empty, p50 of {repeat} (PostgreSQL)")
+        print(f"{'endpoint':<44} {'size':>4} {'rows':>5} {'queries':>7} {'p50 ms':>8}")
+        worst_ratio = 0.0
+        for label, urls, headers in cases:
+            results = {}
+            for n in SIZES:
+                queries, status, p50, rows = measure(client, urls[n], repeat, headers)
+                results[n] = (queries, p50)
+                shown = "" if rows < 0 else str(rows)
+                print(
+                    f"{label[:44]:<44} {n:>4} {shown:>5} {queries:>7} {p50 * 1000:>8.1f}"
+                    + ("" if status == 200 else f"  HTTP {status}")
+                )
+                if status != 200:
+                    verdict.check(False, f"{urls[n]} answers 200")
+                if 0 <= rows < n and label.startswith("/api/v1/") and "?" not in label:
+                    print(f"    note: only {rows} rows for page_size {n}")
+            counts = {n: results[n][0] for n in SIZES}
+            verdict.check(
+                len(set(counts.values())) == 1,
+                f"{label}: queries constant in size {counts}",
+            )
+            slow = h.ratio(results[100][1], results[10][1])
+            worst_ratio = max(worst_ratio, slow)
+            print(f"    p50(100)/p50(10) = {slow:.2f}")
+        h.heading("goals")
+        print(f"  {len(cases)} lists measured; API lists found: {', '.join(api_lists) or 'none'}")
+        verdict.goal("worst p50(100)/p50(10)", worst_ratio, 3.0, at_most=True)
+    finally:
+        bench.close()
+    verdict.exit()
+
+
+if __name__ == "__main__":
+    main()
