@@ -150,8 +150,8 @@ def _enqueue_pipeline(shipment: Shipment) -> None:
 def _latest_batches(product_ids: set[int]) -> dict[int, int]:
     """product id -> its most recent batch (latest harvest, then latest recorded).
 
-    A shipment packs from current stock, so the newest batch is what goes in the bag;
-    the cooperative can correct it in the admin before printing the slip.
+    Order lines do not record a batch: a shipment packs from current stock, so the
+    product's most recent batch is what goes in the bag and what the slip's QR shows.
     """
     latest: dict[int, int] = {}
     rows = (
