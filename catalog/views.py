@@ -1,27 +1,107 @@
-"""Public catalogue pages: home, county, cooperative, product, and the batch trace page."""
+"""Public catalogue pages: home, product list, product, county, cooperative, batch trace page.
+
+Every page reads through ``catalog.selectors`` (the same reads as the API) so a
+buyer never sees a draft, a rejected listing or an inactive cooperative.
+"""
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from . import selectors
-from .models import County, Product
+from .constants import ProductStatus
+from .forms import ProductSearchFilter
+from .models import Category, Certification, County, Product, ProductImage
 from .qr import trace_qr_svg, trace_url
+
+PAGE_SIZE = 24
+
+
+def _live_counties():
+    live = Q(
+        cooperatives__is_active=True,
+        cooperatives__products__status=ProductStatus.ACTIVE,
+    )
+    return (
+        County.objects.annotate(
+            cooperative_count=Count(
+                "cooperatives", filter=Q(cooperatives__is_active=True), distinct=True
+            ),
+            product_count=Count("cooperatives__products", filter=live, distinct=True),
+        )
+        .filter(cooperative_count__gt=0)
+        .order_by("-poverty_relief", "province", "name")
+    )
 
 
 @require_safe
 def home(request):
-    cooperatives = selectors.public_cooperatives()
-    new_products = selectors.product_list().order_by("-created")[:8]
     return render(
         request,
         "catalog/home.html",
         {
-            "cooperatives": cooperatives,
-            "new_products": new_products,
+            "cooperatives": selectors.public_cooperatives().filter(product_count__gt=0)[:6],
+            "counties": _live_counties()[:8],
+            "categories": Category.objects.filter(parent__isnull=True),
+            "new_products": _with_kinds(
+                selectors.product_summary_list().order_by("-created", "-id")[:8]
+            ),
+        },
+    )
+
+
+@require_safe
+def product_list(request):
+    product_filter = ProductSearchFilter(
+        request.GET, queryset=selectors.product_summary_list().order_by("-created", "-id")
+    )
+    # An unreadable filter (say ?min_price=abc) lists everything instead of failing the page.
+    products = product_filter.qs if product_filter.is_valid() else product_filter.queryset
+    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "catalog/product_list.html",
+        {"form": product_filter.form, "page": _with_kinds(page)},
+    )
+
+
+def _with_kinds(products):
+    """Attach each product's certification kinds (one query for the whole list)."""
+    items = list(products)
+    kinds = selectors.certification_kinds_for(items)
+    for p in items:
+        p.certification_kinds = kinds.get(p.pk, [])
+    return products
+
+
+@require_safe
+def product_detail(request, slug: str):
+    product = get_object_or_404(selectors.product_detail_queryset(), slug=slug)
+    images = list(product.images.all())
+    try:
+        current = max(0, min(int(request.GET.get("photo", 0)), len(images) - 1))
+    except ValueError:
+        current = 0
+    certifications = list(product.certifications.all()) + list(
+        Certification.objects.filter(cooperative=product.cooperative, product__isnull=True)
+    )
+    variants = list(product.variants.all())
+    return render(
+        request,
+        "catalog/product_detail.html",
+        {
+            "product": product,
+            "images": images,
+            "current_image": images[current] if images else None,
+            "current_index": current,
+            "variants": variants,
+            "default_variant_id": next((v.id for v in variants if v.stock > 0), None),
+            "certifications": certifications,
         },
     )
 
@@ -29,13 +109,17 @@ def home(request):
 @require_safe
 def county_detail(request, slug: str):
     county = get_object_or_404(County, slug=slug)
-    cooperatives = selectors.public_cooperatives().filter(county=county)
     return render(
         request,
         "catalog/county_detail.html",
         {
             "county": county,
-            "cooperatives": cooperatives,
+            "cooperatives": selectors.public_cooperatives().filter(county=county),
+            "products": _with_kinds(
+                selectors.product_summary_list()
+                .filter(cooperative__county=county)
+                .order_by("-created", "-id")[:12]
+            ),
         },
     )
 
@@ -43,26 +127,25 @@ def county_detail(request, slug: str):
 @require_safe
 def cooperative_detail(request, slug: str):
     cooperative = get_object_or_404(selectors.public_cooperatives(), slug=slug)
-    products = selectors.product_list().filter(cooperative=cooperative).order_by("title")
+    products = _with_kinds(
+        list(
+            selectors.product_summary_list().filter(cooperative=cooperative).order_by("title", "id")
+        )
+    )
+    photos = [p for p in products if p.first_image][:8]
+    certifications = Certification.objects.filter(cooperative=cooperative).select_related("product")
     return render(
         request,
         "catalog/cooperative_detail.html",
         {
             "cooperative": cooperative,
             "products": products,
-        },
-    )
-
-
-@require_safe
-def product_detail(request, slug: str):
-    product = get_object_or_404(selectors.product_detail_queryset(), slug=slug)
-    return render(
-        request,
-        "catalog/product_detail.html",
-        {
-            "product": product,
-            "certification_kinds": selectors.product_certification_kinds(product),
+            "photos": photos,
+            "certifications": [
+                c
+                for c in certifications
+                if c.product_id is None or c.product.status == ProductStatus.ACTIVE
+            ],
         },
     )
 
@@ -76,12 +159,15 @@ def trace(request, code: str):
     certifications = list(product.certifications.all()) + list(
         getattr(product.cooperative, "cooperative_wide_certifications", [])
     )
+    images: list[ProductImage] = list(product.images.all())
     return render(
         request,
         "catalog/trace.html",
         {
             "batch": batch,
             "product": product,
+            "image": images[0] if images else None,
+            "on_sale": product.status == ProductStatus.ACTIVE and product.cooperative.is_active,
             "cooperative": product.cooperative,
             "county": product.cooperative.county,
             "certifications": certifications,

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/login/", views.LogInView.as_view(), name="login"),
+    path("accounts/logout/", views.LogOutView.as_view(), name="logout"),
+]

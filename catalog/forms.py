@@ -1,0 +1,54 @@
+"""The product search form of the storefront pages.
+
+The filtering rules are ``catalog.filters.ProductFilter`` (the API's, same
+parameters); this subclass only gives the fields translated labels and the
+selects a person picks from.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .constants import CertificationKind
+from .filters import ProductFilter
+from .models import Category, County
+
+ORDERING_CHOICES = [
+    ("-created", _("Newest first")),
+    ("price", _("Price: low to high")),
+    ("-price", _("Price: high to low")),
+    ("title", _("Name")),
+]
+
+
+class ProductSearchFilter(ProductFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = self.form.fields
+        fields["search"].label = _("Search")
+        fields["search"].widget = forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Flour, tea, walnuts…")}
+        )
+        fields["category"].label = _("Category")
+        fields["category"].widget = forms.Select(
+            choices=[("", _("All categories"))]
+            + [(c.slug, c.name) for c in Category.objects.order_by("position", "name")]
+        )
+        fields["county"].label = _("County")
+        fields["county"].widget = forms.Select(
+            choices=[("", _("All counties"))]
+            + [
+                (c.slug, c.name)
+                for c in County.objects.filter(cooperatives__is_active=True)
+                .distinct()
+                .order_by("province", "name")
+            ]
+        )
+        fields["certification"].label = _("Certification")
+        fields["certification"].choices = [("", _("Any certification")), *CertificationKind.choices]
+        fields["ordering"].label = _("Sort by")
+        fields["ordering"].choices = ORDERING_CHOICES
+        fields["ordering"].widget = forms.Select(choices=ORDERING_CHOICES)
+        for name in ("cooperative", "min_price", "max_price", "in_stock"):
+            fields[name].widget = forms.HiddenInput()

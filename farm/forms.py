@@ -1,0 +1,151 @@
+"""Farmer-portal forms: they parse and label input; the rules live in ``catalog.services``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Category, Cooperative, Product
+
+
+class ProductForm(forms.Form):
+    cooperative = forms.ModelChoiceField(
+        label=_("Cooperative"), queryset=Cooperative.objects.none(), empty_label=None
+    )
+    title = forms.CharField(label=_("Product name"), max_length=150)
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.all(), empty_label=_("Choose…")
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("How it is grown or milled, how it tastes, how to keep it."),
+    )
+    grade = forms.CharField(label=_("Grade"), required=False, max_length=60)
+    origin = forms.CharField(
+        label=_("Origin"),
+        required=False,
+        max_length=150,
+        help_text=_("Village or fields, e.g. “Tost village, irrigated fields”."),
+    )
+
+    def __init__(self, *args, cooperatives, product: Product | None = None, **kwargs):
+        if product is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "cooperative": product.cooperative_id,
+                    "title": product.title,
+                    "category": product.category_id,
+                    "description": product.description,
+                    "grade": product.grade,
+                    "origin": product.origin,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["cooperative"].queryset = cooperatives
+        if product is not None or len(cooperatives) == 1:
+            # A product never moves cooperative; a one-cooperative member needs no choice.
+            self.fields["cooperative"].widget = forms.HiddenInput()
+            self.fields["cooperative"].required = product is None
+            if product is not None:
+                self.fields["cooperative"].disabled = True
+
+
+class VariantForm(forms.Form):
+    name = forms.CharField(label=_("Size or pack"), max_length=80, help_text=_("e.g. “5 kg bag”"))
+    price = forms.DecimalField(
+        label=_("Price (yuan)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    weight_grams = forms.IntegerField(
+        label=_("Shipping weight (g)"),
+        min_value=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    stock = forms.IntegerField(
+        label=_("Stock"),
+        min_value=0,
+        initial=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class NewProductForm(ProductForm):
+    """A new listing with its first variant, so it can be submitted straight away."""
+
+    variant_name = VariantForm.base_fields["name"]
+    variant_price = VariantForm.base_fields["price"]
+    variant_weight_grams = VariantForm.base_fields["weight_grams"]
+    variant_stock = VariantForm.base_fields["stock"]
+
+
+class StockForm(forms.Form):
+    stock = forms.IntegerField(
+        label=_("Stock"), min_value=0, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the farmer"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class BatchForm(forms.Form):
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
+    code = forms.CharField(
+        label=_("Batch code"), max_length=40, help_text=_("Printed on the bag, e.g. JMN-2026-09-A")
+    )
+    harvested_on = forms.DateField(
+        label=_("Harvested on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    milled_on = forms.DateField(
+        label=_("Milled on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    quantity_kg = forms.DecimalField(
+        label=_("Quantity (kg)"), required=False, max_digits=10, decimal_places=1, min_value=0
+    )
+    protein_pct = forms.DecimalField(
+        label=_("Protein %"),
+        required=False,
+        max_digits=4,
+        decimal_places=1,
+        min_value=0,
+        max_value=100,
+    )
+    moisture_pct = forms.DecimalField(
+        label=_("Moisture %"),
+        required=False,
+        max_digits=4,
+        decimal_places=1,
+        min_value=0,
+        max_value=100,
+    )
+    ash_pct = forms.DecimalField(
+        label=_("Ash %"), required=False, max_digits=4, decimal_places=2, min_value=0, max_value=100
+    )
+    gluten_pct = forms.DecimalField(
+        label=_("Wet gluten %"),
+        required=False,
+        max_digits=4,
+        decimal_places=1,
+        min_value=0,
+        max_value=100,
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, products, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products

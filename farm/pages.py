@@ -1,0 +1,59 @@
+"""Helpers every page view shares: turning a service's ``ApplicationError`` into form errors.
+
+Services raise ``ApplicationError`` with a stable code, a message and per-field
+``details``; a page shows the same message next to the field it concerns.
+Services' default messages are English literals (the API's contract), so they
+are listed here with ``gettext_noop`` for ``makemessages`` and translated when shown.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.utils.translation import gettext, gettext_noop
+
+from storefront.errors import ApplicationError
+
+KNOWN_MESSAGES = [
+    gettext_noop("The request could not be completed."),
+    gettext_noop("The input is not valid."),
+    gettext_noop("Not found."),
+    gettext_noop("You do not have permission to do this."),
+    gettext_noop("This cannot be done in the object's current state."),
+    gettext_noop("The service is busy; please try again in a moment."),
+    gettext_noop("This listing cannot make that move from its current status."),
+    gettext_noop("A listing needs at least one active variant before review."),
+    gettext_noop("This file is not a JPEG, PNG or WebP photo."),
+    gettext_noop("A user with this username already exists."),
+    gettext_noop("Unable to log in with these credentials."),
+]
+
+
+def _text(value) -> str:
+    return gettext(str(value))
+
+
+def form_add_error(form: forms.Form, exc: ApplicationError) -> None:
+    """Put a service error on the form: per-field details where the field exists, else on top."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    placed = False
+    for field, problems in details.items():
+        if field not in form.fields or not isinstance(problems, list | tuple):
+            continue
+        for problem in problems:
+            form.add_error(field, _text(problem))
+            placed = True
+    if not placed:
+        form.add_error(None, _text(exc.message))
+
+
+def message_error(request, exc: ApplicationError) -> None:
+    """Flash a service error on the next page (for buttons that are not a form page)."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    extra = [
+        _text(p)
+        for problems in details.values()
+        if isinstance(problems, list | tuple)
+        for p in problems
+    ]
+    messages.error(request, " ".join([_text(exc.message), *extra]) if extra else _text(exc.message))

@@ -1,0 +1,65 @@
+"""Template helpers for every page: money in the reader's locale, query-string links."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def money(value) -> str:
+    """A yuan amount for the current language: ``¥1,234.50`` / ``1,234.50 يۈەن``."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    formatted = number_format(amount, 2, use_l10n=True, force_grouping=True)
+    # Translators: a price in yuan; keep %(amount)s, put the currency where your language does.
+    return _("¥%(amount)s") % {"amount": formatted}
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes) -> str:
+    """The current query string with some parameters replaced (None or '' removes one)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def is_farm_member(context) -> bool:
+    """Whether the signed-in user belongs to a cooperative (one cached query per request)."""
+    from catalog.selectors import user_cooperative_ids
+
+    user = context["request"].user
+    return bool(user.is_authenticated and user_cooperative_ids(user))
+
+
+@register.simple_tag(takes_context=True)
+def is_coop_manager(context) -> bool:
+    from catalog.selectors import user_managed_cooperative_ids
+
+    user = context["request"].user
+    return bool(user.is_authenticated and user_managed_cooperative_ids(user))
+
+
+@register.simple_tag
+def cert_label(kind: str) -> str:
+    from catalog.constants import CertificationKind
+
+    try:
+        return str(CertificationKind(kind).label)
+    except ValueError:
+        return kind

@@ -1,0 +1,30 @@
+from django.urls import path
+
+from . import views
+
+app_name = "farm"
+
+urlpatterns = [
+    path("farm/", views.dashboard, name="dashboard"),
+    path("farm/products/", views.product_list, name="product_list"),
+    path("farm/products/new/", views.product_create, name="product_create"),
+    path("farm/products/<int:pk>/", views.product_edit, name="product_edit"),
+    path("farm/products/<int:pk>/submit/", views.product_submit, name="product_submit"),
+    path("farm/products/<int:pk>/photos/", views.photo_upload, name="photo_upload"),
+    path(
+        "farm/products/<int:pk>/photos/<int:image_id>/delete/",
+        views.photo_delete,
+        name="photo_delete",
+    ),
+    path("farm/products/<int:pk>/variants/", views.variant_add, name="variant_add"),
+    path(
+        "farm/products/<int:pk>/variants/<int:variant_id>/",
+        views.variant_edit,
+        name="variant_edit",
+    ),
+    path("farm/products/<int:pk>/approve/", views.product_approve, name="product_approve"),
+    path("farm/products/<int:pk>/reject/", views.product_reject, name="product_reject"),
+    path("farm/stock/", views.stock, name="stock"),
+    path("farm/batches/", views.batches, name="batches"),
+    path("farm/review/", views.review_list, name="review"),
+]
