@@ -1,6 +1,6 @@
 """Failures of the order services, each with a stable code (API.md)."""
 
-from storefront.errors import ApplicationError, Conflict, InvalidState
+from storefront.errors import ApplicationError, Conflict, InvalidInput, InvalidState, NotFound
 
 
 class InsufficientStock(ApplicationError):
@@ -18,3 +18,17 @@ class IdempotencyConflict(Conflict):
 
 class OrderInvalidState(InvalidState):
     default_message = "The order cannot do that in its current status."
+
+
+class OrderNotFound(NotFound):
+    default_message = "No such order."
+
+
+class CartItemNotFound(NotFound):
+    default_message = "No such item in your cart."
+
+
+class VariantUnavailable(InvalidInput):
+    """Unknown, inactive or unpublished variants. ``details = {"variants": [ids]}``."""
+
+    default_message = "Some items are not for sale."

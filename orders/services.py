@@ -1,18 +1,50 @@
-"""Every order write: placing, cancelling, and each status transition.
+"""Every order write: the cart, placing, cancelling, expiry and each status transition.
 
 Each transition is one function that locks the order row, checks the current
 state against ``constants.TRANSITIONS`` and raises ``OrderInvalidState``
 (code ``invalid_state``) otherwise — never a silent no-op that changes data.
+
+Stock is taken only by ``order_place`` (a conditional ``UPDATE ... WHERE stock >= n``
+per variant, in variant-id order) and given back only by ``stock_release``, which
+runs inside the one transition out of ``pending_payment`` that cancels.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+import hashlib
+import json
+import logging
+import math
+import secrets
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import User
+from catalog.constants import ProductStatus
+from catalog.models import Cooperative, Variant
+from storefront import metrics
+from storefront.errors import InvalidInput
+
+from . import validation
 from .constants import TRANSITIONS, OrderStatus
-from .exceptions import OrderInvalidState
-from .models import Order, OrderEvent
+from .exceptions import (
+    CartItemNotFound,
+    IdempotencyConflict,
+    InsufficientStock,
+    OrderInvalidState,
+    VariantUnavailable,
+)
+from .models import CartItem, Order, OrderEvent, OrderLine, OrderShipping
+
+logger = logging.getLogger(__name__)
+CENT = Decimal("0.01")
 
 _TIMESTAMP_FIELD = {
     OrderStatus.PAID: "paid_at",
@@ -78,3 +110,397 @@ def order_mark_completed(*, order: Order | int, note: str = "") -> Order:
 def order_mark_refunded(*, order: Order | int, note: str = "") -> Order:
     """refund_pending -> refunded (the provider confirmed the refund)."""
     return _transition(order, OrderStatus.REFUNDED, note=note)
+
+
+# --- cart -------------------------------------------------------------------
+
+
+def _purchasable_variants(ids) -> dict[int, Variant]:
+    """The variants among ``ids`` a buyer may order now, with product and cooperative."""
+    return {
+        v.pk: v
+        for v in Variant.objects.select_related("product__cooperative").filter(
+            pk__in=list(ids),
+            is_active=True,
+            product__status=ProductStatus.ACTIVE,
+            product__cooperative__is_active=True,
+        )
+    }
+
+
+def _require_purchasable(ids) -> dict[int, Variant]:
+    ids = list(ids)
+    found = _purchasable_variants(ids)
+    missing = [vid for vid in ids if vid not in found]
+    if missing:
+        raise VariantUnavailable(details={"variants": sorted(missing)})
+    return found
+
+
+def _clean_variant_id(variant_id: Any) -> int:
+    if not isinstance(variant_id, int) or isinstance(variant_id, bool) or variant_id < 1:
+        raise InvalidInput(details={"variant": ["A variant is given by its numeric id."]})
+    return variant_id
+
+
+@transaction.atomic
+def cart_item_add(*, user: User, variant_id: int, quantity: int) -> CartItem:
+    """Put ``quantity`` of a variant in the cart; a variant already there gets the quantity
+    added (the sum must stay within 1..999). Reserves no stock."""
+    variant_id = _clean_variant_id(variant_id)
+    quantity = validation.clean_quantity(quantity)
+    _require_purchasable([variant_id])
+    item = CartItem.objects.select_for_update().filter(user=user, variant_id=variant_id).first()
+    if item is None:
+        try:
+            with transaction.atomic():
+                return CartItem.objects.create(user=user, variant_id=variant_id, quantity=quantity)
+        except IntegrityError:
+            # A double-click raced us to the insert: add to the row it created.
+            item = CartItem.objects.select_for_update().get(user=user, variant_id=variant_id)
+    total = item.quantity + quantity
+    validation.clean_quantity(total)
+    item.quantity = total
+    item.save(update_fields=["quantity", "updated"])
+    return item
+
+
+@transaction.atomic
+def cart_item_update(*, user: User, item_id: int, quantity: int) -> CartItem:
+    """Set an item's quantity (1..999). Another user's item is ``CartItemNotFound``."""
+    quantity = validation.clean_quantity(quantity)
+    item = CartItem.objects.select_for_update().filter(user=user, pk=item_id).first()
+    if item is None:
+        raise CartItemNotFound(details={"id": item_id})
+    item.quantity = quantity
+    item.save(update_fields=["quantity", "updated"])
+    return item
+
+
+@transaction.atomic
+def cart_item_remove(*, user: User, item_id: int) -> None:
+    deleted, _ = CartItem.objects.filter(user=user, pk=item_id).delete()
+    if not deleted:
+        raise CartItemNotFound(details={"id": item_id})
+
+
+# --- placing an order -------------------------------------------------------
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def order_number_generate(*, now: datetime | None = None) -> str:
+    """``FG`` + yyMMdd + 8 random Crockford base-32 characters (40 bits from ``secrets``):
+    readable over the phone, sortable by day, and not guessable from a neighbour's."""
+    day = timezone.localtime(now or timezone.now()).strftime("%y%m%d")
+    return "FG" + day + "".join(secrets.choice(_CROCKFORD) for _ in range(8))
+
+
+def request_fingerprint(
+    *, lines: dict[int, int] | None, shipping_address: dict[str, str], from_cart: bool
+) -> str:
+    """sha256 of the canonical JSON of the request as the service understood it
+    (merged lines sorted by variant, normalised address), so a retry that differs
+    only in whitespace or line order is still "the same body"."""
+    body = {
+        "from_cart": bool(from_cart),
+        "lines": sorted(lines.items()) if lines else None,
+        "shipping_address": shipping_address,
+    }
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def shipping_fee_for(
+    *, cooperative: Cooperative, goods_total: Decimal, weight_grams: int
+) -> Decimal:
+    """One cooperative's rule: base fee + fee per started kilogram, free at or above
+    ``free_shipping_over`` (when it is set)."""
+    free_over = cooperative.free_shipping_over
+    if free_over is not None and goods_total >= free_over:
+        return Decimal("0.00")
+    started_kg = math.ceil(weight_grams / 1000)
+    fee = cooperative.shipping_base_fee + cooperative.shipping_fee_per_kg * started_kg
+    return fee.quantize(CENT)
+
+
+class _KeyTaken(Exception):
+    """Another request with the same Idempotency-Key committed its order first."""
+
+
+def _replay(order: Order, fingerprint: str) -> tuple[Order, bool]:
+    if order.request_fingerprint != fingerprint:
+        raise IdempotencyConflict(details={"number": order.number})
+    metrics.incr("order_idempotent_replay")
+    return order, False
+
+
+def order_place(
+    *,
+    user: User,
+    shipping_address: dict,
+    lines: list[dict] | None = None,
+    from_cart: bool = False,
+    idempotency_key: str | None = None,
+) -> tuple[Order, bool]:
+    """Place an order for ``lines`` (``[{"variant": id, "quantity": n}]``) or, with
+    ``from_cart=True`` and no lines, for the user's cart (emptied in the same transaction).
+
+    Returns ``(order, created)``. With an ``idempotency_key`` a repeat of the same
+    request returns the first order and ``created=False``; the same key with another
+    request raises ``IdempotencyConflict``. Raises ``InvalidInput`` (bad lines or
+    address), ``VariantUnavailable`` and ``InsufficientStock`` (``details.variants``);
+    after any of them nothing was written and no stock was taken.
+    """
+    address = validation.clean_address(shipping_address)
+    key = validation.clean_idempotency_key(idempotency_key)
+    if not isinstance(from_cart, bool):
+        raise InvalidInput(details={"from_cart": ["Must be true or false."]})
+    if from_cart and lines:
+        raise InvalidInput(details={"lines": ["Give lines or from_cart, not both."]})
+    requested = None if from_cart else validation.clean_lines(lines)
+    fingerprint = request_fingerprint(
+        lines=requested, shipping_address=address, from_cart=from_cart
+    )
+
+    if key is not None:
+        existing = Order.objects.filter(user=user, idempotency_key=key).first()
+        if existing is not None:
+            return _replay(existing, fingerprint)
+    try:
+        order = _order_create(
+            user=user,
+            address=address,
+            requested=requested,
+            from_cart=from_cart,
+            key=key,
+            fingerprint=fingerprint,
+        )
+    except _KeyTaken:
+        return _replay(Order.objects.get(user=user, idempotency_key=key), fingerprint)
+    metrics.incr("order_placed")
+    return order, True
+
+
+@transaction.atomic
+def _order_create(
+    *,
+    user: User,
+    address: dict[str, str],
+    requested: dict[int, int] | None,
+    from_cart: bool,
+    key: str | None,
+    fingerprint: str,
+) -> Order:
+    # 1. Claim the Idempotency-Key first: a concurrent request with the same key blocks
+    #    on the unique index here until we commit or roll back, so it can never take
+    #    stock (or be refused for the stock we took) on behalf of a duplicate.
+    now = timezone.now()
+    order = _order_insert(user=user, address=address, key=key, fingerprint=fingerprint, now=now)
+
+    if from_cart:
+        cart = list(CartItem.objects.select_for_update().filter(user=user).order_by("variant_id"))
+        if not cart:
+            raise InvalidInput("Your cart is empty.", details={"from_cart": ["The cart is empty."]})
+        requested = {item.variant_id: item.quantity for item in cart}
+    assert requested is not None
+
+    # 2. Only published variants of active cooperatives may be bought.
+    variants = _require_purchasable(requested)
+
+    # 3. Take stock: one conditional UPDATE per variant, in id order, so two orders
+    #    over the same variants always lock them in the same order (no deadlock),
+    #    and the row lock + WHERE re-check means no unit is ever sold twice.
+    short = [
+        vid
+        for vid in sorted(requested)
+        if not Variant.objects.filter(pk=vid, stock__gte=requested[vid]).update(
+            stock=F("stock") - requested[vid]
+        )
+    ]
+    if short:
+        raise InsufficientStock(details={"variants": short})
+
+    # 4. Lines copy what the buyer saw; shipping is priced per cooperative.
+    order_lines = []
+    parts: dict[int, dict[str, Any]] = defaultdict(
+        lambda: {"goods_total": Decimal("0.00"), "weight_grams": 0}
+    )
+    for vid, quantity in requested.items():
+        variant = variants[vid]
+        product = variant.product
+        line_total = (variant.price * quantity).quantize(CENT)
+        order_lines.append(
+            OrderLine(
+                order=order,
+                variant=variant,
+                cooperative_id=product.cooperative_id,
+                sku=variant.sku,
+                title=f"{product.title} — {variant.name}"[:240],
+                unit_price=variant.price,
+                quantity=quantity,
+                line_total=line_total,
+                weight_grams=variant.weight_grams,
+            )
+        )
+        part = parts[product.cooperative_id]
+        part["cooperative"] = product.cooperative
+        part["goods_total"] += line_total
+        part["weight_grams"] += variant.weight_grams * quantity
+    OrderLine.objects.bulk_create(order_lines)
+    shipping = [
+        OrderShipping(
+            order=order,
+            cooperative=part["cooperative"],
+            goods_total=part["goods_total"],
+            weight_grams=part["weight_grams"],
+            fee=shipping_fee_for(
+                cooperative=part["cooperative"],
+                goods_total=part["goods_total"],
+                weight_grams=part["weight_grams"],
+            ),
+        )
+        for _, part in sorted(parts.items())
+    ]
+    OrderShipping.objects.bulk_create(shipping)
+
+    order.subtotal = sum((line.line_total for line in order_lines), Decimal("0.00"))
+    order.shipping_fee = sum((s.fee for s in shipping), Decimal("0.00"))
+    order.total = order.subtotal + order.shipping_fee
+    order.save(update_fields=["subtotal", "shipping_fee", "total", "updated"])
+    OrderEvent.objects.create(order=order, to_status=order.status, note="placed")
+    if from_cart:
+        CartItem.objects.filter(user=user, variant_id__in=list(requested)).delete()
+    return order
+
+
+def _order_insert(
+    *, user: User, address: dict, key: str | None, fingerprint: str, now: datetime
+) -> Order:
+    for _attempt in range(5):
+        order = Order(
+            number=order_number_generate(now=now),
+            user=user,
+            status=OrderStatus.PENDING_PAYMENT,
+            subtotal=Decimal("0.00"),
+            shipping_fee=Decimal("0.00"),
+            total=Decimal("0.00"),
+            shipping_address=address,
+            idempotency_key=key,
+            request_fingerprint=fingerprint,
+            expires_at=now + settings.ORDER_PAYMENT_TIMEOUT,
+        )
+        try:
+            with transaction.atomic():
+                order.save(force_insert=True)
+            return order
+        except IntegrityError:
+            if key is not None and Order.objects.filter(user=user, idempotency_key=key).exists():
+                raise _KeyTaken() from None
+            # Otherwise the random number collided (about 1 in 10^12): draw another.
+    raise RuntimeError("could not draw a free order number")  # pragma: no cover
+
+
+# --- buyer actions, stock release, expiry -----------------------------------
+
+
+def stock_release(*, order: Order) -> None:
+    """Give the order's units back to their variants (in variant-id order).
+
+    Precondition: inside the transaction of the transition that leaves
+    ``pending_payment`` for ``cancelled``, with the order row locked — that
+    transition happens once, so the stock comes back exactly once.
+    """
+    quantities: dict[int, int] = defaultdict(int)
+    for variant_id, quantity in order.lines.filter(variant__isnull=False).values_list(
+        "variant_id", "quantity"
+    ):
+        quantities[variant_id] += quantity
+    for variant_id in sorted(quantities):
+        Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantities[variant_id])
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, note: str = "") -> Order:
+    """The buyer cancels. ``pending_payment`` → ``cancelled`` with the stock returned;
+    ``paid`` → ``refund_pending`` and the refund is started in this transaction;
+    any later state raises ``OrderInvalidState`` (409 ``invalid_state``)."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status == OrderStatus.PENDING_PAYMENT:
+        updated = _transition(locked, OrderStatus.CANCELLED, note=note or "cancelled by buyer")
+        stock_release(order=updated)
+    elif locked.status == OrderStatus.PAID:
+        updated = _transition(locked, OrderStatus.REFUND_PENDING, note=note or "cancelled by buyer")
+        # Imported here: payments depends on orders, not the other way round.
+        from payments import services as payment_services
+
+        payment_services.order_refund_start(order=updated, reason="cancelled")
+        # Fulfilment: cancel this order's (unshipped) shipments here, same transaction.
+    else:
+        raise OrderInvalidState(
+            "This order can no longer be cancelled.",
+            details={"status": locked.status, "number": locked.number},
+        )
+    _copy_state(updated, order)
+    return order
+
+
+@transaction.atomic
+def order_confirm_receipt(*, order: Order) -> Order:
+    """The buyer confirms the parcel arrived: ``shipped`` → ``delivered``, else 409.
+
+    The fulfilment app marks the order's shipments delivered from here too (one
+    service function for the whole action)."""
+    updated = _transition(order, OrderStatus.DELIVERED, note="receipt confirmed by buyer")
+    _copy_state(updated, order)
+    return order
+
+
+def _copy_state(source: Order, target: Order) -> None:
+    if source is target:
+        return
+    for field in ("status", "updated", *_TIMESTAMP_FIELD.values()):
+        setattr(target, field, getattr(source, field))
+
+
+def orders_expire_overdue(*, now: datetime | None = None, batch_size: int = 200) -> int:
+    """Cancel every ``pending_payment`` order past ``expires_at`` and return its stock.
+
+    Works through the overdue orders ``batch_size`` ids at a time, one short
+    transaction per order, skipping rows another transaction holds (a payment being
+    applied right now): the next run retries them. Idempotent: an order already
+    cancelled (or paid) no longer matches, so running twice returns stock once.
+    Returns how many orders it cancelled.
+    """
+    now = now or timezone.now()
+    expired = 0
+    last_id = 0
+    while True:
+        ids = list(
+            Order.objects.filter(
+                status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now, pk__gt=last_id
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return expired
+        last_id = ids[-1]
+        for order_id in ids:
+            if _order_expire(order_id=order_id, now=now):
+                expired += 1
+
+
+@transaction.atomic
+def _order_expire(*, order_id: int, now: datetime) -> bool:
+    order = (
+        Order.objects.select_for_update(skip_locked=True)
+        .filter(pk=order_id, status=OrderStatus.PENDING_PAYMENT, expires_at__lte=now)
+        .first()
+    )
+    if order is None:
+        return False
+    _transition(order, OrderStatus.CANCELLED, note="payment time ran out")
+    stock_release(order=order)
+    metrics.incr("order_expired")
+    return True

@@ -240,6 +240,11 @@ CELERY_TASK_ROUTES = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
+# Orders: cancel unpaid orders past expires_at and return their stock (idempotent).
+CELERY_BEAT_SCHEDULE["orders-expire"] = {
+    "task": "orders.tasks.orders_expire_task",
+    "schedule": timedelta(minutes=1),
+}
 # Fulfilment: shipments shipped AUTO_DELIVER_DAYS ago count as delivered; delivered
 # orders complete after RETURN_WINDOW_DAYS and release the ledger for payout.
 CELERY_BEAT_SCHEDULE["fulfilment-auto-deliver"] = {

@@ -1,0 +1,70 @@
+"""Order and cart reads shared by the API, the storefront pages and the admin.
+
+``order_detail_queryset`` holds every prefetch an order's rendering needs, so a
+list of orders costs the same number of queries at any page size. The payments
+and fulfilment apps add their relations to ``order_detail_prefetches``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+
+from accounts.models import User
+
+from .exceptions import OrderNotFound
+from .models import CartItem, Order, OrderLine
+
+
+def _has_relation(name: str) -> bool:
+    return any(rel.get_accessor_name() == name for rel in Order._meta.related_objects)
+
+
+def order_detail_prefetches() -> list:
+    """Prefetches for rendering an order. ``payments``/``shipments`` are included as soon
+    as those apps give Order such a relation; extend here for their nested rows
+    (e.g. ``Prefetch("shipments", queryset=Shipment.objects.prefetch_related("events"))``)."""
+    prefetches: list = [
+        Prefetch("lines", queryset=OrderLine.objects.select_related("cooperative")),
+    ]
+    if _has_relation("payments"):
+        prefetches.append("payments")
+    if _has_relation("shipments"):
+        prefetches.append("shipments")
+    return prefetches
+
+
+def order_detail_queryset() -> QuerySet[Order]:
+    return Order.objects.prefetch_related(*order_detail_prefetches())
+
+
+def order_list_for_user(*, user: User) -> QuerySet[Order]:
+    """The user's orders, newest first."""
+    return order_detail_queryset().filter(user=user).order_by("-created", "-id")
+
+
+def order_get_for_user(*, user: User, number: str) -> Order:
+    """One of the user's orders; another user's order is ``OrderNotFound`` (404), never 403."""
+    order = order_detail_queryset().filter(user=user, number=number).first()
+    if order is None:
+        raise OrderNotFound(details={"number": number})
+    return order
+
+
+@dataclass(frozen=True)
+class Cart:
+    items: list[CartItem]
+    subtotal: Decimal
+
+
+def cart_items_queryset() -> QuerySet[CartItem]:
+    return CartItem.objects.select_related("variant__product").order_by("created", "id")
+
+
+def cart_get(*, user: User) -> Cart:
+    """The user's cart at today's prices (the cart holds quantities, never prices)."""
+    items = list(cart_items_queryset().filter(user=user))
+    subtotal = sum((i.variant.price * i.quantity for i in items), Decimal("0.00"))
+    return Cart(items=items, subtotal=subtotal.quantize(Decimal("0.01")))
