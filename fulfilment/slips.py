@@ -13,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from catalog.qr import trace_qr_png
 
@@ -84,7 +85,11 @@ def render_packing_slip(shipment: Shipment) -> bytes:
 
     widths = (80, 40, 40, 20)
     pdf.set_font("cjk", size=10)
-    with pdf.table(col_widths=widths, text_align=("LEFT", "LEFT", "LEFT", "RIGHT")) as table:
+    # One regular CJK face only: headings are shaded, not bold (no bold face to add).
+    headings = FontFace(emphasis="", fill_color=(230, 230, 230))
+    with pdf.table(
+        col_widths=widths, text_align=("LEFT", "LEFT", "LEFT", "RIGHT"), headings_style=headings
+    ) as table:
         table.row(["商品 Item", "SKU", "批次 Batch", "数量 Qty"])
         for line in lines:
             table.row(

@@ -86,7 +86,7 @@ def make_order(
 
 
 def make_two_coop_order(*, user=None, status: str = OrderStatus.PAID):
-    """An order over two cooperatives, each product with a batch. Returns (order, coop_a, coop_b)."""
+    """An order over two cooperatives, each product with a batch: (order, coop_a, coop_b)."""
     coop_a = make_cooperative(name="Jeminay Flour Co-op")
     coop_b = make_cooperative(name="Tekes Honey Co-op")
     product_a = make_product(cooperative=coop_a, title="Stone-milled flour")

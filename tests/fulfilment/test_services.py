@@ -87,7 +87,7 @@ def test_an_order_cancelled_before_the_task_ran_gets_no_shipments():
 
 
 def test_order_follows_its_shipments_through_shipped_and_delivered(carriers):
-    order, coop_a, coop_b = make_two_coop_order()
+    order, _coop_a, _coop_b = make_two_coop_order()
     a, b = services.shipments_create_for_order(order_id=order.pk)
     services.shipment_mark_packed(shipment_id=a.pk)
     services.shipment_mark_shipped(shipment_id=a.pk, carrier="sf", tracking_number="SF1234567890")
@@ -156,7 +156,7 @@ def test_a_tracking_number_cannot_be_used_twice_with_one_carrier():
 
 
 def test_another_cooperatives_manager_cannot_touch_the_shipment():
-    order, coop_a, coop_b = make_two_coop_order()
+    order, coop_a, _coop_b = make_two_coop_order()
     a, b = services.shipments_create_for_order(order_id=order.pk)
     manager_a = make_manager(coop_a)
     services.shipment_mark_packed(shipment_id=a.pk, actor=manager_a)
@@ -192,7 +192,7 @@ def test_steps_only_go_forward():
 
 def test_cancelling_before_shipping_cancels_every_shipment():
     order, *_ = make_two_coop_order()
-    a, b = services.shipments_create_for_order(order_id=order.pk)
+    a, _b = services.shipments_create_for_order(order_id=order.pk)
     services.shipment_mark_packed(shipment_id=a.pk)
     assert services.shipments_cancel_for_order(order=order) == 2
     assert set(Shipment.objects.values_list("status", flat=True)) == {"cancelled"}
