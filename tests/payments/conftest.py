@@ -88,3 +88,23 @@ def silent_server_url() -> Iterator[str]:
         sock.bind(("127.0.0.1", 0))
         sock.listen(8)
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+# ------------------------------------------------ Django-level provider configuration
+# (used by the integration tests: callbacks, services, tasks; see signers.py)
+
+
+@pytest.fixture
+def alipay(settings, tmp_path: Path, merchant_keys: KeyPair, provider_keys: KeyPair):
+    """Alipay configured in Django settings; returns Alipay's side (its signer)."""
+    from .signers import configure_alipay
+
+    return configure_alipay(settings, tmp_path, merchant_keys, provider_keys)
+
+
+@pytest.fixture
+def wechat(settings, tmp_path: Path, merchant_keys: KeyPair, provider_keys: KeyPair) -> KeyPair:
+    """WeChat Pay configured in Django settings; returns the platform key pair."""
+    from .signers import configure_wechat
+
+    return configure_wechat(settings, tmp_path, merchant_keys, provider_keys)
