@@ -108,3 +108,35 @@ def wechat(settings, tmp_path: Path, merchant_keys: KeyPair, provider_keys: KeyP
     from .signers import configure_wechat
 
     return configure_wechat(settings, tmp_path, merchant_keys, provider_keys)
+
+
+@pytest.fixture
+def wallet_delivers_in_process(monkeypatch, settings) -> list[int]:
+    """The sandbox wallet's HTTP POSTs reach our callback through httpx's WSGI
+    transport, in this thread and this test's transaction; returns the statuses."""
+    from types import SimpleNamespace
+
+    import httpx
+    from django.core import signals
+    from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
+
+    from payments import wallet
+
+    settings.SANDBOX_WALLET_DUPLICATE_RATE = 0.0
+    client = httpx.Client(transport=httpx.WSGITransport(app=get_wsgi_application()))
+    statuses: list[int] = []
+
+    def post(url, **kwargs):
+        kwargs.pop("timeout", None)
+        response = client.post(url, **kwargs)
+        statuses.append(response.status_code)
+        return response
+
+    # As Django's test client does: a request must not close the test's connection.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    monkeypatch.setattr(wallet, "httpx", SimpleNamespace(post=post, HTTPError=httpx.HTTPError))
+    yield statuses
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)

@@ -321,14 +321,11 @@ def test_wechat_replays_and_refund_notification(client, wechat, django_capture_o
     assert payment.order.status == OrderStatus.PAID
     # The order is cancelled after payment (the orders app moves it to refund_pending),
     # the refund is started, and WeChat reports it done by notification.
-    from django.db import transaction
+    from orders.services import order_cancel
 
-    from orders.services import _transition
-    from payments.services import order_refund_start
-
-    with transaction.atomic():
-        _transition(payment.order, OrderStatus.REFUND_PENDING, note="buyer cancelled")
-        refund = order_refund_start(order=payment.order, reason="buyer cancelled")
+    with django_capture_on_commit_callbacks(execute=False):  # WeChat's refund API not faked here
+        order_cancel(order=payment.order, note="buyer cancelled")
+    refund = payment.refunds.get()
     refund_body = wechat_body(
         "REFUND.SUCCESS",
         wechat_encrypt(
