@@ -137,7 +137,7 @@ class OrderLineSerializer(serializers.Serializer):
 # nested rows, extends ``orders.selectors.order_detail_prefetches``. The order
 # serializer renders ``order.payments.all()`` / ``order.shipments.all()`` (prefetched)
 # when the relation exists, else ``[]``.
-PaymentSummarySerializer: type[serializers.Serializer] | None = None
+from payments.api.serializers import PaymentSummarySerializer  # noqa: E402
 ShipmentSerializer: type[serializers.Serializer] | None = None
 
 
