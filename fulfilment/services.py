@@ -309,13 +309,13 @@ def shipments_mark_delivered_for_order(*, order: Order | int, by: str = Delivere
     locked = _lock_order(order_id)
     if locked.status != OrderStatus.SHIPPED:
         raise OrderInvalidState(details={"status": locked.status, "number": locked.number})
-    shipments = _lock_shipments(locked.pk)
     count = 0
-    for shipment in shipments:
+    for shipment in _lock_shipments(locked.pk):
         if shipment.status == ShipmentStatus.SHIPPED:
             _deliver(locked, shipment, by=by)
             count += 1
-    _follow_shipments(locked, shipments)
+    # The order is "shipped" only once every live shipment shipped, so all have arrived now.
+    order_services.order_mark_delivered(order=locked, note=f"receipt confirmed ({by})")
     if not isinstance(order, int):
         order.status, order.delivered_at = locked.status, locked.delivered_at
     return count

@@ -32,7 +32,9 @@ def order_detail_prefetches() -> list:
     if _has_relation("payments"):
         prefetches.append("payments")
     if _has_relation("shipments"):
-        prefetches.append("shipments")
+        from fulfilment.selectors import shipments_prefetch
+
+        prefetches.append(shipments_prefetch())
     return prefetches
 
 

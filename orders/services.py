@@ -27,6 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from catalog.cache import catalog_changed
 from catalog.constants import ProductStatus
 from catalog.models import Cooperative, Variant
 from storefront import metrics
@@ -320,6 +321,7 @@ def _order_create(
     ]
     if short:
         raise InsufficientStock(details={"variants": short})
+    catalog_changed()  # stock shows in the public catalogue: orphan its cached pages
 
     # 4. Lines copy what the buyer saw; shipping is priced per cooperative.
     order_lines = []
@@ -418,6 +420,7 @@ def stock_release(*, order: Order) -> None:
         quantities[variant_id] += quantity
     for variant_id in sorted(quantities):
         Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantities[variant_id])
+    catalog_changed()
 
 
 @transaction.atomic
@@ -430,12 +433,16 @@ def order_cancel(*, order: Order, note: str = "") -> Order:
         updated = _transition(locked, OrderStatus.CANCELLED, note=note or "cancelled by buyer")
         stock_release(order=updated)
     elif locked.status == OrderStatus.PAID:
+        # Fulfilment first: a shipment already on its way makes the whole order
+        # uncancellable (409 invalid_state) before anything has changed.
+        from fulfilment.services import shipments_cancel_for_order
+
+        shipments_cancel_for_order(order=locked, note=note or "order cancelled by buyer")
         updated = _transition(locked, OrderStatus.REFUND_PENDING, note=note or "cancelled by buyer")
         # Imported here: payments depends on orders, not the other way round.
         from payments import services as payment_services
 
         payment_services.order_refund_start(order=updated, reason="cancelled")
-        # Fulfilment: cancel this order's (unshipped) shipments here, same transaction.
     else:
         raise OrderInvalidState(
             "This order can no longer be cancelled.",
@@ -449,10 +456,13 @@ def order_cancel(*, order: Order, note: str = "") -> Order:
 def order_confirm_receipt(*, order: Order) -> Order:
     """The buyer confirms the parcel arrived: ``shipped`` → ``delivered``, else 409.
 
-    The fulfilment app marks the order's shipments delivered from here too (one
-    service function for the whole action)."""
-    updated = _transition(order, OrderStatus.DELIVERED, note="receipt confirmed by buyer")
-    _copy_state(updated, order)
+    ``fulfilment.services.shipments_mark_delivered_for_order`` does the work."""
+    # One rule in one place: fulfilment delivers the shipments and then the order
+    # (409 invalid_state unless shipped).
+    from fulfilment.services import shipments_mark_delivered_for_order
+
+    shipments_mark_delivered_for_order(order=order, by="buyer")
+    _copy_state(Order.objects.get(pk=order.pk), order)
     return order
 
 

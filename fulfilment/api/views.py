@@ -49,7 +49,13 @@ class OrderShipmentsView(APIView):
     )
     def get(self, request, number: str):
         order = _order_for_user(request.user, number)
-        shipments = selectors.shipment_list_for_order(order=order)
+        # order_get_for_user prefetches the shipments with their events already.
+        cache = getattr(order, "_prefetched_objects_cache", {})
+        shipments = (
+            order.shipments.all()
+            if "shipments" in cache
+            else selectors.shipment_list_for_order(order=order)
+        )
         return Response(ShipmentSerializer(shipments, many=True).data)
 
 

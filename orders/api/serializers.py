@@ -137,8 +137,8 @@ class OrderLineSerializer(serializers.Serializer):
 # nested rows, extends ``orders.selectors.order_detail_prefetches``. The order
 # serializer renders ``order.payments.all()`` / ``order.shipments.all()`` (prefetched)
 # when the relation exists, else ``[]``.
+from fulfilment.api.serializers import ShipmentSerializer  # noqa: E402
 from payments.api.serializers import PaymentSummarySerializer  # noqa: E402
-ShipmentSerializer: type[serializers.Serializer] | None = None
 
 
 def _list_schema(serializer_class):

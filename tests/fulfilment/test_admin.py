@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def desk(client):
     make_carriers()
-    order, coop_a, coop_b = make_two_coop_order()
+    order, coop_a, _coop_b = make_two_coop_order()
     a, b = services.shipments_create_for_order(order_id=order.pk)
     manager = make_manager(coop_a, "jeminay-manager")
     client.force_login(manager)

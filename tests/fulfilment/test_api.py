@@ -94,7 +94,7 @@ def _event(**overrides):
 
 
 def test_a_signed_delivery_report_delivers_and_a_replay_changes_nothing(api_client):
-    order, a, b = _shipped_order()
+    order, a, _b = _shipped_order()
     response = _post(api_client, _event(status="in_transit", id="evt-0"))
     assert response.status_code == 200
     assert response.json() == {"id": "evt-0", "result": "applied", "shipment_status": "shipped"}

@@ -84,7 +84,7 @@ def test_every_task_run_twice_changes_nothing_the_second_time(
 
 
 def test_the_packing_slip_holds_the_order_the_lines_and_a_qr_per_batch():
-    order, coop_a, _ = make_two_coop_order()
+    order, _coop_a, _ = make_two_coop_order()
     a, _b = services.shipments_create_for_order(order_id=order.pk)
     assert services.shipment_render_packing_slip(shipment_id=a.pk) is True
     a.refresh_from_db()
