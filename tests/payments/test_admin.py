@@ -1,0 +1,112 @@
+"""Payments admin: read-only money records, refunds and payouts through services,
+cooperative scoping, constant queries for lists."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from payments import services
+from payments.models import LedgerEntry, Payout, Refund
+from tests.factories import make_cooperative, make_manager, make_user
+
+from .factories import make_order, make_payment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_fulfilment(monkeypatch):
+    monkeypatch.setattr(services, "_start_fulfilment", lambda order: None)
+
+
+@pytest.fixture
+def staff(client):
+    user = make_user(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return user
+
+
+def paid_order(cooperative=None, price="50.00"):
+    order = make_order(parts=[(cooperative, [(price, 1)], "0.00")])
+    payment = make_payment(order=order)
+    from payments.models import PaymentNotification
+
+    inbox = PaymentNotification.objects.create(
+        provider="sandbox",
+        event_id=f"e{payment.pk}",
+        kind="payment",
+        event_status="succeeded",
+        out_trade_no=payment.out_trade_no,
+        amount=payment.amount,
+    )
+    services.payment_notification_apply(inbox_id=inbox.pk)
+    order.refresh_from_db()
+    return order, payment
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["payment", "paymentnotification", "refund", "ledgerentry", "cooperativebalance", "payout"],
+)
+def test_changelists_render(client, staff, name):
+    paid_order()
+    assert client.get(f"/admin/payments/{name}/").status_code == 200
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_payment_list_queries_do_not_grow(client, staff, rows, django_assert_max_num_queries):
+    for _ in range(rows):
+        make_payment()
+    with django_assert_max_num_queries(12):
+        assert client.get("/admin/payments/payment/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get("/admin/payments/cooperativebalance/").status_code == 200
+
+
+def test_payout_action_and_csv_export(client, staff):
+    coop = make_cooperative()
+    order, _ = paid_order(coop)
+    from orders.services import order_mark_completed, order_mark_delivered, order_mark_shipped
+
+    order_mark_shipped(order=order)
+    order_mark_delivered(order=order)
+    order_mark_completed(order=order)
+    services.ledger_release_for_order(order=order)
+    answer = client.post(
+        "/admin/payments/cooperativebalance/",
+        {"action": "create_payouts", "_selected_action": [coop.pk]},
+    )
+    assert answer.status_code == 302
+    payout = Payout.objects.get()
+    assert (payout.cooperative, payout.amount, payout.created_by) == (coop, Decimal("50.00"), staff)
+    answer = client.post(
+        "/admin/payments/payout/", {"action": "export_csv", "_selected_action": [payout.pk]}
+    )
+    assert answer["Content-Type"].startswith("text/csv")
+    assert f"{payout.reference},{coop.name},{coop.slug},50.00,CNY" in answer.content.decode()
+
+
+def test_refund_action_refuses_a_live_order_payment(client, staff):
+    _, payment = paid_order()
+    client.post(
+        "/admin/payments/payment/", {"action": "refund_payments", "_selected_action": [payment.pk]}
+    )
+    assert not Refund.objects.exists()
+
+
+def test_manager_sees_only_their_ledger_and_cannot_pay_out(client):
+    mine, theirs = make_cooperative(), make_cooperative()
+    paid_order(mine, "11.11")
+    paid_order(theirs, "22.22")
+    manager = make_manager(mine)
+    manager.is_staff = True
+    manager.save()
+    client.force_login(manager)
+    page = client.get("/admin/payments/ledgerentry/").content.decode()
+    assert "11.11" in page and "22.22" not in page
+    page = client.get("/admin/payments/cooperativebalance/").content.decode()
+    assert "create_payouts" not in page
+    other_entry = LedgerEntry.objects.get(cooperative=theirs)
+    assert client.get(f"/admin/payments/ledgerentry/{other_entry.pk}/change/").status_code == 302
