@@ -18,6 +18,7 @@ from storefront import queue
 from storefront.errors import InvalidInput
 from storefront.text import clean_line, clean_multiline
 
+from .cache import catalog_changed
 from .constants import MembershipRole, ProductStatus
 from .exceptions import ListingIncomplete, ListingTransitionError
 from .images import clean_photo, render_thumbnail
@@ -281,6 +282,7 @@ def product_image_render_thumbnail(*, image_id: int) -> bool:
         data = render_thumbnail(source)
     image.thumbnail.save("thumb.webp", ContentFile(data), save=False)
     ProductImage.objects.filter(pk=image.pk).update(thumbnail=image.thumbnail.name)
+    catalog_changed()
     return True
 
 

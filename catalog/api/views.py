@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.api.common import ERROR_400, ERROR_404, StrictPageNumberPagination
 from catalog import selectors
+from catalog.cache import cached_response
 from catalog.filters import ProductFilter
 from storefront.errors import NotFound
 
@@ -84,9 +85,13 @@ class ProductListView(_PublicList):
         return selectors.product_summary_list()
 
     def list(self, request, *args, **kwargs):
+        # The hottest endpoint: pages are served from the versioned cache (catalog/cache.py).
+        return cached_response(request, "products", self._list)
+
+    def _list(self):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         context = {
-            "request": request,
+            "request": self.request,
             "certification_kinds": selectors.certification_kinds_for(page),
         }
         data = ProductSummarySerializer(page, many=True, context=context).data
@@ -101,6 +106,13 @@ class ProductDetailView(generics.RetrieveAPIView):
 
     def get_queryset(self):
         return selectors.product_detail_queryset()
+
+    def retrieve(self, request, *args, **kwargs):
+        return cached_response(
+            request,
+            "product",
+            lambda: super(ProductDetailView, self).retrieve(request, *args, **kwargs),
+        )
 
 
 class TraceView(APIView):
