@@ -26,6 +26,22 @@ KNOWN_MESSAGES = [
     gettext_noop("This file is not a JPEG, PNG or WebP photo."),
     gettext_noop("A user with this username already exists."),
     gettext_noop("Unable to log in with these credentials."),
+    gettext_noop("Enter a mobile number like 13800138000 or a landline with area code."),
+    gettext_noop("A postcode is six digits."),
+    gettext_noop("Some items are no longer in stock in the quantity asked for."),
+    gettext_noop("This Idempotency-Key was already used with a different request."),
+    gettext_noop("The order cannot do that in its current status."),
+    gettext_noop("This order can no longer be cancelled."),
+    gettext_noop("No such order."),
+    gettext_noop("No such item in your cart."),
+    gettext_noop("Some items are not for sale."),
+    gettext_noop("Your cart is empty."),
+    gettext_noop("The cart is empty."),
+    gettext_noop("The order cannot be paid in its current status."),
+    gettext_noop("The time to pay this order has run out."),
+    gettext_noop("This payment provider is not available."),
+    gettext_noop("The payment provider did not answer; please try again."),
+    gettext_noop("The shipment cannot do that in its current status."),
 ]
 
 

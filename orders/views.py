@@ -1,11 +1,255 @@
-"""Buyer pages: cart, checkout, pay, order list and detail (filled in as orders services land)."""
+"""Buyer pages: cart, checkout, choosing how to pay, order list and order detail.
 
+Thin: each view parses a form, calls one ``orders``/``payments`` service or
+selector, and shows the service's own error message when it refuses.
+Another buyer's order or cart item answers 404, as in the API.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from farm.pages import form_add_error, message_error
+from storefront.errors import ApplicationError, InvalidInput, NotFound
+
+from . import selectors, services
+from .constants import MAX_LINE_QUANTITY, OrderStatus
+from .exceptions import InsufficientStock, VariantUnavailable
+from .forms import AddressForm, AddToCartForm, QuantityForm
+
+ORDERS_PER_PAGE = 10
+PROVIDER_LABELS = {
+    "sandbox": gettext_lazy("Sandbox wallet (demo, no real money)"),
+    "alipay": gettext_lazy("Alipay"),
+    "wechat": gettext_lazy("WeChat Pay"),
+}
 
 
-def _pending(*args, **kwargs):
-    raise Http404
+def _back(request, fallback: str) -> str:
+    target = request.POST.get("next") or fallback
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
 
 
-cart = cart_add = cart_item = checkout = order_list = order_detail = _pending
-order_pay = order_cancel = order_confirm = _pending
+# --- cart -----------------------------------------------------------------
+@login_required
+def cart(request):
+    return render(
+        request,
+        "orders/cart.html",
+        {"cart": selectors.cart_get(user=request.user), "max_quantity": MAX_LINE_QUANTITY},
+    )
+
+
+@login_required
+@require_POST
+def cart_add(request):
+    form = AddToCartForm(request.POST)
+    back = _back(request, reverse("product_list"))
+    if not form.is_valid():
+        messages.error(request, _("Choose a size and a quantity."))
+        return redirect(back)
+    try:
+        services.cart_item_add(
+            user=request.user,
+            variant_id=form.cleaned_data["variant"],
+            quantity=form.cleaned_data["quantity"],
+        )
+    except VariantUnavailable:
+        messages.error(request, _("Sorry, this item is not for sale any more."))
+        return redirect(back)
+    except ApplicationError as exc:
+        message_error(request, exc)
+        return redirect(back)
+    messages.success(request, _("Added to your cart."))
+    return redirect("cart")
+
+
+@login_required
+@require_POST
+def cart_item(request, item_id: int):
+    try:
+        if "remove" in request.POST:
+            services.cart_item_remove(user=request.user, item_id=item_id)
+            messages.success(request, _("Removed from your cart."))
+        else:
+            form = QuantityForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("A quantity is a whole number."))
+                return redirect("cart")
+            services.cart_item_update(
+                user=request.user, item_id=item_id, quantity=form.cleaned_data["quantity"]
+            )
+            messages.success(request, _("Cart updated."))
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    except ApplicationError as exc:
+        message_error(request, exc)
+    return redirect("cart")
+
+
+# --- checkout -------------------------------------------------------------
+def _stock_problem(cart, exc: ApplicationError) -> str:
+    ids = set((exc.details or {}).get("variants", []))
+    names = [
+        f"{i.variant.product.title} — {i.variant.name}" for i in cart.items if i.variant_id in ids
+    ]
+    if isinstance(exc, InsufficientStock):
+        text = _("Not enough stock left for: %(items)s. Lower the quantity and try again.")
+    else:
+        text = _("These items are not for sale any more: %(items)s. Remove them to continue.")
+    return text % {"items": ", ".join(names) or "—"}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkout(request):
+    cart = selectors.cart_get(user=request.user)
+    if not cart.items:
+        messages.info(request, _("Your cart is empty."))
+        return redirect("cart")
+    form = AddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order, _created = services.order_place(
+                user=request.user,
+                shipping_address=form.address(),
+                from_cart=True,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except (InsufficientStock, VariantUnavailable) as exc:
+            messages.error(request, _stock_problem(cart, exc))
+            return redirect("cart")
+        except InvalidInput as exc:
+            address_errors = (exc.details or {}).get("shipping_address")
+            if isinstance(address_errors, dict):
+                exc = InvalidInput(exc.message, details=address_errors)
+            form_add_error(form, exc)
+        except ApplicationError as exc:
+            form_add_error(form, exc)
+        else:
+            return redirect("order_pay", number=order.number)
+    return render(request, "orders/checkout.html", {"form": form, "cart": cart})
+
+
+# --- orders ---------------------------------------------------------------
+def _order_or_404(request, number: str):
+    try:
+        return selectors.order_get_for_user(user=request.user, number=number)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
+@login_required
+def order_list(request):
+    page = Paginator(selectors.order_list_for_user(user=request.user), ORDERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "orders/order_list.html", {"page": page})
+
+
+@login_required
+def order_detail(request, number: str):
+    order = _order_or_404(request, number)
+    return render(
+        request,
+        "orders/order_detail.html",
+        {
+            "order": order,
+            "can_pay": order.status == OrderStatus.PENDING_PAYMENT,
+            "can_cancel": order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID),
+            "can_confirm": order.status == OrderStatus.SHIPPED,
+        },
+    )
+
+
+def _providers() -> list[tuple[str, str]]:
+    from payments.providers import configured_providers
+
+    return [(name, PROVIDER_LABELS.get(name, name)) for name in configured_providers(settings)]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_pay(request, number: str):
+    """Choose how to pay; the chosen provider's page (or QR code) takes it from there."""
+    order = _order_or_404(request, number)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return redirect("order_detail", number=order.number)
+    providers = _providers()
+    if request.method == "POST":
+        provider = request.POST.get("provider", "")
+        from payments.services import payment_start
+
+        try:
+            payment = payment_start(
+                order=order,
+                provider=provider,
+                client_ip=request.META.get("REMOTE_ADDR"),
+                return_url=request.build_absolute_uri(
+                    reverse("order_detail", kwargs={"number": order.number})
+                ),
+            )
+        except ApplicationError as exc:
+            message_error(request, exc)
+            return redirect("order_pay", number=order.number)
+        payload = payment.client_payload or {}
+        target = payload.get("pay_url") or payload.get("page_pay_url")
+        if target:
+            return redirect(target)
+        if payload.get("code_url"):
+            return render(
+                request,
+                "orders/pay_qr.html",
+                {"order": order, "payment": payment, "qr_svg": _qr_svg(payload["code_url"])},
+            )
+        messages.error(request, _("This way of paying does not work in a browser."))
+        return redirect("order_pay", number=order.number)
+    return render(request, "orders/pay.html", {"order": order, "providers": providers})
+
+
+def _qr_svg(data: str) -> str:
+    import segno
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(segno.make(data, error="m").svg_inline(scale=5))  # noqa: S308 - segno output
+
+
+@login_required
+@require_POST
+def order_cancel(request, number: str):
+    order = _order_or_404(request, number)
+    try:
+        services.order_cancel(order=order)
+    except ApplicationError as exc:
+        message_error(request, exc)
+    else:
+        if order.status == OrderStatus.REFUND_PENDING:
+            messages.success(request, _("Order cancelled. Your money is on its way back."))
+        else:
+            messages.success(request, _("Order cancelled."))
+    return redirect("order_detail", number=order.number)
+
+
+@login_required
+@require_POST
+def order_confirm(request, number: str):
+    order = _order_or_404(request, number)
+    try:
+        services.order_confirm_receipt(order=order)
+    except ApplicationError as exc:
+        message_error(request, exc)
+    else:
+        messages.success(request, _("Thank you! The cooperative will be told the parcel arrived."))
+    return redirect("order_detail", number=order.number)

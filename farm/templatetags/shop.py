@@ -63,3 +63,24 @@ def cert_label(kind: str) -> str:
         return str(CertificationKind(kind).label)
     except ValueError:
         return kind
+
+
+@register.simple_tag
+def status_label(status: str) -> str:
+    """A tracking event's status in words (shipment statuses first, then carrier events)."""
+    from fulfilment import constants
+
+    for name in ("ShipmentStatus", "CarrierEventStatus"):
+        choices = getattr(constants, name, None)
+        if choices is not None and status in choices.values:
+            return str(choices(status).label)
+    return status
+
+
+@register.filter
+def times(value, factor):
+    """``price|times:quantity`` for a line total shown on a page."""
+    try:
+        return Decimal(str(value)) * int(factor)
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
