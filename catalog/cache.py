@@ -1,9 +1,11 @@
 """Versioned response cache of the public catalogue API (product list and detail).
 
-A rendered page is stored in the Django cache (Redis in production) under a key
-that holds the catalogue's current *version*; any write that can change what a
-buyer sees bumps the version, so every page cached before it is never read
-again (and expires on its own). There is no per-page invalidation to get wrong.
+A rendered page is stored in the Django cache (Redis in production) together
+with the catalogue *version* it was built under; any write that can change what
+a buyer sees bumps the version, so every page cached before it is never served
+again (it is rebuilt on its next request, or expires). There is no per-page
+invalidation to get wrong. A hit costs one cache round trip (MGET of the version
+and the page) and no query.
 
 Freshness rules — a buyer must never see a stale stock or price:
 
@@ -76,7 +78,7 @@ def _version() -> int:
     return version
 
 
-def _key(scope: str, version: int, request) -> str:
+def _key(scope: str, request) -> str:
     # Everything the body depends on: absolute URLs (scheme, host), the query in
     # any parameter order, and the language (error texts are never cached).
     query = sorted((k, v) for k, values in request.GET.lists() for v in values)
@@ -90,7 +92,7 @@ def _key(scope: str, version: int, request) -> str:
         )
     )
     digest = hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
-    return f"catalog:{scope}:{version}:{digest}"
+    return f"catalog:{scope}:{digest}"
 
 
 def _etag_matches(request, etag: str) -> bool:
@@ -109,23 +111,29 @@ def cached_response(request, scope: str, build: Callable[[], object]) -> object:
     raised by ``build`` (400, 404) propagate untouched and are never cached.
     """
     try:
-        key = _key(scope, _version(), request)
-        hit = cache.get(key)
+        key = _key(scope, request)
+        # One round trip reads the current version and the page with the version
+        # it was built under (MGET is atomic); a page of another version is a miss.
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY)
+        if version is None:
+            version = _version()
+        hit = found.get(key)
     except Exception:
         logger.warning("catalogue cache unavailable: serving from the database", exc_info=True)
         return build()
-    if hit is None:
+    if hit is not None and hit[0] == version:
+        _, etag, body = hit
+    else:
         response = build()
         if getattr(response, "status_code", None) != 200 or not hasattr(response, "data"):
             return response
         body = _renderer.render(response.data)
         etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
         try:
-            cache.set(key, (etag, body), timeout=PAGE_TIMEOUT)
+            cache.set(key, (version, etag, body), timeout=PAGE_TIMEOUT)
         except Exception:
             logger.warning("catalogue page not cached: cache unavailable", exc_info=True)
-    else:
-        etag, body = hit
     if _etag_matches(request, etag):
         answer = HttpResponseNotModified()
     else:
