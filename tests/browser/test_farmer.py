@@ -1,0 +1,126 @@
+"""The farmer portal on a 390×844 phone, and the storefront in Uyghur (right to left)."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.constants import ProductStatus
+from catalog.demo import load_demo
+from catalog.models import Product
+from tests.images import pdf_bytes, photo
+
+from .conftest import DESKTOP, PHONE, log_in, shoot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _files(*items):
+    return [{"name": name, "mimeType": mime, "buffer": data} for name, mime, data in items]
+
+
+def test_farmer_lists_a_product_with_two_photos_and_a_manager_approves_it(new_page):
+    load_demo(with_photos=False)
+    page = new_page(viewport=PHONE)
+    log_in(page, "jeminay-farmer", next_url="/farm/")
+    assert page.url.endswith("/farm/")
+    shoot(page, "farmer-01-dashboard-phone")
+
+    page.click("text=+ 新商品 >> nth=0")
+    page.fill("#id_title", "吉木乃石磨全麦粉 新麦")
+    page.select_option("#id_category", label="面粉")
+    page.fill("#id_description", "新麦石磨，保留麸皮。")
+    page.fill("#id_variant_name", "2.5 kg 袋")
+    page.fill("#id_variant_price", "29.90")
+    page.fill("#id_variant_stock", "40")
+    page.fill("#id_variant_weight_grams", "2600")
+    shoot(page, "farmer-02-new-product-phone")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/farm/products/*/")
+    product = Product.objects.get(title="吉木乃石磨全麦粉 新麦")
+    assert product.status == ProductStatus.DRAFT and product.variants.count() == 1
+
+    page.set_input_files(
+        "#photo-files",
+        _files(
+            ("field.jpg", "image/jpeg", photo("JPEG", size=(800, 600))),
+            ("sack.png", "image/png", photo("PNG", size=(600, 800), color=(90, 140, 60))),
+        ),
+    )
+    page.click("form[data-upload] button[type=submit]")
+    page.wait_for_selector("ul.photos li >> nth=1")  # the page reloads once both are in
+    assert product.images.count() == 2
+    shoot(page, "farmer-03-photos-uploaded-phone")
+
+    # A refused file: the farmer reads why, next to the upload button.
+    page.set_input_files(
+        "#photo-files", _files(("certificate.pdf", "application/pdf", pdf_bytes()))
+    )
+    page.click("form[data-upload] button[type=submit]")
+    error = page.locator("[data-upload-errors] li")
+    error.wait_for()
+    assert "JPEG" in error.inner_text() and "certificate.pdf" in error.inner_text()
+    assert page.locator("[data-upload-status]").get_attribute("class").endswith("error")
+    assert product.images.count() == 2
+    shoot(page, "farmer-04-upload-refused-phone")
+
+    page.click("text=提交审核")
+    page.wait_for_selector(".review-box")
+    product.refresh_from_db()
+    assert product.status == ProductStatus.PENDING_REVIEW
+    shoot(page, "farmer-05-submitted-phone")
+
+    manager = new_page(viewport=PHONE)
+    log_in(manager, "jeminay-manager", next_url="/farm/review/")
+    assert manager.locator(".farm-list > li").count() >= 1
+    shoot(manager, "manager-01-review-phone")
+    manager.locator(f"form[action='/farm/products/{product.pk}/approve/'] button").click()
+    manager.wait_for_load_state()
+    product.refresh_from_db()
+    assert product.status == ProductStatus.ACTIVE
+
+    buyer = new_page(viewport=PHONE)
+    buyer.goto("/products/?search=石磨全麦粉")
+    card = buyer.locator(".product-card", has_text="新麦")
+    assert card.count() == 1
+    card.locator("a").first.click()
+    assert buyer.locator(".thumbs img").count() == 2
+    shoot(buyer, "farmer-06-product-live-phone")
+
+
+def test_refused_upload_without_javascript_shows_the_reason(browser, live_server):
+    load_demo(with_photos=False)
+    context = browser.new_context(
+        viewport=PHONE, base_url=live_server.url, java_script_enabled=False
+    )
+    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page = context.new_page()
+    try:
+        log_in(page, "jeminay-farmer", next_url="/farm/products/")
+        page.locator(".farm-item h3 a").first.click()
+        page.set_input_files("#photo-files", _files(("notes.pdf", "application/pdf", pdf_bytes())))
+        page.click("form[data-upload] button[type=submit]")
+        page.wait_for_load_state()
+        message = page.locator(".msg-error")
+        assert "notes.pdf was refused" in message.inner_text()
+        assert "not a JPEG, PNG or WebP" in message.inner_text()
+        shoot(page, "farmer-07-upload-refused-nojs-phone")
+    finally:
+        context.close()
+
+
+def test_uyghur_home_renders_right_to_left(new_page):
+    load_demo(with_photos=False)
+    for viewport, name in ((PHONE, "phone"), (DESKTOP, "desktop")):
+        page = new_page(viewport=viewport, lang="ug")
+        page.goto("/")
+        html = page.locator("html")
+        assert html.get_attribute("dir") == "rtl"
+        assert html.get_attribute("lang") == "ug"
+        assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+        # Mirrored: the brand sits on the right half, where left-to-right pages start.
+        brand = page.locator(".brand").bounding_box()
+        assert brand["x"] > viewport["width"] / 2
+        assert "ئۇن" in page.locator("h1").inner_text()
+        shoot(page, f"ug-home-{name}")
+    page.goto("/farm/")  # not logged in: the log-in page, also right to left
+    assert page.locator("html").get_attribute("dir") == "rtl"
