@@ -9,8 +9,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import services
+from storefront.api.schema import ERROR_400, ERROR_401, ERROR_429, error_response
 
-from .common import ERROR_400, ERROR_401, ERROR_429, error_response
 from .serializers import (
     MeSerializer,
     RegisterInputSerializer,

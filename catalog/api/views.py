@@ -8,10 +8,10 @@ from rest_framework import generics, permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.common import ERROR_400, ERROR_404, StrictPageNumberPagination
 from catalog import selectors
 from catalog.cache import cached_response
 from catalog.filters import ProductFilter
+from storefront.api.schema import ERROR_400, ERROR_404
 from storefront.errors import NotFound
 
 from .serializers import (
@@ -30,7 +30,6 @@ class BatchNotFound(NotFound):
 
 class _PublicList(generics.ListAPIView):
     permission_classes = [permissions.AllowAny]
-    pagination_class = StrictPageNumberPagination
     filter_backends: list = []
 
 

@@ -10,10 +10,10 @@ from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.common import ERROR_400, ERROR_401, ERROR_404, error_response
 from fulfilment import carriers, selectors, services
 from fulfilment.exceptions import InvalidSignature
 from storefront import metrics
+from storefront.api.schema import ERROR_400, ERROR_401, ERROR_404, error_response
 from storefront.errors import InvalidInput, NotFound
 
 from .serializers import (

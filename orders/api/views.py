@@ -9,14 +9,13 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.common import (
+from orders import selectors, services
+from storefront.api.schema import (
     ERROR_400,
     ERROR_401,
     ERROR_404,
-    StrictPageNumberPagination,
     error_response,
 )
-from orders import selectors, services
 
 from .serializers import (
     IDEMPOTENCY_KEY_HELP,
@@ -100,7 +99,6 @@ class CartItemDetailView(APIView):
 
 class OrderListCreateView(GenericAPIView):
     permission_classes = [permissions.IsAuthenticated]
-    pagination_class = StrictPageNumberPagination
     serializer_class = OrderSerializer
     filter_backends: list = []
 
