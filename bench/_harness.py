@@ -427,6 +427,17 @@ def seed_catalog(
     )
 
 
+ADDRESS = {
+    "name": "Aynur",
+    "phone": "13800138000",
+    "province": "Xinjiang",
+    "city": "Altay",
+    "district": "Jeminay",
+    "address": "12 Wheat Road",
+    "postcode": "836800",
+}
+
+
 def make_buyers(count: int, *, prefix: str = "buyer") -> list[str]:
     """``count`` users with API tokens, in bulk; returns their token keys in order."""
     from django.contrib.auth.hashers import make_password
