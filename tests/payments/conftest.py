@@ -129,14 +129,16 @@ def wallet_delivers_in_process(monkeypatch, settings) -> list[int]:
 
     def post(url, **kwargs):
         kwargs.pop("timeout", None)
-        response = client.post(url, **kwargs)
+        # As Django's test client does: a request must not close the test's connection.
+        signals.request_started.disconnect(close_old_connections)
+        signals.request_finished.disconnect(close_old_connections)
+        try:
+            response = client.post(url, **kwargs)
+        finally:
+            signals.request_started.connect(close_old_connections)
+            signals.request_finished.connect(close_old_connections)
         statuses.append(response.status_code)
         return response
 
-    # As Django's test client does: a request must not close the test's connection.
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
     monkeypatch.setattr(wallet, "httpx", SimpleNamespace(post=post, HTTPError=httpx.HTTPError))
-    yield statuses
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+    return statuses

@@ -43,6 +43,13 @@ def _no_fulfilment(monkeypatch):
     monkeypatch.setattr(services, "_start_fulfilment", lambda order: None)
 
 
+def _forget_connections(app) -> None:
+    """Drop connections and producers made for the previous broker (as app.close() does
+    for the pool; the producer pool is cached separately)."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def worker():
     """A real worker (thread, solo pool) consuming the `payments` queue on Redis."""
@@ -57,7 +64,7 @@ def worker():
         task_always_eager=False,
         broker_transport_options={"visibility_timeout": 3600},
     )
-    app._pool = None  # drop connections made for the previous broker (what app.close() does)
+    _forget_connections(app)
     with app.connection_for_write() as conn:
         for queue in ("payments",):
             conn.default_channel.queue_purge(queue)
@@ -68,7 +75,7 @@ def worker():
             yield app
     finally:
         app.conf.update(saved)
-        app._pool = None
+        _forget_connections(app)
 
 
 def wait_for(predicate, timeout=20.0):
