@@ -31,6 +31,7 @@ from catalog.cache import catalog_changed
 from catalog.constants import ProductStatus
 from catalog.models import Cooperative, Variant
 from storefront import metrics
+from storefront.db import retry_on_conflict
 from storefront.errors import InvalidInput
 
 from . import validation
@@ -236,6 +237,9 @@ def _replay(order: Order, fingerprint: str) -> tuple[Order, bool]:
     return order, False
 
 
+# A deadlock or serialization failure aborts only this try (nothing was kept): try
+# again a few times, then answer 503 rather than fail the buyer with a trace.
+@retry_on_conflict(attempts=3, name="order_place")
 def order_place(
     *,
     user: User,

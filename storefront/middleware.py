@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 from . import metrics
 from .api.exceptions import error_body
+
+logger = logging.getLogger(__name__)
 
 
 class RequestSizeLimitMiddleware:
@@ -40,3 +45,43 @@ class RequestSizeLimitMiddleware:
                 )
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+_UNAVAILABLE_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Farmgate</title>
+</head><body><h1>%(title)s</h1><p>%(text)s</p></body></html>"""
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that is unreachable or dropped the connection mid-request answers
+    503 with ``Retry-After`` (JSON under /api/, a plain page elsewhere), never a 500
+    with a trace. The page is rendered without touching the database or the session.
+    DRF views get the same answer from ``storefront.api.exceptions``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error(
+            "database unavailable during %s %s: %s",
+            request.method,
+            request.path,
+            type(exception).__name__,
+        )
+        metrics.incr("database_unavailable")
+        message = _("The service is busy; please try again shortly.")
+        if request.path.startswith("/api/"):
+            response = JsonResponse(error_body("service_unavailable", message), status=503)
+        else:
+            response = HttpResponse(
+                _UNAVAILABLE_PAGE % {"title": _("Please try again"), "text": message},
+                status=503,
+                content_type="text/html; charset=utf-8",
+            )
+        response["Retry-After"] = "2"
+        return response

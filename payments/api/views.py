@@ -86,6 +86,11 @@ def _callback(provider: str, summary: str, responses: dict):
         (ProviderCallbackView,),
         {"provider": provider, "__doc__": summary},
     )
+    # A function of its own per provider: extend_schema annotates the function object,
+    # so decorating the shared inherited ``post`` would give all three the last schema.
+    def post(self, request, *args, **kwargs):
+        return ProviderCallbackView.post(self, request, *args, **kwargs)
+
     view.post = extend_schema(
         operation_id=f"payments_callback_{provider}",
         summary=summary,
@@ -93,7 +98,7 @@ def _callback(provider: str, summary: str, responses: dict):
         responses=responses,
         auth=[],
         tags=["payment callbacks"],
-    )(view.post)
+    )(post)
     return view
 
 
