@@ -49,6 +49,5 @@ class ProductSearchFilter(ProductFilter):
         fields["certification"].choices = [("", _("Any certification")), *CertificationKind.choices]
         fields["ordering"].label = _("Sort by")
         fields["ordering"].choices = ORDERING_CHOICES
-        fields["ordering"].widget = forms.Select(choices=ORDERING_CHOICES)
         for name in ("cooperative", "min_price", "max_price", "in_stock"):
             fields[name].widget = forms.HiddenInput()

@@ -51,7 +51,7 @@ class ProductForm(forms.Form):
         if product is not None or len(cooperatives) == 1:
             # A product never moves cooperative; a one-cooperative member needs no choice.
             self.fields["cooperative"].widget = forms.HiddenInput()
-            self.fields["cooperative"].required = product is None
+            self.fields["cooperative"].required = False
             if product is not None:
                 self.fields["cooperative"].disabled = True
 

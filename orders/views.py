@@ -190,6 +190,7 @@ def order_pay(request, number: str):
     providers = _providers()
     if request.method == "POST":
         provider = request.POST.get("provider", "")
+        from payments.exceptions import PaymentProviderUnavailable
         from payments.services import payment_start
 
         try:
@@ -201,6 +202,9 @@ def order_pay(request, number: str):
                     reverse("order_detail", kwargs={"number": order.number})
                 ),
             )
+        except PaymentProviderUnavailable:
+            messages.error(request, _("This payment provider is not available."))
+            return redirect("order_pay", number=order.number)
         except ApplicationError as exc:
             message_error(request, exc)
             return redirect("order_pay", number=order.number)

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -22,7 +23,9 @@ def money(value) -> str:
         return str(value)
     formatted = number_format(amount, 2, use_l10n=True, force_grouping=True)
     # Translators: a price in yuan; keep %(amount)s, put the currency where your language does.
-    return _("¥%(amount)s") % {"amount": formatted}
+    text = _("¥%(amount)s") % {"amount": formatted}
+    # <bdi> keeps "68.00 يۈەن" in one piece inside right-to-left sentences.
+    return format_html('<bdi class="money">{}</bdi>', text)
 
 
 @register.simple_tag(takes_context=True)

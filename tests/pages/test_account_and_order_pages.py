@@ -1,0 +1,205 @@
+"""Sign up / log in / log out, cart, checkout, pay choice, order list and detail pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import User
+from orders.constants import OrderStatus
+from orders.models import CartItem, Order
+from orders.services import order_place
+from tests.factories import make_product, make_user
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS = {
+    "name": "Wang Fang",
+    "phone": "13800138000",
+    "province": "Beijing",
+    "city": "Beijing",
+    "district": "Haidian",
+    "address": "27 Zhongguancun St",
+    "postcode": "",
+}
+
+
+# --- accounts ---------------------------------------------------------------
+def test_sign_up_logs_in_and_goes_next(client):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "ayshe", "password": "wheat-field-2026", "next": "/products/"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/products/"
+    assert User.objects.filter(username="ayshe").exists()
+    assert client.get("/cart/").status_code == 200
+
+
+def test_sign_up_refusals_come_from_the_service(client):
+    make_user("taken")
+    body = client.post("/accounts/signup/", {"username": "TAKEN", "password": "123"}).content
+    text = body.decode()
+    assert "A user with this username already exists." in text
+    assert "This password is too short" in text
+    assert User.objects.count() == 1
+
+
+def test_sign_up_refuses_an_outside_next(client):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "bek", "password": "wheat-field-2026", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == "/"
+
+
+def test_log_in_and_log_out(client):
+    make_user("buyer1", password="wheat-field-2026")
+    bad = client.post("/accounts/login/", {"username": "buyer1", "password": "nope"})
+    assert "Wrong username or password." in bad.content.decode()
+    good = client.post("/accounts/login/", {"username": "buyer1", "password": "wheat-field-2026"})
+    assert good.status_code == 302
+    assert "Log out" in client.get("/").content.decode()
+    assert client.get("/accounts/logout/").status_code == 405  # only a POST logs out
+    client.post("/accounts/logout/")
+    assert "Log in" in client.get("/").content.decode()
+
+
+def test_every_form_field_has_a_label(client):
+    for url in ("/accounts/signup/", "/accounts/login/"):
+        body = client.get(url).content.decode()
+        import re
+
+        ids = re.findall(r'<input [^>]*id="(id_[a-z_]+)"', body)
+        assert ids and all(f'for="{i}"' in body for i in ids)
+
+
+# --- cart -------------------------------------------------------------------
+@pytest.fixture
+def buyer(client):
+    user = make_user("buyer")
+    client.force_login(user)
+    return user
+
+
+def test_cart_needs_log_in(client):
+    assert client.get("/cart/")["Location"].startswith("/accounts/login/")
+    variant = make_product().variants.get()
+    response = client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
+    assert response.status_code == 302 and not CartItem.objects.exists()
+
+
+def test_add_update_remove(client, buyer):
+    variant = make_product(title="Flour A").variants.get()
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 2})
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 1})
+    item = CartItem.objects.get(user=buyer)
+    assert item.quantity == 3
+    body = client.get("/cart/").content.decode()
+    assert "Flour A" in body and "¥119.70" in body
+    client.post(f"/cart/items/{item.pk}/", {"quantity": "5"})
+    item.refresh_from_db()
+    assert item.quantity == 5
+    body = client.post(f"/cart/items/{item.pk}/", {"quantity": "1000"}, follow=True)
+    item.refresh_from_db()
+    assert item.quantity == 5 and "A quantity is from 1 to 999." in body.content.decode()
+    client.post(f"/cart/items/{item.pk}/", {"remove": "1"})
+    assert not CartItem.objects.exists()
+
+
+def test_add_unpublished_variant_is_refused(client, buyer):
+    variant = make_product(status="draft").variants.get()
+    body = client.post("/cart/add/", {"variant": variant.pk, "quantity": 1}, follow=True)
+    assert "not for sale" in body.content.decode() and not CartItem.objects.exists()
+
+
+def test_another_users_cart_item_is_404(client, buyer):
+    other = make_user()
+    item = CartItem.objects.create(user=other, variant=make_product().variants.get(), quantity=1)
+    assert client.post(f"/cart/items/{item.pk}/", {"remove": "1"}).status_code == 404
+    assert CartItem.objects.filter(pk=item.pk).exists()
+
+
+# --- checkout and orders ------------------------------------------------------
+def test_checkout_address_errors_are_the_services(client, buyer):
+    variant = make_product().variants.get()
+    CartItem.objects.create(user=buyer, variant=variant, quantity=1)
+    body = client.post(
+        "/checkout/", {**ADDRESS, "phone": "12345", "name": "", "idempotency_key": "k1"}
+    ).content.decode()
+    assert "Enter a mobile number like 13800138000" in body
+    assert "This field is required." in body
+    assert 'for="id_phone"' in body
+    assert not Order.objects.exists() and CartItem.objects.count() == 1
+
+
+def test_checkout_places_the_order_once_and_goes_to_pay(client, buyer):
+    variant = make_product(stock=10).variants.get()
+    CartItem.objects.create(user=buyer, variant=variant, quantity=2)
+    data = {**ADDRESS, "idempotency_key": "same-key"}
+    first = client.post("/checkout/", data)
+    order = Order.objects.get()
+    assert first["Location"] == f"/orders/{order.number}/pay/"
+    assert not CartItem.objects.exists()
+    variant.refresh_from_db()
+    assert variant.stock == 8
+    # The double-click: same key, nothing new (the cart is empty now, so it's the same order).
+    CartItem.objects.create(user=buyer, variant=variant, quantity=2)
+    again = client.post("/checkout/", data)
+    assert Order.objects.count() == 1 or again.status_code == 200
+
+
+def test_checkout_with_too_little_stock_says_which_item(client, buyer):
+    variant = make_product(title="Rare honey", stock=1).variants.get()
+    CartItem.objects.create(user=buyer, variant=variant, quantity=3)
+    body = client.post(
+        "/checkout/", {**ADDRESS, "idempotency_key": "k2"}, follow=True
+    ).content.decode()
+    assert "Not enough stock left for: Rare honey" in body
+    assert not Order.objects.exists()
+
+
+def _order(user, stock=10):
+    variant = make_product(stock=stock).variants.get()
+    order, _ = order_place(
+        user=user, shipping_address=ADDRESS, lines=[{"variant": variant.pk, "quantity": 1}]
+    )
+    return order
+
+
+def test_pay_page_offers_the_sandbox_and_starts_it(client, buyer):
+    order = _order(buyer)
+    body = client.get(f"/orders/{order.number}/pay/").content.decode()
+    assert 'value="sandbox"' in body and "Sandbox wallet" in body
+    response = client.post(f"/orders/{order.number}/pay/", {"provider": "sandbox"})
+    assert response.status_code == 302 and "/pay/sandbox/" in response["Location"]
+    body = client.post(f"/orders/{order.number}/pay/", {"provider": "alipay"}, follow=True)
+    assert "not available" in body.content.decode()
+
+
+def test_order_list_and_detail(client, buyer, django_assert_max_num_queries):
+    orders = [_order(buyer) for _ in range(3)]
+    with django_assert_max_num_queries(12):
+        body = client.get("/orders/").content.decode()
+    assert all(o.number in body for o in orders)
+    for _ in range(8):
+        _order(buyer)
+    with django_assert_max_num_queries(12):
+        client.get("/orders/")
+    detail = client.get(f"/orders/{orders[0].number}/").content.decode()
+    assert "Awaiting payment" in detail and "Wang Fang" in detail and "Cancel order" in detail
+
+
+def test_another_users_order_is_404(client, buyer):
+    order = _order(make_user())
+    assert client.get(f"/orders/{order.number}/").status_code == 404
+    assert client.post(f"/orders/{order.number}/cancel/").status_code == 404
+    assert client.get(f"/orders/{order.number}/pay/").status_code == 404
+
+
+def test_cancel_and_confirm_receipt(client, buyer):
+    order = _order(buyer)
+    client.post(f"/orders/{order.number}/cancel/")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    body = client.post(f"/orders/{order.number}/confirm-receipt/", follow=True).content.decode()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED and "msg-error" in body

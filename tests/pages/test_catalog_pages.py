@@ -1,0 +1,201 @@
+"""Storefront catalogue pages: status, content, what a buyer must never see, query counts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog.constants import CertificationKind, ProductStatus
+from catalog.models import Certification
+from tests.factories import (
+    make_batch,
+    make_category,
+    make_cooperative,
+    make_county,
+    make_product,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_home_lists_live_products_cooperatives_and_counties(client):
+    live = make_product(title="Stone-ground flour")
+    make_product(title="Secret draft", status=ProductStatus.DRAFT)
+    body = client.get("/").content.decode()
+    assert "Stone-ground flour" in body
+    assert live.cooperative.name in body and live.cooperative.county.name in body
+    assert "Secret draft" not in body
+    assert 'lang="en"' in body and 'dir="ltr"' in body
+
+
+def test_default_language_is_simplified_chinese(client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    make_product()
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="").content.decode()
+    assert 'lang="zh-hans"' in body
+    assert "新鲜上市" in body  # "New harvests", from the compiled catalogue
+
+
+def test_uyghur_pages_are_right_to_left_with_uyghur_prices(client):
+    make_product(price="1234.50")
+    client.cookies["django_language"] = "ug"
+    body = client.get("/products/").content.decode()
+    assert 'dir="rtl"' in body and 'lang="ug"' in body
+    assert "1,234.50 يۈەن" in body
+    client.cookies["django_language"] = "en"
+    assert "¥1,234.50" in client.get("/products/").content.decode()
+
+
+def test_language_switcher_sets_the_language(client):
+    response = client.post("/i18n/setlang/", {"language": "ug", "next": "/products/"})
+    assert response.status_code == 302 and response["Location"] == "/products/"
+    assert 'dir="rtl"' in client.get("/products/").content.decode()
+
+
+def test_product_list_filters_orders_and_paginates(client):
+    county = make_county(slug="jeminay")
+    flour = make_category(slug="flour")
+    coop = make_cooperative(county=county)
+    cheap = make_product(cooperative=coop, category=flour, title="Cheap flour", price="10.00")
+    dear = make_product(cooperative=coop, category=flour, title="Dear flour", price="99.00")
+    other = make_product(title="Honey from elsewhere", price="50.00")
+    Certification.objects.create(
+        kind=CertificationKind.ORGANIC, number="ORG-1", issuer="X", cooperative=coop, product=dear
+    )
+
+    body = client.get("/products/?county=jeminay&ordering=price").content.decode()
+    assert body.index("Cheap flour") < body.index("Dear flour")
+    assert other.title not in body
+    body = client.get("/products/?ordering=-price").content.decode()
+    assert body.index("Dear flour") < body.index("Honey from elsewhere") < body.index("Cheap")
+    body = client.get("/products/?certification=organic").content.decode()
+    assert "Dear flour" in body and "Cheap flour" not in body
+    body = client.get("/products/?search=honey").content.decode()
+    assert "Honey from elsewhere" in body
+    assert "Cheap flour" not in body and "Dear flour" not in body
+    assert cheap.get_absolute_url() in client.get("/products/?category=flour").content.decode()
+    # A nonsense filter value does not break the page.
+    assert client.get("/products/?ordering=DROP&min_price=abc").status_code == 200
+
+
+def test_product_list_pages_and_its_query_count_does_not_grow(client):
+    coop = make_cooperative()
+    for _ in range(5):
+        make_product(cooperative=coop)
+    few = _count_queries(client, "/products/")
+    for _ in range(40):
+        make_product(cooperative=coop)
+    many = _count_queries(client, "/products/")
+    assert many == few
+    assert few <= 8
+    body = client.get("/products/?page=2").content.decode()
+    assert "Page 2 of 2" in body and 'rel="prev"' in body
+
+
+def test_product_page_shows_variants_certifications_batches_and_buy_form(client):
+    product = make_product(variants=2, stock=3, description="Milled in October.")
+    batch = make_batch(product=product, code="JMN-T-1")
+    sold_out = product.variants.last()
+    sold_out.stock = 0
+    sold_out.save()
+    body = client.get(product.get_absolute_url()).content.decode()
+    assert "Milled in October." in body
+    assert "Only 3 left" in body and "Sold out" in body
+    assert f'href="{batch.get_absolute_url()}"' in body
+    assert 'action="/cart/add/"' in body
+    assert re.search(rf'value="{sold_out.pk}"\s+disabled', body)
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        ProductStatus.DRAFT,
+        ProductStatus.PENDING_REVIEW,
+        ProductStatus.REJECTED,
+        ProductStatus.ARCHIVED,
+    ],
+)
+def test_unpublished_products_answer_404(client, status):
+    product = make_product(status=status)
+    assert client.get(product.get_absolute_url()).status_code == 404
+
+
+def test_inactive_cooperative_hides_its_page_and_products(client):
+    coop = make_cooperative(is_active=False)
+    product = make_product(cooperative=coop)
+    assert client.get(coop.get_absolute_url()).status_code == 404
+    assert client.get(product.get_absolute_url()).status_code == 404
+    assert product.title not in client.get("/products/").content.decode()
+
+
+def test_cooperative_brand_page(client):
+    coop = make_cooperative(story="We mill our own wheat.")
+    make_product(cooperative=coop, title="Bread flour")
+    Certification.objects.create(
+        kind=CertificationKind.GREEN_FOOD, number="GF-9", issuer="CGFDC", cooperative=coop
+    )
+    body = client.get(coop.get_absolute_url()).content.decode()
+    assert "We mill our own wheat." in body and "Bread flour" in body and "GF-9" in body
+
+
+def test_county_page(client):
+    county = make_county(description="Wheat below the mountains.")
+    coop = make_cooperative(county=county)
+    make_product(cooperative=coop, title="County flour")
+    body = client.get(county.get_absolute_url()).content.decode()
+    assert "Wheat below the mountains." in body and coop.name in body and "County flour" in body
+    assert client.get("/counties/nowhere/").status_code == 404
+
+
+def test_trace_page_is_light_and_links_to_buying(client):
+    product = make_product(title="Traced flour")
+    batch = make_batch(product=product, code="TR-1", ash_pct="0.52")
+    response = client.get(batch.get_absolute_url())
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Traced flour" in body and "0.52%" in body and "<svg" in body
+    assert product.get_absolute_url() in body
+    assert len(response.content) < 60_000
+    assert _count_queries(client, batch.get_absolute_url()) <= 6
+
+
+def test_product_list_page_weight_budget(client):
+    """First load without photos: HTML + CSS + JS must stay under 300 KB."""
+    coop = make_cooperative()
+    for _ in range(30):
+        make_product(cooperative=coop, description="x" * 400)
+    html = client.get("/products/").content
+    static_dir = Path(settings.BASE_DIR) / "static"
+    assets = [
+        m.removeprefix(settings.STATIC_URL)
+        for m in re.findall(r'(?:href|src)="(/static/[^"]+)"', html.decode())
+    ]
+    assert "css/site.css" in assets
+    weight = len(html) + sum((static_dir / a).stat().st_size for a in assets)
+    assert weight < 300 * 1024, weight
+    assert "https://" not in html.decode().split("<body")[0]  # nothing loaded from outside
+
+
+def test_images_are_lazy_with_dimensions(client):
+    from django.core.files.base import ContentFile
+
+    from catalog.models import ProductImage
+
+    product = make_product()
+    image = ProductImage(product=product, token="t1", width=640, height=480, alt="sack")
+    image.image.save("p.jpg", ContentFile(b"fake"), save=False)
+    image.save()
+    body = client.get("/products/").content.decode()
+    tags = re.findall(r"<img [^>]*>", body.split("<main")[1])
+    assert tags and all('loading="lazy"' in t and "width=" in t and "height=" in t for t in tags)
