@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import contextlib
 import dataclasses
 import hashlib
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -50,6 +52,9 @@ _SECRET_KEY = secrets.token_urlsafe(64)
 _SANDBOX_SECRET = secrets.token_hex(32)
 _env: dict[str, str] = {}
 _log_dir = Path(tempfile.mkdtemp(prefix="farmgate-bench-"))
+if not os.environ.get("BENCH_KEEP_LOGS"):
+    # Server and worker logs live only as long as the run (BENCH_KEEP_LOGS=1 keeps them).
+    atexit.register(shutil.rmtree, _log_dir, True)
 
 
 # --- arguments and results ------------------------------------------------
@@ -544,6 +549,13 @@ class _Process:
     def stop(self, timeout: float = 20) -> None:
         if not self.proc:
             return
+        if self.proc.poll() is None and self.proc.args[0] == "py-spy":
+            # Stop the profiled program, not py-spy: it writes its profile when that ends.
+            for pid in children(self.proc.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout)
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 self.proc.send_signal(signal.SIGTERM)
@@ -585,7 +597,7 @@ class Server(_Process):
     ):
         self.port = free_port()
         self.workers, self.threads, self.worker_class = workers, threads, worker_class
-        argv = [
+        argv = argv_server = [
             PYTHON,
             "-m",
             "gunicorn",
@@ -605,6 +617,12 @@ class Server(_Process):
             "--log-level",
             "warning",
         ]
+        profile = os.environ.get("BENCH_PYSPY")
+        if profile:
+            # py-spy (pip install py-spy) samples every worker; collapsed stacks are
+            # written when the server stops: sort them to see where the time goes.
+            argv = ["py-spy", "record", "--subprocesses", "--format", "raw", "--rate", "250"]
+            argv += ["--nonblocking", "-o", profile, "--", *argv_server]
         self._spawn(argv, "gunicorn", env)
         self._wait_ready()
 
@@ -622,7 +640,7 @@ class Server(_Process):
             with contextlib.suppress(httpx.HTTPError):
                 answered = httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
                 # Every worker must be up, not just the first one to answer.
-                if answered and len(children(self.pid)) >= self.workers:
+                if answered and len(self.worker_pids()) >= self.workers:
                     return
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not become ready:\n{self.log_tail()}")
@@ -632,7 +650,10 @@ class Server(_Process):
         return f"http://127.0.0.1:{self.port}"
 
     def worker_pids(self) -> list[int]:
-        return children(self.pid)
+        master = self.pid
+        if os.environ.get("BENCH_PYSPY"):  # py-spy is the parent of gunicorn's master
+            master = next(iter(children(self.pid)), self.pid)
+        return children(master)
 
 
 class Worker(_Process):
