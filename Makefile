@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test install install-test lint messages bench clean
+.PHONY: run test install install-test lint messages bench clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,24 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed-run
 install-test: $(VENV)/.installed-test
 
-messages: $(VENV)/.installed-run
+## Debian packages the app uses beyond Python: a CJK font for packing slips, gettext for
+## translations. Installed when missing and we are root with apt; otherwise it says what to do.
+SYSTEM_PACKAGES := fonts-wqy-microhei gettext
+system-deps:
+	@missing=""; \
+	[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$$missing fonts-wqy-microhei"; \
+	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing$$missing"; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
+				|| echo "warning: could not install$$missing"; \
+		else \
+			echo "warning: please install$$missing (packing slips need the CJK font)"; \
+		fi; \
+	fi
+
+messages: $(VENV)/.installed-run system-deps
 	@if ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
 		$(BIN)/python manage.py compilemessages --ignore='.venv' -v0; fi
 
