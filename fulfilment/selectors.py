@@ -38,3 +38,35 @@ def shipments_to_pack_for_user(user) -> QuerySet[Shipment]:
         .select_related("order", "cooperative")
         .order_by("created", "id")
     )
+
+
+def orders_awaiting_fulfilment_ids(
+    *, older_than_seconds: int = 120, within_days: int = 7, limit: int = 500
+) -> list[int]:
+    """Paid orders whose fulfilment was never started, or stalled before the first steps
+    (no shipments; a pending shipment without its slip or its managers' e-mail): what a
+    lost ``shipments_create_task`` message leaves behind when the broker was down.
+    """
+    from datetime import timedelta
+
+    from django.db.models import Exists, OuterRef, Q
+    from django.utils import timezone
+
+    from orders.constants import OrderStatus
+    from orders.models import Order
+
+    now = timezone.now()
+    shipments = Shipment.objects.filter(order=OuterRef("pk"))
+    stalled = shipments.filter(status=ShipmentStatus.PENDING).filter(
+        Q(packing_slip="") | Q(managers_notified_at__isnull=True)
+    )
+    return list(
+        Order.objects.filter(
+            status=OrderStatus.PAID,
+            paid_at__lt=now - timedelta(seconds=older_than_seconds),
+            paid_at__gt=now - timedelta(days=within_days),
+        )
+        .filter(~Exists(shipments) | Exists(stalled))
+        .order_by("paid_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -72,6 +72,20 @@ def shipment_notify_buyer_shipped_task(shipment_id: int) -> bool:
 
 
 @shared_task(**_RETRY)
+def shipments_sweep_task() -> int:
+    """Beat: start fulfilment again for paid orders whose pipeline messages were lost
+    (the broker was down when the payment was applied). Every step is idempotent."""
+    from storefront.queue import send
+
+    from .selectors import orders_awaiting_fulfilment_ids
+
+    ids = orders_awaiting_fulfilment_ids()
+    for order_id in ids:
+        send(shipments_create_task, order_id)
+    return len(ids)
+
+
+@shared_task(**_RETRY)
 def shipments_auto_deliver_task() -> int:
     """Beat: shipments shipped ``AUTO_DELIVER_DAYS`` ago count as delivered."""
     return services.shipments_auto_deliver_due()

@@ -283,6 +283,11 @@ CELERY_BEAT_SCHEDULE["fulfilment-auto-deliver"] = {
     "task": "fulfilment.tasks.shipments_auto_deliver_task",
     "schedule": timedelta(hours=1),
 }
+# Fulfilment: restart the pipeline of paid orders whose messages a down broker lost.
+CELERY_BEAT_SCHEDULE["fulfilment-sweep"] = {
+    "task": "fulfilment.tasks.shipments_sweep_task",
+    "schedule": timedelta(minutes=2),
+}
 CELERY_BEAT_SCHEDULE["fulfilment-complete-orders"] = {
     "task": "fulfilment.tasks.orders_complete_task",
     "schedule": timedelta(hours=1),
