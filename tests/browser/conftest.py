@@ -112,7 +112,10 @@ def celery_worker_all_queues(settings):
         task_always_eager=False,
         broker_transport_options={"visibility_timeout": 3600},
     )
-    app._pool = None  # drop connections made for the previous broker
+    # Drop connections and the producer pool made for a previous broker (another test's
+    # private Redis or the in-memory one): publishing must reach this worker's Redis.
+    app._pool = None
+    app.amqp._producer_pool = None
     queues = list(settings.CELERY_TASK_QUEUES_NAMES)
     with app.connection_for_write() as conn:
         for queue in queues:
@@ -125,3 +128,4 @@ def celery_worker_all_queues(settings):
     finally:
         app.conf.update(saved)
         app._pool = None
+        app.amqp._producer_pool = None

@@ -199,3 +199,20 @@ def test_images_are_lazy_with_dimensions(client):
     body = client.get("/products/").content.decode()
     tags = re.findall(r"<img [^>]*>", body.split("<main")[1])
     assert tags and all('loading="lazy"' in t and "width=" in t and "height=" in t for t in tags)
+
+
+def test_pages_need_no_inline_styles_or_scripts(client):
+    """The site's CSP allows only our own files: no style="" or inline <script>."""
+    product = make_product()
+    make_batch(product=product, code="CSP-1")
+    for url in (
+        "/",
+        "/products/",
+        product.get_absolute_url(),
+        "/trace/CSP-1/",
+        product.cooperative.get_absolute_url(),
+        "/accounts/login/",
+    ):
+        body = client.get(url).content.decode()
+        assert ' style="' not in body, url
+        assert not re.search(r"<script(?![^>]*\bsrc=)", body), url
