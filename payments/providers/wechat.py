@@ -241,10 +241,14 @@ class WechatProvider(Provider):
         return response.status_code, data
 
     def _verify_response(self, response: httpx.Response, path: str) -> None:
-        """Check WeChat's signature on a response when it carries one. (Some gateway
-        errors come unsigned; those are never turned into a success below.)"""
+        """Check WeChat's signature on a response. A success (2xx) must be signed: an
+        unsigned "paid" or "refunded" could come from anyone between us and WeChat.
+        Some gateway errors come unsigned; those are never turned into a success."""
         signature = response.headers.get("Wechatpay-Signature")
         if signature is None:
+            if response.is_success:
+                logger.warning("wechat %s: unsigned success answer refused", path)
+                raise ProviderError(f"wechat {path}: the success answer is not signed")
             return
         serial = response.headers.get("Wechatpay-Serial", "")
         timestamp = response.headers.get("Wechatpay-Timestamp", "")

@@ -527,11 +527,18 @@ def test_start_jsapi(provider, httpserver, api: FakeWechat, merchant_keys: KeyPa
     )
 
 
-def test_start_with_unsigned_answer_is_accepted(provider, httpserver, api) -> None:
+def test_unsigned_success_answers_are_refused(provider, httpserver, api) -> None:
+    # Anyone between us and WeChat could forge an unsigned "SUCCESS" or "refunded".
     httpserver.expect_request("/v3/pay/transactions/native").respond_with_handler(
         api.answer({"code_url": "weixin://x"}, sign=False)
     )
-    assert provider.start(payment_request()).client_payload == {"code_url": "weixin://x"}
+    with pytest.raises(ProviderError, match="not signed"):
+        provider.start(payment_request())
+    httpserver.expect_request("/v3/pay/transactions/out-trade-no/FG1-abc").respond_with_handler(
+        api.answer({"trade_state": "SUCCESS", "amount": {"total": 100}}, sign=False)
+    )
+    with pytest.raises(ProviderError, match="not signed"):
+        provider.query(out_trade_no="FG1-abc")
 
 
 @pytest.mark.parametrize(
