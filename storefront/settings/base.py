@@ -313,6 +313,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Farmgate <noreply@farmgate.e
 # --- business settings ----------------------------------------------------
 ORDER_PAYMENT_TIMEOUT = timedelta(minutes=env_int("ORDER_PAYMENT_TIMEOUT_MINUTES", 30))
 PLATFORM_FEE_PERCENT = env_decimal("PLATFORM_FEE_PERCENT", "0")
+# Cooperatives in designated poverty-relief counties pay this fee instead (default none).
+PLATFORM_FEE_PERCENT_POVERTY_RELIEF = env_decimal("PLATFORM_FEE_PERCENT_POVERTY_RELIEF", "0")
 RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 7)
 AUTO_DELIVER_DAYS = env_int("AUTO_DELIVER_DAYS", 15)
 # Per-carrier HMAC secrets for /api/v1/fulfilment/carrier-events/: JSON {"sf": "...", ...}.
@@ -339,6 +341,10 @@ PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", False)
 # Dotted paths of the wallet's own query/refund answers (set by the payments app).
 SANDBOX_WALLET_QUERY_HOOK = env_str("SANDBOX_WALLET_QUERY_HOOK")
 SANDBOX_WALLET_REFUND_HOOK = env_str("SANDBOX_WALLET_REFUND_HOOK")
+# Like real wallets, the sandbox sometimes delivers one event twice (dedup is tested live).
+SANDBOX_WALLET_DUPLICATE_RATE = float(env_str("SANDBOX_WALLET_DUPLICATE_RATE", "0.1"))
+# Where the wallet posts its notifications (default PUBLIC_BASE_URL).
+SANDBOX_WALLET_NOTIFY_BASE_URL = env_str("SANDBOX_WALLET_NOTIFY_BASE_URL")
 
 LOGGING = {
     "version": 1,
