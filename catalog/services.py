@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import date
 from decimal import Decimal
 from typing import IO
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -22,7 +24,7 @@ from .cache import catalog_changed
 from .constants import MembershipRole, ProductStatus
 from .exceptions import ListingIncomplete, ListingTransitionError
 from .images import clean_photo, render_thumbnail
-from .models import Category, Cooperative, Membership, Product, ProductImage, Variant
+from .models import Batch, Category, Cooperative, Membership, Product, ProductImage, Variant
 
 logger = logging.getLogger(__name__)
 
@@ -292,3 +294,57 @@ def product_image_delete(*, image: ProductImage) -> None:
     names = [(f.storage, f.name) for f in files]
     image.delete()
     transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+
+
+# --- batches (traceability) --------------------------------------------------
+@transaction.atomic
+def batch_record(
+    *,
+    product: Product,
+    code: str,
+    harvested_on: date,
+    milled_on: date | None = None,
+    quantity_kg: Decimal | None = None,
+    protein_pct: Decimal | None = None,
+    moisture_pct: Decimal | None = None,
+    ash_pct: Decimal | None = None,
+    gluten_pct: Decimal | None = None,
+    notes: str = "",
+) -> Batch:
+    """Record a harvest or milling batch: the record a bag's QR code opens."""
+    batch = Batch(
+        product=product,
+        code=clean_line(code, max_length=40).upper(),
+        harvested_on=harvested_on,
+        milled_on=milled_on,
+        quantity_kg=quantity_kg,
+        protein_pct=protein_pct,
+        moisture_pct=moisture_pct,
+        ash_pct=ash_pct,
+        gluten_pct=gluten_pct,
+        notes=clean_multiline(notes, max_length=2000),
+    )
+    errors: dict[str, list[str]] = {}
+    for name in ("protein_pct", "moisture_pct", "ash_pct", "gluten_pct"):
+        value = getattr(batch, name)
+        if value is not None and not Decimal("0") <= value <= Decimal("100"):
+            errors[name] = [_("A percentage is between 0 and 100.")]
+    if quantity_kg is not None and quantity_kg < 0:
+        errors["quantity_kg"] = [_("The quantity cannot be negative.")]
+    if milled_on and milled_on < harvested_on:
+        errors["milled_on"] = [_("Milling cannot come before the harvest.")]
+    try:
+        batch.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise InvalidInput(details=errors)
+    try:
+        with transaction.atomic():
+            batch.save()
+    except IntegrityError:
+        raise InvalidInput(
+            details={"code": [_("A batch with this code already exists.")]}
+        ) from None
+    return batch

@@ -30,7 +30,6 @@ from orders.constants import OrderStatus
 from orders.models import OrderLine
 from storefront.errors import ApplicationError
 
-from . import services
 from .forms import BatchForm, NewProductForm, ProductForm, RejectForm, StockForm, VariantForm
 from .pages import form_add_error, message_error
 
@@ -376,7 +375,7 @@ def batches(request):
     form = BatchForm(request.POST or None, products=products)
     if request.method == "POST" and form.is_valid():
         try:
-            batch = services.batch_record(**form.cleaned_data)
+            batch = catalog_services.batch_record(**form.cleaned_data)
         except ApplicationError as exc:
             form_add_error(form, exc)
         else:

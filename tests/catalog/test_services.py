@@ -110,3 +110,33 @@ def test_membership_grant_makes_managers_staff():
     services.membership_grant(user=user, cooperative=coop, role="manager")
     user.refresh_from_db()
     assert user.is_staff and not user.is_superuser
+
+
+@pytest.mark.parametrize(
+    ("fields", "bad"),
+    [
+        ({"protein_pct": Decimal("101")}, "protein_pct"),
+        ({"moisture_pct": Decimal("-1")}, "moisture_pct"),
+        ({"quantity_kg": Decimal("-5")}, "quantity_kg"),
+        ({"milled_on": __import__("datetime").date(2026, 1, 1)}, "milled_on"),
+    ],
+)
+def test_batch_record_refuses_impossible_figures(fields, bad):
+    from datetime import date
+
+    product = make_product()
+    with pytest.raises(InvalidInput) as exc:
+        services.batch_record(product=product, code="b-1", harvested_on=date(2026, 8, 1), **fields)
+    assert bad in exc.value.details
+    assert not product.batches.exists()
+
+
+def test_batch_record_normalises_the_code_and_refuses_duplicates():
+    from datetime import date
+
+    product = make_product()
+    batch = services.batch_record(product=product, code=" jmn-1 ", harvested_on=date(2026, 8, 1))
+    assert batch.code == "JMN-1"
+    with pytest.raises(InvalidInput) as exc:
+        services.batch_record(product=product, code="JMN-1", harvested_on=date(2026, 8, 1))
+    assert "code" in exc.value.details
