@@ -20,7 +20,8 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from catalog.models import Batch
 from orders import services as order_services
@@ -203,7 +204,11 @@ def shipments_create_for_order(*, order_id: int) -> list[Shipment]:
                     )
                     for line in by_coop[coop_id]
                 )
-                _add_event(shipment, ShipmentStatus.PENDING, "order paid; waiting to be packed")
+                _add_event(
+                    shipment,
+                    ShipmentStatus.PENDING,
+                    gettext_noop("order paid; waiting to be packed"),
+                )
                 shipments[coop_id] = shipment
                 metrics.incr("shipments_created")
     result = [shipments[k] for k in sorted(shipments)]
@@ -220,7 +225,7 @@ def shipments_create_for_order(*, order_id: int) -> list[Shipment]:
 def shipment_mark_packed(*, shipment_id: int, actor: Any = None, note: str = "") -> Shipment:
     """pending → packed. ``actor`` must manage the shipment's cooperative (None: the system)."""
     _order, shipment = _lock_for_actor(shipment_id, actor)
-    _move(shipment, ShipmentStatus.PACKED, note=note or "packed")
+    _move(shipment, ShipmentStatus.PACKED, note=note or gettext_noop("packed"))
     return shipment
 
 
@@ -264,7 +269,7 @@ def shipment_mark_shipped(
     if taken.exists():
         raise DuplicateTrackingNumber(details={"tracking_number": [number]})
     if shipment.status == ShipmentStatus.PENDING:
-        _move(shipment, ShipmentStatus.PACKED, note="packed")
+        _move(shipment, ShipmentStatus.PACKED, note=gettext_noop("packed"))
     shipment.carrier = carrier_obj
     shipment.tracking_number = number
     _move(
@@ -282,8 +287,11 @@ def shipment_mark_shipped(
 
 
 def _deliver(order: Order, shipment: Shipment, *, by: str, at=None, note: str = "") -> None:
-    label = DeliveredBy(by).label if by in DeliveredBy.values else by
-    _move(shipment, ShipmentStatus.DELIVERED, note=note or str(label), at=at)
+    # Store the English msgid, not the label in whatever language this request speaks:
+    # each reader sees it in their own language (see TrackingEventSerializer, templates).
+    with translation.override(None):
+        label = str(DeliveredBy(by).label) if by in DeliveredBy.values else by
+    _move(shipment, ShipmentStatus.DELIVERED, note=note or label, at=at)
     metrics.incr(f"shipments_delivered:{by}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from fulfilment.constants import CarrierEventStatus
@@ -10,7 +11,11 @@ from fulfilment.constants import CarrierEventStatus
 class TrackingEventSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     status = serializers.CharField()
-    note = serializers.CharField()
+    note = serializers.SerializerMethodField()
+
+    def get_note(self, event) -> str:
+        # System notes are stored as English msgids; a carrier's own text passes through.
+        return gettext(event.note) if event.note else ""
 
 
 class _CooperativeRefSerializer(serializers.Serializer):

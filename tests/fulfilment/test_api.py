@@ -152,3 +152,22 @@ def test_a_report_that_would_move_a_shipment_backwards_is_refused(api_client):
     a.refresh_from_db()
     assert a.status == "delivered"
     assert not CarrierEvent.objects.filter(event_id="evt-late").exists()
+
+
+def test_system_tracking_notes_are_shown_in_the_readers_language():
+    from django.utils import translation
+
+    from fulfilment.api.serializers import TrackingEventSerializer
+
+    class Event:
+        at = None
+        status = "pending"
+        note = "order paid; waiting to be packed"
+
+    with translation.override("zh-hans"):
+        assert TrackingEventSerializer(Event()).data["note"] == "订单已付款，等待打包"
+    with translation.override("en"):
+        assert TrackingEventSerializer(Event()).data["note"] == "order paid; waiting to be packed"
+    Event.note = "Arrived at Urumqi hub"  # a carrier's own words pass through unchanged
+    with translation.override("zh-hans"):
+        assert TrackingEventSerializer(Event()).data["note"] == "Arrived at Urumqi hub"
