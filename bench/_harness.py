@@ -102,8 +102,12 @@ class Verdict:
         sys.exit(0)
 
 
+_started = time.monotonic()
+
+
 def heading(text: str) -> None:
-    print(f"\n== {text} " + "=" * max(0, 70 - len(text)), flush=True)
+    elapsed = f" [{time.monotonic() - _started:.0f} s]"
+    print(f"\n== {text} " + "=" * max(0, 64 - len(text)) + elapsed, flush=True)
 
 
 # --- database and Django ----------------------------------------------------
@@ -549,6 +553,14 @@ class _Process:
     def stop(self, timeout: float = 20) -> None:
         if not self.proc:
             return
+        t0 = time.monotonic()
+        try:
+            self._stop(timeout)
+        finally:
+            if os.environ.get("BENCH_DEBUG"):
+                print(f"  (stopped {self.log_path.name} in {time.monotonic() - t0:.1f} s)")
+
+    def _stop(self, timeout: float) -> None:
         if self.proc.poll() is None and self.proc.args[0] == "py-spy":
             # Stop the profiled program, not py-spy: it writes its profile when that ends.
             for pid in children(self.proc.pid):
@@ -575,6 +587,16 @@ class _Process:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def stop_all(processes: Sequence[_Process]) -> None:
+    """Stop several children at once (each takes a few seconds to shut down cleanly)."""
+    for process in processes:
+        if process.proc and process.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.proc.send_signal(signal.SIGTERM)
+    for process in processes:
+        process.stop()
 
 
 # Recommended for 2 cores (measured in bench/README.md): three processes keep both

@@ -114,16 +114,16 @@ def main() -> None:
     parser.add_argument("--worker-class", default="gthread")
     args = parser.parse_args()
     smoke = args.smoke
-    products, coops = (200, 4) if smoke else (2000, 10)
+    products, coops = (60, 3) if smoke else (2000, 10)
     rounds = args.rounds or (1 if smoke else 6)
-    block = args.block or (40 if smoke else 400)
+    block = args.block or (16 if smoke else 400)
 
     bench = h.setup("catalog", args)
     verdict = h.Verdict()
     try:
         cat = h.seed_catalog(products=products, cooperatives=coops)
         lists = list_urls(cat)
-        details = [f"/api/v1/products/{s}/" for s in cat.slugs[:200]]
+        details = [f"/api/v1/products/{s}/" for s in cat.slugs[: 20 if smoke else 200]]
         endpoints = {
             "products list": lambda i: h.Request("GET", lists[i % len(lists)]),
             "product detail": lambda i: h.Request("GET", details[(i * 7) % len(details)]),
@@ -150,7 +150,7 @@ def main() -> None:
                     concurrency=concurrency,
                     block=block,
                     rounds=rounds,
-                    warmup=min(block, 100),
+                    warmup=0 if smoke else 100,
                     check=check,
                 )
                 print(f"\nconcurrency {concurrency}, {rounds} rounds of {block}-request blocks")

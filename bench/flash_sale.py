@@ -219,10 +219,10 @@ def main() -> None:
     parser.add_argument("--variants", type=int, default=0)
     parser.add_argument("--limit-updates", type=int, default=0)
     args = parser.parse_args()
-    buyers = args.buyers or (100 if args.smoke else 1000)
-    units = args.units or (20 if args.smoke else 200)
-    spread = args.variants or (10 if args.smoke else 50)
-    limit_total = args.limit_updates or (1000 if args.smoke else 20000)
+    buyers = args.buyers or (50 if args.smoke else 1000)
+    units = args.units or (10 if args.smoke else 200)
+    spread = args.variants or (5 if args.smoke else 50)
+    limit_total = args.limit_updates or (500 if args.smoke else 20000)
     concurrency = args.concurrency
 
     bench = h.setup("flash_sale", args)
