@@ -569,8 +569,9 @@ class _Process:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout)
         if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.send_signal(signal.SIGTERM)
+            if not getattr(self, "_terminating", False):
+                with contextlib.suppress(ProcessLookupError):
+                    self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -581,6 +582,7 @@ class _Process:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self._log.close()
         self.proc = None
+        self._terminating = False
 
     def __enter__(self):
         return self
@@ -595,6 +597,7 @@ def stop_all(processes: Sequence[_Process]) -> None:
         if process.proc and process.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 process.proc.send_signal(signal.SIGTERM)
+                process._terminating = True
     for process in processes:
         process.stop()
 
