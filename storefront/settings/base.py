@@ -230,6 +230,11 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery ---------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# Seconds before Redis hands an unacknowledged message to another worker. Longer than
+# the hard time limit (a slow task is never run twice at once) and than the longest
+# retry countdown (an e-mail retried an hour later: a worker holds such a message
+# unacknowledged until then). A dead worker's message returns after this long.
+REDIS_VISIBILITY_TIMEOUT = 2 * 3600
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if not REDIS_URL:
     # No server needed in development: kombu's filesystem transport lets the
@@ -250,7 +255,7 @@ if not REDIS_URL:
 else:
     # Redis redelivers an unacked message after the visibility timeout: it must
     # be longer than the longest task (hard time limit below) and than any ETA.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

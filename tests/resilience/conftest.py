@@ -125,3 +125,32 @@ def wait_for(condition, *, timeout: float = 30.0, what: str = ""):
             return value
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what or condition}")
+
+
+def point_celery_at(broker_url: str | None, *, eager: bool) -> dict:
+    """Point the Celery app at ``broker_url`` and drop the connections and producers
+    made for the previous broker. Returns what to restore with :func:`restore_celery`."""
+    from storefront.celery import app
+
+    keys = ("broker_url", "task_always_eager", "broker_transport_options")
+    saved = {key: app.conf[key] for key in keys}
+    if broker_url is not None:
+        app.conf.update(
+            broker_url=broker_url,
+            task_always_eager=eager,
+            broker_transport_options={"visibility_timeout": 3600},
+        )
+    _drop_connections(app)
+    return saved
+
+
+def restore_celery(saved: dict) -> None:
+    from storefront.celery import app
+
+    app.conf.update(saved)
+    _drop_connections(app)
+
+
+def _drop_connections(app) -> None:
+    app._pool = None
+    app.amqp._producer_pool = None

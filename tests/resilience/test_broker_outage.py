@@ -36,7 +36,7 @@ from storefront.queue import send
 from tests.factories import make_manager, make_product
 from tests.payments.signers import sandbox_body, sandbox_headers
 
-from .conftest import wait_for
+from .conftest import point_celery_at, restore_celery, wait_for
 
 pytestmark = [
     pytest.mark.resilience,
@@ -59,19 +59,11 @@ def redis_everywhere(private_redis, settings):
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
-    keys = ("broker_url", "task_always_eager", "broker_transport_options")
-    saved = {key: app.conf[key] for key in keys}
-    app.conf.update(
-        broker_url=private_redis.url,
-        task_always_eager=False,
-        broker_transport_options={"visibility_timeout": 3600},
-    )
-    app._pool = None
+    saved = point_celery_at(private_redis.url, eager=False)
     try:
         yield private_redis
     finally:
-        app.conf.update(saved)
-        app._pool = None
+        restore_celery(saved)
 
 
 def _checkout(client, variant, address) -> dict:
@@ -150,7 +142,7 @@ def test_nothing_is_lost_or_applied_twice_across_a_broker_outage(
     assert not Shipment.objects.exists()
 
     redis_everywhere.start()  # ------------------------------------- recovery
-    app._pool = None
+    point_celery_at(None, eager=False)
     with app.connection_for_write() as conn:
         for queue in QUEUES:
             conn.default_channel.queue_purge(queue)
