@@ -96,6 +96,17 @@ class CooperativeScopedInline(ScopedPermissionsMixin):
 
     scoped_foreign_keys: dict[str, str] = {}
 
+    def _owns(self, request, obj: Model | None) -> bool:
+        # Django asks an inline's permissions with the *parent* object: its path to the
+        # cooperative is ours without the first hop ("product__cooperative" on a
+        # variant inline -> "cooperative" on the product).
+        if obj is not None and not isinstance(obj, self.model):
+            rest = self.cooperative_path.partition("__")[2]
+            return scope_queryset(
+                type(obj)._default_manager.filter(pk=obj.pk), request, rest or "self"
+            ).exists()
+        return super()._owns(request, obj)
+
     def get_queryset(self, request):
         return scope_queryset(super().get_queryset(request), request, self.cooperative_path)
 

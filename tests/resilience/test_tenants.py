@@ -1,0 +1,529 @@
+"""Tenants and roles: one table over every API endpoint, page, admin URL and fulfilment
+action, for eight actors; each pair gets exactly the access it should.
+
+Actors: anonymous, a buyer (owns order A), another buyer (owns order B), a farmer of
+cooperative A, a farmer of B, a manager of A, a manager of B, platform staff. Order A
+and shipment A belong to cooperative A, order B and shipment B to B.
+
+Another actor's object answers 404 in the API and the pages. The Django admin answers
+a missing-or-foreign object the way it always does, with a redirect to its index
+(``302``), never the object. ``test_the_table_covers_every_url`` fails when a URL is
+added without a row here.
+
+A farmer's "registered poor household" flag is visible only to platform staff and
+the managers of the farmer's own cooperative.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import get_resolver
+
+from catalog.constants import ProductStatus
+from catalog.models import Membership
+from catalog.services import membership_grant
+from fulfilment import services as fulfilment_services
+from fulfilment.models import Shipment
+from orders.constants import OrderStatus
+from orders.models import CartItem
+from payments.models import Payment
+from tests.factories import (
+    make_batch,
+    make_cooperative,
+    make_manager,
+    make_product,
+    make_user,
+)
+from tests.fulfilment.factories import make_carriers
+from tests.fulfilment.factories import make_order as make_paid_order
+
+pytestmark = [pytest.mark.resilience, pytest.mark.django_db]
+
+ROLES = (
+    "anon",
+    "buyer",
+    "other_buyer",
+    "farmer_a",
+    "farmer_b",
+    "manager_a",
+    "manager_b",
+    "staff",
+)
+ADDRESS = {
+    "name": "Aynur",
+    "phone": "13800138000",
+    "province": "Xinjiang",
+    "city": "Altay",
+    "district": "Jeminay",
+    "address": "12 Wheat Road",
+    "postcode": "836800",
+}
+
+
+@dataclass
+class World:
+    users: dict = field(default_factory=dict)
+    ids: dict = field(default_factory=dict)
+
+
+def _world() -> World:
+    w = World()
+    make_carriers()
+    coop_a, coop_b = make_cooperative(), make_cooperative()
+    w.users["buyer"] = make_user("t-buyer")
+    w.users["other_buyer"] = make_user("t-other")
+    w.users["farmer_a"] = make_user("t-farmer-a")
+    w.users["farmer_b"] = make_user("t-farmer-b")
+    membership_grant(
+        user=w.users["farmer_a"],
+        cooperative=coop_a,
+        role="farmer",
+        registered_poor_household=True,
+    )
+    membership_grant(user=w.users["farmer_b"], cooperative=coop_b, role="farmer")
+    w.users["manager_a"] = make_manager(coop_a, "t-manager-a")
+    w.users["manager_b"] = make_manager(coop_b, "t-manager-b")
+    w.users["staff"] = make_user("t-staff", is_staff=True, is_platform_staff=True)
+    w.users["anon"] = None
+
+    product_a = make_product(cooperative=coop_a, farmer=w.users["farmer_a"])
+    product_b = make_product(cooperative=coop_b, farmer=w.users["farmer_b"])
+    draft_a = make_product(cooperative=coop_a, status=ProductStatus.DRAFT)
+    pending_a = make_product(cooperative=coop_a, status=ProductStatus.PENDING_REVIEW)
+    batch_a = make_batch(product=product_a)
+    variant_a, variant_b = product_a.variants.get(), product_b.variants.get()
+    order_a = make_paid_order(user=w.users["buyer"], items=[(variant_a, 1)])
+    order_b = make_paid_order(user=w.users["other_buyer"], items=[(variant_b, 1)])
+    unpaid_a = make_paid_order(
+        user=w.users["buyer"], items=[(variant_a, 1)], status=OrderStatus.PENDING_PAYMENT
+    )
+    for order in (order_a, order_b):
+        fulfilment_services.shipments_create_for_order(order_id=order.pk)
+    payment_a = Payment.objects.create(
+        order=unpaid_a, provider="sandbox", out_trade_no="T-TENANT-A", amount=unpaid_a.total
+    )
+    item_a = CartItem.objects.create(user=w.users["buyer"], variant=variant_b, quantity=1)
+    w.ids = {
+        "coop_a": coop_a.slug,
+        "county_a": coop_a.county.slug,
+        "coop_a_pk": coop_a.pk,
+        "coop_b_pk": coop_b.pk,
+        "product_a": product_a.slug,
+        "product_a_pk": product_a.pk,
+        "product_b_pk": product_b.pk,
+        "draft_a": draft_a.slug,
+        "draft_a_pk": draft_a.pk,
+        "pending_a_pk": pending_a.pk,
+        "variant_a": variant_a.pk,
+        "variant_a_of": product_a.pk,
+        "batch_a": batch_a.code,
+        "batch_a_pk": batch_a.pk,
+        "order_a": order_a.number,
+        "order_a_pk": order_a.pk,
+        "order_b_pk": order_b.pk,
+        "unpaid_a": unpaid_a.number,
+        "payment_a_pk": payment_a.pk,
+        "trade_a": payment_a.out_trade_no,
+        "item_a": item_a.pk,
+        "shipment_a_pk": Shipment.objects.get(order=order_a).pk,
+        "shipment_b_pk": Shipment.objects.get(order=order_b).pk,
+        "membership_a_pk": Membership.objects.get(user=w.users["farmer_a"]).pk,
+        "user_buyer_pk": w.users["buyer"].pk,
+    }
+    return w
+
+
+def row(method, path, expected, data=None, *, covers=None):
+    """``expected``: {role: status} with ``"*"`` for every other role."""
+    return pytest.param(method, path, expected, data, id=f"{method} {path}"), covers or path
+
+
+# The shorthands of the table.
+API_AUTH = {"anon": 401}  # an authenticated API endpoint: anonymous gets 401
+LOGIN = 302  # a page or the admin sends anonymous (or non-staff) users to log in
+A_MEMBERS = ("farmer_a", "manager_a")
+NON_STAFF = ("anon", "buyer", "other_buyer", "farmer_a", "farmer_b")
+
+
+def only(status: int, roles, default: int, **others) -> dict:
+    return {"*": default, **dict.fromkeys(roles, status), **others}
+
+
+ROWS = [
+    # --- API: accounts -----------------------------------------------------------
+    row("GET", "/api/v1/me/", {**API_AUTH, "*": 200}),
+    row("POST", "/api/v1/auth/token/", {"*": 400}, {"username": "t-buyer", "password": "x"}),
+    row("POST", "/api/v1/auth/register/", {"*": 400}, {"username": "", "password": "x"}),
+    # --- API: catalogue (public; drafts and pending products exist for nobody) -------
+    row("GET", "/api/v1/counties/", {"*": 200}),
+    row("GET", "/api/v1/cooperatives/", {"*": 200}),
+    row("GET", "/api/v1/cooperatives/{coop_a}/", {"*": 200}),
+    row("GET", "/api/v1/categories/", {"*": 200}),
+    row("GET", "/api/v1/products/", {"*": 200}),
+    row("GET", "/api/v1/products/{product_a}/", {"*": 200}),
+    row(
+        "GET",
+        "/api/v1/products/{draft_a}/",
+        {"*": 404},
+        covers="/api/v1/products/<slug:slug>/ (draft)",
+    ),
+    row("GET", "/api/v1/trace/{batch_a}/", {"*": 200}),
+    # --- API: cart ------------------------------------------------------------------
+    row("GET", "/api/v1/cart/", {**API_AUTH, "*": 200}),
+    row(
+        "POST",
+        "/api/v1/cart/items/",
+        {**API_AUTH, "*": 201},
+        {"variant": "{variant_a}", "quantity": 1},
+    ),
+    row(
+        "PATCH",
+        "/api/v1/cart/items/{item_a}/",
+        {**API_AUTH, "buyer": 200, "*": 404},
+        {"quantity": 2},
+    ),
+    row(
+        "DELETE",
+        "/api/v1/cart/items/{item_a}/",
+        {**API_AUTH, "buyer": 204, "*": 404},
+        covers="/api/v1/cart/items/<int:item_id>/ (delete)",
+    ),
+    # --- API: orders ----------------------------------------------------------------
+    row("GET", "/api/v1/orders/", {**API_AUTH, "*": 200}),
+    row(
+        "POST",
+        "/api/v1/orders/",
+        {**API_AUTH, "*": 201},
+        {"lines": [{"variant": "{variant_a}", "quantity": 1}], "shipping_address": ADDRESS},
+        covers="/api/v1/orders/ (create)",
+    ),
+    row("GET", "/api/v1/orders/{order_a}/", {**API_AUTH, "buyer": 200, "*": 404}),
+    row("POST", "/api/v1/orders/{order_a}/cancel/", {**API_AUTH, "buyer": 200, "*": 404}),
+    row("POST", "/api/v1/orders/{order_a}/confirm-receipt/", {**API_AUTH, "buyer": 409, "*": 404}),
+    row(
+        "POST",
+        "/api/v1/orders/{unpaid_a}/payments/",
+        {**API_AUTH, "buyer": 201, "*": 404},
+        {"provider": "sandbox"},
+    ),
+    row("GET", "/api/v1/orders/{order_a}/shipments/", {**API_AUTH, "buyer": 200, "*": 404}),
+    # --- API: callbacks (no user authentication: an unsigned call is refused for all) ---
+    # Alipay and WeChat Pay are not configured in tests: their callbacks do not exist (404).
+    row("POST", "/api/v1/payments/callbacks/alipay/", {"*": 404}, {"out_trade_no": "{trade_a}"}),
+    row("POST", "/api/v1/payments/callbacks/wechat/", {"*": 404}, {"id": "x"}),
+    row("POST", "/api/v1/payments/callbacks/sandbox/", {"*": 401}, {"out_trade_no": "{trade_a}"}),
+    row("POST", "/api/v1/fulfilment/carrier-events/", {"*": 401}, {"carrier": "sf"}),
+    # --- storefront pages (public) ------------------------------------------------------
+    row("GET", "/", {"*": 200}),
+    row("GET", "/products/", {"*": 200}),
+    row("GET", "/products/{product_a}/", {"*": 200}),
+    row("GET", "/products/{draft_a}/", {"*": 404}, covers="/products/<slug:slug>/ (draft)"),
+    row("GET", "/cooperatives/{coop_a}/", {"*": 200}),
+    row("GET", "/counties/{county_a}/", {"*": 200}),
+    row("GET", "/trace/{batch_a}/", {"*": 200}),
+    # Signed-in users are sent on from the log-in and sign-up pages.
+    row("GET", "/accounts/login/", {"anon": 200, "*": 302}),
+    row("GET", "/accounts/signup/", {"anon": 200, "*": 302}),
+    # --- buyer pages ----------------------------------------------------------------
+    row("GET", "/cart/", {"anon": LOGIN, "*": 200}),
+    row("POST", "/cart/add/", {"anon": LOGIN, "*": 302}, {"variant": "{variant_a}", "quantity": 1}),
+    row("POST", "/cart/items/{item_a}/", {"anon": LOGIN, "buyer": 302, "*": 404}, {"quantity": 2}),
+    row("GET", "/checkout/", {"anon": LOGIN, "buyer": 200, "*": 302}),
+    row("GET", "/orders/", {"anon": LOGIN, "*": 200}),
+    row("GET", "/orders/{order_a}/", {"anon": LOGIN, "buyer": 200, "*": 404}),
+    row("GET", "/orders/{unpaid_a}/pay/", {"anon": LOGIN, "buyer": 200, "*": 404}),
+    row("POST", "/orders/{order_a}/cancel/", {"anon": LOGIN, "buyer": 302, "*": 404}),
+    row("POST", "/orders/{order_a}/confirm-receipt/", {"anon": LOGIN, "buyer": 302, "*": 404}),
+    # The sandbox wallet's pay page is a payment code: whoever holds the link may pay.
+    row("GET", "/pay/sandbox/{trade_a}/", {"*": 200}),
+    # --- farmer portal ----------------------------------------------------------------
+    row("GET", "/farm/", only(200, (*A_MEMBERS, "farmer_b", "manager_b"), 403, anon=LOGIN)),
+    row(
+        "GET", "/farm/products/", only(200, (*A_MEMBERS, "farmer_b", "manager_b"), 403, anon=LOGIN)
+    ),
+    row(
+        "GET",
+        "/farm/products/new/",
+        only(200, (*A_MEMBERS, "farmer_b", "manager_b"), 403, anon=LOGIN),
+    ),
+    row("GET", "/farm/stock/", only(200, (*A_MEMBERS, "farmer_b", "manager_b"), 403, anon=LOGIN)),
+    row("GET", "/farm/batches/", only(200, (*A_MEMBERS, "farmer_b", "manager_b"), 403, anon=LOGIN)),
+    row("GET", "/farm/review/", only(200, ("manager_a", "manager_b"), 403, anon=LOGIN)),
+    row(
+        "GET",
+        "/farm/products/{draft_a_pk}/",
+        only(200, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+    ),
+    row(
+        "POST",
+        "/farm/products/{draft_a_pk}/submit/",
+        only(302, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+    ),
+    row(
+        "POST",
+        "/farm/products/{draft_a_pk}/photos/",
+        only(302, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+    ),
+    row(
+        "POST",
+        "/farm/products/{draft_a_pk}/photos/999999/delete/",
+        only(404, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+    ),
+    row(
+        "POST",
+        "/farm/products/{variant_a_of}/variants/",
+        only(302, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+    ),
+    row(
+        "POST",
+        "/farm/products/{variant_a_of}/variants/{variant_a}/",
+        only(302, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+    ),
+    row(
+        "POST",
+        "/farm/products/{pending_a_pk}/approve/",
+        only(
+            302,
+            ("manager_a",),
+            404,
+            anon=LOGIN,
+            buyer=403,
+            other_buyer=403,
+            staff=403,
+            farmer_a=403,
+        ),
+    ),
+    row(
+        "POST",
+        "/farm/products/{pending_a_pk}/reject/",
+        only(
+            302,
+            ("manager_a",),
+            404,
+            anon=LOGIN,
+            buyer=403,
+            other_buyer=403,
+            staff=403,
+            farmer_a=403,
+        ),
+        {"reason": "Too wet"},
+    ),
+    # --- admin: index and scoped objects (managers of A see A's, never B's) -----------
+    row("GET", "/admin/", only(200, ("manager_a", "manager_b", "staff"), LOGIN)),
+    row("GET", "/admin/orders/order/", only(200, ("manager_a", "manager_b", "staff"), LOGIN)),
+    row(
+        "GET",
+        "/admin/orders/order/{order_a_pk}/change/",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=302),
+    ),
+    row(
+        "GET",
+        "/admin/catalog/product/{product_a_pk}/change/",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=302),
+    ),
+    row(
+        "GET",
+        "/admin/catalog/batch/{batch_a_pk}/change/",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=302),
+    ),
+    row(
+        "GET",
+        "/admin/catalog/cooperative/{coop_a_pk}/change/",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=302),
+    ),
+    row(
+        "GET",
+        "/admin/catalog/membership/{membership_a_pk}/change/",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=302),
+    ),
+    row(
+        "GET",
+        "/admin/payments/payment/{payment_a_pk}/change/",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=302),
+    ),
+    row(
+        "GET",
+        "/admin/fulfilment/shipment/{shipment_a_pk}/change/",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=302),
+    ),
+    # --- fulfilment actions in the admin ---------------------------------------------
+    row(
+        "GET",
+        "/admin/fulfilment/shipment/{shipment_a_pk}/ship/",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=404),
+    ),
+    row(
+        "GET",
+        "/admin/fulfilment/shipment/{shipment_a_pk}/slip/",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=404),
+    ),
+    # --- platform-only admin ------------------------------------------------------------
+    # User accounts are managed by superusers only (Django's own model permissions):
+    # platform staff without that permission are refused like managers.
+    row("GET", "/admin/accounts/user/", only(403, ("staff", "manager_a", "manager_b"), LOGIN)),
+    row(
+        "GET",
+        "/admin/accounts/user/{user_buyer_pk}/change/",
+        only(403, ("staff", "manager_a", "manager_b"), LOGIN),
+    ),
+    row(
+        "GET", "/admin/catalog/county/", only(200, ("staff",), LOGIN, manager_a=403, manager_b=403)
+    ),
+]
+
+
+def _fill(value, ids):
+    if isinstance(value, str):
+        filled = value.format(**ids)
+        return int(filled) if re.fullmatch(r"\{\w+\}", value) and filled.isdigit() else filled
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
+    return value
+
+
+def _client(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _request(client: Client, method: str, path: str, data):
+    if path.startswith("/api/"):
+        return client.generic(
+            method,
+            path,
+            data="" if data is None else __import__("json").dumps(data),
+            content_type="application/json",
+        )
+    if method == "GET":
+        return client.get(path)
+    return client.post(path, data or {})
+
+
+@pytest.mark.parametrize(("method", "path", "expected", "data"), [r[0] for r in ROWS])
+def test_access(method, path, expected, data, settings, tmp_path):
+    """One world per row; each actor's request runs in a savepoint rolled back after it,
+    so every actor meets the same state (a cancel by one does not hide it from the next)."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    world = _world()
+    url = _fill(path, world.ids)
+    got = {}
+    for role in ROLES:
+        with transaction.atomic():
+            response = _request(_client(world.users[role]), method, url, _fill(data, world.ids))
+            got[role] = response.status_code
+            if response.status_code == LOGIN and (
+                role == "anon" or (url.startswith("/admin/") and role in NON_STAFF)
+            ):
+                assert "login" in response["Location"], (role, response["Location"])
+            transaction.set_rollback(True)
+    want = {role: expected.get(role, expected["*"]) for role in ROLES}
+    assert got == want, (method, url)
+
+
+def _patterns():
+    out = []
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if hasattr(p, "url_patterns"):
+                walk(p.url_patterns, prefix + str(p.pattern))
+            else:
+                out.append("/" + prefix + str(p.pattern))
+
+    walk(get_resolver().url_patterns)
+    return out
+
+
+# URLs that are not about anyone's objects: health checks, the language switch, the
+# schema and docs, Django admin's own machinery and every generic model-admin URL,
+# which the admin's scoping (tests/catalog/test_admin.py and the rows above) covers.
+_UNSCOPED = re.compile(
+    r"^/(healthz|readyz|i18n/|api/schema/|api/docs/|accounts/logout/|media/|bench/)"
+    r"|^/admin/(login|logout|password_change|autocomplete|jsi18n|r/|\^|\(\?P<url>)"
+    r"|^/admin/\w+/\w+/(add/|<path:object_id>/(history/|delete/|change/)?)?$"
+    r"|^/admin/accounts/user/<id>/password/$"
+)
+
+
+def _as_regex(pattern: str) -> re.Pattern:
+    rx = re.sub(r"<(?:\w+:)?\w+>", "[^/]+", pattern)
+    return re.compile("^" + rx + "$")
+
+
+def test_the_table_covers_every_url():
+    world_like = {
+        k: "x1"
+        for k in (
+            "coop_a",
+            "county_a",
+            "product_a",
+            "draft_a",
+            "batch_a",
+            "order_a",
+            "unpaid_a",
+            "trade_a",
+        )
+    }
+    numeric = dict.fromkeys(
+        (
+            "coop_a_pk",
+            "coop_b_pk",
+            "product_a_pk",
+            "product_b_pk",
+            "draft_a_pk",
+            "pending_a_pk",
+            "variant_a",
+            "variant_a_of",
+            "batch_a_pk",
+            "order_a_pk",
+            "order_b_pk",
+            "payment_a_pk",
+            "item_a",
+            "shipment_a_pk",
+            "shipment_b_pk",
+            "membership_a_pk",
+            "user_buyer_pk",
+        ),
+        "1",
+    )
+    tested = [r[0].values[1].format(**world_like, **numeric) for r in ROWS]
+    missing = []
+    for pattern in _patterns():
+        if _UNSCOPED.search(pattern):
+            continue
+        rx = _as_regex(pattern)
+        if not any(rx.match(path) for path in tested):
+            missing.append(pattern)
+    assert missing == [], "URLs without a row in the access table"
+
+
+def test_poor_household_flag_is_seen_only_by_staff_and_own_managers():
+    world = _world()
+    membership = world.ids["membership_a_pk"]
+    label = "registered poor household"
+    for role in ROLES:
+        client = _client(world.users[role])
+        pages = [
+            client.get("/admin/catalog/membership/"),
+            client.get(f"/admin/catalog/membership/{membership}/change/"),
+            client.get("/farm/"),
+            client.get("/api/v1/me/"),
+            client.get(f"/cooperatives/{world.ids['coop_a']}/"),
+            client.get(f"/api/v1/cooperatives/{world.ids['coop_a']}/"),
+        ]
+        seen = any(
+            label in r.content.decode(errors="replace").lower()
+            and "t-farmer-a" in r.content.decode(errors="replace")
+            for r in pages
+            if r.status_code == 200
+        )
+        assert seen == (role in ("manager_a", "staff")), role
