@@ -33,7 +33,10 @@ class _PublicList(generics.ListAPIView):
     filter_backends: list = []
 
 
-@extend_schema_view(get=extend_schema(responses={400: ERROR_400}, tags=["catalogue"]))
+# The 200 is listed too: a responses dict replaces the inferred answers.
+@extend_schema_view(
+    get=extend_schema(responses={200: CountySerializer(many=True), 400: ERROR_400}, tags=["catalogue"])
+)
 class CountyListView(_PublicList):
     serializer_class = CountySerializer
 
@@ -41,7 +44,10 @@ class CountyListView(_PublicList):
         return selectors.county_list()
 
 
-@extend_schema_view(get=extend_schema(responses={400: ERROR_400}, tags=["catalogue"]))
+# The 200 is listed too: a responses dict replaces the inferred answers.
+@extend_schema_view(
+    get=extend_schema(responses={200: CooperativeSerializer(many=True), 400: ERROR_400}, tags=["catalogue"])
+)
 class CooperativeListView(_PublicList):
     serializer_class = CooperativeSerializer
 
@@ -49,7 +55,10 @@ class CooperativeListView(_PublicList):
         return selectors.public_cooperatives()
 
 
-@extend_schema_view(get=extend_schema(responses={404: ERROR_404}, tags=["catalogue"]))
+# The 200 is listed too: a responses dict replaces the inferred answers.
+@extend_schema_view(
+    get=extend_schema(responses={200: CooperativeSerializer, 404: ERROR_404}, tags=["catalogue"])
+)
 class CooperativeDetailView(generics.RetrieveAPIView):
     permission_classes = [permissions.AllowAny]
     serializer_class = CooperativeSerializer
@@ -59,7 +68,10 @@ class CooperativeDetailView(generics.RetrieveAPIView):
         return selectors.public_cooperatives()
 
 
-@extend_schema_view(get=extend_schema(responses={400: ERROR_400}, tags=["catalogue"]))
+# The 200 is listed too: a responses dict replaces the inferred answers.
+@extend_schema_view(
+    get=extend_schema(responses={200: CategorySerializer(many=True), 400: ERROR_400}, tags=["catalogue"])
+)
 class CategoryListView(_PublicList):
     serializer_class = CategorySerializer
 
@@ -97,7 +109,10 @@ class ProductListView(_PublicList):
         return self.get_paginated_response(data)
 
 
-@extend_schema_view(get=extend_schema(responses={404: ERROR_404}, tags=["catalogue"]))
+# The 200 is listed too: a responses dict replaces the inferred answers.
+@extend_schema_view(
+    get=extend_schema(responses={200: ProductDetailSerializer, 404: ERROR_404}, tags=["catalogue"])
+)
 class ProductDetailView(generics.RetrieveAPIView):
     permission_classes = [permissions.AllowAny]
     serializer_class = ProductDetailSerializer

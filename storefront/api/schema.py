@@ -42,3 +42,22 @@ def paginated(serializer, name: str):
             "results": serializer(many=True),
         },
     )
+
+
+_PAGE_NOT_FOUND = {
+    "description": "`not_found`: the page is past the end of the list.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def document_page_not_found(result, generator, request, public):
+    """Postprocessing hook: a ``page`` past the end answers 404 (DRF's pagination), so
+    every paginated list documents it."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict):
+                continue
+            names = {p.get("name") for p in operation.get("parameters", [])}
+            if "page" in names:
+                operation.setdefault("responses", {}).setdefault("404", _PAGE_NOT_FOUND)
+    return result

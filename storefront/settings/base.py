@@ -221,6 +221,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # PATCH bodies use the same component as PUT would: the cart's PATCH needs quantity.
+    "COMPONENT_SPLIT_PATCH": False,
+    # Paginated lists document the 404 of a page past the end.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "storefront.api.schema.document_page_not_found",
+    ],
     # Choice sets that share a field name get stable component names (no W001 warnings).
     "ENUM_NAME_OVERRIDES": {
         "PaymentStatusEnum": "payments.constants.PaymentStatus",

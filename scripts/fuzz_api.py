@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Fuzz the running API with schemathesis, against its own /api/schema/.
+
+What it does, so `.ci/run` can call it after `make test`:
+
+1. a fresh PostgreSQL database ``<DATABASE_URL's name>_fuzz`` (dropped and created),
+   migrated and loaded with the demo data;
+2. gunicorn on a free port (development settings, DEBUG off, the filesystem broker in
+   a temporary folder so no Redis queue fills up, throttles raised so the fuzzer
+   measures the API and not the rate limiter);
+3. ``schemathesis run`` with every check, the examples, coverage, fuzzing and stateful
+   (multi-step, links between operations) phases, authenticated as the demo buyer
+   (a DRF token), bounded by ``--max-examples`` and ``--max-time``;
+4. exits non-zero when schemathesis found a failure (a 5xx, a response that breaks
+   the schema, ...) or the server logged a traceback.
+
+Payment and carrier callbacks are fuzzed too: they need valid signatures, so only
+their negative cases are reached, and those must not answer 5xx either.
+
+Usage: ``DATABASE_URL=postgres://... .venv/bin/python scripts/fuzz_api.py``
+(``FUZZ_MAX_EXAMPLES``, ``FUZZ_MAX_TIME`` and ``FUZZ_SEED`` bound the run).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _fuzz_database(url: str) -> str:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") + "_fuzz"
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def _manage(env: dict, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit(f"fuzz: manage.py {' '.join(args)} failed")
+    return result.stdout
+
+
+def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("fuzz: gunicorn exited before it was ready")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (local)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"fuzz: {url} did not answer within {timeout:.0f} s")
+
+
+def main() -> int:
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        print("fuzz: DATABASE_URL must point at PostgreSQL", file=sys.stderr)
+        return 2
+    var_dir = Path(tempfile.mkdtemp(prefix="farmgate-fuzz-"))
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")},
+        "DJANGO_SETTINGS_MODULE": "storefront.settings.local",
+        "DATABASE_URL": _fuzz_database(database_url),
+        "FARMGATE_VAR_DIR": str(var_dir),
+        "MEDIA_ROOT": str(var_dir / "media"),
+        "DEBUG": "0",
+        "THROTTLE_AUTH_RATE": "100000/min",
+        "THROTTLE_REGISTER_RATE": "100000/min",
+        "PAYMENTS_SANDBOX_ENABLED": "1",
+        "SANDBOX_WALLET_SECRET": "fuzz-sandbox-secret",
+        "CARRIER_WEBHOOK_SECRETS": '{"sf": "fuzz-carrier-secret"}',
+        "LOG_LEVEL": "WARNING",
+    }
+    _manage(env, "migrate", "--noinput", "-v0")
+    _manage(env, "load_demo")
+    _manage(env, "collectstatic", "--noinput", "-v0")
+    token = _manage(env, "drf_create_token", "buyer").split()[2]
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = var_dir / "gunicorn.log"
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "storefront.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        _wait_ready(f"{base}/healthz", server)
+        command = [
+            str(BIN / "schemathesis"),
+            "--config-file",
+            str(ROOT / "scripts" / "schemathesis.toml"),
+            "run",
+            f"{base}/api/schema/",
+            "--checks",
+            "all",
+            # A demo buyer's token on every request: ignored_auth would need requests
+            # without it, and the catalogue is public by design (reads need no auth).
+            "--exclude-checks",
+            "ignored_auth",
+            "--phases",
+            "examples,coverage,fuzzing,stateful",
+            "--header",
+            f"Authorization: Token {token}",
+            "--max-examples",
+            os.environ.get("FUZZ_MAX_EXAMPLES", "30"),
+            "--max-time",
+            os.environ.get("FUZZ_MAX_TIME", "240"),
+            "--seed",
+            os.environ.get("FUZZ_SEED", "20261130"),
+            "--workers",
+            "2",
+            "--request-timeout",
+            "20",
+            "--suppress-health-check",
+            "all",
+            "--no-color",
+        ]
+        shown = [c if "Token" not in c else "Authorization: Token ***" for c in command]
+        print("fuzz:", " ".join(shown))
+        result = subprocess.run(command, cwd=var_dir, env=env, check=False, timeout=900)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+    server_log = log_path.read_text(errors="replace")
+    tracebacks = server_log.count("Traceback (most recent call last)")
+    if tracebacks:
+        print(server_log[-20000:], file=sys.stderr)
+        print(f"fuzz: the server logged {tracebacks} traceback(s)", file=sys.stderr)
+    shutil.rmtree(var_dir, ignore_errors=True)
+    if result.returncode != 0 or tracebacks:
+        print("fuzz: FAILED", file=sys.stderr)
+        return 1
+    print("fuzz: no 5xx, no schema violation")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
