@@ -35,7 +35,9 @@ class _PublicList(generics.ListAPIView):
 
 # The 200 is listed too: a responses dict replaces the inferred answers.
 @extend_schema_view(
-    get=extend_schema(responses={200: CountySerializer(many=True), 400: ERROR_400}, tags=["catalogue"])
+    get=extend_schema(
+        responses={200: CountySerializer(many=True), 400: ERROR_400}, tags=["catalogue"]
+    )
 )
 class CountyListView(_PublicList):
     serializer_class = CountySerializer
@@ -46,7 +48,9 @@ class CountyListView(_PublicList):
 
 # The 200 is listed too: a responses dict replaces the inferred answers.
 @extend_schema_view(
-    get=extend_schema(responses={200: CooperativeSerializer(many=True), 400: ERROR_400}, tags=["catalogue"])
+    get=extend_schema(
+        responses={200: CooperativeSerializer(many=True), 400: ERROR_400}, tags=["catalogue"]
+    )
 )
 class CooperativeListView(_PublicList):
     serializer_class = CooperativeSerializer
@@ -70,7 +74,9 @@ class CooperativeDetailView(generics.RetrieveAPIView):
 
 # The 200 is listed too: a responses dict replaces the inferred answers.
 @extend_schema_view(
-    get=extend_schema(responses={200: CategorySerializer(many=True), 400: ERROR_400}, tags=["catalogue"])
+    get=extend_schema(
+        responses={200: CategorySerializer(many=True), 400: ERROR_400}, tags=["catalogue"]
+    )
 )
 class CategoryListView(_PublicList):
     serializer_class = CategorySerializer

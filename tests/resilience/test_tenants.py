@@ -460,19 +460,10 @@ def _as_regex(pattern: str) -> re.Pattern:
 
 
 def test_the_table_covers_every_url():
-    world_like = {
-        k: "x1"
-        for k in (
-            "coop_a",
-            "county_a",
-            "product_a",
-            "draft_a",
-            "batch_a",
-            "order_a",
-            "unpaid_a",
-            "trade_a",
-        )
-    }
+    world_like = dict.fromkeys(
+        ("coop_a", "county_a", "product_a", "draft_a", "batch_a", "order_a", "unpaid_a", "trade_a"),
+        "x1",
+    )
     numeric = dict.fromkeys(
         (
             "coop_a_pk",
