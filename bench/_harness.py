@@ -695,7 +695,7 @@ class Worker(_Process):
         env: dict[str, str] | None = None,
     ):
         self.name = name
-        argv = [
+        argv = argv_worker = [
             PYTHON,
             "-m",
             "celery",
@@ -718,6 +718,11 @@ class Worker(_Process):
             argv += ["--include", ",".join(include)]
         if nice:
             argv = ["nice", "-n", str(nice), *argv]
+        profile = os.environ.get("BENCH_PYSPY_WORKER")
+        if profile:  # as BENCH_PYSPY for gunicorn: one collapsed-stack file per worker started
+            out = f"{profile}.{name}.{int(time.time() * 1000)}"
+            argv = ["py-spy", "record", "--subprocesses", "--format", "raw", "--rate", "250"]
+            argv += ["--nonblocking", "-o", out, "--", *argv_worker]
         self._spawn(argv, f"celery-{name}", env)
         self._wait_ready()
 
