@@ -109,6 +109,7 @@ def cached_response(request, scope: str, build: Callable[[], object]) -> object:
 
     ``build`` returns a DRF ``Response``; only 200 answers are stored. Errors
     raised by ``build`` (400, 404) propagate untouched and are never cached.
+    Only for answers that are the same for every visitor (the key holds no user).
     """
     try:
         key = _key(scope, request)
