@@ -12,13 +12,14 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from .constants import CertificationKind
 from .models import Certification
 
-
-class _StableOrderingFilter(django_filters.OrderingFilter):
-    """Adds the id as a last key: equal prices must not swap places between pages."""
-
-    def filter(self, qs, value):
-        qs = super().filter(qs, value)
-        return qs.order_by(*qs.query.order_by, "-id") if value else qs
+# API.md: ``ordering`` is one of exactly these. The id breaks ties, so equal prices
+# never swap places between pages.
+ORDERINGS = {
+    "price": ("price_from", "-id"),
+    "-price": ("-price_from", "-id"),
+    "-created": ("-created", "-id"),
+    "title": ("title", "-id"),
+}
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -38,16 +39,19 @@ class ProductFilter(django_filters.FilterSet):
     min_price = django_filters.NumberFilter(field_name="price_from", lookup_expr="gte")
     max_price = django_filters.NumberFilter(field_name="price_from", lookup_expr="lte")
     in_stock = django_filters.BooleanFilter(field_name="in_stock")
-    ordering = _StableOrderingFilter(
-        fields=(("price_from", "price"), ("created", "created"), ("title", "title")),
-        # Exactly the four orders API.md lists; anything else is refused.
+    ordering = django_filters.ChoiceFilter(
+        method="filter_ordering",
         choices=[
             ("price", "Price, lowest first"),
             ("-price", "Price, highest first"),
             ("-created", "Newest first"),
             ("title", "Title"),
         ],
+        help_text="One order; anything else (or a list) is refused.",
     )
+
+    def filter_ordering(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.order_by(*ORDERINGS[value])
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         for word in value.split()[:5]:

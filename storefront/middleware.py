@@ -85,3 +85,28 @@ class DatabaseUnavailableMiddleware:
             )
         response["Retry-After"] = "2"
         return response
+
+
+class SingleValuedApiQueryMiddleware:
+    """Under ``/api/``, a query parameter given twice (``?page=1&page=2``) is refused.
+
+    Django would silently take the last value; the schema says each parameter has
+    one value, so a client sending two has a bug it should hear about.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/v1/") and request.GET:
+            repeated = sorted(k for k, values in request.GET.lists() if len(values) > 1)
+            if repeated:
+                return JsonResponse(
+                    error_body(
+                        "invalid",
+                        _("The input is not valid."),
+                        {k: [_("Give this parameter once.")] for k in repeated},
+                    ),
+                    status=400,
+                )
+        return self.get_response(request)

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.models import Order
+from storefront.api.schema import ErrorSerializer
 from storefront.errors import NotFound
 
 from .. import services
@@ -80,12 +81,18 @@ class ProviderCallbackView(APIView):
         return response
 
 
+NOT_CONFIGURED = OpenApiResponse(
+    ErrorSerializer, description="`not_found`: this provider is not configured here"
+)
+
+
 def _callback(provider: str, summary: str, responses: dict):
     view = type(
         f"{provider.title()}CallbackView",
         (ProviderCallbackView,),
         {"provider": provider, "__doc__": summary},
     )
+
     # A function of its own per provider: extend_schema annotates the function object,
     # so decorating the shared inherited ``post`` would give all three the last schema.
     def post(self, request, *args, **kwargs):
@@ -95,7 +102,7 @@ def _callback(provider: str, summary: str, responses: dict):
         operation_id=f"payments_callback_{provider}",
         summary=summary,
         request={"*/*": OpenApiTypes.BINARY},
-        responses=responses,
+        responses={**responses, 404: NOT_CONFIGURED},
         auth=[],
         tags=["payment callbacks"],
     )(post)

@@ -50,3 +50,20 @@ def test_bogus_content_length_is_refused(client):
 
 def test_normal_requests_pass(client):
     assert client.get("/healthz").status_code == 200
+
+
+def test_api_query_parameter_given_twice_is_refused(client):
+    response = client.get("/api/v1/products/?page=1&page=2")
+    assert response.status_code == 400
+    body = response.json()["error"]
+    assert body["code"] == "invalid" and "page" in body["details"]
+    assert client.get("/api/v1/products/?page=1").status_code == 200
+
+
+def test_product_ordering_is_one_of_four(client):
+    assert client.get("/api/v1/products/?ordering=-price").status_code == 200
+    for bad in ("-price,title", "price,price", "stock", ""):
+        response = client.get(f"/api/v1/products/?ordering={bad}")
+        assert response.status_code in (200, 400)
+        if bad:
+            assert response.status_code == 400, bad
