@@ -13,6 +13,10 @@ from storefront.settings.local import *  # noqa: F403
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 FULFILMENT_TEST_TASK_PAUSE_SECONDS = float(os.environ.get("FULFILMENT_TEST_PAUSE", "0"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": int(os.environ.get("FULFILMENT_TEST_VISIBILITY", "4"))
+    "visibility_timeout": int(os.environ.get("FULFILMENT_TEST_VISIBILITY", "4")),
+    # kombu scans for expired unacknowledged messages about every 100 s by default:
+    # scan every second so the redelivery happens within the test's patience.
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 1,
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
