@@ -38,7 +38,8 @@ def list_urls(cat: h.Catalog) -> list[str]:
     """The pages a storefront's visitors actually hit: first pages, filters, orderings."""
     from catalog.constants import CertificationKind
 
-    urls = [f"/api/v1/products/?page={p}" for p in range(1, 6)]
+    pages = min(5, -(-len(cat.slugs) // 20))  # pages past the last answer 404
+    urls = [f"/api/v1/products/?page={p}" for p in range(1, pages + 1)]
     urls += [f"/api/v1/products/?category={c}" for c in cat.category_slugs[:6]]
     urls += [f"/api/v1/products/?cooperative={c}" for c in cat.cooperative_slugs[:6]]
     urls += [f"/api/v1/products/?county={c}&in_stock=true" for c in cat.county_slugs[:3]]
