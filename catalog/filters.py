@@ -7,10 +7,38 @@ filter set's errors become a DRF ``ValidationError`` in django-filter's backend.
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .constants import CertificationKind
 from .models import Certification
+
+
+class _StrictBooleanField(forms.NullBooleanField):
+    """``true``/``false`` (or 1/0); anything else is an error, not "no filter"."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in ("true", "True", "1", True):
+            return True
+        if value in ("false", "False", "0", False):
+            return False
+        raise forms.ValidationError("Must be true or false.", code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = _StrictBooleanField
+
+
+# Prices a filter may name: the schema states these bounds, and the form enforces them.
+PRICE_BOUNDS = {"min_value": 0, "max_value": 1_000_000}
+
 
 # API.md: ``ordering`` is one of exactly these. The id breaks ties, so equal prices
 # never swap places between pages.
@@ -36,9 +64,13 @@ class ProductFilter(django_filters.FilterSet):
         choices=CertificationKind.choices,
         help_text="Held by the product or by its whole cooperative.",
     )
-    min_price = django_filters.NumberFilter(field_name="price_from", lookup_expr="gte")
-    max_price = django_filters.NumberFilter(field_name="price_from", lookup_expr="lte")
-    in_stock = django_filters.BooleanFilter(field_name="in_stock")
+    min_price = django_filters.NumberFilter(
+        field_name="price_from", lookup_expr="gte", **PRICE_BOUNDS
+    )
+    max_price = django_filters.NumberFilter(
+        field_name="price_from", lookup_expr="lte", **PRICE_BOUNDS
+    )
+    in_stock = StrictBooleanFilter(field_name="in_stock")
     ordering = django_filters.ChoiceFilter(
         method="filter_ordering",
         choices=[

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors
 from catalog.cache import cached_response
-from catalog.filters import ProductFilter
+from catalog.filters import PRICE_BOUNDS, ProductFilter
 from storefront.api.schema import ERROR_400, ERROR_404
 from storefront.errors import NotFound
 
@@ -91,6 +91,21 @@ class CategoryListView(_PublicList):
         tags=["catalogue"],
         description="Approved products of active cooperatives. Unknown `ordering` "
         "values and `page_size` above 100 answer 400 `invalid`.",
+        parameters=[
+            OpenApiParameter(
+                name,
+                {
+                    "type": "number",
+                    "minimum": PRICE_BOUNDS["min_value"],
+                    "maximum": PRICE_BOUNDS["max_value"],
+                },
+                description=text,
+            )
+            for name, text in (
+                ("min_price", "Lowest `price_from`, yuan."),
+                ("max_price", "Highest `price_from`, yuan."),
+            )
+        ],
     )
 )
 class ProductListView(_PublicList):

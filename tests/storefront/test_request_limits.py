@@ -67,3 +67,18 @@ def test_product_ordering_is_one_of_four(client):
         assert response.status_code in (200, 400)
         if bad:
             assert response.status_code == 400, bad
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["in_stock=AAA", "page=", "page_size=", "min_price=-1", "max_price=1e300", "min_price=abc"],
+)
+def test_malformed_catalogue_filters_are_refused(client, query):
+    response = client.get(f"/api/v1/products/?{query}")
+    assert response.status_code == 400, query
+    assert response.json()["error"]["code"] == "invalid"
+
+
+@pytest.mark.parametrize("query", ["in_stock=true", "in_stock=false", "min_price=0&max_price=99"])
+def test_wellformed_catalogue_filters_pass(client, query):
+    assert client.get(f"/api/v1/products/?{query}").status_code == 200
