@@ -211,6 +211,35 @@ def _server_env(dbname: str, redis_db: int = 8) -> dict[str, str]:
     }
 
 
+_LOCK_KEY = "bench:running"
+_lock_token = secrets.token_hex(8)
+
+
+def _lock_redis_db(url: str, wait: float = 900) -> None:
+    """Own the bench Redis db for this run, then empty it.
+
+    Two runs on one db would consume each other's Celery tasks (the queue names
+    are fixed), so a second run (another engineer's ``make test``, say) waits here.
+    """
+    import redis
+
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + wait
+    while not client.set(_LOCK_KEY, _lock_token, nx=True, ex=1800):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"another benchmark holds {url} ({_LOCK_KEY})")
+        time.sleep(1)
+    client.flushdb()
+    client.set(_LOCK_KEY, _lock_token, ex=1800)
+
+    def release() -> None:
+        with contextlib.suppress(Exception):
+            if client.get(_LOCK_KEY) == _lock_token.encode():
+                client.delete(_LOCK_KEY)
+
+    atexit.register(release)
+
+
 @dataclasses.dataclass
 class Bench:
     name: str
@@ -248,9 +277,7 @@ def setup(name: str, args: argparse.Namespace, extra_env: dict[str, str] | None 
     os.environ.update(env)
     _env.clear()
     _env.update(env)
-    import redis
-
-    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    _lock_redis_db(env["REDIS_URL"])
     import django
 
     django.setup()
