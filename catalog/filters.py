@@ -36,6 +36,19 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = _StrictBooleanField
 
 
+class _NonEmptyChoiceField(django_filters.fields.ChoiceField):
+    """An enum parameter given empty (``?certification=``) is an error, not "no filter"."""
+
+    def clean(self, value):
+        if value == "":
+            raise forms.ValidationError("Give one of the values, or leave it out.", code="invalid")
+        return super().clean(value)
+
+
+class StrictChoiceFilter(django_filters.ChoiceFilter):
+    field_class = _NonEmptyChoiceField
+
+
 # Prices a filter may name: the schema states these bounds, and the form enforces them.
 PRICE_BOUNDS = {"min_value": 0, "max_value": 1_000_000}
 
@@ -59,7 +72,7 @@ class ProductFilter(django_filters.FilterSet):
     )
     cooperative = django_filters.CharFilter(field_name="cooperative__slug")
     county = django_filters.CharFilter(field_name="cooperative__county__slug")
-    certification = django_filters.ChoiceFilter(
+    certification = StrictChoiceFilter(
         method="filter_certification",
         choices=CertificationKind.choices,
         help_text="Held by the product or by its whole cooperative.",
@@ -71,7 +84,7 @@ class ProductFilter(django_filters.FilterSet):
         field_name="price_from", lookup_expr="lte", **PRICE_BOUNDS
     )
     in_stock = StrictBooleanFilter(field_name="in_stock")
-    ordering = django_filters.ChoiceFilter(
+    ordering = StrictChoiceFilter(
         method="filter_ordering",
         choices=[
             ("price", "Price, lowest first"),

@@ -57,8 +57,13 @@ def home(request):
 
 @require_safe
 def product_list(request):
+    # A form's "All …" choices submit empty values: on a page they mean "no filter"
+    # (the API, which apps call, refuses them instead).
+    data = request.GET.copy()
+    for key in [k for k, v in data.items() if v == ""]:
+        del data[key]
     product_filter = ProductSearchFilter(
-        request.GET, queryset=selectors.product_summary_list().order_by("-created", "-id")
+        data, queryset=selectors.product_summary_list().order_by("-created", "-id")
     )
     # An unreadable filter (say ?min_price=abc) lists everything instead of failing the page.
     products = product_filter.qs if product_filter.is_valid() else product_filter.queryset

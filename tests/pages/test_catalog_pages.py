@@ -216,3 +216,15 @@ def test_pages_need_no_inline_styles_or_scripts(client):
         body = client.get(url).content.decode()
         assert ' style="' not in body, url
         assert not re.search(r"<script(?![^>]*\bsrc=)", body), url
+
+
+def test_product_list_form_with_empty_choices_still_filters(client):
+    from tests.factories import make_category, make_product
+
+    flour, tea = make_category(slug="flour-x"), make_category(slug="tea-x")
+    make_product(title="Only flour", category=flour)
+    make_product(title="Only tea", category=tea)
+    body = client.get(
+        "/products/?search=&category=tea-x&county=&certification=&ordering=-created"
+    ).content.decode()
+    assert "Only tea" in body and "Only flour" not in body

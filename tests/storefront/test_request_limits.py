@@ -71,7 +71,17 @@ def test_product_ordering_is_one_of_four(client):
 
 @pytest.mark.parametrize(
     "query",
-    ["in_stock=AAA", "page=", "page_size=", "min_price=-1", "max_price=1e300", "min_price=abc"],
+    [
+        "in_stock=AAA",
+        "page=",
+        "page_size=",
+        "min_price=-1",
+        "max_price=1e300",
+        "min_price=abc",
+        "certification=",
+        "certification=gold",
+        "ordering=",
+    ],
 )
 def test_malformed_catalogue_filters_are_refused(client, query):
     response = client.get(f"/api/v1/products/?{query}")
