@@ -42,6 +42,27 @@ def order_detail_queryset() -> QuerySet[Order]:
     return Order.objects.prefetch_related(*order_detail_prefetches())
 
 
+def order_prime_fresh(order: Order, *, lines: list[OrderLine]) -> Order:
+    """Fill the prefetch cache of an order created in this transaction from the rows just
+    written (``lines`` with their cooperatives set): it is rendered like an order read
+    through ``order_detail_queryset``, without a query. A new order has no payments or
+    shipments yet."""
+    cache = {"lines": _known_rows(order.lines, lines)}
+    for name in ("payments", "shipments"):
+        if _has_relation(name):
+            cache[name] = _known_rows(getattr(order, name), [])
+    order._prefetched_objects_cache = cache
+    return order
+
+
+def _known_rows(manager, rows: list) -> QuerySet:
+    # What ``prefetch_related`` stores: the related queryset with its results filled in.
+    queryset = manager.get_queryset()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    return queryset
+
+
 def order_list_for_user(*, user: User) -> QuerySet[Order]:
     """The user's orders, newest first."""
     return order_detail_queryset().filter(user=user).order_by("-created", "-id")

@@ -17,6 +17,7 @@ import logging
 import math
 import secrets
 from collections import defaultdict
+from contextlib import nullcontext
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -32,7 +33,7 @@ from catalog.constants import ProductStatus
 from catalog.models import Cooperative, Variant
 from storefront import metrics
 from storefront.db import retry_on_conflict
-from storefront.errors import InvalidInput
+from storefront.errors import ApplicationError, InvalidInput
 
 from . import validation
 from .constants import TRANSITIONS, OrderStatus
@@ -44,6 +45,7 @@ from .exceptions import (
     VariantUnavailable,
 )
 from .models import CartItem, Order, OrderEvent, OrderLine, OrderShipping
+from .selectors import order_prime_fresh
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -230,11 +232,27 @@ class _KeyTaken(Exception):
     """Another request with the same Idempotency-Key committed its order first."""
 
 
+class _OrderInsertConflict(Exception):
+    """The order row's insert hit a unique index (Idempotency-Key or order number)."""
+
+
 def _replay(order: Order, fingerprint: str) -> tuple[Order, bool]:
     if order.request_fingerprint != fingerprint:
         raise IdempotencyConflict(details={"number": order.number})
     metrics.incr("order_idempotent_replay")
     return order, False
+
+
+def _short_of_stock(requested: dict[int, int], variants: dict[int, Variant]) -> list[int]:
+    return sorted(vid for vid, quantity in requested.items() if variants[vid].stock < quantity)
+
+
+def _own_savepoint():
+    """A savepoint when the caller already holds a transaction (so a failed statement
+    here does not poison it and ``retry_on_conflict`` can try again), else nothing:
+    in autocommit mode each read is its own transaction and a BEGIN/COMMIT pair would
+    only add two round trips to every request."""
+    return transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
 
 
 # A deadlock or serialization failure aborts only this try (nothing was kept): try
@@ -256,6 +274,9 @@ def order_place(
     request raises ``IdempotencyConflict``. Raises ``InvalidInput`` (bad lines or
     address), ``VariantUnavailable`` and ``InsufficientStock`` (``details.variants``);
     after any of them nothing was written and no stock was taken.
+
+    A created order comes back with its lines (and its empty payments and shipments)
+    already in the prefetch cache, so rendering it costs no query.
     """
     address = validation.clean_address(shipping_address)
     key = validation.clean_idempotency_key(idempotency_key)
@@ -268,23 +289,63 @@ def order_place(
         lines=requested, shipping_address=address, from_cart=from_cart
     )
 
-    if key is not None:
-        existing = Order.objects.filter(user=user, idempotency_key=key).first()
-        if existing is not None:
-            return _replay(existing, fingerprint)
-    try:
-        order = _order_create(
-            user=user,
-            address=address,
-            requested=requested,
-            from_cart=from_cart,
-            key=key,
-            fingerprint=fingerprint,
-        )
-    except _KeyTaken:
-        return _replay(Order.objects.get(user=user, idempotency_key=key), fingerprint)
-    metrics.incr("order_placed")
-    return order, True
+    # Explicit lines are checked before any transaction: most requests of a flash sale
+    # are for a sold-out variant, and refusing them from one plain read (outside a
+    # transaction, no lock) keeps them off the hot row. The read is only a pre-check:
+    # the conditional UPDATE in ``_order_create`` still decides.
+    variants = short = None
+    with _own_savepoint():
+        if requested is not None:
+            variants = _require_purchasable(requested)
+            short = _short_of_stock(requested, variants)
+        if key is not None:
+            # Looked up AFTER the stock read: if that read already saw the stock an earlier
+            # request with this key took, that request had committed, so its order is
+            # visible here and the buyer gets the replay, not a 409 for their own units.
+            existing = Order.objects.filter(user=user, idempotency_key=key).first()
+            if existing is not None:
+                return _replay(existing, fingerprint)
+    if short:
+        raise InsufficientStock(details={"variants": short})
+
+    for _attempt in range(5):
+        try:
+            order = _order_create(
+                user=user,
+                address=address,
+                requested=requested,
+                variants=variants,
+                from_cart=from_cart,
+                key=key,
+                fingerprint=fingerprint,
+            )
+        except _KeyTaken:
+            return _replay(Order.objects.get(user=user, idempotency_key=key), fingerprint)
+        except _OrderInsertConflict:
+            # The whole transaction rolled back (the order row is its first write).
+            # Either a request with the same key committed first, or the random number
+            # collided (about 1 in 10^12): then draw another.
+            if key is not None:
+                existing = Order.objects.filter(user=user, idempotency_key=key).first()
+                if existing is not None:
+                    return _replay(existing, fingerprint)
+            continue
+        metrics.incr("order_placed")
+        return order, True
+    raise RuntimeError("could not draw a free order number")  # pragma: no cover
+
+
+def _cart_lines(*, user: User) -> tuple[dict[int, int], dict[int, Variant]]:
+    """The locked cart as ``{variant_id: quantity}`` with its variants, pre-checked."""
+    cart = list(CartItem.objects.select_for_update().filter(user=user).order_by("variant_id"))
+    if not cart:
+        raise InvalidInput("Your cart is empty.", details={"from_cart": ["The cart is empty."]})
+    requested = {item.variant_id: item.quantity for item in cart}
+    variants = _require_purchasable(requested)
+    short = _short_of_stock(requested, variants)
+    if short:
+        raise InsufficientStock(details={"variants": short})
+    return requested, variants
 
 
 @transaction.atomic
@@ -293,41 +354,35 @@ def _order_create(
     user: User,
     address: dict[str, str],
     requested: dict[int, int] | None,
+    variants: dict[int, Variant] | None,
     from_cart: bool,
     key: str | None,
     fingerprint: str,
 ) -> Order:
-    # 1. Claim the Idempotency-Key first: a concurrent request with the same key blocks
-    #    on the unique index here until we commit or roll back, so it can never take
-    #    stock (or be refused for the stock we took) on behalf of a duplicate.
+    # Everything is computed before the first write, and the writes are ordered so the
+    # contended rows are locked as briefly as possible:
+    #   1. the order row, which claims the Idempotency-Key: a concurrent request with the
+    #      same key blocks on the unique index here until we commit or roll back, so it
+    #      can never take stock (or be refused for the stock we took) for a duplicate;
+    #   2. lines, shipping, the event (rows nobody else touches);
+    #   3. LAST, the stock: one conditional UPDATE per variant, in id order (two orders
+    #      over the same variants lock them in the same order: no deadlock), and the row
+    #      lock + WHERE re-check means no unit is ever sold twice. A variant's row lock
+    #      is then held only from its UPDATE to the COMMIT.
+    # Any refusal raises and the transaction rolls back: nothing is kept.
     now = timezone.now()
-    order = _order_insert(user=user, address=address, key=key, fingerprint=fingerprint, now=now)
-
     if from_cart:
-        cart = list(CartItem.objects.select_for_update().filter(user=user).order_by("variant_id"))
-        if not cart:
-            raise InvalidInput("Your cart is empty.", details={"from_cart": ["The cart is empty."]})
-        requested = {item.variant_id: item.quantity for item in cart}
-    assert requested is not None
+        try:
+            requested, variants = _cart_lines(user=user)
+        except ApplicationError:
+            # A request with the same key may have emptied this cart while we waited
+            # for its rows: then the buyer gets that order, not "your cart is empty".
+            if key is not None and Order.objects.filter(user=user, idempotency_key=key).exists():
+                raise _KeyTaken() from None
+            raise
+    assert requested is not None and variants is not None
 
-    # 2. Only published variants of active cooperatives may be bought.
-    variants = _require_purchasable(requested)
-
-    # 3. Take stock: one conditional UPDATE per variant, in id order, so two orders
-    #    over the same variants always lock them in the same order (no deadlock),
-    #    and the row lock + WHERE re-check means no unit is ever sold twice.
-    short = [
-        vid
-        for vid in sorted(requested)
-        if not Variant.objects.filter(pk=vid, stock__gte=requested[vid]).update(
-            stock=F("stock") - requested[vid]
-        )
-    ]
-    if short:
-        raise InsufficientStock(details={"variants": short})
-    catalog_changed()  # stock shows in the public catalogue: orphan its cached pages
-
-    # 4. Lines copy what the buyer saw; shipping is priced per cooperative.
+    # Lines copy what the buyer saw; shipping is priced per cooperative.
     order_lines = []
     parts: dict[int, dict[str, Any]] = defaultdict(
         lambda: {"goods_total": Decimal("0.00"), "weight_grams": 0}
@@ -338,9 +393,8 @@ def _order_create(
         line_total = (variant.price * quantity).quantize(CENT)
         order_lines.append(
             OrderLine(
-                order=order,
                 variant=variant,
-                cooperative_id=product.cooperative_id,
+                cooperative=product.cooperative,
                 sku=variant.sku,
                 title=f"{product.title} — {variant.name}"[:240],
                 unit_price=variant.price,
@@ -353,10 +407,8 @@ def _order_create(
         part["cooperative"] = product.cooperative
         part["goods_total"] += line_total
         part["weight_grams"] += variant.weight_grams * quantity
-    OrderLine.objects.bulk_create(order_lines)
     shipping = [
         OrderShipping(
-            order=order,
             cooperative=part["cooperative"],
             goods_total=part["goods_total"],
             weight_grams=part["weight_grams"],
@@ -368,43 +420,47 @@ def _order_create(
         )
         for _, part in sorted(parts.items())
     ]
-    OrderShipping.objects.bulk_create(shipping)
+    subtotal = sum((line.line_total for line in order_lines), Decimal("0.00"))
+    shipping_fee = sum((s.fee for s in shipping), Decimal("0.00"))
 
-    order.subtotal = sum((line.line_total for line in order_lines), Decimal("0.00"))
-    order.shipping_fee = sum((s.fee for s in shipping), Decimal("0.00"))
-    order.total = order.subtotal + order.shipping_fee
-    order.save(update_fields=["subtotal", "shipping_fee", "total", "updated"])
+    order = Order(
+        number=order_number_generate(now=now),
+        user=user,
+        status=OrderStatus.PENDING_PAYMENT,
+        subtotal=subtotal,
+        shipping_fee=shipping_fee,
+        total=subtotal + shipping_fee,
+        shipping_address=address,
+        idempotency_key=key,
+        request_fingerprint=fingerprint,
+        expires_at=now + settings.ORDER_PAYMENT_TIMEOUT,
+    )
+    try:
+        # No savepoint: this is the transaction's first write, so on a unique-index
+        # conflict the caller rolls the whole try back and decides (replay or redraw).
+        order.save(force_insert=True)
+    except IntegrityError:
+        raise _OrderInsertConflict() from None
+    for row in (*order_lines, *shipping):
+        row.order = order
+    OrderLine.objects.bulk_create(order_lines)
+    OrderShipping.objects.bulk_create(shipping)
     OrderEvent.objects.create(order=order, to_status=order.status, note="placed")
     if from_cart:
         CartItem.objects.filter(user=user, variant_id__in=list(requested)).delete()
-    return order
 
-
-def _order_insert(
-    *, user: User, address: dict, key: str | None, fingerprint: str, now: datetime
-) -> Order:
-    for _attempt in range(5):
-        order = Order(
-            number=order_number_generate(now=now),
-            user=user,
-            status=OrderStatus.PENDING_PAYMENT,
-            subtotal=Decimal("0.00"),
-            shipping_fee=Decimal("0.00"),
-            total=Decimal("0.00"),
-            shipping_address=address,
-            idempotency_key=key,
-            request_fingerprint=fingerprint,
-            expires_at=now + settings.ORDER_PAYMENT_TIMEOUT,
+    short = [
+        vid
+        for vid in sorted(requested)
+        if not Variant.objects.filter(pk=vid, stock__gte=requested[vid]).update(
+            stock=F("stock") - requested[vid]
         )
-        try:
-            with transaction.atomic():
-                order.save(force_insert=True)
-            return order
-        except IntegrityError:
-            if key is not None and Order.objects.filter(user=user, idempotency_key=key).exists():
-                raise _KeyTaken() from None
-            # Otherwise the random number collided (about 1 in 10^12): draw another.
-    raise RuntimeError("could not draw a free order number")  # pragma: no cover
+    ]
+    if short:
+        raise InsufficientStock(details={"variants": short})
+    catalog_changed()  # stock shows in the public catalogue: orphan its cached pages
+    order_prime_fresh(order, lines=order_lines)
+    return order
 
 
 # --- buyer actions, stock release, expiry -----------------------------------

@@ -159,11 +159,12 @@ class OrderListCreateView(GenericAPIView):
             from_cart=data.validated_data["from_cart"],
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
+        if created:
+            # The service hands back the rows it just wrote (lines in the prefetch cache).
+            return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
         body = OrderSerializer(
             selectors.order_get_for_user(user=request.user, number=order.number)
         ).data
-        if created:
-            return Response(body, status=status.HTTP_201_CREATED)
         return Response(body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
 
 

@@ -1,0 +1,107 @@
+"""What a checkout costs in SQL, and that the cheap answer is the same answer.
+
+The flash-sale benchmark (bench/flash_sale.py) showed the order endpoint's own cost,
+not the hot row, limits a sale: these tests lock in the statement counts and the
+order of the writes (the stock is taken last, so its row lock is held briefly).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import Variant
+from orders import services
+from orders.models import CartItem, Order
+from tests.factories import make_cooperative, make_product
+
+pytestmark = pytest.mark.django_db
+
+ORDERS = "/api/v1/orders/"
+
+
+def _sql(context) -> list[str]:
+    # Savepoints belong to the test's wrapping transaction, not to the checkout.
+    return [q["sql"] for q in context.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
+
+
+def test_placed_order_is_seven_statements_with_the_stock_update_last(buyer_client, address):
+    variant = make_product(stock=10).variants.get()
+    body = {"lines": [{"variant": variant.pk, "quantity": 2}], "shipping_address": address}
+    with CaptureQueriesContext(connection) as ctx:
+        response = buyer_client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert response.status_code == 201, response.content
+    sql = _sql(ctx)
+    # variant pre-check, key lookup, order, lines, shipping, event, stock
+    assert len(sql) == 7, "\n".join(sql)
+    assert sql[-1].startswith('UPDATE "catalog_variant"'), sql[-1]
+    assert not any(s.startswith('UPDATE "orders_order"') for s in sql)
+    assert Variant.objects.get(pk=variant.pk).stock == 8
+
+
+def test_sold_out_variant_is_refused_by_one_read_and_a_key_lookup(buyer_client, address):
+    variant = make_product(stock=1).variants.get()
+    body = {"lines": [{"variant": variant.pk, "quantity": 2}], "shipping_address": address}
+    with CaptureQueriesContext(connection) as ctx:
+        response = buyer_client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "insufficient_stock"
+    assert response.json()["error"]["details"] == {"variants": [variant.pk]}
+    assert len(_sql(ctx)) == 2, "\n".join(_sql(ctx))
+    assert not any(s.startswith("INSERT") for s in _sql(ctx))
+    assert Order.objects.count() == 0
+    assert Variant.objects.get(pk=variant.pk).stock == 1
+
+
+def test_replay_after_the_stock_ran_out_still_returns_the_first_order(buyer_client, address):
+    variant = make_product(stock=2).variants.get()
+    body = {"lines": [{"variant": variant.pk, "quantity": 2}], "shipping_address": address}
+    first = buyer_client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="k-3")
+    assert first.status_code == 201
+    again = buyer_client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="k-3")
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Variant.objects.get(pk=variant.pk).stock == 0
+
+
+def test_201_body_of_a_two_cooperative_order_equals_the_order_read_back(buyer_client, address):
+    a = make_product(stock=5, price="12.30", cooperative=make_cooperative()).variants.get()
+    b = make_product(stock=5, price="7.05", cooperative=make_cooperative()).variants.get()
+    body = {
+        "lines": [{"variant": b.pk, "quantity": 3}, {"variant": a.pk, "quantity": 1}],
+        "shipping_address": address,
+    }
+    response = buyer_client.post(ORDERS, body, format="json")
+    assert response.status_code == 201, response.content
+    assert len(response.json()["lines"]) == 2
+    read_back = buyer_client.get(f"{ORDERS}{response.json()['number']}/")
+    assert response.content == read_back.content
+
+
+def test_201_body_from_cart_equals_the_order_read_back(buyer, buyer_client, address):
+    variant = make_product(stock=5, price="3.10").variants.get()
+    CartItem.objects.create(user=buyer, variant=variant, quantity=4)
+    response = buyer_client.post(
+        ORDERS, {"from_cart": True, "shipping_address": address}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    read_back = buyer_client.get(f"{ORDERS}{response.json()['number']}/")
+    assert response.content == read_back.content
+    assert not CartItem.objects.filter(user=buyer).exists()
+
+
+def test_shortfall_at_the_final_update_rolls_everything_back(buyer, address, monkeypatch):
+    # The pre-check read sees enough stock; the conditional UPDATE (the arbiter) does
+    # not, as when another buyer takes the units in between.
+    variant = make_product(stock=3).variants.get()
+    monkeypatch.setattr(services, "_short_of_stock", lambda requested, variants: [])
+    with pytest.raises(services.InsufficientStock) as refused:
+        services.order_place(
+            user=buyer,
+            shipping_address=address,
+            lines=[{"variant": variant.pk, "quantity": 4}],
+        )
+    assert refused.value.details == {"variants": [variant.pk]}
+    assert Order.objects.count() == 0
+    assert Variant.objects.get(pk=variant.pk).stock == 3
