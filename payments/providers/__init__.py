@@ -1,8 +1,10 @@
 """Payment providers behind one interface (see PAYMENTS.md and `base.Provider`).
 
 `get_provider(name)` is the one way the rest of Farmgate obtains a provider; it
-builds it from Django settings each time (cheap: two small PEM files at most), so a
-settings change in tests or at deploy time is picked up without a restart hook.
+builds it from Django settings each time (cheap: two small PEM files read at most;
+parsed keys are cached per process by their text, see `base.load_private_key`), so a
+settings or key file change in tests or at deploy time is picked up without a restart
+hook, and a callback does not parse the merchant's private key again.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from __future__ import annotations
 import abc
 import base64
 import binascii
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -301,8 +302,14 @@ def _wrap_pem(text: str, label: str) -> bytes:
     return (f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----\n").encode()
 
 
+# Parsing an RSA private key (with OpenSSL's full key check) takes milliseconds, and
+# providers are built per request from the key files: keyed by the key text itself, a
+# key is parsed once per process, and a changed file is a new key, parsed afresh.
+# Key objects are immutable and safe to share between threads.
+@functools.lru_cache(maxsize=32)
 def load_private_key(data: str | bytes) -> rsa.RSAPrivateKey:
-    """Load an RSA private key: PEM (PKCS#8 or PKCS#1) or bare base64 of either."""
+    """Load an RSA private key: PEM (PKCS#8 or PKCS#1) or bare base64 of either.
+    Cached by ``data`` (a ValueError is not cached)."""
     text = data.decode() if isinstance(data, bytes) else data
     candidates = (
         [text.encode()]
@@ -319,8 +326,10 @@ def load_private_key(data: str | bytes) -> rsa.RSAPrivateKey:
     raise ValueError("not an RSA private key")
 
 
+@functools.lru_cache(maxsize=32)
 def load_public_key(data: str | bytes) -> rsa.RSAPublicKey:
-    """Load an RSA public key: PEM public key, X.509 certificate PEM, or bare base64."""
+    """Load an RSA public key: PEM public key, X.509 certificate PEM, or bare base64.
+    Cached by ``data``, like ``load_private_key``."""
     text = data.decode() if isinstance(data, bytes) else data
     key: Any
     if "-----BEGIN CERTIFICATE" in text:
