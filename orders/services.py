@@ -66,6 +66,17 @@ def _transition(order: Order | int, to: str, *, note: str = "") -> Order:
     """
     order_id = order if isinstance(order, int) else order.pk
     locked = Order.objects.select_for_update().get(pk=order_id)
+    _transition_locked(locked, to, note=note)
+    if not isinstance(order, int) and order is not locked:
+        order.status = locked.status
+        stamp = _TIMESTAMP_FIELD.get(to)
+        if stamp:
+            setattr(order, stamp, getattr(locked, stamp))
+    return locked
+
+
+def _transition_locked(locked: Order, to: str, *, note: str = "") -> Order:
+    """``_transition`` for an order row the caller locked in this transaction."""
     if to not in TRANSITIONS[locked.status]:
         raise OrderInvalidState(
             details={"status": locked.status, "to": str(to), "number": locked.number}
@@ -79,17 +90,22 @@ def _transition(order: Order | int, to: str, *, note: str = "") -> Order:
         fields.append(stamp)
     locked.save(update_fields=fields)
     OrderEvent.objects.create(order=locked, from_status=previous, to_status=to, note=note[:255])
-    if not isinstance(order, int):
-        order.status = locked.status
-        if stamp:
-            setattr(order, stamp, getattr(locked, stamp))
     return locked
 
 
-@transaction.atomic
-def order_mark_paid(*, order: Order | int, note: str = "") -> Order:
-    """pending_payment -> paid. Called by the payments service exactly once per order."""
-    return _transition(order, OrderStatus.PAID, note=note)
+def order_mark_paid(*, order: Order | int, note: str = "", locked: bool = False) -> Order:
+    """pending_payment -> paid. Called by the payments service exactly once per order.
+
+    ``locked=True``: ``order`` is a row the caller selected FOR UPDATE in the current
+    transaction (the payment apply does), so it is checked and written as it is, with
+    no second lock and no savepoint; the check happens before any write, so a refusal
+    leaves nothing to undo."""
+    if locked:
+        if isinstance(order, int) or not transaction.get_connection().in_atomic_block:
+            raise ValueError("locked=True needs the Order row locked in the current transaction")
+        return _transition_locked(order, OrderStatus.PAID, note=note)
+    with transaction.atomic():
+        return _transition(order, OrderStatus.PAID, note=note)
 
 
 @transaction.atomic

@@ -15,13 +15,14 @@ import logging
 import re
 import secrets
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, Subquery, Sum
 from django.utils import timezone
 
 from catalog.models import Cooperative
@@ -249,17 +250,22 @@ def payment_notification_apply(*, inbox_id: int) -> PaymentNotification:
     may run any number of times.
     """
     with transaction.atomic():
+        # Locks in the one order every payment path uses: inbox, order, payment. The
+        # order is locked with a subquery naming it by the inbox row's trade, so finding
+        # and locking it is one statement; the payment is then locked and read fresh.
         inbox = PaymentNotification.objects.select_for_update().get(pk=inbox_id)
         if inbox.status != InboxStatus.RECEIVED:
             return inbox
         inbox.attempts += 1
-        payment = Payment.objects.filter(
-            provider=inbox.provider, out_trade_no=inbox.out_trade_no
-        ).first()
-        if payment is None:
+        trade = Payment.objects.filter(provider=inbox.provider, out_trade_no=inbox.out_trade_no)
+        order = (
+            Order.objects.select_for_update()
+            .filter(pk__in=Subquery(trade.values("order_id")[:1]))
+            .first()
+        )
+        payment = trade.select_for_update().first() if order is not None else None
+        if payment is None or payment.order_id != order.pk:
             return _inbox_finish(inbox, InboxStatus.REJECTED, "unknown out_trade_no")
-        order = Order.objects.select_for_update().get(pk=payment.order_id)
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
         inbox.payment = payment
         if inbox.amount != payment.amount:
             metrics.incr("payment_amount_mismatch")
@@ -292,12 +298,13 @@ def _inbox_finish(inbox: PaymentNotification, status: str, reason: str) -> Payme
     return inbox
 
 
-def _advance(payment: Payment, to: str) -> bool:
-    """Move `payment` forward to `to`; False (and nothing written) if that is not forward."""
+def _advance(payment: Payment, to: str, *, extra_fields: Sequence[str] = ()) -> bool:
+    """Move `payment` forward to `to` (saving `extra_fields` with it); False (and
+    nothing written) if that is not forward."""
     if PAYMENT_RANK[to] <= PAYMENT_RANK[payment.status]:
         return False
     payment.status = to
-    fields = ["status", "updated"]
+    fields = ["status", "updated", *extra_fields]
     if to == PaymentStatus.SUCCEEDED:
         payment.succeeded_at = timezone.now()
         fields.append("succeeded_at")
@@ -310,17 +317,27 @@ def _apply_payment_event(
 ) -> tuple[str, str]:
     event = inbox.event_status
     if event in ("succeeded", "finished"):
+        # The facts the provider adds are written with the status, in one UPDATE.
+        extra = []
         if event == "finished" and not payment.finished:
             payment.finished = True
-            payment.save(update_fields=["finished", "updated"])
+            extra.append("finished")
         if inbox.trade_no and not payment.provider_trade_no:
             payment.provider_trade_no = inbox.trade_no
-            payment.save(update_fields=["provider_trade_no", "updated"])
-        if not _advance(payment, PaymentStatus.SUCCEEDED):
+            extra.append("provider_trade_no")
+        if not _advance(payment, PaymentStatus.SUCCEEDED, extra_fields=extra):
+            if extra:
+                payment.save(update_fields=[*extra, "updated"])
             return InboxStatus.APPLIED, f"no change: payment already {payment.status}"
-        metrics.incr(f"payment_succeeded:{payment.provider}")
+        # Counted once the payment is committed (and off the row locks' time).
+        transaction.on_commit(
+            partial(metrics.incr, f"payment_succeeded:{payment.provider}"), robust=True
+        )
         if order.status == OrderStatus.PENDING_PAYMENT:
-            order_mark_paid(order=order, note=f"{payment.provider} {payment.out_trade_no}")
+            # The order row is locked above, in this transaction: no second lock.
+            order_mark_paid(
+                order=order, note=f"{payment.provider} {payment.out_trade_no}", locked=True
+            )
             ledger_record_sale(order=order, payment=payment)
             _start_fulfilment(order)
             return InboxStatus.APPLIED, "order paid"
@@ -531,7 +548,11 @@ def _jsonable(raw: Mapping) -> dict:
 def platform_fee_percent(cooperative: Cooperative) -> Decimal:
     """PLATFORM_FEE_PERCENT, except for cooperatives in poverty-relief counties, which
     pay PLATFORM_FEE_PERCENT_POVERTY_RELIEF (default 0)."""
-    if cooperative.county.poverty_relief:
+    return _fee_percent(poverty_relief=cooperative.county.poverty_relief)
+
+
+def _fee_percent(*, poverty_relief: bool) -> Decimal:
+    if poverty_relief:
         return Decimal(str(getattr(settings, "PLATFORM_FEE_PERCENT_POVERTY_RELIEF", "0")))
     return Decimal(str(settings.PLATFORM_FEE_PERCENT))
 
@@ -540,14 +561,24 @@ def ledger_record_sale(*, order: Order, payment: Payment) -> list[LedgerEntry]:
     """Per cooperative: a sale (its lines plus its shipping) and the platform fee, in the
     pending account. Precondition: the order row is locked. Once per order (a unique
     constraint backs this up)."""
+    # Each cooperative's poverty-relief flag comes with its sums (no third query).
     goods: dict[int, Decimal] = defaultdict(Decimal)
+    relief: dict[int, bool] = {}
     for row in (
-        OrderLine.objects.filter(order=order).values("cooperative").annotate(s=Sum("line_total"))
+        OrderLine.objects.filter(order=order)
+        .values("cooperative", "cooperative__county__poverty_relief")
+        .annotate(s=Sum("line_total"))
+        .order_by()
     ):
         goods[row["cooperative"]] += row["s"]
-    shipping = dict(OrderShipping.objects.filter(order=order).values_list("cooperative", "fee"))
+        relief[row["cooperative"]] = row["cooperative__county__poverty_relief"]
+    shipping: dict[int, Decimal] = {}
+    for coop_id, fee, poverty_relief in OrderShipping.objects.filter(order=order).values_list(
+        "cooperative", "fee", "cooperative__county__poverty_relief"
+    ):
+        shipping[coop_id] = fee
+        relief[coop_id] = poverty_relief
     coop_ids = sorted(set(goods) | set(shipping))
-    cooperatives = Cooperative.objects.select_related("county").in_bulk(coop_ids)
     entries: list[LedgerEntry] = []
     for coop_id in coop_ids:
         sale = goods.get(coop_id, Decimal("0")) + shipping.get(coop_id, Decimal("0"))
@@ -561,7 +592,7 @@ def ledger_record_sale(*, order: Order, payment: Payment) -> list[LedgerEntry]:
                 memo=f"order {order.number}",
             )
         )
-        fee = (sale * platform_fee_percent(cooperatives[coop_id]) / HUNDRED).quantize(
+        fee = (sale * _fee_percent(poverty_relief=relief[coop_id]) / HUNDRED).quantize(
             CENT, rounding=ROUND_HALF_UP
         )
         if fee:
