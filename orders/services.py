@@ -314,10 +314,12 @@ def order_place(
         if requested is not None:
             variants = _require_purchasable(requested)
             short = _short_of_stock(requested, variants)
-        if key is not None:
+        if short and key is not None:
             # Looked up AFTER the stock read: if that read already saw the stock an earlier
             # request with this key took, that request had committed, so its order is
             # visible here and the buyer gets the replay, not a 409 for their own units.
+            # (When the stock suffices there is no lookup: the order insert below claims
+            # the key, and a key already used makes it fail, then the order is replayed.)
             existing = Order.objects.filter(user=user, idempotency_key=key).first()
             if existing is not None:
                 return _replay(existing, fingerprint)

@@ -26,15 +26,15 @@ def _sql(context) -> list[str]:
     return [q["sql"] for q in context.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
 
 
-def test_placed_order_is_seven_statements_with_the_stock_update_last(buyer_client, address):
+def test_placed_order_is_six_statements_with_the_stock_update_last(buyer_client, address):
     variant = make_product(stock=10).variants.get()
     body = {"lines": [{"variant": variant.pk, "quantity": 2}], "shipping_address": address}
     with CaptureQueriesContext(connection) as ctx:
         response = buyer_client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert response.status_code == 201, response.content
     sql = _sql(ctx)
-    # variant pre-check, key lookup, order, lines, shipping, event, stock
-    assert len(sql) == 7, "\n".join(sql)
+    # variant pre-check, order (claims the key), lines, shipping, event, stock
+    assert len(sql) == 6, "\n".join(sql)
     assert sql[-1].startswith('UPDATE "catalog_variant"'), sql[-1]
     assert not any(s.startswith('UPDATE "orders_order"') for s in sql)
     assert Variant.objects.get(pk=variant.pk).stock == 8
@@ -63,6 +63,22 @@ def test_replay_after_the_stock_ran_out_still_returns_the_first_order(buyer_clie
     assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
     assert Variant.objects.get(pk=variant.pk).stock == 0
+
+
+def test_replay_while_stock_remains_places_nothing_more(buyer_client, address):
+    variant = make_product(stock=10).variants.get()
+    body = {"lines": [{"variant": variant.pk, "quantity": 2}], "shipping_address": address}
+    first = buyer_client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="k-4")
+    again = buyer_client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="k-4")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert Order.objects.count() == 1
+    assert Variant.objects.get(pk=variant.pk).stock == 8
+    other = {**body, "lines": [{"variant": variant.pk, "quantity": 3}]}
+    conflict = buyer_client.post(ORDERS, other, format="json", HTTP_IDEMPOTENCY_KEY="k-4")
+    assert conflict.status_code == 409
+    assert conflict.json()["error"]["code"] == "idempotency_conflict"
+    assert Variant.objects.get(pk=variant.pk).stock == 8
 
 
 def test_201_body_of_a_two_cooperative_order_equals_the_order_read_back(buyer_client, address):
