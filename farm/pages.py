@@ -42,6 +42,8 @@ KNOWN_MESSAGES = [
     gettext_noop("This payment provider is not available."),
     gettext_noop("The payment provider did not answer; please try again."),
     gettext_noop("The shipment cannot do that in its current status."),
+    gettext_noop("A shipped order cannot be cancelled."),
+    gettext_noop("A tracking number is 6 to 40 letters, digits or dashes."),
 ]
 
 
@@ -66,10 +68,12 @@ def form_add_error(form: forms.Form, exc: ApplicationError) -> None:
 def message_error(request, exc: ApplicationError) -> None:
     """Flash a service error on the next page (for buttons that are not a form page)."""
     details = exc.details if isinstance(exc.details, dict) else {}
+    # Only sentences: ids and numbers in details are for programs, not people.
     extra = [
         _text(p)
         for problems in details.values()
         if isinstance(problems, list | tuple)
         for p in problems
+        if isinstance(p, str)
     ]
     messages.error(request, " ".join([_text(exc.message), *extra]) if extra else _text(exc.message))

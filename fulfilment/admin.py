@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from storefront.admin_scoping import CooperativeScopedAdmin, CooperativeScopedInline, is_platform
@@ -219,7 +220,9 @@ class ShipmentAdmin(CooperativeScopedAdmin):
                 fn(shipment_id=shipment_id, actor=request.user, **kwargs)
                 done += 1
             except ApplicationError as exc:
-                self.message_user(request, f"#{shipment_id}: {exc.message}", messages.ERROR)
+                self.message_user(
+                    request, f"#{shipment_id}: {gettext(exc.message)}", messages.ERROR
+                )
         if done:
             self.message_user(request, done_message % {"n": done}, messages.SUCCESS)
 
@@ -266,7 +269,8 @@ class ShipmentAdmin(CooperativeScopedAdmin):
                     actor=request.user,
                 )
             except ApplicationError as exc:
-                form.add_error(None, exc.message)
+                # Service messages are English msgids (the API's); show them translated.
+                form.add_error(None, gettext(exc.message))
             else:
                 self.message_user(request, _("Shipment marked shipped."), messages.SUCCESS)
                 return HttpResponseRedirect(

@@ -20,6 +20,9 @@ FORWARD_RANK: dict[str, int] = {
     ShipmentStatus.DELIVERED: 3,
 }
 
+# A parcel in these states has left the cooperative: its order can no longer be cancelled.
+LEFT_COOPERATIVE = frozenset({ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED})
+
 # Allowed single-step transitions of the state machine.
 TRANSITIONS: dict[str, frozenset[str]] = {
     ShipmentStatus.PENDING: frozenset({ShipmentStatus.PACKED, ShipmentStatus.CANCELLED}),

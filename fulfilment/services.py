@@ -34,6 +34,7 @@ from storefront.queue import send_on_commit
 from .constants import (
     CARRIER_EVENT_RANK,
     FORWARD_RANK,
+    LEFT_COOPERATIVE,
     TRANSITIONS,
     CarrierEventStatus,
     DeliveredBy,
@@ -339,9 +340,7 @@ def shipments_cancel_for_order(*, order: Order | int, note: str = "order cancell
     order_id = order if isinstance(order, int) else order.pk
     _lock_order(order_id)
     shipments = _lock_shipments(order_id)
-    gone = [
-        s.pk for s in shipments if s.status in (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED)
-    ]
+    gone = [s.pk for s in shipments if s.status in LEFT_COOPERATIVE]
     if gone:
         raise ShipmentInvalidState(
             "A shipped order cannot be cancelled.", details={"shipments": gone}

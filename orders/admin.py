@@ -9,6 +9,8 @@ State changes come later as admin actions calling ``orders.services``.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from storefront.admin_scoping import CooperativeScopedAdmin, is_platform, managed_ids
@@ -77,7 +79,7 @@ class OrderAdmin(CooperativeScopedAdmin):
         "delivered_at",
         "completed_at",
         "cancelled_at",
-        "shipping_address",
+        "address",
     )
     # The whole order's money only for platform staff: a manager's share is in the inlines.
     platform_fields = ("subtotal", "shipping_fee", "total", "user")
@@ -88,6 +90,16 @@ class OrderAdmin(CooperativeScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
+
+    @admin.display(description=_("shipping address"))
+    def address(self, order: Order) -> str:
+        a = order.shipping_address or {}
+        lines = [
+            " ".join(filter(None, [a.get("name", ""), a.get("phone", "")])),
+            " ".join(filter(None, [a.get(k, "") for k in ("province", "city", "district")])),
+            " ".join(filter(None, [a.get("address", ""), a.get("postcode", "")])),
+        ]
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines if line))
 
     @admin.display(description=_("city"))
     def buyer_city(self, order: Order) -> str:

@@ -110,13 +110,18 @@ class OrderLine(models.Model):
 class OrderShipping(models.Model):
     """The shipping fee one cooperative charges for its part of an order."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipping_parts")
-    cooperative = models.ForeignKey(
-        "catalog.Cooperative", on_delete=models.PROTECT, related_name="+"
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="shipping_parts", verbose_name=_("order")
     )
-    goods_total = models.DecimalField(max_digits=12, decimal_places=2)
-    weight_grams = models.PositiveIntegerField()
-    fee = models.DecimalField(max_digits=10, decimal_places=2)
+    cooperative = models.ForeignKey(
+        "catalog.Cooperative",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cooperative"),
+    )
+    goods_total = models.DecimalField(_("goods total"), max_digits=12, decimal_places=2)
+    weight_grams = models.PositiveIntegerField(_("weight (g)"))
+    fee = models.DecimalField(_("shipping fee"), max_digits=10, decimal_places=2)
 
     class Meta:
         verbose_name = _("shipping part")

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from farm.pages import form_add_error, message_error
+from fulfilment.constants import LEFT_COOPERATIVE
+from payments.constants import PaymentStatus
 from storefront.errors import ApplicationError, InvalidInput, NotFound
 
 from . import selectors, services
@@ -162,14 +164,23 @@ def order_list(request):
 @login_required
 def order_detail(request, number: str):
     order = _order_or_404(request, number)
+    shipped = any(s.status in LEFT_COOPERATIVE for s in order.shipments.all())
+    awaiting = order.status == OrderStatus.PENDING_PAYMENT and any(
+        p.status == PaymentStatus.PENDING for p in order.payments.all()
+    )
     return render(
         request,
         "orders/order_detail.html",
         {
             "order": order,
             "can_pay": order.status == OrderStatus.PENDING_PAYMENT,
-            "can_cancel": order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID),
+            # The buttons mirror the services' rules (order_cancel refuses once a parcel
+            # has left); the services still decide.
+            "can_cancel": order.status == OrderStatus.PENDING_PAYMENT
+            or (order.status == OrderStatus.PAID and not shipped),
             "can_confirm": order.status == OrderStatus.SHIPPED,
+            # A wallet payment is on its way: reload until the notification lands.
+            "refresh_seconds": 4 if awaiting else None,
         },
     )
 

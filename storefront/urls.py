@@ -6,14 +6,15 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
 
-admin.site.site_header = "Farmgate"
-admin.site.site_title = "Farmgate admin"
-admin.site.index_title = "Cooperative administration"
+admin.site.site_header = _("Farmgate")
+admin.site.site_title = _("Farmgate admin")
+admin.site.index_title = _("Cooperative administration")
 
 
 def _optional(module: str) -> list:

@@ -14,6 +14,7 @@ import json
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -36,7 +37,14 @@ def _development_secret_key() -> str:
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY") or _development_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
-PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where buyers and payment providers reach this server. By default the address
+# `make run` serves on (its HOST and PORT), so the wallet's links and notify URLs
+# follow a changed port.
+_SERVE_HOST = env_str("HOST", "127.0.0.1")
+_SERVE_HOST = "127.0.0.1" if _SERVE_HOST in ("", "0.0.0.0", "::") else _SERVE_HOST  # noqa: S104
+PUBLIC_BASE_URL = (
+    env_str("PUBLIC_BASE_URL") or f"http://{_SERVE_HOST}:{env_str('PORT') or '8000'}"
+).rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", PUBLIC_BASE_URL)
 
 INSTALLED_APPS = [
@@ -358,6 +366,19 @@ SANDBOX_WALLET_REFUND_HOOK = env_str("SANDBOX_WALLET_REFUND_HOOK")
 SANDBOX_WALLET_DUPLICATE_RATE = float(env_str("SANDBOX_WALLET_DUPLICATE_RATE", "0.1"))
 # Where the wallet posts its notifications (default PUBLIC_BASE_URL).
 SANDBOX_WALLET_NOTIFY_BASE_URL = env_str("SANDBOX_WALLET_NOTIFY_BASE_URL")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# The pay page's form redirects to the wallet: form-action also governs where a POST
+# may redirect. Allow our public address and, when Alipay is on, its page-pay gateway.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = sorted(
+    {"'self'", _origin(PUBLIC_BASE_URL)}
+    | ({_origin(ALIPAY_GATEWAY_URL)} if ALIPAY_APP_ID else set())
+)
 
 LOGGING = {
     "version": 1,

@@ -203,3 +203,38 @@ def test_cancel_and_confirm_receipt(client, buyer):
     body = client.post(f"/orders/{order.number}/confirm-receipt/", follow=True).content.decode()
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED and "msg-error" in body
+
+
+def test_partly_shipped_order_offers_no_cancel_and_says_why_in_the_buyers_words(client):
+    from fulfilment import services as fulfilment_services
+    from tests.factories import make_user
+    from tests.fulfilment.factories import make_carriers, make_two_coop_order
+
+    make_carriers()
+    buyer = make_user()
+    order, coop_a, _coop_b = make_two_coop_order(user=buyer)
+    shipments = fulfilment_services.shipments_create_for_order(order_id=order.pk)
+    first = next(s for s in shipments if s.cooperative_id == coop_a.pk)
+    fulfilment_services.shipment_mark_shipped(
+        shipment_id=first.pk, carrier="sf", tracking_number="SF1234567890"
+    )
+    client.force_login(buyer)
+    page = client.get(f"/orders/{order.number}/").content.decode()
+    assert f"/orders/{order.number}/cancel/" not in page
+    # A stale page still posting cancel gets a sentence, not ids.
+    response = client.post(f"/orders/{order.number}/cancel/", follow=True)
+    text = response.content.decode()
+    assert "A shipped order cannot be cancelled." in text
+    assert "cancelled. 1" not in text and f"cancelled. {first.pk}" not in text
+
+
+def test_order_awaiting_a_wallet_payment_reloads_itself(client):
+    from tests.factories import make_user
+    from tests.payments.factories import make_order, make_payment
+
+    buyer = make_user()
+    order = make_order(user=buyer)
+    client.force_login(buyer)
+    assert 'http-equiv="refresh"' not in client.get(f"/orders/{order.number}/").content.decode()
+    make_payment(order=order)
+    assert 'http-equiv="refresh"' in client.get(f"/orders/{order.number}/").content.decode()

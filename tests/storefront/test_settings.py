@@ -77,3 +77,24 @@ def test_unknown_api_path_answers_json_404(client, db):
     response = client.get("/api/v1/does-not-exist/")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_public_base_url_follows_the_served_port_and_csp_allows_the_wallets():
+    code = (
+        "from django.conf import settings as s; "
+        "print('URL', s.PUBLIC_BASE_URL); "
+        "print('FORM', s.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action'])"
+    )
+    env = {
+        "DJANGO_SETTINGS_MODULE": "storefront.settings.local",
+        "PORT": "8765",
+        "HOST": "127.0.0.1",
+        "PUBLIC_BASE_URL": "",
+        "ALIPAY_APP_ID": "2021000000000001",
+    }
+    result = _run(["shell", "-c", code], **env)
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
+    url, form_action = lines["URL"], lines["FORM"]
+    assert url == "http://127.0.0.1:8765"
+    assert "http://127.0.0.1:8765" in form_action and "https://openapi.alipay.com" in form_action
