@@ -46,8 +46,11 @@ class ProductSearchFilter(ProductFilter):
             ]
         )
         fields["certification"].label = _("Certification")
+        # django-filter prepends its own "---------" unless told not to.
+        fields["certification"].empty_label = None
         fields["certification"].choices = [("", _("Any certification")), *CertificationKind.choices]
         fields["ordering"].label = _("Sort by")
+        fields["ordering"].empty_label = None
         fields["ordering"].choices = ORDERING_CHOICES
         for name in ("cooperative", "min_price", "max_price", "in_stock"):
             fields[name].widget = forms.HiddenInput()

@@ -228,3 +228,8 @@ def test_product_list_form_with_empty_choices_still_filters(client):
         "/products/?search=&category=tea-x&county=&certification=&ordering=-created"
     ).content.decode()
     assert "Only tea" in body and "Only flour" not in body
+
+
+def test_filter_selects_offer_words_not_dashes(client):
+    body = client.get("/products/").content.decode()
+    assert "---------" not in body
