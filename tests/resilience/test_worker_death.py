@@ -107,8 +107,13 @@ class Worker:
         self.log.close()
 
 
-def _run_killed(broker, tmp_path, *, queue: str, pause: str, kill: str, task, task_id: int):
-    """Send the task, kill the worker at ``pause`` the way ``kill`` says, let it rerun."""
+def _run_killed(broker, tmp_path, *, queue: str, pause: str, kill: str, task, task_id: int, done):
+    """Send the task, kill the worker at ``pause`` the way ``kill`` says, let it rerun.
+
+    Waits until ``done()`` holds (the work is in the database) and the broker holds no
+    message: the broker alone can look empty for an instant while a rejected message
+    moves from "unacked" back to its queue.
+    """
     marker = tmp_path / "paused"
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(queue)
@@ -124,7 +129,7 @@ def _run_killed(broker, tmp_path, *, queue: str, pause: str, kill: str, task, ta
             workers.append(Worker(broker.url, queue, pause, marker))
         redis = broker_client(broker)
         wait_for(
-            lambda: redis.hlen("unacked") == 0 and redis.llen(queue) == 0,
+            lambda: done() and redis.hlen("unacked") == 0 and redis.llen(queue) == 0,
             timeout=60,
             what="the message to be redelivered and acknowledged",
         )
@@ -172,6 +177,9 @@ def test_payment_apply_survives_a_killed_worker(broker, tmp_path, pause, kill):
         kill=kill,
         task=payment_notification_apply_task,
         task_id=inbox.pk,
+        done=lambda: PaymentNotification.objects.filter(
+            pk=inbox.pk, status=InboxStatus.APPLIED
+        ).exists(),
     )
     inbox.refresh_from_db()
     assert inbox.status == InboxStatus.APPLIED
@@ -200,6 +208,7 @@ def test_shipment_creation_survives_a_killed_worker(broker, tmp_path, pause, kil
         kill=kill,
         task=shipments_create_task,
         task_id=order.pk,
+        done=lambda: Shipment.objects.filter(order=order).exists(),
     )
     shipments = Shipment.objects.filter(order=order)
     assert shipments.count() == 1  # one cooperative, one shipment, however many runs
