@@ -10,6 +10,8 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from storefront.text import clean_line
+
 from .constants import CertificationKind
 from .models import Certification
 
@@ -34,6 +36,18 @@ class _StrictBooleanField(forms.NullBooleanField):
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = _StrictBooleanField
+
+
+class _TextField(forms.CharField):
+    """Free text from a query string: control characters (NUL included) are dropped
+    rather than refused, as a search box would."""
+
+    def to_python(self, value):
+        return clean_line(super().to_python(value))
+
+
+class TextFilter(django_filters.CharFilter):
+    field_class = _TextField
 
 
 class _NonEmptyChoiceField(django_filters.fields.ChoiceField):
@@ -64,14 +78,14 @@ ORDERINGS = {
 
 
 class ProductFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(
+    search = TextFilter(
         method="filter_search", max_length=100, help_text="Words in the title or description."
     )
-    category = django_filters.CharFilter(
+    category = TextFilter(
         method="filter_category", help_text="Category slug (its sub-categories included)."
     )
-    cooperative = django_filters.CharFilter(field_name="cooperative__slug")
-    county = django_filters.CharFilter(field_name="cooperative__county__slug")
+    cooperative = TextFilter(field_name="cooperative__slug")
+    county = TextFilter(field_name="cooperative__county__slug")
     certification = StrictChoiceFilter(
         method="filter_certification",
         choices=CertificationKind.choices,

@@ -89,6 +89,8 @@ def test_malformed_catalogue_filters_are_refused(client, query):
     assert response.json()["error"]["code"] == "invalid"
 
 
-@pytest.mark.parametrize("query", ["in_stock=true", "in_stock=false", "min_price=0&max_price=99"])
+@pytest.mark.parametrize(
+    "query", ["in_stock=true", "in_stock=false", "min_price=0&max_price=99", "search=%00flour%07"]
+)
 def test_wellformed_catalogue_filters_pass(client, query):
     assert client.get(f"/api/v1/products/?{query}").status_code == 200
