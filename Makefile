@@ -4,7 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-export HOST PORT
+# Where buyers' browsers and the sandbox wallet's notifications reach the web process.
+# Set once here for web, worker and beat alike (honcho gives each process its own PORT).
+PUBLIC_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+PUBLIC_BASE_URL ?= http://$(PUBLIC_HOST):$(PORT)
+export HOST PORT PUBLIC_BASE_URL
 
 .PHONY: run test install install-test lint messages bench clean system-deps
 
