@@ -1,5 +1,6 @@
 """The user model: a custom one from day one, with a phone number."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
@@ -14,6 +15,13 @@ phone_validator = RegexValidator(
 
 class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("E-mails to this person are written in it (the site default when empty)."),
+    )
     is_platform_staff = models.BooleanField(
         _("platform staff"),
         default=False,

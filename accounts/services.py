@@ -7,6 +7,7 @@ refuse the same things with the same messages.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -26,15 +27,25 @@ def _field_errors(field: str, exc: ValidationError, into: dict[str, list[str]]) 
 
 
 @transaction.atomic
-def user_register(*, username: str, password: str, email: str = "", phone: str = "") -> User:
+def user_register(
+    *, username: str, password: str, email: str = "", phone: str = "", language: str = ""
+) -> User:
     """Create a buyer account. Raises ``InvalidInput`` (code ``invalid``) with per-field
-    messages: a taken username (case-insensitive), a weak password, a bad e-mail or phone."""
+    messages: a taken username (case-insensitive), a weak password, a bad e-mail or phone.
+    ``language`` (the one the person signed up in) is kept for their e-mails; an unknown
+    one is ignored rather than refused, since the person never typed it."""
     username = (username or "").strip()
     email = (email or "").strip()
     phone = (phone or "").strip()
     errors: dict[str, list[str]] = {}
 
-    user = User(username=username, email=email, phone=phone)
+    known = {code for code, _name in settings.LANGUAGES}
+    user = User(
+        username=username,
+        email=email,
+        phone=phone,
+        language=language if language in known else "",
+    )
     try:  # the model's own validators: username characters and length, e-mail, phone
         user.clean_fields(exclude=["password", "last_login", "date_joined"])
     except ValidationError as exc:

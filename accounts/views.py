@@ -33,7 +33,9 @@ def signup(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.user_register(**form.cleaned_data)
+            user = services.user_register(
+                **form.cleaned_data, language=getattr(request, "LANGUAGE_CODE", "")
+            )
         except InvalidInput as exc:
             form_add_error(form, exc)
         else:

@@ -87,7 +87,11 @@ def product_detail_queryset() -> QuerySet[Product]:
 
 
 def batch_for_trace(*, code: str) -> Batch | None:
-    """The batch a QR code points at, with everything the trace page shows, or None."""
+    """The batch a QR code points at, with everything the trace page shows, or None.
+
+    Only batches of products that have been on sale: live ones, and archived ones
+    (their bags are still in kitchens). A draft or rejected listing is nobody's
+    business yet."""
     return (
         Batch.objects.select_related("product__cooperative__county", "product__category")
         .prefetch_related(
@@ -99,7 +103,7 @@ def batch_for_trace(*, code: str) -> Batch | None:
             ),
             Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id")),
         )
-        .filter(code=code)
+        .filter(code=code, product__status__in=[ProductStatus.ACTIVE, ProductStatus.ARCHIVED])
         .first()
     )
 

@@ -15,7 +15,7 @@ from .models import Shipment
 
 
 def _language(user) -> str:
-    # Users carry no language preference yet; the site default until they do.
+    # The language the person signed up in; the site default when unknown.
     return getattr(user, "language", "") or settings.LANGUAGE_CODE
 
 

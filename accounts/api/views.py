@@ -37,7 +37,9 @@ class RegisterView(APIView):
     def post(self, request):
         data = RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_register(**data.validated_data)
+        user = services.user_register(
+            **data.validated_data, language=getattr(request, "LANGUAGE_CODE", "")
+        )
         token = services.token_for_user(user=user)
         body = RegisterOutputSerializer({"token": token.key, "user": user}).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -77,3 +77,13 @@ def test_batch_absolute_url_is_the_trace_page():
     batch = make_batch(product=make_product(), code="X-1")
     assert batch.get_absolute_url() == "/trace/X-1/"
     assert Batch.objects.get(code="X-1")
+
+
+@pytest.mark.parametrize(
+    ("status", "found"),
+    [("active", True), ("archived", True), ("draft", False), ("rejected", False)],
+)
+def test_trace_shows_only_products_that_have_been_on_sale(client, status, found):
+    batch = make_batch(product=make_product(status=status), code=f"T-{status}")
+    assert (client.get(f"/trace/{batch.code}/").status_code == 200) is found
+    assert (client.get(f"/api/v1/trace/{batch.code}/").status_code == 200) is found
