@@ -7,6 +7,7 @@ import logging
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import metrics
@@ -36,9 +37,12 @@ class RequestSizeLimitMiddleware:
         limit = settings.MAX_MULTIPART_REQUEST_BYTES if multipart else settings.MAX_REQUEST_BYTES
         if length < 0 or length > limit:
             metrics.incr("request_too_large")
-            message = _("The request body is too large (at most %(mb)d MB).") % {
-                "mb": limit // (1024 * 1024)
-            }
+            # This runs before LocaleMiddleware: speak the request's language, not
+            # whatever the thread's previous request left active.
+            with translation.override(translation.get_language_from_request(request)):
+                message = _("The request body is too large (at most %(mb)d MB).") % {
+                    "mb": limit // (1024 * 1024)
+                }
             if request.path.startswith("/api/"):
                 return JsonResponse(
                     error_body("request_too_large", message, {"max_bytes": limit}), status=413
@@ -101,12 +105,11 @@ class SingleValuedApiQueryMiddleware:
         if request.path.startswith("/api/v1/") and request.GET:
             repeated = sorted(k for k, values in request.GET.lists() if len(values) > 1)
             if repeated:
-                return JsonResponse(
-                    error_body(
+                with translation.override(translation.get_language_from_request(request)):
+                    body = error_body(
                         "invalid",
                         _("The input is not valid."),
                         {k: [_("Give this parameter once.")] for k in repeated},
-                    ),
-                    status=400,
-                )
+                    )
+                return JsonResponse(body, status=400)
         return self.get_response(request)

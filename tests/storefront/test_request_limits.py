@@ -94,3 +94,12 @@ def test_malformed_catalogue_filters_are_refused(client, query):
 )
 def test_wellformed_catalogue_filters_pass(client, query):
     assert client.get(f"/api/v1/products/?{query}").status_code == 200
+
+
+def test_413_speaks_the_requests_language_not_the_previous_ones(client):
+    big = {"CONTENT_LENGTH": str(60 * 1024 * 1024), "content_type": "multipart/form-data; b=x"}
+    client.get("/", HTTP_ACCEPT_LANGUAGE="ug")  # leaves Uyghur active in this thread
+    english = client.generic("POST", "/", data=b"", HTTP_ACCEPT_LANGUAGE="en", **big)
+    assert b"too large" in english.content
+    chinese = client.generic("POST", "/", data=b"", HTTP_ACCEPT_LANGUAGE="zh-hans", **big)
+    assert "MB" in chinese.content.decode() and b"too large" not in chinese.content
