@@ -77,3 +77,20 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_test_database_sessions(django_db_setup, django_db_blocker):
+    """Worker threads and subprocesses of the integration tests may still hold a session
+    on the test database when the run ends; PostgreSQL then refuses to drop it. End
+    those sessions first, so every run leaves the server clean for the next."""
+    yield
+    if not _db_is_postgres():
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
