@@ -108,13 +108,6 @@ def batch_for_trace(*, code: str) -> Batch | None:
     )
 
 
-def product_certification_kinds(product: Product) -> list[str]:
-    """Kinds held by the product itself or by its whole cooperative (prefetched, no query)."""
-    kinds = {c.kind for c in product.certifications.all()}
-    kinds |= {c.kind for c in getattr(product.cooperative, "cooperative_wide_certifications", [])}
-    return sorted(kinds)
-
-
 def product_summary_list() -> QuerySet[Product]:
     """The lean public product list the API renders: one row per product, no GROUP BY.
 

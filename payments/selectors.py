@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from catalog.models import Cooperative
 
 from .constants import LedgerAccount, LedgerKind
-from .models import LedgerEntry, Payment
+from .models import LedgerEntry
 
 ZERO = Decimal("0.00")
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -44,16 +44,4 @@ def cooperatives_with_balances(queryset: QuerySet | None = None) -> QuerySet:
         balance_pending=_sum(Q(ledger_entries__account=LedgerAccount.PENDING), p),
         balance_available=_sum(Q(ledger_entries__account=LedgerAccount.AVAILABLE), p),
         balance_payouts=_sum(Q(ledger_entries__kind=LedgerKind.PAYOUT), p),
-    )
-
-
-def order_payments(*, order) -> QuerySet:
-    return Payment.objects.filter(order=order).order_by("created", "id")
-
-
-def ledger_for_cooperative(*, cooperative: Cooperative) -> QuerySet:
-    return (
-        LedgerEntry.objects.filter(cooperative=cooperative)
-        .select_related("order", "payout", "refund")
-        .order_by("created", "id")
     )

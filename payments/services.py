@@ -545,12 +545,6 @@ def _jsonable(raw: Mapping) -> dict:
 # --------------------------------------------------------------------------- ledger
 
 
-def platform_fee_percent(cooperative: Cooperative) -> Decimal:
-    """PLATFORM_FEE_PERCENT, except for cooperatives in poverty-relief counties, which
-    pay PLATFORM_FEE_PERCENT_POVERTY_RELIEF (default 0)."""
-    return _fee_percent(poverty_relief=cooperative.county.poverty_relief)
-
-
 def _fee_percent(*, poverty_relief: bool) -> Decimal:
     if poverty_relief:
         return Decimal(str(getattr(settings, "PLATFORM_FEE_PERCENT_POVERTY_RELIEF", "0")))
