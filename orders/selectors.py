@@ -14,6 +14,7 @@ from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
 
+from .constants import OrderStatus
 from .exceptions import OrderNotFound
 from .models import CartItem, Order, OrderLine
 
@@ -91,3 +92,22 @@ def cart_get(*, user: User) -> Cart:
     items = list(cart_items_queryset().filter(user=user))
     subtotal = sum((i.variant.price * i.quantity for i in items), Decimal("0.00"))
     return Cart(items=items, subtotal=subtotal.quantize(Decimal("0.01")))
+
+
+def order_actions(*, order: Order) -> dict[str, bool]:
+    """What a buyer may try on this order now, from its prefetched payments and shipments
+    (no query). It mirrors the services' checks for showing buttons; the services
+    (``order_cancel``, ``order_confirm_receipt``, ``payment_start``) still decide."""
+    from fulfilment.constants import LEFT_COOPERATIVE
+    from payments.constants import PaymentStatus
+
+    pending = order.status == OrderStatus.PENDING_PAYMENT
+    shipped = any(s.status in LEFT_COOPERATIVE for s in order.shipments.all())
+    return {
+        "can_pay": pending,
+        "can_cancel": pending or (order.status == OrderStatus.PAID and not shipped),
+        "can_confirm": order.status == OrderStatus.SHIPPED,
+        # A wallet payment is on its way: the page reloads until its notification lands.
+        "awaiting_payment": pending
+        and any(p.status == PaymentStatus.PENDING for p in order.payments.all()),
+    }

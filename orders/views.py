@@ -20,8 +20,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from farm.pages import form_add_error, message_error
-from fulfilment.constants import LEFT_COOPERATIVE
-from payments.constants import PaymentStatus
 from storefront.errors import ApplicationError, InvalidInput, NotFound
 
 from . import selectors, services
@@ -164,23 +162,14 @@ def order_list(request):
 @login_required
 def order_detail(request, number: str):
     order = _order_or_404(request, number)
-    shipped = any(s.status in LEFT_COOPERATIVE for s in order.shipments.all())
-    awaiting = order.status == OrderStatus.PENDING_PAYMENT and any(
-        p.status == PaymentStatus.PENDING for p in order.payments.all()
-    )
+    actions = selectors.order_actions(order=order)
     return render(
         request,
         "orders/order_detail.html",
         {
             "order": order,
-            "can_pay": order.status == OrderStatus.PENDING_PAYMENT,
-            # The buttons mirror the services' rules (order_cancel refuses once a parcel
-            # has left); the services still decide.
-            "can_cancel": order.status == OrderStatus.PENDING_PAYMENT
-            or (order.status == OrderStatus.PAID and not shipped),
-            "can_confirm": order.status == OrderStatus.SHIPPED,
-            # A wallet payment is on its way: reload until the notification lands.
-            "refresh_seconds": 4 if awaiting else None,
+            **actions,
+            "refresh_seconds": 4 if actions["awaiting_payment"] else None,
         },
     )
 
