@@ -22,3 +22,14 @@ class CertificationKind(models.TextChoices):
     GREEN_FOOD = "green_food", _("Green food")
     GEOGRAPHICAL_INDICATION = "geographical_indication", _("Geographical indication")
     LAB_REPORT = "lab_report", _("Lab report")
+
+
+class StockReason(models.TextChoices):
+    """Why a variant's stock moved (one ``StockMovement`` row per change)."""
+
+    RECEIPT = "receipt", _("Goods received")
+    SALE = "sale", _("Sold")
+    CANCELLATION = "cancellation", _("Order cancelled")
+    EXPIRY = "expiry", _("Unpaid order expired")
+    CORRECTION = "correction", _("Count corrected")
+    RETURN = "return", _("Goods returned")

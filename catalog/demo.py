@@ -18,6 +18,7 @@ from accounts.models import User
 from . import demo_art, services
 from .constants import CertificationKind, MembershipRole, ProductStatus
 from .models import Batch, Category, Certification, Cooperative, County, Product, Variant
+from .stock import stock_adjust
 
 DEMO_PASSWORD = "farmgate-demo"  # noqa: S105 - printed by `make run`, demo only
 ADMIN_PASSWORD = "farmgate-admin"  # noqa: S105
@@ -458,7 +459,7 @@ def load_demo(*, with_photos: bool = True) -> dict:
             )
             products[p.slug] = product
             for vindex, (sku, name, price, grams, stock) in enumerate(p.variants):
-                Variant.objects.update_or_create(
+                variant, created = Variant.objects.update_or_create(
                     sku=sku,
                     defaults={
                         "product": product,
@@ -473,9 +474,11 @@ def load_demo(*, with_photos: bool = True) -> dict:
                         "price": Decimal(price),
                         "weight_grams": grams,
                         "position": vindex,
-                        "stock": stock,
                     },
                 )
+                if created and stock:
+                    # Opening stock is goods received, recorded like every stock change.
+                    stock_adjust(variant_id=variant.pk, delta=stock, note="demo opening stock")
             for code, harvested, milled, protein, moisture, ash, gluten in p.batches:
                 Batch.objects.update_or_create(
                     code=code,

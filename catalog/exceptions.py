@@ -1,6 +1,6 @@
 """Failures of the catalogue's services, each with a stable code."""
 
-from storefront.errors import ApplicationError, InvalidInput, InvalidState
+from storefront.errors import ApplicationError, Conflict, InvalidInput, InvalidState
 
 
 class ListingTransitionError(InvalidState):
@@ -18,3 +18,15 @@ class ImageRejected(InvalidInput):
 
     code = "image_invalid"
     default_message = "This file is not a JPEG, PNG or WebP photo."
+
+
+class StockChanged(Conflict):
+    """A page asked "set the stock to N if it is still M" and it no longer is M."""
+
+    code = "stock_changed"
+    default_message = "The stock changed since the page was loaded; check the new figure."
+
+
+class StockWouldGoNegative(Conflict):
+    code = "stock_negative"
+    default_message = "There is not that much stock to take away."

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import phone_validator
 
-from .constants import CertificationKind, MembershipRole, ProductStatus
+from .constants import CertificationKind, MembershipRole, ProductStatus, StockReason
 
 
 class County(models.Model):
@@ -245,6 +245,49 @@ class Variant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product.title} — {self.name}"
+
+
+class StockMovement(models.Model):
+    """One change of a variant's stock, append-only: the stock column always equals the
+    sum of its variant's movements (``catalog.stock`` writes both in one transaction).
+
+    ``order_id`` names the order a sale, cancellation or expiry belongs to; it is a plain
+    number, not a foreign key, because the catalogue sits below the orders app."""
+
+    variant = models.ForeignKey(
+        Variant, on_delete=models.PROTECT, related_name="movements", verbose_name=_("variant")
+    )
+    delta = models.IntegerField(_("change"))
+    reason = models.CharField(_("reason"), max_length=16, choices=StockReason.choices)
+    balance = models.IntegerField(_("stock after"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    order_id = models.BigIntegerField(_("order"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
+        constraints = [
+            models.CheckConstraint(condition=~Q(delta=0), name="stock_movement_delta_nonzero"),
+            models.CheckConstraint(condition=Q(balance__gte=0), name="stock_movement_balance_gte0"),
+        ]
+        indexes = [
+            models.Index(fields=["variant", "-id"], name="stockmove_variant_idx"),
+            models.Index(fields=["order_id"], name="stockmove_order_idx"),
+            models.Index(fields=["reason", "-created"], name="stockmove_reason_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variant_id} {self.delta:+d} ({self.reason})"
 
 
 def product_image_path(instance: ProductImage, filename: str) -> str:

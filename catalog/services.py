@@ -21,10 +21,11 @@ from storefront.errors import InvalidInput
 from storefront.text import clean_line, clean_multiline
 
 from .cache import catalog_changed
-from .constants import MembershipRole, ProductStatus
+from .constants import MembershipRole, ProductStatus, StockReason
 from .exceptions import ListingIncomplete, ListingTransitionError
 from .images import clean_photo, render_thumbnail
 from .models import Batch, Category, Cooperative, Membership, Product, ProductImage, Variant
+from .stock import stock_adjust
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +194,9 @@ def variant_create(
     weight_grams: int,
     stock: int = 0,
     sku: str = "",
+    actor=None,
 ) -> Variant:
+    """A new variant; its opening stock is recorded as goods received (a movement)."""
     variant = Variant(
         product=product,
         name=clean_line(name, max_length=80),
@@ -204,7 +207,17 @@ def variant_create(
     )
     _validate_variant(variant)
     variant.full_clean()
+    variant.stock = 0
     variant.save()
+    if stock:
+        stock_adjust(
+            variant_id=variant.pk,
+            delta=stock,
+            reason=StockReason.RECEIPT,
+            actor=actor,
+            note="opening stock",
+        )
+        variant.stock = stock
     return variant
 
 

@@ -24,13 +24,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from catalog.cache import catalog_changed
-from catalog.constants import ProductStatus
+from catalog.constants import ProductStatus, StockReason
 from catalog.models import Cooperative, Variant
+from catalog.stock import stock_return, stock_take
 from storefront import metrics
 from storefront.db import retry_on_conflict
 from storefront.errors import ApplicationError, InvalidInput
@@ -467,16 +466,9 @@ def _order_create(
     if from_cart:
         CartItem.objects.filter(user=user, variant_id__in=list(requested)).delete()
 
-    short = [
-        vid
-        for vid in sorted(requested)
-        if not Variant.objects.filter(pk=vid, stock__gte=requested[vid]).update(
-            stock=F("stock") - requested[vid]
-        )
-    ]
+    short = stock_take(quantities=requested, reason=StockReason.SALE, order_id=order.pk, actor=user)
     if short:
         raise InsufficientStock(details={"variants": short})
-    catalog_changed()  # stock shows in the public catalogue: orphan its cached pages
     order_prime_fresh(order, lines=order_lines)
     return order
 
@@ -484,7 +476,7 @@ def _order_create(
 # --- buyer actions, stock release, expiry -----------------------------------
 
 
-def stock_release(*, order: Order) -> None:
+def stock_release(*, order: Order, reason: str = StockReason.CANCELLATION, actor=None) -> None:
     """Give the order's units back to their variants (in variant-id order).
 
     Precondition: inside the transaction of the transition that leaves
@@ -496,9 +488,7 @@ def stock_release(*, order: Order) -> None:
         "variant_id", "quantity"
     ):
         quantities[variant_id] += quantity
-    for variant_id in sorted(quantities):
-        Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantities[variant_id])
-    catalog_changed()
+    stock_return(quantities=quantities, reason=reason, order_id=order.pk, actor=actor)
 
 
 @transaction.atomic
@@ -509,7 +499,7 @@ def order_cancel(*, order: Order, note: str = "") -> Order:
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if locked.status == OrderStatus.PENDING_PAYMENT:
         updated = _transition(locked, OrderStatus.CANCELLED, note=note or "cancelled by buyer")
-        stock_release(order=updated)
+        stock_release(order=updated, actor=updated.user)
     elif locked.status == OrderStatus.PAID:
         # Fulfilment first: a shipment already on its way makes the whole order
         # uncancellable (409 invalid_state) before anything has changed.
@@ -589,6 +579,6 @@ def _order_expire(*, order_id: int, now: datetime) -> bool:
     if order is None:
         return False
     _transition(order, OrderStatus.CANCELLED, note="payment time ran out")
-    stock_release(order=order)
+    stock_release(order=order, reason=StockReason.EXPIRY)
     metrics.incr("order_expired")
     return True

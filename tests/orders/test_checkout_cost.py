@@ -26,16 +26,18 @@ def _sql(context) -> list[str]:
     return [q["sql"] for q in context.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
 
 
-def test_placed_order_is_six_statements_with_the_stock_update_last(buyer_client, address):
+def test_placed_order_is_seven_statements_with_the_stock_moved_last(buyer_client, address):
     variant = make_product(stock=10).variants.get()
     body = {"lines": [{"variant": variant.pk, "quantity": 2}], "shipping_address": address}
     with CaptureQueriesContext(connection) as ctx:
         response = buyer_client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert response.status_code == 201, response.content
     sql = _sql(ctx)
-    # variant pre-check, order (claims the key), lines, shipping, event, stock
-    assert len(sql) == 6, "\n".join(sql)
-    assert sql[-1].startswith('UPDATE "catalog_variant"'), sql[-1]
+    # variant pre-check, order (claims the key), lines, shipping, event, then the stock:
+    # its conditional UPDATE ... RETURNING and the movement row recording it
+    assert len(sql) == 7, "\n".join(sql)
+    assert sql[-2].startswith('UPDATE "catalog_variant"'), sql[-2]
+    assert sql[-1].startswith('INSERT INTO "catalog_stockmovement"'), sql[-1]
     assert not any(s.startswith('UPDATE "orders_order"') for s in sql)
     assert Variant.objects.get(pk=variant.pk).stock == 8
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from catalog.models import Variant
 from orders import services
 from orders.exceptions import InsufficientStock
 from orders.models import Order
-from tests.factories import make_product, make_user
+from tests.concurrency import run_together
+from tests.factories import assert_stock_ledger_consistent, make_product, make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -26,21 +24,10 @@ ADDRESS = {
 }
 
 
-def _run_together(count: int, work):
-    """Run ``work(i)`` in ``count`` threads released at once; return results/exceptions."""
-    barrier = threading.Barrier(count)
-
-    def call(i):
-        try:
-            barrier.wait(timeout=30)
-            return work(i)
-        except Exception as exc:
-            return exc
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(call, range(count)))
+@pytest.fixture(autouse=True)
+def _stock_equals_its_movements():
+    yield
+    assert_stock_ledger_consistent()
 
 
 def test_forty_buyers_ten_units(client_for):
@@ -49,7 +36,7 @@ def test_forty_buyers_ten_units(client_for):
     clients = [client_for(user) for user in buyers]
     body = {"lines": [{"variant": variant.pk, "quantity": 1}], "shipping_address": ADDRESS}
 
-    responses = _run_together(40, lambda i: clients[i].post("/api/v1/orders/", body, format="json"))
+    responses = run_together(40, lambda i: clients[i].post("/api/v1/orders/", body, format="json"))
     statuses = sorted(r.status_code for r in responses)
     assert statuses.count(201) == 10
     assert statuses.count(409) == 30
@@ -67,7 +54,7 @@ def test_twenty_requests_one_idempotency_key(client_for):
     clients = [client_for(user) for _ in range(20)]  # one client per thread, one user
     body = {"lines": [{"variant": variant.pk, "quantity": 2}], "shipping_address": ADDRESS}
 
-    responses = _run_together(
+    responses = run_together(
         20,
         lambda i: clients[i].post(
             "/api/v1/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="same-key"
@@ -94,7 +81,7 @@ def test_opposite_line_orders_do_not_deadlock():
             lines=[{"variant": v.pk, "quantity": 3} for v in pairs],
         )
 
-    results = _run_together(10, place)
+    results = run_together(10, place)
     errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
     assert Order.objects.count() == 10
@@ -127,7 +114,7 @@ def test_concurrent_expiry_and_cancel_return_stock_once():
                 continue
         return None
 
-    _run_together(6, work)
+    run_together(6, work)
     variant.refresh_from_db()
     assert variant.stock == 10
     assert set(Order.objects.values_list("status", flat=True)) == {"cancelled"}

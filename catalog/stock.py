@@ -1,0 +1,225 @@
+"""The only code that changes ``Variant.stock``.
+
+Every change is a conditional UPDATE of the variant row (so no unit is ever sold twice
+and the stock never goes below zero, however many requests race) and a ``StockMovement``
+row written in the same transaction, so the stock column always equals the sum of its
+movements and "where did these five bags go" has an answer.
+
+Pages and the admin never write a figure they read earlier: they send a change
+(``stock_adjust``: "received 20 bags") or a guarded set (``stock_set_if_unchanged``:
+"set to 15 if it is still 12"), which is refused with the current figure when checkout
+moved the stock meanwhile.
+
+Locks: each UPDATE locks its variant row until the transaction ends; callers that touch
+several variants pass them all at once and they are taken in id order, so two orders
+over the same variants cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from storefront.errors import InvalidInput, NotFound
+
+from .cache import catalog_changed
+from .constants import StockReason
+from .exceptions import StockChanged, StockWouldGoNegative
+from .models import StockMovement, Variant
+
+# The most a variant may hold, and the largest single change a person may type.
+STOCK_MAX = 1_000_000
+
+
+def _table() -> str:
+    return connection.ops.quote_name(Variant._meta.db_table)
+
+
+def _update_returning(sql_set: str, where: str, params: list[Any]) -> int | None:
+    """Run one ``UPDATE variant SET stock = … WHERE id = %s AND …`` and return the new
+    stock, or None when the WHERE did not match (both SQLite ≥ 3.35 and PostgreSQL know
+    RETURNING, so the balance costs no second read)."""
+    sql = f"UPDATE {_table()} SET stock = {sql_set} WHERE id = %s AND {where} RETURNING stock"  # noqa: S608 — table name from the model, values as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _actor_id(actor) -> int | None:
+    return getattr(actor, "pk", None) if actor is not None else None
+
+
+def _clean_quantities(quantities: Mapping[int, int]) -> list[tuple[int, int]]:
+    items = sorted(quantities.items())
+    for variant_id, quantity in items:
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+            raise ValueError(f"quantity for variant {variant_id} must be a positive int")
+    return items
+
+
+def stock_take(
+    *,
+    quantities: Mapping[int, int],
+    reason: str = StockReason.SALE,
+    order_id: int | None = None,
+    actor=None,
+    note: str = "",
+) -> list[int]:
+    """Take ``quantities`` (``{variant_id: n}``) off the shelf, in variant-id order.
+
+    Returns the ids that did not have enough stock, sorted; when that list is not empty
+    the caller must raise so the transaction rolls back (what was taken for the other
+    variants is then given back by the rollback). Precondition: inside
+    ``transaction.atomic()``.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("stock_take needs a transaction (the caller rolls back when short)")
+    movements: list[StockMovement] = []
+    short: list[int] = []
+    for variant_id, quantity in _clean_quantities(quantities):
+        balance = _update_returning("stock - %s", "stock >= %s", [quantity, variant_id, quantity])
+        if balance is None:
+            short.append(variant_id)
+            continue
+        movements.append(
+            StockMovement(
+                variant_id=variant_id,
+                delta=-quantity,
+                reason=reason,
+                balance=balance,
+                actor_id=_actor_id(actor),
+                order_id=order_id,
+                note=note[:255],
+            )
+        )
+    if short:
+        return short
+    StockMovement.objects.bulk_create(movements)
+    catalog_changed()
+    return []
+
+
+def stock_return(
+    *,
+    quantities: Mapping[int, int],
+    reason: str,
+    order_id: int | None = None,
+    actor=None,
+    note: str = "",
+) -> None:
+    """Put ``quantities`` back on the shelf (cancelled or expired orders, returns).
+
+    Precondition: inside the transaction of the one transition that gives these units
+    back (for an order: leaving ``pending_payment`` for ``cancelled``), so it happens once.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("stock_return belongs inside the transition's transaction")
+    movements = []
+    for variant_id, quantity in _clean_quantities(quantities):
+        balance = _update_returning("stock + %s", "1 = 1", [quantity, variant_id])
+        if balance is None:  # pragma: no cover - variants are never deleted under an order
+            continue
+        movements.append(
+            StockMovement(
+                variant_id=variant_id,
+                delta=quantity,
+                reason=reason,
+                balance=balance,
+                actor_id=_actor_id(actor),
+                order_id=order_id,
+                note=note[:255],
+            )
+        )
+    StockMovement.objects.bulk_create(movements)
+    catalog_changed()
+
+
+def _clean_figure(value: Any, field: str, *, allow_negative: bool = False) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInput(details={field: [_("Enter a whole number.")]})
+    low = -STOCK_MAX if allow_negative else 0
+    if not low <= value <= STOCK_MAX:
+        raise InvalidInput(
+            details={
+                field: [
+                    _("Enter a number between %(low)d and %(high)d.")
+                    % {"low": low, "high": STOCK_MAX}
+                ]
+            }
+        )
+    return value
+
+
+def _current(variant_id: int) -> int:
+    current = Variant.objects.filter(pk=variant_id).values_list("stock", flat=True).first()
+    if current is None:
+        raise NotFound(details={"variant": variant_id})
+    return current
+
+
+@transaction.atomic
+def stock_adjust(
+    *, variant_id: int, delta: int, reason: str = StockReason.RECEIPT, actor=None, note: str = ""
+) -> StockMovement:
+    """Change a variant's stock by ``delta`` ("received 20 bags", "3 damaged": -3).
+
+    Refused, changing nothing, when the stock would go below zero
+    (``StockWouldGoNegative``, 409 ``stock_negative``, details carry the current figure)
+    or above ``STOCK_MAX``.
+    """
+    delta = _clean_figure(delta, "delta", allow_negative=True)
+    if delta == 0:
+        raise InvalidInput(details={"delta": [_("Enter a change other than 0.")]})
+    balance = _update_returning(
+        "stock + %s", "stock + %s BETWEEN 0 AND %s", [delta, variant_id, delta, STOCK_MAX]
+    )
+    if balance is None:
+        current = _current(variant_id)
+        if current + delta < 0:
+            raise StockWouldGoNegative(details={"variant": variant_id, "stock": current})
+        raise InvalidInput(details={"delta": [_("The stock would be too high.")], "stock": current})
+    movement = StockMovement.objects.create(
+        variant_id=variant_id,
+        delta=delta,
+        reason=reason,
+        balance=balance,
+        actor_id=_actor_id(actor),
+        note=note[:255],
+    )
+    catalog_changed()
+    return movement
+
+
+@transaction.atomic
+def stock_set_if_unchanged(
+    *, variant_id: int, expected: int, new: int, actor=None, note: str = ""
+) -> StockMovement | None:
+    """Set the stock to ``new`` if it is still ``expected`` (the figure the page showed).
+
+    Raises ``StockChanged`` (409 ``stock_changed``, details: the current figure) when
+    checkout or another person moved it meanwhile; returns None (and writes nothing)
+    when ``new`` equals ``expected``. A correction is recorded as a movement of the
+    difference.
+    """
+    expected = _clean_figure(expected, "expected")
+    new = _clean_figure(new, "stock")
+    if new == expected:
+        _current(variant_id)  # still 404 for a variant that does not exist
+        return None
+    balance = _update_returning("%s", "stock = %s", [new, variant_id, expected])
+    if balance is None:
+        raise StockChanged(details={"variant": variant_id, "stock": _current(variant_id)})
+    movement = StockMovement.objects.create(
+        variant_id=variant_id,
+        delta=new - expected,
+        reason=StockReason.CORRECTION,
+        balance=balance,
+        actor_id=_actor_id(actor),
+        note=note[:255],
+    )
+    catalog_changed()
+    return movement
