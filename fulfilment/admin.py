@@ -20,7 +20,7 @@ from storefront.admin_scoping import CooperativeScopedAdmin, CooperativeScopedIn
 from storefront.errors import ApplicationError
 
 from . import services
-from .constants import DeliveredBy, ShipmentStatus
+from .constants import AWAITING_HANDOVER, DeliveredBy, ShipmentStatus
 from .models import Carrier, CarrierEvent, Shipment, ShipmentLine, TrackingEvent
 
 
@@ -83,7 +83,7 @@ class ToPackFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value() or "to_pack"
         if value == "to_pack":
-            return queryset.filter(status__in=(ShipmentStatus.PENDING, ShipmentStatus.PACKED))
+            return queryset.filter(status__in=AWAITING_HANDOVER)
         if value in ShipmentStatus.values:
             return queryset.filter(status=value)
         return queryset
@@ -201,7 +201,7 @@ class ShipmentAdmin(CooperativeScopedAdmin):
                 _("Packing slip"),
             )
         ]
-        if shipment.status in (ShipmentStatus.PENDING, ShipmentStatus.PACKED):
+        if shipment.status in AWAITING_HANDOVER:
             links.append(
                 format_html(
                     '<a class="button" href="{}">{}</a>',

@@ -3,6 +3,8 @@ cooperative (read-only), cooperative balances and payouts.
 
 Nothing here changes money directly: actions call services. Cooperative managers see
 their cooperatives' rows only; creating and exporting payouts is platform staff's.
+The refund actions, which carry a completed refund to the order, are registered by
+``lifecycle.admin``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from .models import (
     Payout,
     Refund,
 )
-from .providers import ProviderError, ProviderUnavailable
 from .selectors import cooperatives_with_balances
 
 
@@ -51,23 +52,6 @@ class PaymentAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
     search_fields = ["out_trade_no", "order__number", "provider_trade_no"]
     list_select_related = ["order"]
     date_hierarchy = "created"
-    actions = ["refund_payments"]
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if not is_platform(request.user):
-            actions.pop("refund_payments", None)
-        return actions
-
-    @admin.action(description=_("Refund selected payments (late or duplicate payments)"))
-    def refund_payments(self, request, queryset):
-        for payment in queryset:
-            try:
-                refund = services.payment_refund_start(payment=payment, reason="refunded by staff")
-            except ApplicationError as exc:
-                self.message_user(request, f"{payment}: {exc.message}", messages.ERROR)
-            else:
-                self.message_user(request, f"{payment}: refund {refund.out_refund_no} started")
 
 
 @admin.register(PaymentNotification)
@@ -96,17 +80,6 @@ class RefundAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
     list_filter = ["status"]
     search_fields = ["out_refund_no", "payment__out_trade_no", "payment__order__number"]
     list_select_related = ["payment"]
-    actions = ["submit_again"]
-
-    @admin.action(description=_("Submit selected pending refunds to the provider again"))
-    def submit_again(self, request, queryset):
-        for refund in queryset:
-            try:
-                refund = services.refund_submit(refund_id=refund.pk)
-            except (ProviderError, ProviderUnavailable) as exc:
-                self.message_user(request, f"{refund}: {exc}", messages.ERROR)
-            else:
-                self.message_user(request, f"{refund.out_refund_no}: {refund.status}")
 
 
 @admin.register(LedgerEntry)

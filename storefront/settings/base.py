@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "orders",
     "payments",
     "fulfilment",
+    "lifecycle",
     "farm",
 ]
 
@@ -286,7 +287,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ("default", "payments", "fulfilment", "media")
 CELERY_TASK_ROUTES = {
-    "payments.tasks.*": {"queue": "payments"},
+    "payments.sandbox.tasks.*": {"queue": "payments"},
+    "lifecycle.tasks.payment*": {"queue": "payments"},
+    "lifecycle.tasks.refund*": {"queue": "payments"},
+    "lifecycle.tasks.orders_complete_task": {"queue": "fulfilment"},
     "fulfilment.tasks.*": {"queue": "fulfilment"},
     "catalog.tasks.*": {"queue": "media"},
 }
@@ -298,7 +302,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
 # Orders: cancel unpaid orders past expires_at and return their stock (idempotent).
 CELERY_BEAT_SCHEDULE["orders-expire"] = {
-    "task": "orders.tasks.orders_expire_task",
+    "task": "lifecycle.tasks.orders_expire_task",
     "schedule": timedelta(minutes=1),
 }
 # Fulfilment: shipments shipped AUTO_DELIVER_DAYS ago count as delivered; delivered
@@ -313,17 +317,17 @@ CELERY_BEAT_SCHEDULE["fulfilment-sweep"] = {
     "schedule": timedelta(minutes=2),
 }
 CELERY_BEAT_SCHEDULE["fulfilment-complete-orders"] = {
-    "task": "fulfilment.tasks.orders_complete_task",
+    "task": "lifecycle.tasks.orders_complete_task",
     "schedule": timedelta(hours=1),
 }
 # Payments: re-enqueue inbox rows stored but not applied (broker was down), and ask
 # providers about payments pending over ten minutes (PAYMENTS.md step 5).
 CELERY_BEAT_SCHEDULE["payments-inbox-sweep"] = {
-    "task": "payments.tasks.payments_inbox_sweep_task",
+    "task": "lifecycle.tasks.payments_inbox_sweep_task",
     "schedule": timedelta(seconds=60),
 }
 CELERY_BEAT_SCHEDULE["payments-reconcile-sweep"] = {
-    "task": "payments.tasks.payments_reconcile_sweep_task",
+    "task": "lifecycle.tasks.payments_reconcile_sweep_task",
     "schedule": timedelta(minutes=5),
 }
 # How long enqueueing may block a request when the broker is down.

@@ -9,7 +9,8 @@ import pytest
 from catalog import cache as catalog_cache
 from catalog.models import Variant
 from catalog.services import variant_update
-from orders.services import order_cancel, order_place
+from lifecycle.services import order_cancel
+from orders.services import order_place
 from tests.factories import make_product, make_user
 
 pytestmark = pytest.mark.django_db

@@ -15,6 +15,7 @@ from fulfilment.exceptions import (
     UnknownCarrier,
 )
 from fulfilment.models import Shipment, ShipmentLine, TrackingEvent
+from lifecycle import services as flows
 from orders.constants import OrderStatus
 from orders.exceptions import OrderInvalidState
 from orders.models import Order
@@ -251,26 +252,26 @@ def test_completion_after_the_return_window_releases_the_ledger(settings):
     services.shipments_mark_delivered_for_order(order=order)
     assert balances(coop_a).get("available") is None
 
-    assert services.orders_complete_due() == 0  # inside the return window
+    assert flows.orders_complete_due() == 0  # inside the return window
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED
 
     later = timezone.now() + timedelta(days=7, minutes=1)
-    assert services.orders_complete_due(now=later) == 1
+    assert flows.orders_complete_due(now=later) == 1
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
     for coop in (coop_a, coop_b):
         b = balances(coop)
         assert b["pending"] == Decimal("0.00")
         assert b["available"] > 0
-    assert services.orders_complete_due(now=later) == 0
-    assert services.order_complete(order_id=order.pk, now=later) is False
+    assert flows.orders_complete_due(now=later) == 0
+    assert flows.order_complete(order_id=order.pk, now=later) is False
 
 
 def test_an_order_with_a_refund_pending_is_never_completed(settings):
     order = make_order(status=OrderStatus.REFUND_PENDING)
     later = timezone.now() + timedelta(days=60)
-    assert services.order_complete(order_id=order.pk, now=later) is False
+    assert flows.order_complete(order_id=order.pk, now=later) is False
     assert Order.objects.get(pk=order.pk).status == OrderStatus.REFUND_PENDING
 
 

@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from fulfilment import services, tasks
 from fulfilment.models import Shipment, ShipmentLine, TrackingEvent
 from fulfilment.slips import find_cjk_font
+from lifecycle import tasks as lifecycle_tasks
 from orders.constants import OrderStatus
 from tests.factories import make_manager
 
@@ -78,7 +79,7 @@ def test_every_task_run_twice_changes_nothing_the_second_time(
     twice(tasks.shipments_auto_deliver_task)
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED
-    twice(tasks.orders_complete_task)
+    twice(lifecycle_tasks.orders_complete_task)
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
 

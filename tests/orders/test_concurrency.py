@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from catalog.models import Variant
+from lifecycle import services as flows
 from orders import services
 from orders.exceptions import InsufficientStock
 from orders.models import Order
@@ -106,10 +107,10 @@ def test_concurrent_expiry_and_cancel_return_stock_once():
 
     def work(i):
         if i < 3:
-            return services.orders_expire_overdue()
+            return flows.orders_expire_overdue()
         for order in orders:
             try:
-                services.order_cancel(order=order)
+                flows.order_cancel(order=order)
             except Exception:  # noqa: S112 - another thread got there first
                 continue
         return None
