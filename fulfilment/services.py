@@ -330,6 +330,16 @@ def shipments_mark_delivered_for_order(*, order: Order | int, by: str = Delivere
     return count
 
 
+def shipments_left_cooperative(*, order: Order | int) -> list[int]:
+    """Ids of the order's shipments that have left their cooperative (shipped or later)."""
+    order_id = order if isinstance(order, int) else order.pk
+    return list(
+        Shipment.objects.filter(order_id=order_id, status__in=LEFT_COOPERATIVE).values_list(
+            "pk", flat=True
+        )
+    )
+
+
 @transaction.atomic
 def shipments_cancel_for_order(*, order: Order | int, note: str = "order cancelled") -> int:
     """Cancel the order's shipments that have not shipped; returns how many were cancelled.

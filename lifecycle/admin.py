@@ -1,5 +1,5 @@
-"""Admin actions that run a lifecycle flow, on other apps' models: refunding a payment
-and submitting a refund again (a completed refund moves the order on).
+"""Admin actions that run a lifecycle flow, on other apps' models: refunding a payment,
+submitting a refund again, retrying a failed refund (a completed refund moves the order on).
 
 The ModelAdmins are the payments app's; they are registered again here with these
 actions, so payments' admin never imports the flows above it."""
@@ -43,7 +43,20 @@ class LifecyclePaymentAdmin(PaymentAdmin):
 
 
 class LifecycleRefundAdmin(RefundAdmin):
-    actions = ["submit_again"]
+    actions = ["submit_again", "retry_failed"]
+
+    def get_actions(self, request):
+        return _platform_only(request, super().get_actions(request), "retry_failed")
+
+    @admin.action(description=_("Retry selected failed refunds (a new refund each)"))
+    def retry_failed(self, request, queryset):
+        for refund in queryset.order_by("pk"):
+            try:
+                retry = services.refund_retry(refund_id=refund.pk)
+            except ApplicationError as exc:
+                self.message_user(request, f"{refund}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{refund}: refund {retry.out_refund_no} started")
 
     @admin.action(description=_("Submit selected pending refunds to the provider again"))
     def submit_again(self, request, queryset):

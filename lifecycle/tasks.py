@@ -29,7 +29,11 @@ logger = logging.getLogger(__name__)
 )
 def payment_notification_apply_task(self, inbox_id: int) -> str:
     """Apply one inbox row (exactly once, however often this runs)."""
-    return services.payment_notification_apply(inbox_id=inbox_id).status
+    try:
+        return services.payment_notification_apply(inbox_id=inbox_id).status
+    except Exception as exc:
+        payments.notification_note_failure(inbox_id=inbox_id, error=exc)
+        raise
 
 
 @shared_task(
@@ -65,8 +69,9 @@ def payment_reconcile_task(payment_id: int) -> str:
 
 @shared_task
 def payments_inbox_sweep_task() -> int:
-    """Beat: re-enqueue inbox rows stored but not applied after a minute."""
-    ids = payments.inbox_stale_ids(older_than_seconds=60)
+    """Beat: re-enqueue inbox rows stored but not applied after a minute (a row that
+    keeps failing is rejected after ``PAYMENTS_INBOX_MAX_ATTEMPTS``)."""
+    ids = payments.inbox_sweep(older_than_seconds=60)
     for inbox_id in ids:
         send(payment_notification_apply_task, inbox_id)
     if ids:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from storefront.admin_helpers import ReadOnlyAdminMixin
 from storefront.admin_scoping import CooperativeScopedAdmin, is_platform
 from storefront.errors import ApplicationError
 
@@ -31,21 +32,8 @@ from .models import (
 from .selectors import cooperatives_with_balances
 
 
-class ReadOnlyMixin:
-    """Money records are written by services only."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "order__lines__cooperative"
     list_display = ["out_trade_no", "order", "provider", "amount", "status", "created"]
     list_filter = ["provider", "status", "finished"]
@@ -55,7 +43,7 @@ class PaymentAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
 
 
 @admin.register(PaymentNotification)
-class PaymentNotificationAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
+class PaymentNotificationAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "payment__order__lines__cooperative"
     list_display = [
         "received_at",
@@ -74,7 +62,7 @@ class PaymentNotificationAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
+class RefundAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "payment__order__lines__cooperative"
     list_display = ["out_refund_no", "payment", "amount", "status", "reason", "created"]
     list_filter = ["status"]
@@ -83,7 +71,7 @@ class RefundAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
+class LedgerEntryAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "cooperative"
     list_display = ["created", "cooperative", "account", "kind", "amount", "order", "memo"]
     list_filter = ["account", "kind", "cooperative"]
@@ -93,7 +81,7 @@ class LedgerEntryAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
 
 
 @admin.register(CooperativeBalance)
-class CooperativeBalanceAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
+class CooperativeBalanceAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "self"
     list_display = ["name", "county", "pending", "available", "paid_out", "ledger"]
     search_fields = ["name", "slug"]
@@ -140,7 +128,7 @@ class CooperativeBalanceAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
 
 
 @admin.register(Payout)
-class PayoutAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
+class PayoutAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "cooperative"
     list_display = ["reference", "cooperative", "amount", "status", "created", "exported_at"]
     list_filter = ["status"]

@@ -24,7 +24,13 @@ from .paid import (
     payment_notification_receive,
     payment_reconcile,
 )
-from .refunds import payment_refund, refund_confirmed, refund_submit, refunds_submit_on_commit
+from .refunds import (
+    payment_refund,
+    refund_confirmed,
+    refund_retry,
+    refund_submit,
+    refunds_submit_on_commit,
+)
 
 __all__ = [
     "checkout_place",
@@ -41,6 +47,7 @@ __all__ = [
     "payment_refund",
     "receipt_confirmed",
     "refund_confirmed",
+    "refund_retry",
     "refund_submit",
     "refunds_submit_on_commit",
 ]

@@ -17,6 +17,7 @@ from .pricing import order_price, shipping_fee_for
 from .transitions import (
     order_cancel_unpaid,
     order_copy_state,
+    order_flag,
     order_lock,
     order_mark_completed,
     order_mark_delivered,
@@ -33,6 +34,7 @@ __all__ = [
     "cart_item_update",
     "order_cancel_unpaid",
     "order_copy_state",
+    "order_flag",
     "order_lock",
     "order_lock_if_overdue",
     "order_mark_completed",

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.constants import StockReason
 from catalog.models import Variant
+from catalog.selectors import variants_on_sale
 from catalog.stock import stock_take
 from storefront import metrics
 from storefront.db import retry_on_conflict
@@ -27,7 +28,7 @@ from storefront.errors import ApplicationError, InvalidInput
 
 from .. import validation
 from ..constants import OrderStatus
-from ..exceptions import IdempotencyConflict, InsufficientStock
+from ..exceptions import IdempotencyConflict, InsufficientStock, VariantUnavailable
 from ..models import CartItem, Order, OrderEvent, OrderLine, OrderShipping
 from ..selectors import order_prime_fresh, variants_purchasable
 from .pricing import order_price
@@ -63,6 +64,11 @@ class _KeyTaken(Exception):
 
 class _OrderInsertConflict(Exception):
     """The order row's insert hit a unique index (Idempotency-Key or order number)."""
+
+
+class _Repriced(Exception):
+    """A variant's price changed between the read that priced the lines and the stock
+    UPDATE that checks it: the transaction rolled back; read and price again."""
 
 
 def _replay(order: Order, fingerprint: str) -> tuple[Order, bool]:
@@ -152,6 +158,12 @@ def order_place(
             )
         except _KeyTaken:
             return _replay(Order.objects.get(user=user, idempotency_key=key), fingerprint)
+        except _Repriced:
+            # Nothing was kept. Price the lines again from the rows as they are now.
+            metrics.incr("order_repriced")
+            if requested is not None and not from_cart:
+                variants = variants_purchasable(requested)
+            continue
         except _OrderInsertConflict:
             # The whole transaction rolled back (the order row is its first write).
             # Either a request with the same key committed first, or the random number
@@ -177,6 +189,18 @@ def _cart_lines(*, user: User) -> tuple[dict[int, int], dict[int, Variant]]:
     if short:
         raise InsufficientStock(details={"variants": short})
     return requested, variants
+
+
+def _refuse_short(short: list[int], prices: dict[int, object]) -> None:
+    """Say why the stock UPDATE refused (a read on the refusal path only): no longer for
+    sale, re-priced (try again), or short of stock. Always raises."""
+    now = dict(variants_on_sale().filter(pk__in=short).values_list("pk", "price"))
+    gone = sorted(vid for vid in short if vid not in now)
+    if gone:
+        raise VariantUnavailable(details={"variants": gone})
+    if any(now[vid] != prices[vid] for vid in short):
+        raise _Repriced()
+    raise InsufficientStock(details={"variants": short})
 
 
 @transaction.atomic
@@ -241,8 +265,17 @@ def _order_create(
     if from_cart:
         CartItem.objects.filter(user=user, variant_id__in=list(requested)).delete()
 
-    short = stock_take(quantities=requested, reason=StockReason.SALE, order_id=order.pk, actor=user)
+    # The lines were priced from rows read before this UPDATE (outside the transaction
+    # for explicit lines): the UPDATE takes the units only at that price and while the
+    # variant is on sale, so a change in between is never sold at the old terms.
+    short = stock_take(
+        quantities=requested,
+        reason=StockReason.SALE,
+        order_id=order.pk,
+        actor=user,
+        prices=priced.prices,
+    )
     if short:
-        raise InsufficientStock(details={"variants": short})
+        _refuse_short(short, priced.prices)
     order_prime_fresh(order, lines=priced.lines)
     return order

@@ -121,6 +121,17 @@ def order_mark_refund_pending(*, order: Order, note: str = "") -> Order:
     return _transition_locked(order, OrderStatus.REFUND_PENDING, note=note)
 
 
+def order_flag(*, order: Order, reason: str) -> Order:
+    """Flag the order for staff (admin: "needs attention"), with why; its status stays.
+    Precondition: ``order`` is locked in the current transaction."""
+    order.attention = reason[:255]
+    order.save(update_fields=["attention", "updated"])
+    OrderEvent.objects.create(
+        order=order, from_status=order.status, to_status=order.status, note=reason[:255]
+    )
+    return order
+
+
 def order_cancel_unpaid(
     *, order: Order, reason: str = StockReason.CANCELLATION, note: str = "", actor=None
 ) -> Order:

@@ -15,8 +15,10 @@ from .ledger import ledger_record_refund, ledger_record_sale, ledger_release_for
 from .notifications import (
     Received,
     inbox_stale_ids,
+    inbox_sweep,
     notification_apply,
     notification_finish,
+    notification_note_failure,
     payment_notification_receive,
 )
 from .payment_state import payment_advance
@@ -28,6 +30,7 @@ from .refunds import (
     payment_refund_start,
     refund_apply_result,
     refund_create,
+    refund_retry,
     refund_submit,
     refunds_stale_ids,
 )
@@ -37,11 +40,13 @@ __all__ = [
     "PAYOUT_CSV_HEADER",
     "Received",
     "inbox_stale_ids",
+    "inbox_sweep",
     "ledger_record_refund",
     "ledger_record_sale",
     "ledger_release_for_order",
     "notification_apply",
     "notification_finish",
+    "notification_note_failure",
     "order_refund_start",
     "payment_advance",
     "payment_notification_receive",
@@ -54,6 +59,7 @@ __all__ = [
     "provider_get",
     "refund_apply_result",
     "refund_create",
+    "refund_retry",
     "refund_submit",
     "refunds_stale_ids",
 ]

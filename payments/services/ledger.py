@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 
+from catalog.models import Cooperative
 from orders.constants import OrderStatus
 from orders.models import Order, OrderLine, OrderShipping
 from storefront import metrics
@@ -93,6 +94,14 @@ def ledger_record_refund(*, order: Order, refund: Refund) -> list[LedgerEntry]:
     whichever account it sits now). Nothing for a payment that never paid the order."""
     if not LedgerEntry.objects.filter(payment_id=refund.payment_id, kind=LedgerKind.SALE).exists():
         return []
+    # A reversal may take from ``available`` (a completed order refunded at the provider):
+    # lock the cooperatives first, in pk order, as a payout does, so a payout racing it
+    # waits and then sees the reversal (never an available balance below zero).
+    cooperatives_lock(
+        Cooperative.objects.filter(
+            pk__in=LedgerEntry.objects.filter(order=order).values("cooperative")
+        )
+    )
     nets = (
         LedgerEntry.objects.filter(order=order)
         .values("cooperative", "account")
@@ -115,6 +124,12 @@ def ledger_record_refund(*, order: Order, refund: Refund) -> list[LedgerEntry]:
     ]
     LedgerEntry.objects.bulk_create(entries)
     return entries
+
+
+def cooperatives_lock(queryset) -> list[int]:
+    """Lock cooperative rows in pk order (the ledger's balances are theirs to guard);
+    returns their ids. Precondition: inside ``transaction.atomic()``."""
+    return list(queryset.select_for_update().order_by("pk").values_list("pk", flat=True))
 
 
 def ledger_release_for_order(*, order: Order) -> int:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Subquery
+from django.db.models import F, Subquery
 from django.utils import timezone
 
 from orders.constants import OrderStatus
@@ -247,6 +248,23 @@ def _apply_refund_event(
                 **rows,
             )
         ours = refund is not None
+        if refund is not None and refund.status == RefundStatus.FAILED:
+            # The provider says a refund we had recorded as failed went through after all.
+            # A retry of it may be live: only one refund of a payment may be, and the
+            # money must not go back twice, so the retry gives way (the provider refuses
+            # it, the payment being refunded in full already).
+            live = refunds.exclude(pk=refund.pk).exclude(status=RefundStatus.FAILED).first()
+            if live is not None and live.status == RefundStatus.SUCCEEDED:
+                metrics.incr("refund_succeeded_twice")
+                return NotificationOutcome(
+                    inbox,
+                    Applied.REJECTED,
+                    f"{refund.out_refund_no} reported refunded, but {live.out_refund_no} "
+                    "succeeded already: the buyer may have been paid back twice",
+                    **rows,
+                )
+            if live is not None:
+                refund_failed(live, f"superseded: {refund.out_refund_no} succeeded")
         if refund is None:
             # Refunded at the provider's merchant console: record it like our own.
             refund = Refund.objects.create(
@@ -273,6 +291,13 @@ def _apply_refund_event(
     )
 
 
+def notification_note_failure(*, inbox_id: int, error: BaseException) -> None:
+    """Keep the last error of a row that could not be applied, for staff (its own
+    statement: the apply's transaction rolled back)."""
+    text = f"apply failed: {type(error).__name__}: {error}"[:255]
+    PaymentNotification.objects.filter(pk=inbox_id, status=InboxStatus.RECEIVED).update(reason=text)
+
+
 # --------------------------------------------------------------------------- the sweep
 
 
@@ -283,3 +308,29 @@ def inbox_stale_ids(*, older_than_seconds: int = 60, limit: int = 500) -> list[i
         .order_by("received_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+@transaction.atomic
+def inbox_sweep(*, older_than_seconds: int = 60, limit: int = 500) -> list[int]:
+    """The rows stored but not applied after a while, to be enqueued again; each counts
+    as an attempt. A row that has had ``PAYMENTS_INBOX_MAX_ATTEMPTS`` is rejected
+    instead, with its last error as the reason (for staff), never retried without end."""
+    max_attempts = settings.PAYMENTS_INBOX_MAX_ATTEMPTS
+    ids = inbox_stale_ids(older_than_seconds=older_than_seconds, limit=limit)
+    rows = PaymentNotification.objects.select_for_update(skip_locked=True).filter(
+        pk__in=ids, status=InboxStatus.RECEIVED
+    )
+    retry, exhausted = [], []
+    for row in rows.order_by("pk"):
+        (exhausted if row.attempts >= max_attempts else retry).append(row)
+    for row in exhausted:
+        row.status = InboxStatus.REJECTED
+        row.reason = f"not applied after {row.attempts} attempts; {row.reason}"[:255]
+        row.applied_at = timezone.now()
+        row.save(update_fields=["status", "reason", "applied_at"])
+        logger.error("inbox %s: gave up after %d attempts", row.pk, row.attempts)
+        metrics.incr(f"payment_notification_rejected:{row.provider}:gave_up")
+    PaymentNotification.objects.filter(pk__in=[r.pk for r in retry]).update(
+        attempts=F("attempts") + 1
+    )
+    return [r.pk for r in retry]

@@ -23,6 +23,8 @@ def payout_create(*, cooperative: Cooperative, created_by, amount: Decimal | Non
     available balance. Locks the cooperative row, so two staff clicking at once can
     never pay out more than there is. Raises `PayoutInsufficientBalance` (409)."""
     with transaction.atomic():
+        # The same lock a refund reversal takes (``ledger.cooperatives_lock``), so the
+        # balance read below already counts any reversal that raced this payout.
         locked = Cooperative.objects.select_for_update().get(pk=cooperative.pk)
         available = cooperative_balance(cooperative=locked)["available"]
         amount = available if amount is None else amount

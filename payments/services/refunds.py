@@ -86,6 +86,27 @@ def payment_refund_start(*, payment: Payment, reason: str) -> tuple[Refund, bool
         return refund_create(payment=locked, reason=reason)
 
 
+def refund_retry(*, refund_id: int) -> tuple[Refund, bool]:
+    """Staff retry a failed refund: a new refund of its payment, whatever the order's
+    status (the money must always be able to go back). Returns the live refund and
+    whether it was created now (to be submitted). Refused unless the refund failed and
+    its payment is still not refunded."""
+    with transaction.atomic():
+        payment_id, order_id = Refund.objects.values_list("payment_id", "payment__order_id").get(
+            pk=refund_id
+        )
+        Order.objects.select_for_update().get(pk=order_id)
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.status != RefundStatus.FAILED:
+            raise RefundInvalidState(
+                "Only a failed refund can be retried.", details={"status": refund.status}
+            )
+        if payment.status != PaymentStatus.SUCCEEDED:
+            raise RefundInvalidState(details={"status": payment.status})
+        return refund_create(payment=payment, reason=refund.reason or "retried by staff")
+
+
 def refund_submit(*, refund_id: int) -> RefundResult | None:
     """Ask the provider to refund; idempotent at the provider on `out_refund_no`.
     Returns its answer (None when the refund is no longer pending), for

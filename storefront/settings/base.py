@@ -326,6 +326,8 @@ CELERY_BEAT_SCHEDULE["payments-inbox-sweep"] = {
     "task": "lifecycle.tasks.payments_inbox_sweep_task",
     "schedule": timedelta(seconds=60),
 }
+# A stored notification the sweep has re-enqueued this often is rejected for staff.
+PAYMENTS_INBOX_MAX_ATTEMPTS = env_int("PAYMENTS_INBOX_MAX_ATTEMPTS", 10)
 CELERY_BEAT_SCHEDULE["payments-reconcile-sweep"] = {
     "task": "lifecycle.tasks.payments_reconcile_sweep_task",
     "schedule": timedelta(minutes=5),
