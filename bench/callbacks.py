@@ -260,8 +260,8 @@ class Sweeper(threading.Thread):
 
     def run(self) -> None:
         from django.db import connection
-        from lifecycle.tasks import payment_notification_apply_task
 
+        from lifecycle.tasks import payment_notification_apply_task
         from payments.services import inbox_stale_ids
         from storefront.queue import send
 

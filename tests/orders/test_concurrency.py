@@ -11,18 +11,9 @@ from orders import services
 from orders.exceptions import InsufficientStock
 from orders.models import Order
 from tests.concurrency import run_together
-from tests.factories import assert_stock_ledger_consistent, make_product, make_user
+from tests.factories import ADDRESS, assert_stock_ledger_consistent, make_product, make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-ADDRESS = {
-    "name": "Aynur",
-    "phone": "13800138000",
-    "province": "Xinjiang",
-    "city": "Altay",
-    "district": "Jeminay",
-    "address": "12 Wheat Road",
-}
 
 
 @pytest.fixture(autouse=True)

@@ -8,19 +8,9 @@ from accounts.models import User
 from orders.constants import OrderStatus
 from orders.models import CartItem, Order
 from orders.services import order_place
-from tests.factories import make_product, make_user
+from tests.factories import ADDRESS, make_product, make_user
 
 pytestmark = pytest.mark.django_db
-
-ADDRESS = {
-    "name": "Wang Fang",
-    "phone": "13800138000",
-    "province": "Beijing",
-    "city": "Beijing",
-    "district": "Haidian",
-    "address": "27 Zhongguancun St",
-    "postcode": "",
-}
 
 
 # --- accounts ---------------------------------------------------------------
@@ -229,8 +219,7 @@ def test_partly_shipped_order_offers_no_cancel_and_says_why_in_the_buyers_words(
 
 
 def test_order_awaiting_a_wallet_payment_reloads_itself(client):
-    from tests.factories import make_user
-    from tests.payments.factories import make_order, make_payment
+    from tests.factories import make_order, make_payment, make_user
 
     buyer = make_user()
     order = make_order(user=buyer)

@@ -11,9 +11,7 @@ from lifecycle import services as flows
 from lifecycle.services import paid as paid_flow
 from payments import services
 from payments.models import LedgerEntry, Payout, Refund
-from tests.factories import make_cooperative, make_manager, make_user
-
-from .factories import make_order, make_payment
+from tests.factories import make_cooperative, make_manager, make_order, make_payment, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,8 @@ from payments import services
 from payments.models import Payment, SandboxWalletPayment
 from payments.sandbox.notifier import sandbox_wallet_deliver
 from payments.sandbox.wallet import sandbox_wallet_pay
-from tests.factories import make_user
+from tests.factories import make_order, make_user
 
-from .factories import make_order
 from .signers import SANDBOX_SECRET
 
 pytestmark = pytest.mark.django_db

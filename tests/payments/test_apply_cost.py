@@ -16,9 +16,7 @@ from orders.models import Order, OrderEvent
 from orders.services import order_mark_paid
 from payments.constants import InboxStatus, LedgerKind, PaymentStatus
 from payments.models import LedgerEntry, PaymentNotification
-from tests.factories import make_cooperative
-
-from .factories import make_order, make_payment
+from tests.factories import make_cooperative, make_order, make_payment
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from orders.constants import OrderStatus
 from payments.constants import InboxStatus, LedgerKind, PaymentStatus
 from payments.models import LedgerEntry, PaymentNotification
 from storefront import metrics
+from tests.factories import make_payment
 
-from .factories import make_payment
 from .signers import (
     ALIPAY_APP_ID,
     APIV3_KEY,

@@ -41,9 +41,8 @@ from payments.models import LedgerEntry, PaymentNotification, Payout, Refund
 from payments.sandbox.wallet import sandbox_wallet_pay
 from payments.selectors import cooperative_balance
 from storefront.errors import InvalidState
-from tests.factories import make_cooperative, make_county, make_user
+from tests.factories import make_cooperative, make_county, make_order, make_payment, make_user
 
-from .factories import make_order, make_payment
 from .signers import MCH_ID, PLATFORM_KEY_ID, WX_APP_ID, sandbox_body
 
 pytestmark = pytest.mark.django_db

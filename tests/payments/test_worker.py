@@ -31,9 +31,8 @@ from payments import services
 from payments.constants import LedgerKind, PaymentStatus
 from payments.exceptions import PayoutInsufficientBalance
 from payments.models import LedgerEntry, Payment, PaymentNotification, Payout
-from tests.factories import make_cooperative, make_user
+from tests.factories import make_cooperative, make_order, make_payment, make_user
 
-from .factories import make_order, make_payment
 from .signers import sandbox_body, sandbox_headers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -32,7 +32,7 @@ from payments.constants import InboxStatus, LedgerKind, PaymentStatus
 from payments.models import LedgerEntry, Payment, PaymentNotification
 from storefront.celery import app
 from storefront.queue import send
-from tests.payments.factories import make_order, make_payment
+from tests.factories import make_order, make_payment
 
 from .conftest import point_celery_at, restore_celery, wait_for
 
