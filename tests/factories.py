@@ -227,3 +227,23 @@ def make_payment(*, order: Order | None = None, provider: str = "sandbox", **fie
     order = order or make_order()
     defaults = {"out_trade_no": f"T{n():08d}x{order.pk}", "amount": order.total}
     return Payment.objects.create(order=order, provider=provider, **{**defaults, **fields})
+
+
+def make_notification(payment, *, event_id: str | None = None, **fields):
+    """A stored provider notification of ``payment`` (default: its success), not applied.
+    A refund event (``kind="refund"``) refunds the whole payment unless told otherwise."""
+    from payments.models import PaymentNotification
+
+    kind = fields.pop("kind", "payment")
+    defaults = {
+        "event_status": "succeeded" if kind == "payment" else "refunded",
+        "amount": payment.amount,
+        "refund_amount": payment.amount if kind == "refund" else None,
+    }
+    return PaymentNotification.objects.create(
+        provider=payment.provider,
+        event_id=event_id or f"ev-{n()}",
+        kind=kind,
+        out_trade_no=payment.out_trade_no,
+        **{**defaults, **fields},
+    )

@@ -23,12 +23,10 @@ from orders.models import Order
 from orders.services import placement
 from payments.constants import InboxStatus, LedgerKind, PaymentStatus, RefundStatus
 from payments.models import LedgerEntry, PaymentNotification, Refund
-from tests.factories import make_order, make_payment, make_product, make_user
+from tests.factories import make_notification, make_order, make_payment, make_product, make_user
 from tests.fulfilment.factories import make_carriers
 
 pytestmark = pytest.mark.django_db
-
-_events = iter(range(1, 10**6))
 
 
 @pytest.fixture(autouse=True)
@@ -36,18 +34,8 @@ def _no_fulfilment_task(monkeypatch):
     monkeypatch.setattr(paid_flow, "fulfilment_start", lambda order: None)
 
 
-def _apply(payment, *, kind="payment", status="succeeded", out_refund_no="", **fields):
-    inbox = PaymentNotification.objects.create(
-        provider=payment.provider,
-        event_id=f"ev-{next(_events)}",
-        kind=kind,
-        event_status=status,
-        out_trade_no=payment.out_trade_no,
-        amount=payment.amount,
-        refund_amount=payment.amount if kind == "refund" else None,
-        out_refund_no=out_refund_no,
-        **fields,
-    )
+def _apply(payment, *, kind="payment", status="succeeded", out_refund_no=""):
+    inbox = make_notification(payment, kind=kind, event_status=status, out_refund_no=out_refund_no)
     return flows.payment_notification_apply(inbox_id=inbox.pk)
 
 
@@ -151,15 +139,7 @@ def test_a_notification_that_keeps_failing_is_rejected_not_swept_for_ever(monkey
     settings.PAYMENTS_INBOX_MAX_ATTEMPTS = 3
     settings.CELERY_TASK_EAGER_PROPAGATES = True
     payment = make_payment()
-    inbox = PaymentNotification.objects.create(
-        provider="sandbox",
-        event_id="stuck",
-        kind="payment",
-        event_status="succeeded",
-        out_trade_no=payment.out_trade_no,
-        amount=payment.amount,
-        received_at=timezone.now(),
-    )
+    inbox = make_notification(payment, event_id="stuck")
     PaymentNotification.objects.filter(pk=inbox.pk).update(
         received_at=timezone.now() - timedelta(minutes=5)
     )

@@ -24,13 +24,14 @@ from orders.services import order_mark_completed, order_mark_delivered, order_ma
 from payments import services as payments
 from payments.constants import LedgerKind, PaymentStatus
 from payments.exceptions import PayoutInsufficientBalance
-from payments.models import LedgerEntry, Payment, PaymentNotification, Refund
+from payments.models import LedgerEntry, Payment, Refund
 from payments.selectors import cooperative_balance
 from payments.services import refunds as refund_services
 from tests.concurrency import run_together
 from tests.factories import (
     ADDRESS,
     assert_stock_ledger_consistent,
+    make_notification,
     make_order,
     make_payment,
     make_product,
@@ -48,14 +49,7 @@ def _stock_equals_its_movements(monkeypatch):
 
 
 def _success(payment, event_id: str) -> int:
-    return PaymentNotification.objects.create(
-        provider=payment.provider,
-        event_id=event_id,
-        kind="payment",
-        event_status="succeeded",
-        out_trade_no=payment.out_trade_no,
-        amount=payment.amount,
-    ).pk
+    return make_notification(payment, event_id=event_id).pk
 
 
 def _placed_orders(count: int, variant: Variant) -> list[tuple[Order, Payment]]:
@@ -153,16 +147,7 @@ def test_a_payout_racing_a_refund_reversal_never_overdraws(
         return entries
 
     monkeypatch.setattr(refund_services, "ledger_record_refund", reversal_then_wait)
-    refund_inbox = PaymentNotification.objects.create(
-        provider="alipay",
-        event_id="console-refund",
-        kind="refund",
-        event_status="refunded",
-        out_trade_no=payment.out_trade_no,
-        amount=payment.amount,
-        refund_amount=payment.amount,
-        out_refund_no="CONSOLE-9",
-    )
+    refund_inbox = make_notification(payment, kind="refund", out_refund_no="CONSOLE-9")
     staff = make_user(is_staff=True)
 
     def work(i):
