@@ -1,9 +1,10 @@
-"""Orders in the Django admin, read-only for now.
+"""Orders in the Django admin, read-only.
 
 Platform staff see every order. A cooperative manager sees the orders that
 contain their cooperative's lines, and of each order only those lines and that
 cooperative's shipping part — never what the buyer bought from someone else.
-State changes come later as admin actions calling ``orders.services``.
+Nothing is edited here: the services and flows change orders; a flow that needs a
+person flags the order ("needs attention").
 """
 
 from __future__ import annotations

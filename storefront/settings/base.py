@@ -368,7 +368,8 @@ WECHATPAY_PLATFORM_PUBLIC_KEY_ID = env_str("WECHATPAY_PLATFORM_PUBLIC_KEY_ID")
 WECHATPAY_API_BASE = env_str("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com")
 SANDBOX_WALLET_SECRET = env_str("SANDBOX_WALLET_SECRET")
 PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", False)
-# Dotted paths of the wallet's own query/refund answers (set by the payments app).
+# Dotted paths of query/refund answers for a sandbox provider built without the wallet
+# (payments.sandbox.provider passes the wallet's own; these are for other set-ups).
 SANDBOX_WALLET_QUERY_HOOK = env_str("SANDBOX_WALLET_QUERY_HOOK")
 SANDBOX_WALLET_REFUND_HOOK = env_str("SANDBOX_WALLET_REFUND_HOOK")
 # Like real wallets, the sandbox sometimes delivers one event twice (dedup is tested live).
