@@ -61,8 +61,9 @@ run: $(VENV)/.installed-run messages
 	@echo ""
 	$(BIN)/honcho start -f Procfile.dev -p $(PORT)
 
-## make test: install the test extras and run the whole suite
+## make test: install the test extras, check the apps' import layers, run the whole suite
 test: $(VENV)/.installed-test messages
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test

@@ -261,8 +261,8 @@ class Sweeper(threading.Thread):
     def run(self) -> None:
         from django.db import connection
 
+        from lifecycle.tasks import payment_notification_apply_task
         from payments.services import inbox_stale_ids
-        from payments.tasks import payment_notification_apply_task
         from storefront.queue import send
 
         try:

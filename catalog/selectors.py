@@ -37,9 +37,26 @@ def user_managed_cooperative_ids(user: User) -> set[int]:
     return user_cooperative_ids(user, role=MembershipRole.MANAGER)
 
 
+def product_on_sale_q(prefix: str = "") -> Q:
+    """ "Can be bought now", the one rule: an approved listing of an active cooperative.
+    ``prefix`` reaches the product from another model (``"product__"`` from a variant)."""
+    return Q(**{f"{prefix}status": ProductStatus.ACTIVE, f"{prefix}cooperative__is_active": True})
+
+
+def product_is_on_sale(product: Product) -> bool:
+    """``product_on_sale_q`` for a row already loaded (with its cooperative)."""
+    return product.status == ProductStatus.ACTIVE and product.cooperative.is_active
+
+
 def public_products() -> QuerySet[Product]:
     """Approved, active products of active cooperatives: the only ones a buyer sees."""
-    return Product.objects.filter(status=ProductStatus.ACTIVE, cooperative__is_active=True)
+    return Product.objects.filter(product_on_sale_q())
+
+
+def variants_on_sale() -> QuerySet[Variant]:
+    """Variants a buyer may put in a cart and order now (active, of a product on sale);
+    cart, checkout and the stock UPDATE that takes an order's units all use this."""
+    return Variant.objects.filter(product_on_sale_q("product__"), is_active=True)
 
 
 def public_cooperatives() -> QuerySet[Cooperative]:

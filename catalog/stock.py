@@ -18,6 +18,7 @@ over the same variants cannot deadlock.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
@@ -29,6 +30,7 @@ from .cache import catalog_changed
 from .constants import StockReason
 from .exceptions import StockChanged, StockWouldGoNegative
 from .models import StockMovement, Variant
+from .selectors import variants_on_sale
 
 # The most a variant may hold, and the largest single change a person may type.
 STOCK_MAX = 1_000_000
@@ -61,6 +63,15 @@ def _clean_quantities(quantities: Mapping[int, int]) -> list[tuple[int, int]]:
     return items
 
 
+def _on_sale_at(variant_id: int, price: Decimal) -> tuple[str, list[Any]]:
+    """SQL (and params) for "this variant is on sale now at ``price``", from the one
+    "can be bought now" rule (``selectors.variants_on_sale``)."""
+    sql, params = (
+        variants_on_sale().filter(pk=variant_id, price=price).values("pk").query.sql_with_params()
+    )
+    return f"id IN ({sql})", list(params)
+
+
 def stock_take(
     *,
     quantities: Mapping[int, int],
@@ -68,20 +79,30 @@ def stock_take(
     order_id: int | None = None,
     actor=None,
     note: str = "",
+    prices: Mapping[int, Decimal] | None = None,
 ) -> list[int]:
     """Take ``quantities`` (``{variant_id: n}``) off the shelf, in variant-id order.
 
-    Returns the ids that did not have enough stock, sorted; when that list is not empty
-    the caller must raise so the transaction rolls back (what was taken for the other
-    variants is then given back by the rollback). Precondition: inside
-    ``transaction.atomic()``.
+    With ``prices`` (``{variant_id: unit price}``: what the order's lines were priced
+    at) a variant is taken only if it is still on sale at that price, checked by the
+    same conditional UPDATE under its row lock: an order can never be priced from a row
+    that changed before it committed.
+
+    Returns the ids that did not have enough stock (or were no longer on sale at that
+    price), sorted; when that list is not empty the caller must raise so the
+    transaction rolls back (what was taken for the other variants is then given back by
+    the rollback). Precondition: inside ``transaction.atomic()``.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("stock_take needs a transaction (the caller rolls back when short)")
     movements: list[StockMovement] = []
     short: list[int] = []
     for variant_id, quantity in _clean_quantities(quantities):
-        balance = _update_returning("stock - %s", "stock >= %s", [quantity, variant_id, quantity])
+        where, params = "stock >= %s", [quantity, variant_id, quantity]
+        if prices is not None:
+            on_sale, on_sale_params = _on_sale_at(variant_id, prices[variant_id])
+            where, params = f"{where} AND {on_sale}", [*params, *on_sale_params]
+        balance = _update_returning("stock - %s", where, params)
         if balance is None:
             short.append(variant_id)
             continue

@@ -172,7 +172,7 @@ def trace(request, code: str):
             "batch": batch,
             "product": product,
             "image": images[0] if images else None,
-            "on_sale": product.status == ProductStatus.ACTIVE and product.cooperative.is_active,
+            "on_sale": selectors.product_is_on_sale(product),
             "cooperative": product.cooperative,
             "county": product.cooperative.county,
             "certifications": certifications,

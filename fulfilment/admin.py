@@ -16,11 +16,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from storefront.admin_helpers import ReadOnlyAdminMixin, ReadOnlyInlineMixin
 from storefront.admin_scoping import CooperativeScopedAdmin, CooperativeScopedInline, is_platform
 from storefront.errors import ApplicationError
 
 from . import services
-from .constants import DeliveredBy, ShipmentStatus
+from .constants import AWAITING_HANDOVER, DeliveredBy, ShipmentStatus
 from .models import Carrier, CarrierEvent, Shipment, ShipmentLine, TrackingEvent
 
 
@@ -44,18 +45,12 @@ class CarrierAdmin(PlatformOnlyAdmin):
 
 
 @admin.register(CarrierEvent)
-class CarrierEventAdmin(PlatformOnlyAdmin):
+class CarrierEventAdmin(ReadOnlyAdminMixin, PlatformOnlyAdmin):
     list_display = ("event_id", "carrier", "tracking_number", "status", "shipment", "received_at")
     list_filter = ("carrier", "status")
     search_fields = ("event_id", "tracking_number")
     list_select_related = ("carrier", "shipment__order", "shipment__cooperative")
     readonly_fields = [f.name for f in CarrierEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class ToPackFilter(admin.SimpleListFilter):
@@ -83,25 +78,17 @@ class ToPackFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value() or "to_pack"
         if value == "to_pack":
-            return queryset.filter(status__in=(ShipmentStatus.PENDING, ShipmentStatus.PACKED))
+            return queryset.filter(status__in=AWAITING_HANDOVER)
         if value in ShipmentStatus.values:
             return queryset.filter(status=value)
         return queryset
 
 
-class ShipmentLineInline(CooperativeScopedInline, admin.TabularInline):
+class ShipmentLineInline(ReadOnlyInlineMixin, CooperativeScopedInline, admin.TabularInline):
     model = ShipmentLine
     cooperative_path = "shipment__cooperative"
     fields = ("sku", "title", "quantity", "batch")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order_line", "batch")
@@ -119,19 +106,11 @@ class ShipmentLineInline(CooperativeScopedInline, admin.TabularInline):
         return line.order_line.quantity
 
 
-class TrackingEventInline(CooperativeScopedInline, admin.TabularInline):
+class TrackingEventInline(ReadOnlyInlineMixin, CooperativeScopedInline, admin.TabularInline):
     model = TrackingEvent
     cooperative_path = "shipment__cooperative"
     fields = ("at", "status", "note")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class ShipForm(forms.Form):
@@ -188,9 +167,7 @@ class ShipmentAdmin(CooperativeScopedAdmin):
 
     @admin.display(description=_("ship to"))
     def ship_to(self, shipment):
-        a = shipment.order.shipping_address or {}
-        parts = [a.get(k, "") for k in ("name", "phone", "province", "city", "district", "address")]
-        return " ".join(p for p in parts if p)
+        return " · ".join(shipment.order.address_lines())
 
     @admin.display(description=_("actions"))
     def tools(self, shipment):
@@ -201,7 +178,7 @@ class ShipmentAdmin(CooperativeScopedAdmin):
                 _("Packing slip"),
             )
         ]
-        if shipment.status in (ShipmentStatus.PENDING, ShipmentStatus.PACKED):
+        if shipment.status in AWAITING_HANDOVER:
             links.append(
                 format_html(
                     '<a class="button" href="{}">{}</a>',

@@ -20,6 +20,10 @@ FORWARD_RANK: dict[str, int] = {
     ShipmentStatus.DELIVERED: 3,
 }
 
+# A parcel in these states is still at the cooperative: it can be packed, shipped or
+# cancelled (the "to pack" list, the ship button, cancelling an order).
+AWAITING_HANDOVER = (ShipmentStatus.PENDING, ShipmentStatus.PACKED)
+
 # A parcel in these states has left the cooperative: its order can no longer be cancelled.
 LEFT_COOPERATIVE = frozenset({ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED})
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from datetime import timedelta
 
-from .constants import ShipmentStatus
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from catalog.selectors import user_managed_cooperative_ids
+from orders.constants import OrderStatus
+from orders.models import Order
+
+from .constants import AWAITING_HANDOVER, ShipmentStatus
 from .models import Shipment, TrackingEvent
 
 
@@ -22,18 +29,12 @@ def shipments_prefetch(lookup: str = "shipments") -> Prefetch:
     return Prefetch(lookup, queryset=shipment_queryset())
 
 
-def shipment_list_for_order(*, order) -> QuerySet[Shipment]:
-    return shipment_queryset().filter(order=order)
-
-
 def shipments_to_pack_for_user(user) -> QuerySet[Shipment]:
     """Shipments waiting at the cooperatives ``user`` manages, oldest first."""
-    from catalog.selectors import user_managed_cooperative_ids
-
     return (
         Shipment.objects.filter(
             cooperative_id__in=user_managed_cooperative_ids(user),
-            status__in=(ShipmentStatus.PENDING, ShipmentStatus.PACKED),
+            status__in=AWAITING_HANDOVER,
         )
         .select_related("order", "cooperative")
         .order_by("created", "id")
@@ -47,14 +48,6 @@ def orders_awaiting_fulfilment_ids(
     (no shipments; a pending shipment without its slip or its managers' e-mail): what a
     lost ``shipments_create_task`` message leaves behind when the broker was down.
     """
-    from datetime import timedelta
-
-    from django.db.models import Exists, OuterRef, Q
-    from django.utils import timezone
-
-    from orders.constants import OrderStatus
-    from orders.models import Order
-
     now = timezone.now()
     shipments = Shipment.objects.filter(order=OuterRef("pk"))
     stalled = shipments.filter(status=ShipmentStatus.PENDING).filter(

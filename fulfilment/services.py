@@ -1,12 +1,12 @@
 """Every fulfilment write: creating shipments for a paid order, moving them along
 ``pending → packed → shipped → delivered`` (or ``cancelled``), carrier notifications,
-the e-mails and packing slips of the pipeline, and completing orders.
+and the e-mails and packing slips of the pipeline.
 
 Locking rule (so concurrent callers cannot deadlock): lock the **order** row first,
 then its shipments in pk order. The order status follows its shipments here, in one
 place: ``paid → shipped`` when every live shipment has shipped, ``shipped →
-delivered`` when every one has arrived, ``delivered → completed`` after the return
-window, which also releases the cooperatives' ledger entries for payout.
+delivered`` when every one has arrived (completion, which also releases the ledger,
+is the lifecycle's ``order_complete``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
 from catalog.models import Batch
+from catalog.selectors import user_managed_cooperative_ids
 from orders import services as order_services
 from orders.constants import OrderStatus
 from orders.exceptions import OrderInvalidState
@@ -32,6 +33,7 @@ from storefront import metrics
 from storefront.queue import send_on_commit
 
 from .constants import (
+    AWAITING_HANDOVER,
     CARRIER_EVENT_RANK,
     FORWARD_RANK,
     LEFT_COOPERATIVE,
@@ -60,7 +62,7 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 TRACKING_NUMBER_RE = re.compile(r"^[A-Za-z0-9-]{6,40}$")
-LIVE = (ShipmentStatus.PENDING, ShipmentStatus.PACKED, ShipmentStatus.SHIPPED)
+LIVE = (*AWAITING_HANDOVER, ShipmentStatus.SHIPPED)
 
 
 # --------------------------------------------------------------------- helpers
@@ -78,8 +80,6 @@ def _can_act(actor: Any, cooperative_id: int) -> bool:
     """None is the system (tasks, carrier notifications); a person must manage the cooperative."""
     if actor is None or getattr(actor, "is_platform", False):
         return True
-    from catalog.selectors import user_managed_cooperative_ids
-
     return cooperative_id in user_managed_cooperative_ids(actor)
 
 
@@ -262,7 +262,7 @@ def shipment_mark_shipped(
     """
     carrier_obj, number = _clean_tracking(carrier, tracking_number)
     order, shipment = _lock_for_actor(shipment_id, actor)
-    if shipment.status not in (ShipmentStatus.PENDING, ShipmentStatus.PACKED):
+    if shipment.status not in AWAITING_HANDOVER:
         raise ShipmentInvalidState(details={"shipment": shipment.pk, "status": shipment.status})
     taken = Shipment.objects.filter(carrier=carrier_obj, tracking_number=number).exclude(
         pk=shipment.pk
@@ -330,12 +330,22 @@ def shipments_mark_delivered_for_order(*, order: Order | int, by: str = Delivere
     return count
 
 
+def shipments_left_cooperative(*, order: Order | int) -> list[int]:
+    """Ids of the order's shipments that have left their cooperative (shipped or later)."""
+    order_id = order if isinstance(order, int) else order.pk
+    return list(
+        Shipment.objects.filter(order_id=order_id, status__in=LEFT_COOPERATIVE).values_list(
+            "pk", flat=True
+        )
+    )
+
+
 @transaction.atomic
 def shipments_cancel_for_order(*, order: Order | int, note: str = "order cancelled") -> int:
     """Cancel the order's shipments that have not shipped; returns how many were cancelled.
 
     Raises ``invalid_state`` (and cancels nothing) if any shipment has already shipped.
-    Called by ``orders.services.order_cancel`` for a paid order, inside its transaction.
+    Called by the lifecycle's ``order_cancel`` for a paid order, inside its transaction.
     """
     order_id = order if isinstance(order, int) else order.pk
     _lock_order(order_id)
@@ -347,7 +357,7 @@ def shipments_cancel_for_order(*, order: Order | int, note: str = "order cancell
         )
     count = 0
     for shipment in shipments:
-        if shipment.status in (ShipmentStatus.PENDING, ShipmentStatus.PACKED):
+        if shipment.status in AWAITING_HANDOVER:
             _move(shipment, ShipmentStatus.CANCELLED, note=note)
             count += 1
     return count
@@ -372,38 +382,6 @@ def shipments_auto_deliver_due(*, now: datetime | None = None) -> int:
         except ShipmentInvalidState:
             pass  # delivered by someone else between the query and the lock
     return done
-
-
-@transaction.atomic
-def order_complete(*, order_id: int, now: datetime | None = None) -> bool:
-    """delivered → completed once the return window has passed; releases the ledger.
-
-    Idempotent: returns False (changing nothing) for an order not (yet) due.
-    """
-    order = _lock_order(order_id)
-    cutoff = (now or timezone.now()) - timedelta(days=settings.RETURN_WINDOW_DAYS)
-    if order.status != OrderStatus.DELIVERED or order.delivered_at is None:
-        return False
-    if order.delivered_at > cutoff:
-        return False
-    order_services.order_mark_completed(order=order, note="return window passed")
-    # Lazy: payments imports orders, and the ledger is the payments app's to write.
-    from payments.services import ledger_release_for_order
-
-    ledger_release_for_order(order=order)
-    metrics.incr("orders_completed")
-    return True
-
-
-def orders_complete_due(*, now: datetime | None = None) -> int:
-    """Complete every delivered order whose return window has passed (one transaction each)."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.RETURN_WINDOW_DAYS)
-    ids = list(
-        Order.objects.filter(status=OrderStatus.DELIVERED, delivered_at__lte=cutoff)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:500]
-    )
-    return sum(1 for order_id in ids if order_complete(order_id=order_id, now=now))
 
 
 # ------------------------------------------------------- carrier notifications

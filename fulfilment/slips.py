@@ -38,18 +38,6 @@ def find_cjk_font() -> Path:
     raise PackingSlipFontMissing(details={"searched": list(candidates)})
 
 
-def _address_lines(address: dict) -> list[str]:
-    region = " ".join(
-        str(address.get(k, "")) for k in ("province", "city", "district") if address.get(k)
-    )
-    return [
-        f"{address.get('name', '')}  {address.get('phone', '')}".strip(),
-        region,
-        str(address.get("address", "")),
-        str(address.get("postcode", "")),
-    ]
-
-
 def render_packing_slip(shipment: Shipment) -> bytes:
     """The slip as PDF bytes (A4). Text is ASCII labels plus whatever the data holds."""
     order = shipment.order
@@ -78,9 +66,8 @@ def render_packing_slip(shipment: Shipment) -> bytes:
     pdf.set_font("cjk", size=12)
     pdf.cell(0, 7, "收货地址 Ship to:", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("cjk", size=11)
-    for text in _address_lines(order.shipping_address or {}):
-        if text:
-            pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    for text in order.address_lines():
+        pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
     widths = (80, 40, 40, 20)

@@ -7,14 +7,15 @@ mid-task) or a duplicate enqueue changes nothing the second time.
 
 from __future__ import annotations
 
-import time
 from smtplib import SMTPException
 
 from celery import shared_task
-from django.conf import settings
 from django.db import OperationalError
 
+from storefront.queue import send
+
 from . import services
+from .selectors import orders_awaiting_fulfilment_ids
 
 # Database hiccups (a lock timeout, a failover) are worth another try for every task.
 _RETRY = {
@@ -36,34 +37,20 @@ _MAIL_RETRY = {
 }
 
 
-def _pause_for_tests() -> None:
-    """Tests that kill a worker mid-task make the task last a while after its work
-    is committed and before it is acknowledged. Never set outside those tests."""
-    seconds = getattr(settings, "FULFILMENT_TEST_TASK_PAUSE_SECONDS", 0)
-    if seconds:
-        time.sleep(seconds)
-
-
 @shared_task(**_RETRY)
 def shipments_create_task(order_id: int) -> int:
     """A paid order → one shipment per cooperative (then notify and render, on commit)."""
-    shipments = services.shipments_create_for_order(order_id=order_id)
-    _pause_for_tests()
-    return len(shipments)
+    return len(services.shipments_create_for_order(order_id=order_id))
 
 
 @shared_task(**_MAIL_RETRY)
 def shipment_notify_managers_task(shipment_id: int) -> int:
-    sent = services.shipment_notify_managers(shipment_id=shipment_id)
-    _pause_for_tests()
-    return sent
+    return services.shipment_notify_managers(shipment_id=shipment_id)
 
 
 @shared_task(**_RETRY)
 def shipment_render_packing_slip_task(shipment_id: int) -> bool:
-    done = services.shipment_render_packing_slip(shipment_id=shipment_id)
-    _pause_for_tests()
-    return done
+    return services.shipment_render_packing_slip(shipment_id=shipment_id)
 
 
 @shared_task(**_MAIL_RETRY)
@@ -75,10 +62,6 @@ def shipment_notify_buyer_shipped_task(shipment_id: int) -> bool:
 def shipments_sweep_task() -> int:
     """Beat: start fulfilment again for paid orders whose pipeline messages were lost
     (the broker was down when the payment was applied). Every step is idempotent."""
-    from storefront.queue import send
-
-    from .selectors import orders_awaiting_fulfilment_ids
-
     ids = orders_awaiting_fulfilment_ids()
     for order_id in ids:
         send(shipments_create_task, order_id)
@@ -89,9 +72,3 @@ def shipments_sweep_task() -> int:
 def shipments_auto_deliver_task() -> int:
     """Beat: shipments shipped ``AUTO_DELIVER_DAYS`` ago count as delivered."""
     return services.shipments_auto_deliver_due()
-
-
-@shared_task(**_RETRY)
-def orders_complete_task() -> int:
-    """Beat: delivered orders complete after ``RETURN_WINDOW_DAYS`` and credit the ledger."""
-    return services.orders_complete_due()

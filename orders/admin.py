@@ -1,9 +1,10 @@
-"""Orders in the Django admin, read-only for now.
+"""Orders in the Django admin, read-only.
 
 Platform staff see every order. A cooperative manager sees the orders that
 contain their cooperative's lines, and of each order only those lines and that
 cooperative's shipping part — never what the buyer bought from someone else.
-State changes come later as admin actions calling ``orders.services``.
+Nothing is edited here: the services and flows change orders; a flow that needs a
+person flags the order ("needs attention").
 """
 
 from __future__ import annotations
@@ -13,24 +14,14 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from storefront.admin_helpers import ReadOnlyAdminMixin, ReadOnlyInlineMixin
 from storefront.admin_scoping import CooperativeScopedAdmin, is_platform, managed_ids
 
 from .models import Order, OrderLine, OrderShipping
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
+class _ReadOnlyInline(ReadOnlyInlineMixin, admin.TabularInline):
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return True  # the parent OrderAdmin already decided who may open the order
@@ -60,12 +51,29 @@ class OrderShippingInline(_ReadOnlyInline):
     verbose_name_plural = _("shipping")
 
 
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    """Orders a flow flagged for staff (``Order.attention``)."""
+
+    title = _("needs attention")
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(attention="")
+        if self.value() == "no":
+            return queryset.filter(attention="")
+        return queryset
+
+
 @admin.register(Order)
-class OrderAdmin(CooperativeScopedAdmin):
+class OrderAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "lines__cooperative"
     manager_can_add = False
-    list_display = ("number", "status", "created", "expires_at", "buyer_city")
-    list_filter = ("status",)
+    list_display = ("number", "status", "created", "expires_at", "buyer_city", "attention")
+    list_filter = ("status", NeedsAttentionFilter)
     search_fields = ("number",)
     date_hierarchy = "created"
     inlines = [OrderLineInline, OrderShippingInline]
@@ -79,6 +87,7 @@ class OrderAdmin(CooperativeScopedAdmin):
         "delivered_at",
         "completed_at",
         "cancelled_at",
+        "attention",
         "address",
     )
     # The whole order's money only for platform staff: a manager's share is in the inlines.
@@ -93,23 +102,10 @@ class OrderAdmin(CooperativeScopedAdmin):
 
     @admin.display(description=_("shipping address"))
     def address(self, order: Order) -> str:
-        a = order.shipping_address or {}
-        lines = [
-            " ".join(filter(None, [a.get("name", ""), a.get("phone", "")])),
-            " ".join(filter(None, [a.get(k, "") for k in ("province", "city", "district")])),
-            " ".join(filter(None, [a.get("address", ""), a.get("postcode", "")])),
-        ]
-        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines if line))
+        return format_html_join(
+            mark_safe("<br>"), "{}", ((line,) for line in order.address_lines())
+        )
 
     @admin.display(description=_("city"))
     def buyer_city(self, order: Order) -> str:
         return (order.shipping_address or {}).get("city", "")
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

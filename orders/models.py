@@ -46,6 +46,9 @@ class Order(models.Model):
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Set by a flow that found something only a person can sort out (e.g. the money was
+    # refunded at the provider after the goods had shipped); empty: nothing to do.
+    attention = models.CharField(_("needs attention"), max_length=255, blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -68,10 +71,29 @@ class Order(models.Model):
             models.Index(fields=["user", "-created"], name="order_user_created_idx"),
             models.Index(fields=["status", "expires_at"], name="order_status_expires_idx"),
             models.Index(fields=["status", "delivered_at"], name="order_status_delivered_idx"),
+            models.Index(
+                fields=["attention"], condition=~Q(attention=""), name="order_attention_idx"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    def address_lines(self) -> list[str]:
+        """The shipping address as a parcel label shows it: recipient and phone; province,
+        city and district; street and postcode. Empty parts are left out. Every slip,
+        e-mail, admin column and page shows the address through this."""
+        a = self.shipping_address or {}
+
+        def join(*keys: str) -> str:
+            return " ".join(str(a[k]).strip() for k in keys if str(a.get(k) or "").strip())
+
+        lines = [
+            join("name", "phone"),
+            join("province", "city", "district"),
+            join("address", "postcode"),
+        ]
+        return [line for line in lines if line]
 
 
 class OrderLine(models.Model):

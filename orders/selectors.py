@@ -1,80 +1,89 @@
 """Order and cart reads shared by the API, the storefront pages and the admin.
 
-``order_detail_queryset`` holds every prefetch an order's rendering needs, so a
-list of orders costs the same number of queries at any page size. The payments
-and fulfilment apps add their relations to ``order_detail_prefetches``.
+An order rendered with its payments and shipments is composed a layer up
+(``lifecycle.selectors``); here are the order's own rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
+from catalog.models import Variant
+from catalog.selectors import variants_on_sale
 
 from .constants import OrderStatus
-from .exceptions import OrderNotFound
+from .exceptions import OrderNotFound, VariantUnavailable
 from .models import CartItem, Order, OrderLine
 
 
-def _has_relation(name: str) -> bool:
-    return any(rel.get_accessor_name() == name for rel in Order._meta.related_objects)
+def order_lines_prefetch() -> Prefetch:
+    return Prefetch("lines", queryset=OrderLine.objects.select_related("cooperative"))
 
 
-def order_detail_prefetches() -> list:
-    """Prefetches for rendering an order. ``payments``/``shipments`` are included as soon
-    as those apps give Order such a relation; extend here for their nested rows
-    (e.g. ``Prefetch("shipments", queryset=Shipment.objects.prefetch_related("events"))``)."""
-    prefetches: list = [
-        Prefetch("lines", queryset=OrderLine.objects.select_related("cooperative")),
-    ]
-    if _has_relation("payments"):
-        prefetches.append("payments")
-    if _has_relation("shipments"):
-        from fulfilment.selectors import shipments_prefetch
-
-        prefetches.append(shipments_prefetch())
-    return prefetches
+def order_queryset() -> QuerySet[Order]:
+    """Orders with their lines (and each line's cooperative)."""
+    return Order.objects.prefetch_related(order_lines_prefetch())
 
 
-def order_detail_queryset() -> QuerySet[Order]:
-    return Order.objects.prefetch_related(*order_detail_prefetches())
+def prefetch_known(instance, name: str, rows: Iterable) -> None:
+    """Put ``rows`` in ``instance``'s prefetch cache for relation ``name``, as
+    ``prefetch_related`` would have: for rows just written (or known to be none), so
+    rendering them costs no query."""
+    queryset = getattr(instance, name).get_queryset()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = queryset
 
 
 def order_prime_fresh(order: Order, *, lines: list[OrderLine]) -> Order:
-    """Fill the prefetch cache of an order created in this transaction from the rows just
-    written (``lines`` with their cooperatives set): it is rendered like an order read
-    through ``order_detail_queryset``, without a query. A new order has no payments or
-    shipments yet."""
-    cache = {"lines": _known_rows(order.lines, lines)}
-    for name in ("payments", "shipments"):
-        if _has_relation(name):
-            cache[name] = _known_rows(getattr(order, name), [])
-    order._prefetched_objects_cache = cache
+    """Fill the prefetch cache of an order created in this transaction with the lines just
+    written (their cooperatives set): it renders like an order read through
+    ``order_queryset``, without a query."""
+    prefetch_known(order, "lines", lines)
     return order
 
 
-def _known_rows(manager, rows: list) -> QuerySet:
-    # What ``prefetch_related`` stores: the related queryset with its results filled in.
-    queryset = manager.get_queryset()
-    queryset._result_cache = list(rows)
-    queryset._prefetch_done = True
-    return queryset
-
-
-def order_list_for_user(*, user: User) -> QuerySet[Order]:
+def order_list_for_user(*, user: User, queryset: QuerySet[Order] | None = None) -> QuerySet[Order]:
     """The user's orders, newest first."""
-    return order_detail_queryset().filter(user=user).order_by("-created", "-id")
+    return (
+        (queryset if queryset is not None else order_queryset())
+        .filter(user=user)
+        .order_by("-created", "-id")
+    )
 
 
-def order_get_for_user(*, user: User, number: str) -> Order:
-    """One of the user's orders; another user's order is ``OrderNotFound`` (404), never 403."""
-    order = order_detail_queryset().filter(user=user, number=number).first()
+def order_get_for_user(
+    *, user: User, number: str, queryset: QuerySet[Order] | None = None
+) -> Order:
+    """A buyer's order, or ``OrderNotFound`` (404, never 403: another user's order is simply
+    not there). The one way every page and endpoint opens a buyer's order; ``queryset``
+    adds what the caller renders (prefetches)."""
+    qs = queryset if queryset is not None else Order.objects.all()
+    order = qs.filter(user=user, number=number).first() if isinstance(number, str) else None
     if order is None:
         raise OrderNotFound(details={"number": number})
     return order
+
+
+def variants_purchasable(ids: Iterable[int]) -> dict[int, Variant]:
+    """The variants ``ids`` with product and cooperative, all of them on sale now, or
+    ``VariantUnavailable`` naming those that are not (cart and checkout)."""
+    ids = list(ids)
+    found = {
+        v.pk: v
+        for v in variants_on_sale().select_related("product__cooperative").filter(pk__in=ids)
+    }
+    missing = [vid for vid in ids if vid not in found]
+    if missing:
+        raise VariantUnavailable(details={"variants": sorted(missing)})
+    return found
 
 
 @dataclass(frozen=True)
@@ -94,20 +103,10 @@ def cart_get(*, user: User) -> Cart:
     return Cart(items=items, subtotal=subtotal.quantize(Decimal("0.01")))
 
 
-def order_actions(*, order: Order) -> dict[str, bool]:
-    """What a buyer may try on this order now, from its prefetched payments and shipments
-    (no query). It mirrors the services' checks for showing buttons; the services
-    (``order_cancel``, ``order_confirm_receipt``, ``payment_start``) still decide."""
-    from fulfilment.constants import LEFT_COOPERATIVE
-    from payments.constants import PaymentStatus
-
-    pending = order.status == OrderStatus.PENDING_PAYMENT
-    shipped = any(s.status in LEFT_COOPERATIVE for s in order.shipments.all())
-    return {
-        "can_pay": pending,
-        "can_cancel": pending or (order.status == OrderStatus.PAID and not shipped),
-        "can_confirm": order.status == OrderStatus.SHIPPED,
-        # A wallet payment is on its way: the page reloads until its notification lands.
-        "awaiting_payment": pending
-        and any(p.status == PaymentStatus.PENDING for p in order.payments.all()),
-    }
+def orders_due_for_completion_ids(*, delivered_before, limit: int = 500) -> list[int]:
+    """Delivered orders whose return window has passed (delivered before the cutoff)."""
+    return list(
+        Order.objects.filter(status=OrderStatus.DELIVERED, delivered_at__lte=delivered_before)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )

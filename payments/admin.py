@@ -3,6 +3,8 @@ cooperative (read-only), cooperative balances and payouts.
 
 Nothing here changes money directly: actions call services. Cooperative managers see
 their cooperatives' rows only; creating and exporting payouts is platform staff's.
+The refund actions, which carry a completed refund to the order, are registered by
+``lifecycle.admin``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from storefront.admin_helpers import ReadOnlyAdminMixin
 from storefront.admin_scoping import CooperativeScopedAdmin, is_platform
 from storefront.errors import ApplicationError
 
@@ -26,52 +29,21 @@ from .models import (
     Payout,
     Refund,
 )
-from .providers import ProviderError, ProviderUnavailable
 from .selectors import cooperatives_with_balances
 
 
-class ReadOnlyMixin:
-    """Money records are written by services only."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "order__lines__cooperative"
     list_display = ["out_trade_no", "order", "provider", "amount", "status", "created"]
     list_filter = ["provider", "status", "finished"]
     search_fields = ["out_trade_no", "order__number", "provider_trade_no"]
     list_select_related = ["order"]
     date_hierarchy = "created"
-    actions = ["refund_payments"]
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if not is_platform(request.user):
-            actions.pop("refund_payments", None)
-        return actions
-
-    @admin.action(description=_("Refund selected payments (late or duplicate payments)"))
-    def refund_payments(self, request, queryset):
-        for payment in queryset:
-            try:
-                refund = services.payment_refund_start(payment=payment, reason="refunded by staff")
-            except ApplicationError as exc:
-                self.message_user(request, f"{payment}: {exc.message}", messages.ERROR)
-            else:
-                self.message_user(request, f"{payment}: refund {refund.out_refund_no} started")
 
 
 @admin.register(PaymentNotification)
-class PaymentNotificationAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
+class PaymentNotificationAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "payment__order__lines__cooperative"
     list_display = [
         "received_at",
@@ -90,27 +62,16 @@ class PaymentNotificationAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
+class RefundAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "payment__order__lines__cooperative"
     list_display = ["out_refund_no", "payment", "amount", "status", "reason", "created"]
     list_filter = ["status"]
     search_fields = ["out_refund_no", "payment__out_trade_no", "payment__order__number"]
     list_select_related = ["payment"]
-    actions = ["submit_again"]
-
-    @admin.action(description=_("Submit selected pending refunds to the provider again"))
-    def submit_again(self, request, queryset):
-        for refund in queryset:
-            try:
-                refund = services.refund_submit(refund_id=refund.pk)
-            except (ProviderError, ProviderUnavailable) as exc:
-                self.message_user(request, f"{refund}: {exc}", messages.ERROR)
-            else:
-                self.message_user(request, f"{refund.out_refund_no}: {refund.status}")
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
+class LedgerEntryAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "cooperative"
     list_display = ["created", "cooperative", "account", "kind", "amount", "order", "memo"]
     list_filter = ["account", "kind", "cooperative"]
@@ -120,7 +81,7 @@ class LedgerEntryAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
 
 
 @admin.register(CooperativeBalance)
-class CooperativeBalanceAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
+class CooperativeBalanceAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "self"
     list_display = ["name", "county", "pending", "available", "paid_out", "ledger"]
     search_fields = ["name", "slug"]
@@ -167,7 +128,7 @@ class CooperativeBalanceAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
 
 
 @admin.register(Payout)
-class PayoutAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
+class PayoutAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "cooperative"
     list_display = ["reference", "cooperative", "amount", "status", "created", "exported_at"]
     list_filter = ["status"]

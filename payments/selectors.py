@@ -9,8 +9,8 @@ from django.db.models.functions import Coalesce
 
 from catalog.models import Cooperative
 
-from .constants import LedgerAccount, LedgerKind
-from .models import LedgerEntry
+from .constants import LedgerAccount, LedgerKind, PaymentStatus
+from .models import LedgerEntry, Payment
 
 ZERO = Decimal("0.00")
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -44,4 +44,22 @@ def cooperatives_with_balances(queryset: QuerySet | None = None) -> QuerySet:
         balance_pending=_sum(Q(ledger_entries__account=LedgerAccount.PENDING), p),
         balance_available=_sum(Q(ledger_entries__account=LedgerAccount.AVAILABLE), p),
         balance_payouts=_sum(Q(ledger_entries__kind=LedgerKind.PAYOUT), p),
+    )
+
+
+def payment_holds_sale(*, payment_id: int) -> bool:
+    """Whether the payment paid for its order's goods (a sale entry was written for it)."""
+    return LedgerEntry.objects.filter(payment_id=payment_id, kind=LedgerKind.SALE).exists()
+
+
+def order_sale_payments_refunded(*, order_id: int) -> bool:
+    """Whether every payment of the order that holds a sale entry has been refunded
+    (True when none does): only then is the order's money all given back."""
+    return not (
+        Payment.objects.filter(
+            order_id=order_id,
+            ledger_entries__kind=LedgerKind.SALE,
+        )
+        .exclude(status=PaymentStatus.REFUNDED)
+        .exists()
     )

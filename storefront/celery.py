@@ -12,3 +12,5 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # Separate queues so that a burst of thumbnails never delays a payment.
 app.conf.task_queues = [Queue(name) for name in ("default", "payments", "fulfilment", "media")]
 app.autodiscover_tasks()
+# The sandbox wallet is a subpackage of payments with tasks of its own.
+app.autodiscover_tasks(["payments.sandbox"])

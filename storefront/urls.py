@@ -1,7 +1,5 @@
 """Root URLs. Each app owns its pages (``<app>/urls.py``) and API (``<app>/api/urls.py``)."""
 
-from importlib.util import find_spec
-
 from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
@@ -17,21 +15,12 @@ admin.site.site_title = _("Farmgate admin")
 admin.site.index_title = _("Cooperative administration")
 
 
-def _optional(module: str) -> list:
-    """Include an app's URL module once it exists (apps grow their APIs issue by issue)."""
-    try:
-        found = find_spec(module) is not None
-    except ModuleNotFoundError:
-        found = False
-    return [path("", include(module))] if found else []
-
-
 api_v1 = [
-    *_optional("accounts.api.urls"),
-    *_optional("catalog.api.urls"),
-    *_optional("orders.api.urls"),
-    *_optional("payments.api.urls"),
-    *_optional("fulfilment.api.urls"),
+    path("", include("accounts.api.urls")),
+    path("", include("catalog.api.urls")),
+    path("", include("orders.api.urls")),
+    path("", include("lifecycle.api.urls")),
+    path("", include("fulfilment.api.urls")),
 ]
 
 urlpatterns = [
@@ -50,11 +39,10 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
-    *_optional("accounts.urls"),
-    *_optional("orders.urls"),
-    *_optional("payments.urls"),
-    *_optional("fulfilment.urls"),
-    *_optional("farm.urls"),
+    path("", include("accounts.urls")),
+    path("", include("lifecycle.urls")),
+    path("", include("payments.sandbox.urls")),
+    path("", include("farm.urls")),
     path("", include("catalog.urls")),
 ]
 

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from accounts.models import User
 from catalog.constants import MembershipRole, ProductStatus
 from catalog.models import Batch, Category, Cooperative, County, Product, Variant
 from catalog.services import membership_grant
 from catalog.stock import stock_adjust
+from orders.constants import OrderStatus
+from orders.models import Order, OrderLine, OrderShipping
 
 _seq = itertools.count(1)
+
+#: A valid shipping address (Chinese text: packing slips must render it).
+ADDRESS = {
+    "name": "王小明",
+    "phone": "13800138000",
+    "province": "北京市",
+    "city": "北京市",
+    "district": "海淀区",
+    "address": "中关村大街 1 号",
+    "postcode": "100080",
+}
 
 
 def n() -> int:
@@ -120,3 +135,115 @@ def make_farmer(cooperative: Cooperative, username: str | None = None) -> User:
     user = make_user(username)
     membership_grant(user=user, cooperative=cooperative, role=MembershipRole.FARMER)
     return user
+
+
+# --- orders and payments made directly with models (no checkout, no provider) ---------
+
+
+def make_order(
+    *,
+    user: User | None = None,
+    items: list[tuple[Variant, int]] | None = None,
+    parts: list[tuple[Cooperative | None, list[tuple[str, int]], str]] | None = None,
+    shipping_fee: str = "10.00",
+    status: str = OrderStatus.PENDING_PAYMENT,
+    expires_in: timedelta = timedelta(minutes=30),
+) -> Order:
+    """An order with lines and per-cooperative shipping, written directly (no stock taken).
+
+    Either ``items`` (``[(variant, quantity)]``, ``shipping_fee`` split evenly over their
+    cooperatives) or ``parts`` (``[(cooperative or None for a new one, [(unit price,
+    quantity)], shipping fee)]``, a product made per line). Default: one new
+    cooperative, 2 × 39.90 plus 8.50 shipping = 88.30."""
+    if items is not None:
+        by_coop: dict[int, list] = {}
+        for variant, quantity in items:
+            by_coop.setdefault(variant.product.cooperative_id, []).append((variant, quantity))
+        fee = Decimal(shipping_fee) / len(by_coop)
+        rows = [(coop_id, lines, fee) for coop_id, lines in by_coop.items()]
+    else:
+        rows = []
+        for cooperative, lines, fee in parts or [(None, [("39.90", 2)], "8.50")]:
+            coop = cooperative or make_cooperative()
+            variants = [
+                (make_product(cooperative=coop, price=price).variants.get(), quantity)
+                for price, quantity in lines
+            ]
+            rows.append((coop.pk, variants, Decimal(fee)))
+    now = timezone.now()
+    order = Order.objects.create(
+        number=f"FG{now:%Y%m%d}{n():06d}",
+        user=user or make_user(email="buyer@example.com"),
+        status=status,
+        subtotal=Decimal("0"),
+        shipping_fee=Decimal("0"),
+        total=Decimal("0"),
+        shipping_address=dict(ADDRESS),
+        expires_at=now + expires_in,
+        paid_at=None if status == OrderStatus.PENDING_PAYMENT else now,
+    )
+    subtotal = shipping = Decimal("0")
+    for coop_id, lines, fee in rows:
+        goods = Decimal("0")
+        for variant, quantity in lines:
+            line_total = variant.price * quantity
+            OrderLine.objects.create(
+                order=order,
+                variant=variant,
+                cooperative_id=coop_id,
+                sku=variant.sku,
+                title=f"{variant.product.title} {variant.name}",
+                unit_price=variant.price,
+                quantity=quantity,
+                line_total=line_total,
+                weight_grams=variant.weight_grams,
+            )
+            goods += line_total
+        OrderShipping.objects.create(
+            order=order,
+            cooperative_id=coop_id,
+            goods_total=goods,
+            weight_grams=sum(v.weight_grams * q for v, q in lines),
+            fee=fee,
+        )
+        subtotal += goods
+        shipping += fee
+    order.subtotal, order.shipping_fee, order.total = subtotal, shipping, subtotal + shipping
+    order.save(update_fields=["subtotal", "shipping_fee", "total"])
+    return order
+
+
+def make_paid_order(*, items: list[tuple[Variant, int]] | None = None, **fields) -> Order:
+    """An order already ``paid`` (default: 2 of one new product, 10.00 shipping)."""
+    if items is None and "parts" not in fields:
+        items = [(make_product().variants.get(), 2)]
+    return make_order(items=items, status=fields.pop("status", OrderStatus.PAID), **fields)
+
+
+def make_payment(*, order: Order | None = None, provider: str = "sandbox", **fields):
+    """A payment of ``order`` (default: a new pending order) for its total, pending."""
+    from payments.models import Payment
+
+    order = order or make_order()
+    defaults = {"out_trade_no": f"T{n():08d}x{order.pk}", "amount": order.total}
+    return Payment.objects.create(order=order, provider=provider, **{**defaults, **fields})
+
+
+def make_notification(payment, *, event_id: str | None = None, **fields):
+    """A stored provider notification of ``payment`` (default: its success), not applied.
+    A refund event (``kind="refund"``) refunds the whole payment unless told otherwise."""
+    from payments.models import PaymentNotification
+
+    kind = fields.pop("kind", "payment")
+    defaults = {
+        "event_status": "succeeded" if kind == "payment" else "refunded",
+        "amount": payment.amount,
+        "refund_amount": payment.amount if kind == "refund" else None,
+    }
+    return PaymentNotification.objects.create(
+        provider=payment.provider,
+        event_id=event_id or f"ev-{n()}",
+        kind=kind,
+        out_trade_no=payment.out_trade_no,
+        **{**defaults, **fields},
+    )

@@ -12,9 +12,11 @@ from rest_framework.views import APIView
 
 from fulfilment import carriers, selectors, services
 from fulfilment.exceptions import InvalidSignature
+from orders.models import Order
+from orders.selectors import order_get_for_user
 from storefront import metrics
 from storefront.api.schema import ERROR_400, ERROR_401, ERROR_404, error_response
-from storefront.errors import InvalidInput, NotFound
+from storefront.errors import InvalidInput
 
 from .serializers import (
     CarrierEventInputSerializer,
@@ -23,20 +25,6 @@ from .serializers import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def _order_for_user(user, number: str):
-    """Another user's order is simply not found (404), as API.md requires."""
-    try:
-        from orders.selectors import order_get_for_user
-    except ImportError:  # the orders selectors are being written alongside this app
-        from orders.models import Order
-
-        order = Order.objects.filter(number=number, user=user).first()
-        if order is None:
-            raise NotFound("No such order.") from None
-        return order
-    return order_get_for_user(user=user, number=number)
 
 
 class OrderShipmentsView(APIView):
@@ -48,15 +36,13 @@ class OrderShipmentsView(APIView):
         tags=["orders"],
     )
     def get(self, request, number: str):
-        order = _order_for_user(request.user, number)
-        # order_get_for_user prefetches the shipments with their events already.
-        cache = getattr(order, "_prefetched_objects_cache", {})
-        shipments = (
-            order.shipments.all()
-            if "shipments" in cache
-            else selectors.shipment_list_for_order(order=order)
+        # Another user's order is simply not found (404), as API.md requires.
+        order = order_get_for_user(
+            user=request.user,
+            number=number,
+            queryset=Order.objects.prefetch_related(selectors.shipments_prefetch()),
         )
-        return Response(ShipmentSerializer(shipments, many=True).data)
+        return Response(ShipmentSerializer(order.shipments.all(), many=True).data)
 
 
 class CarrierEventView(APIView):

@@ -1,4 +1,7 @@
-"""Order and cart API shapes (API.md "Cart" and "Orders").
+"""Order and cart API shapes (API.md "Cart" and "Orders"): input, the cart, order lines.
+
+The whole order (with its payments and shipments) is rendered a layer up, by
+``lifecycle.api.serializers.OrderSerializer``.
 
 Input serializers only parse types (strictly: no "2" for 2); the rules live in
 ``orders.validation`` and are applied again by the services, which the storefront
@@ -7,10 +10,9 @@ pages call too. Output serializers render prefetched rows without extra queries.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.constants import CURRENCY, MAX_LINE_QUANTITY, OrderStatus
+from orders.constants import MAX_LINE_QUANTITY
 from orders.validation import ADDRESS_FIELDS, IDEMPOTENCY_KEY_MAX_LENGTH, MAX_LINES_PER_ORDER
 
 
@@ -129,54 +131,6 @@ class OrderLineSerializer(serializers.Serializer):
             "unit_price": f"{line.unit_price:.2f}",
             "line_total": f"{line.line_total:.2f}",
         }
-
-
-# --- where the payments and fulfilment apps plug in ---------------------------------
-# Each app replaces its placeholder below with its own serializer (e.g.
-# ``from payments.api.serializers import PaymentSummarySerializer``) and, if it needs
-# nested rows, extends ``orders.selectors.order_detail_prefetches``. The order
-# serializer renders ``order.payments.all()`` / ``order.shipments.all()`` (prefetched)
-# when the relation exists, else ``[]``.
-from fulfilment.api.serializers import ShipmentSerializer  # noqa: E402
-from payments.api.serializers import PaymentSummarySerializer  # noqa: E402
-
-
-def _list_schema(serializer_class):
-    if serializer_class is None:
-        return serializers.ListField(child=serializers.DictField())
-    return serializer_class(many=True)
-
-
-def _related_rows(order, name: str, serializer_class, context) -> list:
-    manager = getattr(order, name, None)
-    if manager is None or serializer_class is None:
-        return []
-    return serializer_class(manager.all(), many=True, context=context).data
-
-
-class OrderSerializer(serializers.Serializer):
-    number = serializers.CharField()
-    status = serializers.ChoiceField(choices=OrderStatus.choices)
-    created = serializers.DateTimeField()
-    expires_at = serializers.DateTimeField(help_text="Unpaid orders are cancelled then.")
-    lines = OrderLineSerializer(many=True)
-    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
-    shipping_fee = serializers.DecimalField(
-        max_digits=10, decimal_places=2, help_text="Sum of each cooperative's shipping fee."
-    )
-    total = serializers.DecimalField(max_digits=12, decimal_places=2)
-    currency = serializers.ChoiceField(choices=[CURRENCY])
-    shipping_address = AddressSerializer()
-    shipments = serializers.SerializerMethodField()
-    payments = serializers.SerializerMethodField()
-
-    @extend_schema_field(_list_schema(ShipmentSerializer))
-    def get_shipments(self, order) -> list[dict]:
-        return _related_rows(order, "shipments", ShipmentSerializer, self.context)
-
-    @extend_schema_field(_list_schema(PaymentSummarySerializer))
-    def get_payments(self, order) -> list[dict]:
-        return _related_rows(order, "payments", PaymentSummarySerializer, self.context)
 
 
 IDEMPOTENCY_KEY_HELP = (

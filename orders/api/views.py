@@ -1,33 +1,21 @@
-"""Cart and order endpoints. Thin: parse, call one service or selector, render."""
+"""Cart endpoints. Thin: parse, call one service or selector, render."""
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders import selectors, services
-from storefront.api.schema import (
-    ERROR_400,
-    ERROR_401,
-    ERROR_404,
-    error_response,
-)
+from storefront.api.schema import ERROR_400, ERROR_401, ERROR_404
 
 from .serializers import (
-    IDEMPOTENCY_KEY_HELP,
     CartItemInputSerializer,
     CartItemSerializer,
     CartItemUpdateSerializer,
     CartSerializer,
-    OrderCreateInputSerializer,
-    OrderSerializer,
 )
-
-ERROR_409_STATE = error_response("`invalid_state`: not possible in the order's status.")
 
 
 def _cart_item(request, item_id: int):
@@ -95,131 +83,3 @@ class CartItemDetailView(APIView):
     def delete(self, request, item_id: int):
         services.cart_item_remove(user=request.user, item_id=item_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class OrderListCreateView(GenericAPIView):
-    permission_classes = [permissions.IsAuthenticated]
-    serializer_class = OrderSerializer
-    filter_backends: list = []
-
-    def get_queryset(self):
-        return selectors.order_list_for_user(user=self.request.user)
-
-    @extend_schema(
-        operation_id="orders_list",
-        responses={200: OrderSerializer(many=True), 400: ERROR_400, 401: ERROR_401},
-        tags=["orders"],
-        description="The user's orders, newest first.",
-    )
-    def get(self, request):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(OrderSerializer(page, many=True).data)
-
-    @extend_schema(
-        operation_id="orders_create",
-        request=OrderCreateInputSerializer,
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                required=False,
-                description=IDEMPOTENCY_KEY_HELP,
-            )
-        ],
-        responses={
-            201: OpenApiResponse(OrderSerializer, description="The new order."),
-            200: OpenApiResponse(
-                OrderSerializer,
-                description="A repeat of an earlier request with this Idempotency-Key: the "
-                "order it created (header `Idempotent-Replayed: true`).",
-            ),
-            400: error_response(
-                "`invalid`: bad quantities, unknown/inactive variants (details.variants), "
-                "address fields, an empty cart, an Idempotency-Key over 64 characters; "
-                "`parse_error` for a body that is not JSON."
-            ),
-            401: ERROR_401,
-            409: error_response(
-                "`insufficient_stock` (details.variants: the ids that fall short; nothing "
-                "was reserved) or `idempotency_conflict` (this key was used with another body)."
-            ),
-        },
-        tags=["orders"],
-    )
-    def post(self, request):
-        data = OrderCreateInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        # The serializer checked the types; the service applies the rules to the body as
-        # sent (e.g. it refuses unknown address keys, which a serializer would drop).
-        order, created = services.order_place(
-            user=request.user,
-            shipping_address=request.data["shipping_address"],
-            lines=request.data.get("lines") or None,
-            from_cart=data.validated_data["from_cart"],
-            idempotency_key=request.headers.get("Idempotency-Key"),
-        )
-        if created:
-            # The service hands back the rows it just wrote (lines in the prefetch cache).
-            return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
-        body = OrderSerializer(
-            selectors.order_get_for_user(user=request.user, number=order.number)
-        ).data
-        return Response(body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
-
-
-class OrderDetailView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
-    @extend_schema(
-        operation_id="orders_retrieve",
-        responses={200: OrderSerializer, 401: ERROR_401, 404: ERROR_404},
-        tags=["orders"],
-    )
-    def get(self, request, number: str):
-        order = selectors.order_get_for_user(user=request.user, number=number)
-        return Response(OrderSerializer(order).data)
-
-
-class _OrderActionView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
-    def act(self, order):  # pragma: no cover - each subclass says what it does
-        raise NotImplementedError
-
-    def post(self, request, number: str):
-        order = selectors.order_get_for_user(user=request.user, number=number)
-        self.act(order)
-        fresh = selectors.order_get_for_user(user=request.user, number=number)
-        return Response(OrderSerializer(fresh).data)
-
-
-class OrderCancelView(_OrderActionView):
-    @extend_schema(
-        operation_id="orders_cancel",
-        request=None,
-        responses={200: OrderSerializer, 401: ERROR_401, 404: ERROR_404, 409: ERROR_409_STATE},
-        tags=["orders"],
-        description="Before payment: `cancelled` and the stock returned. After payment, "
-        "before shipping: `refund_pending` (the refund is started). Later: 409.",
-    )
-    def post(self, request, number: str):
-        return super().post(request, number)
-
-    def act(self, order):
-        services.order_cancel(order=order)
-
-
-class OrderConfirmReceiptView(_OrderActionView):
-    @extend_schema(
-        operation_id="orders_confirm_receipt",
-        request=None,
-        responses={200: OrderSerializer, 401: ERROR_401, 404: ERROR_404, 409: ERROR_409_STATE},
-        tags=["orders"],
-        description="`shipped` → `delivered`; 409 `invalid_state` in any other status.",
-    )
-    def post(self, request, number: str):
-        return super().post(request, number)
-
-    def act(self, order):
-        services.order_confirm_receipt(order=order)

@@ -1,7 +1,7 @@
 """The built-in sandbox wallet: a stand-in for a mobile wallet, HMAC-signed notifications.
 
 The wallet's own side (the pay page, its table of wallet payments, the Celery task that
-delivers notifications) is written elsewhere; this module owns only the protocol:
+delivers notifications) is ``payments.sandbox``; this module owns only the protocol:
 the pay-page URL, the `X-Sandbox-Signature` header (`sign_notification` for the wallet,
 `parse_notification` for the callback view) and hooks through which `query` and
 `refund` are answered from the wallet's table, since there is no remote API to call.

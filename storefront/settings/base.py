@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "orders",
     "payments",
     "fulfilment",
+    "lifecycle",
     "farm",
 ]
 
@@ -286,7 +287,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ("default", "payments", "fulfilment", "media")
 CELERY_TASK_ROUTES = {
-    "payments.tasks.*": {"queue": "payments"},
+    "payments.sandbox.tasks.*": {"queue": "payments"},
+    "lifecycle.tasks.payment*": {"queue": "payments"},
+    "lifecycle.tasks.refund*": {"queue": "payments"},
+    "lifecycle.tasks.orders_complete_task": {"queue": "fulfilment"},
     "fulfilment.tasks.*": {"queue": "fulfilment"},
     "catalog.tasks.*": {"queue": "media"},
 }
@@ -298,7 +302,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
 # Orders: cancel unpaid orders past expires_at and return their stock (idempotent).
 CELERY_BEAT_SCHEDULE["orders-expire"] = {
-    "task": "orders.tasks.orders_expire_task",
+    "task": "lifecycle.tasks.orders_expire_task",
     "schedule": timedelta(minutes=1),
 }
 # Fulfilment: shipments shipped AUTO_DELIVER_DAYS ago count as delivered; delivered
@@ -313,17 +317,19 @@ CELERY_BEAT_SCHEDULE["fulfilment-sweep"] = {
     "schedule": timedelta(minutes=2),
 }
 CELERY_BEAT_SCHEDULE["fulfilment-complete-orders"] = {
-    "task": "fulfilment.tasks.orders_complete_task",
+    "task": "lifecycle.tasks.orders_complete_task",
     "schedule": timedelta(hours=1),
 }
 # Payments: re-enqueue inbox rows stored but not applied (broker was down), and ask
 # providers about payments pending over ten minutes (PAYMENTS.md step 5).
 CELERY_BEAT_SCHEDULE["payments-inbox-sweep"] = {
-    "task": "payments.tasks.payments_inbox_sweep_task",
+    "task": "lifecycle.tasks.payments_inbox_sweep_task",
     "schedule": timedelta(seconds=60),
 }
+# A stored notification the sweep has re-enqueued this often is rejected for staff.
+PAYMENTS_INBOX_MAX_ATTEMPTS = env_int("PAYMENTS_INBOX_MAX_ATTEMPTS", 10)
 CELERY_BEAT_SCHEDULE["payments-reconcile-sweep"] = {
-    "task": "payments.tasks.payments_reconcile_sweep_task",
+    "task": "lifecycle.tasks.payments_reconcile_sweep_task",
     "schedule": timedelta(minutes=5),
 }
 # How long enqueueing may block a request when the broker is down.
@@ -362,7 +368,8 @@ WECHATPAY_PLATFORM_PUBLIC_KEY_ID = env_str("WECHATPAY_PLATFORM_PUBLIC_KEY_ID")
 WECHATPAY_API_BASE = env_str("WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com")
 SANDBOX_WALLET_SECRET = env_str("SANDBOX_WALLET_SECRET")
 PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", False)
-# Dotted paths of the wallet's own query/refund answers (set by the payments app).
+# Dotted paths of query/refund answers for a sandbox provider built without the wallet
+# (payments.sandbox.provider passes the wallet's own; these are for other set-ups).
 SANDBOX_WALLET_QUERY_HOOK = env_str("SANDBOX_WALLET_QUERY_HOOK")
 SANDBOX_WALLET_REFUND_HOOK = env_str("SANDBOX_WALLET_REFUND_HOOK")
 # Like real wallets, the sandbox sometimes delivers one event twice (dedup is tested live).

@@ -5,7 +5,8 @@ from django.core import mail
 
 from accounts.models import User
 from fulfilment import services as fulfilment_services
-from tests.fulfilment.factories import make_carriers, make_order
+from tests.factories import make_paid_order
+from tests.fulfilment.factories import make_carriers
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def test_api_registration_keeps_the_requests_language(api_client):
 
 def test_buyer_shipping_email_is_in_the_buyers_language():
     make_carriers()
-    order = make_order()
+    order = make_paid_order()
     order.user.email = "buyer@example.com"
     order.user.language = "zh-hans"
     order.user.save()

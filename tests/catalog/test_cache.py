@@ -9,20 +9,12 @@ import pytest
 from catalog import cache as catalog_cache
 from catalog.models import Variant
 from catalog.services import variant_update
-from orders.services import order_cancel, order_place
-from tests.factories import make_product, make_user
+from lifecycle.services import order_cancel
+from orders.services import order_place
+from tests.factories import ADDRESS, make_product, make_user
 
 pytestmark = pytest.mark.django_db
 
-ADDRESS = {
-    "name": "Aynur",
-    "phone": "13800138000",
-    "province": "Xinjiang",
-    "city": "Altay",
-    "district": "Jeminay",
-    "address": "12 Wheat Road",
-    "postcode": "836800",
-}
 LIST = "/api/v1/products/"
 
 

@@ -1,31 +1,19 @@
-"""Paid orders made directly with models, so fulfilment tests need no checkout or payment."""
+"""Fulfilment test helpers: the seeded carriers, a two-cooperative paid order, its ledger."""
 
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
-from catalog.models import Variant
 from fulfilment.constants import CARRIERS
 from fulfilment.models import Carrier
 from orders.constants import OrderStatus
-from orders.models import Order, OrderLine, OrderShipping
-from tests.factories import make_batch, make_cooperative, make_product, make_user
+from orders.models import Order
+from tests.factories import make_batch, make_cooperative, make_paid_order, make_product
 
 _seq = itertools.count(1)
-
-ADDRESS = {
-    "name": "王小明",
-    "phone": "13800138000",
-    "province": "北京市",
-    "city": "北京市",
-    "district": "海淀区",
-    "address": "中关村大街 1 号",
-    "postcode": "100080",
-}
 
 
 def make_carriers() -> dict[str, Carrier]:
@@ -33,56 +21,6 @@ def make_carriers() -> dict[str, Carrier]:
     return {
         c["code"]: Carrier.objects.get_or_create(code=c["code"], defaults=c)[0] for c in CARRIERS
     }
-
-
-def make_order(
-    *,
-    user=None,
-    items: list[tuple[Variant, int]] | None = None,
-    status: str = OrderStatus.PAID,
-    shipping_fee: str = "10.00",
-) -> Order:
-    """An order over ``items`` (default: one variant of a fresh cooperative), already paid."""
-    if items is None:
-        product = make_product()
-        items = [(product.variants.get(), 2)]
-    subtotal = sum((v.price * q for v, q in items), Decimal("0"))
-    now = timezone.now()
-    order = Order.objects.create(
-        number=f"FG{now:%Y%m%d}{next(_seq):06d}",
-        user=user or make_user(email="buyer@example.com"),
-        status=status,
-        subtotal=subtotal,
-        shipping_fee=Decimal(shipping_fee),
-        total=subtotal + Decimal(shipping_fee),
-        shipping_address=ADDRESS,
-        expires_at=now + timedelta(minutes=30),
-        paid_at=now if status != OrderStatus.PENDING_PAYMENT else None,
-    )
-    coops: dict[int, list] = {}
-    for variant, quantity in items:
-        product = variant.product
-        OrderLine.objects.create(
-            order=order,
-            variant=variant,
-            cooperative_id=product.cooperative_id,
-            sku=variant.sku,
-            title=f"{product.title} {variant.name}",
-            unit_price=variant.price,
-            quantity=quantity,
-            line_total=variant.price * quantity,
-            weight_grams=variant.weight_grams,
-        )
-        coops.setdefault(product.cooperative_id, []).append((variant, quantity))
-    for coop_id, lines in coops.items():
-        OrderShipping.objects.create(
-            order=order,
-            cooperative_id=coop_id,
-            goods_total=sum((v.price * q for v, q in lines), Decimal("0")),
-            weight_grams=sum(v.weight_grams * q for v, q in lines),
-            fee=Decimal(shipping_fee) / len(coops),
-        )
-    return order
 
 
 def make_two_coop_order(*, user=None, status: str = OrderStatus.PAID):
@@ -93,7 +31,7 @@ def make_two_coop_order(*, user=None, status: str = OrderStatus.PAID):
     product_b = make_product(cooperative=coop_b, title="Wildflower honey")
     make_batch(product=product_a)
     make_batch(product=product_b)
-    order = make_order(
+    order = make_paid_order(
         user=user,
         status=status,
         items=[(product_a.variants.get(), 2), (product_b.variants.get(), 1)],

@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from fulfilment import carriers, services
 from fulfilment.models import CarrierEvent, TrackingEvent
 from orders.constants import OrderStatus
-from tests.factories import make_user
+from tests.factories import make_paid_order, make_user
 
-from .factories import make_carriers, make_order, make_two_coop_order
+from .factories import make_carriers, make_two_coop_order
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def test_another_users_order_is_not_found(api_client):
 
 def test_shipments_cost_the_same_queries_for_one_or_many(api_client):
     buyer = make_user()
-    one = make_order(user=buyer)
+    one = make_paid_order(user=buyer)
     services.shipments_create_for_order(order_id=one.pk)
     two, *_ = _shipped_order(buyer)
     api_client.force_authenticate(buyer)

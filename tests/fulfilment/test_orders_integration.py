@@ -4,7 +4,7 @@ import pytest
 
 from fulfilment import services
 from fulfilment.models import Shipment
-from orders import services as order_services
+from lifecycle import services as flows
 from orders.constants import OrderStatus
 from storefront.errors import InvalidState
 from tests.factories import make_user
@@ -35,7 +35,7 @@ def test_cancelling_a_paid_order_cancels_its_shipments_and_starts_the_refund():
     order, *_ = make_two_coop_order()
     record_sale(order)
     services.shipments_create_for_order(order_id=order.pk)
-    order_services.order_cancel(order=order)
+    flows.order_cancel(order=order)
     assert order.status == OrderStatus.REFUND_PENDING
     assert set(Shipment.objects.values_list("status", flat=True)) == {"cancelled"}
 
@@ -46,7 +46,7 @@ def test_an_order_with_a_shipped_parcel_cannot_be_cancelled():
     a, _b = services.shipments_create_for_order(order_id=order.pk)
     services.shipment_mark_shipped(shipment_id=a.pk, carrier="sf", tracking_number="SF1234567890")
     with pytest.raises(InvalidState) as exc:
-        order_services.order_cancel(order=order)
+        flows.order_cancel(order=order)
     assert exc.value.code == "invalid_state"
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID

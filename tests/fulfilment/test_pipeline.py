@@ -20,6 +20,7 @@ from pypdf import PdfReader
 
 from fulfilment import services, tasks
 from fulfilment.models import Shipment, ShipmentLine, TrackingEvent
+from lifecycle import tasks as lifecycle_tasks
 from orders.constants import OrderStatus
 from orders.models import Order
 from storefront.celery import app
@@ -149,7 +150,7 @@ def test_paid_order_to_completed_with_a_real_worker(worker, settings):
     # delivered (the buyer confirms) → completed by the beat task → ledger available
     services.shipments_mark_delivered_for_order(order=order, by="buyer")
     Order.objects.filter(pk=order.pk).update(delivered_at=timezone.now() - timedelta(days=8))
-    assert send(tasks.orders_complete_task)
+    assert send(lifecycle_tasks.orders_complete_task)
     wait_for(
         lambda: Order.objects.get(pk=order.pk).status == OrderStatus.COMPLETED, what="completion"
     )
@@ -180,7 +181,7 @@ def _start_worker_process(pause: float) -> subprocess.Popen:
             "-m",
             "celery",
             "-A",
-            "storefront",
+            "tests.fulfilment.worker_app",
             "worker",
             "-Q",
             "fulfilment",

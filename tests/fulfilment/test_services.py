@@ -15,12 +15,13 @@ from fulfilment.exceptions import (
     UnknownCarrier,
 )
 from fulfilment.models import Shipment, ShipmentLine, TrackingEvent
+from lifecycle import services as flows
 from orders.constants import OrderStatus
 from orders.exceptions import OrderInvalidState
 from orders.models import Order
-from tests.factories import make_batch, make_manager, make_user
+from tests.factories import make_batch, make_manager, make_paid_order, make_user
 
-from .factories import balances, make_carriers, make_order, make_two_coop_order, record_sale
+from .factories import balances, make_carriers, make_two_coop_order, record_sale
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def test_an_order_over_two_cooperatives_makes_two_shipments_with_their_lines():
 
 
 def test_the_line_gets_the_products_most_recent_batch():
-    order = make_order()
+    order = make_paid_order()
     product = order.lines.get().variant.product
     from datetime import date
 
@@ -74,14 +75,14 @@ def test_creating_twice_creates_nothing_the_second_time():
 
 
 def test_an_unpaid_order_cannot_get_shipments():
-    order = make_order(status=OrderStatus.PENDING_PAYMENT)
+    order = make_paid_order(status=OrderStatus.PENDING_PAYMENT)
     with pytest.raises(OrderInvalidState):
         services.shipments_create_for_order(order_id=order.pk)
     assert not Shipment.objects.exists()
 
 
 def test_an_order_cancelled_before_the_task_ran_gets_no_shipments():
-    order = make_order(status=OrderStatus.REFUND_PENDING)
+    order = make_paid_order(status=OrderStatus.REFUND_PENDING)
     assert services.shipments_create_for_order(order_id=order.pk) == []
     assert not Shipment.objects.exists()
 
@@ -121,7 +122,7 @@ def test_order_follows_its_shipments_through_shipped_and_delivered(carriers):
     ],
 )
 def test_shipping_needs_a_known_carrier_and_a_tracking_number(carrier, number, error):
-    order = make_order()
+    order = make_paid_order()
     (shipment,) = services.shipments_create_for_order(order_id=order.pk)
     before = _snapshot()
     with pytest.raises(error) as exc:
@@ -135,7 +136,7 @@ def test_shipping_needs_a_known_carrier_and_a_tracking_number(carrier, number, e
 def test_an_inactive_carrier_is_unknown(carriers):
     carriers["yto"].is_active = False
     carriers["yto"].save()
-    order = make_order()
+    order = make_paid_order()
     (shipment,) = services.shipments_create_for_order(order_id=order.pk)
     with pytest.raises(UnknownCarrier):
         services.shipment_mark_shipped(
@@ -174,7 +175,7 @@ def test_another_cooperatives_manager_cannot_touch_the_shipment():
 
 
 def test_steps_only_go_forward():
-    order = make_order()
+    order = make_paid_order()
     (shipment,) = services.shipments_create_for_order(order_id=order.pk)
     with pytest.raises(ShipmentInvalidState):
         services.shipment_mark_delivered(shipment_id=shipment.pk)
@@ -233,7 +234,7 @@ def _ship_all(order):
 
 def test_shipments_are_delivered_automatically_after_the_delivery_period(settings):
     settings.AUTO_DELIVER_DAYS = 15
-    order = make_order()
+    order = make_paid_order()
     _ship_all(order)
     assert services.shipments_auto_deliver_due() == 0
     later = timezone.now() + timedelta(days=15, minutes=1)
@@ -251,32 +252,32 @@ def test_completion_after_the_return_window_releases_the_ledger(settings):
     services.shipments_mark_delivered_for_order(order=order)
     assert balances(coop_a).get("available") is None
 
-    assert services.orders_complete_due() == 0  # inside the return window
+    assert flows.orders_complete_due() == 0  # inside the return window
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED
 
     later = timezone.now() + timedelta(days=7, minutes=1)
-    assert services.orders_complete_due(now=later) == 1
+    assert flows.orders_complete_due(now=later) == 1
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
     for coop in (coop_a, coop_b):
         b = balances(coop)
         assert b["pending"] == Decimal("0.00")
         assert b["available"] > 0
-    assert services.orders_complete_due(now=later) == 0
-    assert services.order_complete(order_id=order.pk, now=later) is False
+    assert flows.orders_complete_due(now=later) == 0
+    assert flows.order_complete(order_id=order.pk, now=later) is False
 
 
 def test_an_order_with_a_refund_pending_is_never_completed(settings):
-    order = make_order(status=OrderStatus.REFUND_PENDING)
+    order = make_paid_order(status=OrderStatus.REFUND_PENDING)
     later = timezone.now() + timedelta(days=60)
-    assert services.order_complete(order_id=order.pk, now=later) is False
+    assert flows.order_complete(order_id=order.pk, now=later) is False
     assert Order.objects.get(pk=order.pk).status == OrderStatus.REFUND_PENDING
 
 
 def test_managers_are_emailed_once_in_their_language(settings, django_capture_on_commit_callbacks):
     settings.LANGUAGE_CODE = "zh-hans"
-    order = make_order()
+    order = make_paid_order()
     coop = order.lines.get().cooperative
     manager = make_manager(coop)
     manager.email = "manager@example.com"
@@ -298,7 +299,7 @@ def test_managers_are_emailed_once_in_their_language(settings, django_capture_on
 
 def test_the_buyer_gets_the_tracking_link_once_shipped(django_capture_on_commit_callbacks):
     buyer = make_user(email="buyer@example.com")
-    order = make_order(user=buyer)
+    order = make_paid_order(user=buyer)
     (shipment,) = services.shipments_create_for_order(order_id=order.pk)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

@@ -9,11 +9,12 @@ from pypdf import PdfReader
 from fulfilment import services, tasks
 from fulfilment.models import Shipment, ShipmentLine, TrackingEvent
 from fulfilment.slips import find_cjk_font
+from lifecycle import tasks as lifecycle_tasks
 from orders.constants import OrderStatus
-from tests.factories import make_manager
+from tests.factories import make_manager, make_paid_order
 
 from . import failing_mail
-from .factories import make_carriers, make_order, make_two_coop_order
+from .factories import make_carriers, make_two_coop_order
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def test_every_task_run_twice_changes_nothing_the_second_time(
     twice(tasks.shipments_auto_deliver_task)
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED
-    twice(tasks.orders_complete_task)
+    twice(lifecycle_tasks.orders_complete_task)
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
 
@@ -124,7 +125,7 @@ def test_a_failing_mail_server_is_retried_and_never_blocks_the_order(
     from celery.exceptions import Retry
 
     settings.EMAIL_BACKEND = "tests.fulfilment.failing_mail.FlakyBackend"
-    order = make_order()
+    order = make_paid_order()
     _with_managers(order)
     failing_mail.FAILURES["left"] = 1
     with django_capture_on_commit_callbacks(execute=True):
@@ -147,7 +148,7 @@ def test_a_failing_mail_server_is_retried_and_never_blocks_the_order(
 
 def test_a_mail_server_that_stays_down_leaves_the_shipment_to_be_notified_later(settings):
     settings.EMAIL_BACKEND = "tests.fulfilment.failing_mail.FlakyBackend"
-    order = make_order()
+    order = make_paid_order()
     _with_managers(order)
     (shipment,) = services.shipments_create_for_order(order_id=order.pk)
     failing_mail.FAILURES["left"] = 1

@@ -1,8 +1,8 @@
 """Settings for the worker subprocess the killed-worker test starts (never used otherwise).
 
 Development settings pointed (by the test, through the environment) at the test's
-PostgreSQL database, Redis and media folder; tasks pause after their work so the
-test can kill the worker while a message is unacknowledged; and Redis hands an
+PostgreSQL database, Redis and media folder (``worker_app`` makes tasks pause after
+their work so the test can kill the worker while a message is unacknowledged); Redis hands an
 unacknowledged message to another worker after a few seconds instead of an hour.
 """
 
@@ -11,7 +11,6 @@ import os
 from storefront.settings.local import *  # noqa: F403
 
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
-FULFILMENT_TEST_TASK_PAUSE_SECONDS = float(os.environ.get("FULFILMENT_TEST_PAUSE", "0"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("FULFILMENT_TEST_VISIBILITY", "4")),
     # kombu scans for expired unacknowledged messages about every 100 s by default:

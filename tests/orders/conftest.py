@@ -5,20 +5,12 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import make_user
+from tests.factories import ADDRESS, make_user
 
 
 @pytest.fixture
 def address() -> dict:
-    return {
-        "name": "Aynur",
-        "phone": "13800138000",
-        "province": "Xinjiang",
-        "city": "Altay",
-        "district": "Jeminay",
-        "address": "12 Wheat Road",
-        "postcode": "836800",
-    }
+    return dict(ADDRESS)
 
 
 @pytest.fixture

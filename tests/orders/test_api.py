@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from catalog.constants import ProductStatus
 from catalog.models import Variant
+from lifecycle.api.serializers import OrderSerializer
 from orders import services
-from orders.api.serializers import OrderSerializer
 from orders.models import CartItem, Order
 from tests.factories import make_product, make_user
 

@@ -13,7 +13,9 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Variant
 from orders import services
+from orders.exceptions import InsufficientStock
 from orders.models import CartItem, Order
+from orders.services import placement
 from tests.factories import make_cooperative, make_product
 
 pytestmark = pytest.mark.django_db
@@ -113,8 +115,8 @@ def test_shortfall_at_the_final_update_rolls_everything_back(buyer, address, mon
     # The pre-check read sees enough stock; the conditional UPDATE (the arbiter) does
     # not, as when another buyer takes the units in between.
     variant = make_product(stock=3).variants.get()
-    monkeypatch.setattr(services, "_short_of_stock", lambda requested, variants: [])
-    with pytest.raises(services.InsufficientStock) as refused:
+    monkeypatch.setattr(placement, "_short_of_stock", lambda requested, variants: [])
+    with pytest.raises(InsufficientStock) as refused:
         services.order_place(
             user=buyer,
             shipping_address=address,

@@ -6,22 +6,14 @@ import pytest
 from django.db import connection
 
 from catalog.models import Variant
+from lifecycle import services as flows
 from orders import services
 from orders.exceptions import InsufficientStock
 from orders.models import Order
 from tests.concurrency import run_together
-from tests.factories import assert_stock_ledger_consistent, make_product, make_user
+from tests.factories import ADDRESS, assert_stock_ledger_consistent, make_product, make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-ADDRESS = {
-    "name": "Aynur",
-    "phone": "13800138000",
-    "province": "Xinjiang",
-    "city": "Altay",
-    "district": "Jeminay",
-    "address": "12 Wheat Road",
-}
 
 
 @pytest.fixture(autouse=True)
@@ -106,10 +98,10 @@ def test_concurrent_expiry_and_cancel_return_stock_once():
 
     def work(i):
         if i < 3:
-            return services.orders_expire_overdue()
+            return flows.orders_expire_overdue()
         for order in orders:
             try:
-                services.order_cancel(order=order)
+                flows.order_cancel(order=order)
             except Exception:  # noqa: S112 - another thread got there first
                 continue
         return None

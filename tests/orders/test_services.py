@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from catalog.constants import ProductStatus
 from catalog.models import Variant
+from lifecycle import services as flows
+from lifecycle.tasks import orders_expire_task
 from orders import services
 from orders.constants import OrderStatus
 from orders.exceptions import (
@@ -21,7 +23,6 @@ from orders.exceptions import (
     VariantUnavailable,
 )
 from orders.models import CartItem, Order, OrderEvent, OrderLine, OrderShipping
-from orders.tasks import orders_expire_task
 from storefront.errors import InvalidInput
 from tests.factories import make_cooperative, make_product, make_user, make_variant
 
@@ -394,28 +395,27 @@ def test_cancel_before_payment_returns_stock_once(buyer, address):
     variant = _variant(stock=10)
     order = _order(buyer, address, variant, 4)
     assert _stock(variant) == 6
-    services.order_cancel(order=order)
+    flows.order_cancel(order=order)
     assert order.status == OrderStatus.CANCELLED and order.cancelled_at
     assert _stock(variant) == 10
     with pytest.raises(OrderInvalidState):
-        services.order_cancel(order=order)
+        flows.order_cancel(order=order)
     assert _stock(variant) == 10
 
 
 def test_cancel_after_payment_starts_refund(buyer, address, monkeypatch):
-    from payments import services as payment_services
+    from lifecycle.services import cancel
 
     calls = []
     monkeypatch.setattr(
-        payment_services,
+        cancel,
         "order_refund_start",
-        lambda *, order, reason: calls.append((order.pk, order.status, reason)),
-        raising=False,
+        lambda *, order, reason: calls.append((order.pk, order.status, reason)) or [],
     )
     variant = _variant(stock=10)
     order = _order(buyer, address, variant, 2)
     services.order_mark_paid(order=order)
-    services.order_cancel(order=order)
+    flows.order_cancel(order=order)
     order.refresh_from_db()
     assert order.status == OrderStatus.REFUND_PENDING
     assert calls == [(order.pk, OrderStatus.REFUND_PENDING, "cancelled")]
@@ -425,7 +425,7 @@ def test_cancel_after_payment_starts_refund(buyer, address, monkeypatch):
 def test_cancel_after_payment_with_the_real_refund_service(buyer, address):
     order = _order(buyer, address)
     services.order_mark_paid(order=order)
-    services.order_cancel(order=order)
+    flows.order_cancel(order=order)
     order.refresh_from_db()
     assert order.status == OrderStatus.REFUND_PENDING
 
@@ -443,23 +443,23 @@ def test_cancel_after_shipping_is_invalid_state(buyer, address, steps):
     for step in steps:
         getattr(services, step)(order=order)
     with pytest.raises(OrderInvalidState) as exc:
-        services.order_cancel(order=order)
+        flows.order_cancel(order=order)
     assert exc.value.code == "invalid_state"
 
 
 def test_confirm_receipt(buyer, address):
     order = _order(buyer, address)
     with pytest.raises(OrderInvalidState):
-        services.order_confirm_receipt(order=order)
+        flows.receipt_confirmed(order=order)
     services.order_mark_paid(order=order)
     with pytest.raises(OrderInvalidState):
-        services.order_confirm_receipt(order=order)
+        flows.receipt_confirmed(order=order)
     services.order_mark_shipped(order=order)
-    services.order_confirm_receipt(order=order)
+    flows.receipt_confirmed(order=order)
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED and order.delivered_at
     with pytest.raises(OrderInvalidState):
-        services.order_confirm_receipt(order=order)
+        flows.receipt_confirmed(order=order)
 
 
 def test_transitions_refuse_wrong_states(buyer, address):
@@ -488,9 +488,9 @@ def test_expiry_returns_stock_exactly_once(buyer, address):
     )
     assert _stock(variant) == 3
 
-    assert services.orders_expire_overdue(batch_size=2) == 5
+    assert flows.orders_expire_overdue(batch_size=2) == 5
     assert _stock(variant) == 8
-    assert services.orders_expire_overdue(batch_size=2) == 0
+    assert flows.orders_expire_overdue(batch_size=2) == 0
     assert orders_expire_task.delay().get() == 0
     assert _stock(variant) == 8
     statuses = dict(Order.objects.values_list("pk", "status"))
@@ -508,5 +508,6 @@ def test_expiry_task_runs_the_service(buyer, address, settings):
     assert orders_expire_task.delay().get() == 0
     assert _stock(variant) == 3
     assert (
-        settings.CELERY_BEAT_SCHEDULE["orders-expire"]["task"] == "orders.tasks.orders_expire_task"
+        settings.CELERY_BEAT_SCHEDULE["orders-expire"]["task"]
+        == "lifecycle.tasks.orders_expire_task"
     )

@@ -8,19 +8,9 @@ from accounts.models import User
 from orders.constants import OrderStatus
 from orders.models import CartItem, Order
 from orders.services import order_place
-from tests.factories import make_product, make_user
+from tests.factories import ADDRESS, make_product, make_user
 
 pytestmark = pytest.mark.django_db
-
-ADDRESS = {
-    "name": "Wang Fang",
-    "phone": "13800138000",
-    "province": "Beijing",
-    "city": "Beijing",
-    "district": "Haidian",
-    "address": "27 Zhongguancun St",
-    "postcode": "",
-}
 
 
 # --- accounts ---------------------------------------------------------------
@@ -185,7 +175,7 @@ def test_order_list_and_detail(client, buyer, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         client.get("/orders/")
     detail = client.get(f"/orders/{orders[0].number}/").content.decode()
-    assert "Awaiting payment" in detail and "Wang Fang" in detail and "Cancel order" in detail
+    assert "Awaiting payment" in detail and ADDRESS["name"] in detail and "Cancel order" in detail
 
 
 def test_another_users_order_is_404(client, buyer):
@@ -229,8 +219,7 @@ def test_partly_shipped_order_offers_no_cancel_and_says_why_in_the_buyers_words(
 
 
 def test_order_awaiting_a_wallet_payment_reloads_itself(client):
-    from tests.factories import make_user
-    from tests.payments.factories import make_order, make_payment
+    from tests.factories import make_order, make_payment, make_user
 
     buyer = make_user()
     order = make_order(user=buyer)

@@ -121,7 +121,7 @@ def wallet_delivers_in_process(monkeypatch, settings) -> list[int]:
     from django.core.wsgi import get_wsgi_application
     from django.db import close_old_connections
 
-    from payments import wallet
+    from payments.sandbox import notifier as wallet
 
     settings.SANDBOX_WALLET_DUPLICATE_RATE = 0.0
     client = httpx.Client(transport=httpx.WSGITransport(app=get_wsgi_application()))

@@ -7,18 +7,18 @@ from decimal import Decimal
 
 import pytest
 
+from lifecycle import services as flows
+from lifecycle.services import paid as paid_flow
 from payments import services
 from payments.models import LedgerEntry, Payout, Refund
-from tests.factories import make_cooperative, make_manager, make_user
-
-from .factories import make_order, make_payment
+from tests.factories import make_cooperative, make_manager, make_order, make_payment, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def _no_fulfilment(monkeypatch):
-    monkeypatch.setattr(services, "_start_fulfilment", lambda order: None)
+    monkeypatch.setattr(paid_flow, "fulfilment_start", lambda order: None)
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def paid_order(cooperative=None, price="50.00"):
         out_trade_no=payment.out_trade_no,
         amount=payment.amount,
     )
-    services.payment_notification_apply(inbox_id=inbox.pk)
+    flows.payment_notification_apply(inbox_id=inbox.pk)
     order.refresh_from_db()
     return order, payment
 

@@ -12,13 +12,14 @@ import httpx
 import pytest
 from rest_framework.authtoken.models import Token
 
+from lifecycle.services import paid as paid_flow
 from orders.constants import OrderStatus
 from payments import services
 from payments.models import Payment, SandboxWalletPayment
-from payments.wallet import sandbox_wallet_deliver, sandbox_wallet_pay
-from tests.factories import make_user
+from payments.sandbox.notifier import sandbox_wallet_deliver
+from payments.sandbox.wallet import sandbox_wallet_pay
+from tests.factories import make_order, make_user
 
-from .factories import make_order
 from .signers import SANDBOX_SECRET
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _no_fulfilment(monkeypatch):
-    monkeypatch.setattr(services, "_start_fulfilment", lambda order: None)
+    monkeypatch.setattr(paid_flow, "fulfilment_start", lambda order: None)
 
 
 def authed(api_client, user):

@@ -9,22 +9,21 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from lifecycle import services as flows
+from lifecycle.services import paid as paid_flow
 from orders.constants import OrderStatus
 from orders.models import Order, OrderEvent
 from orders.services import order_mark_paid
-from payments import services
 from payments.constants import InboxStatus, LedgerKind, PaymentStatus
 from payments.models import LedgerEntry, PaymentNotification
-from tests.factories import make_cooperative
-
-from .factories import make_order, make_payment
+from tests.factories import make_cooperative, make_order, make_payment
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def _no_fulfilment(monkeypatch):
-    monkeypatch.setattr(services, "_start_fulfilment", lambda order: None)
+    monkeypatch.setattr(paid_flow, "fulfilment_start", lambda order: None)
 
 
 def _inbox(payment, **fields) -> PaymentNotification:
@@ -51,7 +50,7 @@ def test_applying_a_payment_for_two_cooperatives_is_ten_statements():
     payment = make_payment(order=order)
     inbox = _inbox(payment, trade_no="2026113022001")
     with CaptureQueriesContext(connection) as ctx:
-        done = services.payment_notification_apply(inbox_id=inbox.pk)
+        done = flows.payment_notification_apply(inbox_id=inbox.pk)
     sql = _statements(ctx)
     # inbox lock, order lock, payment lock, payment update, order update, order event,
     # ledger sums of lines, ledger shipping, ledger insert, inbox update
@@ -66,16 +65,16 @@ def test_applying_a_payment_for_two_cooperatives_is_ten_statements():
     assert sorted(e.amount for e in sales) == [Decimal("7.30"), Decimal("25.00")]
     # Applying again changes nothing and costs one statement.
     with CaptureQueriesContext(connection) as again:
-        services.payment_notification_apply(inbox_id=inbox.pk)
+        flows.payment_notification_apply(inbox_id=inbox.pk)
     assert len(_statements(again)) == 1
     assert LedgerEntry.objects.filter(order=order, kind=LedgerKind.SALE).count() == 2
 
 
 def test_a_finished_event_for_a_paid_payment_records_finished_in_one_update():
     payment = make_payment()
-    services.payment_notification_apply(inbox_id=_inbox(payment).pk)
+    flows.payment_notification_apply(inbox_id=_inbox(payment).pk)
     inbox = _inbox(payment, event_id="e-2", event_status="finished", trade_no="T-9")
-    done = services.payment_notification_apply(inbox_id=inbox.pk)
+    done = flows.payment_notification_apply(inbox_id=inbox.pk)
     assert done.reason == f"no change: payment already {PaymentStatus.SUCCEEDED}"
     payment.refresh_from_db()
     assert payment.finished is True and payment.provider_trade_no == "T-9"
@@ -86,7 +85,7 @@ def test_an_inbox_row_for_an_unknown_trade_is_rejected():
     payment = make_payment()
     inbox = _inbox(payment)
     PaymentNotification.objects.filter(pk=inbox.pk).update(out_trade_no="NOT-OURS")
-    done = services.payment_notification_apply(inbox_id=inbox.pk)
+    done = flows.payment_notification_apply(inbox_id=inbox.pk)
     assert done.status == InboxStatus.REJECTED and done.reason == "unknown out_trade_no"
     assert Order.objects.get(pk=payment.order_id).status == OrderStatus.PENDING_PAYMENT
 

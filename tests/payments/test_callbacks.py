@@ -16,8 +16,8 @@ from orders.constants import OrderStatus
 from payments.constants import InboxStatus, LedgerKind, PaymentStatus
 from payments.models import LedgerEntry, PaymentNotification
 from storefront import metrics
+from tests.factories import make_payment
 
-from .factories import make_payment
 from .signers import (
     ALIPAY_APP_ID,
     APIV3_KEY,
@@ -321,7 +321,7 @@ def test_wechat_replays_and_refund_notification(client, wechat, django_capture_o
     assert payment.order.status == OrderStatus.PAID
     # The order is cancelled after payment (the orders app moves it to refund_pending),
     # the refund is started, and WeChat reports it done by notification.
-    from orders.services import order_cancel
+    from lifecycle.services import order_cancel
 
     with django_capture_on_commit_callbacks(execute=False):  # WeChat's refund API not faked here
         order_cancel(order=payment.order, note="buyer cancelled")

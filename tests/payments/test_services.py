@@ -19,9 +19,11 @@ from pytest_httpserver import HTTPServer
 from wechatpayv3.utils import rsa_sign
 from werkzeug import Request, Response
 
+from lifecycle import services as flows
+from lifecycle.services import order_cancel
+from lifecycle.services import paid as paid_flow
 from orders.constants import OrderStatus
 from orders.services import (
-    order_cancel,
     order_mark_completed,
     order_mark_delivered,
     order_mark_shipped,
@@ -36,12 +38,11 @@ from payments.exceptions import (
     RefundInvalidState,
 )
 from payments.models import LedgerEntry, PaymentNotification, Payout, Refund
+from payments.sandbox.wallet import sandbox_wallet_pay
 from payments.selectors import cooperative_balance
-from payments.wallet import sandbox_wallet_pay
 from storefront.errors import InvalidState
-from tests.factories import make_cooperative, make_county, make_user
+from tests.factories import make_cooperative, make_county, make_order, make_payment, make_user
 
-from .factories import make_order, make_payment
 from .signers import MCH_ID, PLATFORM_KEY_ID, WX_APP_ID, sandbox_body
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _no_fulfilment(monkeypatch):
     """The fulfilment app's own tests cover shipments; here paying is what matters."""
-    monkeypatch.setattr(services, "_start_fulfilment", lambda order: None)
+    monkeypatch.setattr(paid_flow, "fulfilment_start", lambda order: None)
 
 
 def pay_with_sandbox(order, capture):
@@ -194,7 +195,7 @@ def test_paid_order_starts_fulfilment(monkeypatch, django_capture_on_commit_call
             out_trade_no=payment.out_trade_no,
             amount=payment.amount,
         )
-        services.payment_notification_apply(inbox_id=inbox.pk)
+        flows.payment_notification_apply(inbox_id=inbox.pk)
     assert started == [(payment.order_id,)]
 
 
@@ -235,7 +236,7 @@ def _apply_success(payment, event_id=None, amount=None):
         out_trade_no=payment.out_trade_no,
         amount=amount if amount is not None else payment.amount,
     )
-    return services.payment_notification_apply(inbox_id=inbox.pk)
+    return flows.payment_notification_apply(inbox_id=inbox.pk)
 
 
 def _complete(order):
@@ -361,7 +362,7 @@ def test_staff_refund_of_a_live_order_payment_is_refused():
     _apply_success(payment)
     payment.refresh_from_db()
     with pytest.raises(RefundInvalidState):
-        services.payment_refund_start(payment=payment, reason="staff")
+        flows.payment_refund(payment=payment, reason="staff")
 
 
 class FakeAlipay:
@@ -406,7 +407,7 @@ def test_alipay_refund_and_reconcile(
             "total_amount": f"{payment.amount}",
         },
     )
-    inbox = services.payment_reconcile(payment_id=payment.pk)
+    inbox = flows.payment_reconcile(payment_id=payment.pk)
     assert inbox.status == InboxStatus.APPLIED
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
@@ -462,7 +463,7 @@ def test_wechat_refund_pending_then_failed_by_notification(wechat, settings, htt
     order.refresh_from_db()
     order_cancel(order=order)
     refund = Refund.objects.get()
-    services.refund_submit(refund_id=refund.pk)
+    flows.refund_submit(refund_id=refund.pk)
     refund.refresh_from_db()
     assert (refund.status, refund.provider_refund_id) == ("pending", "5000001")
     inbox = PaymentNotification.objects.create(
@@ -476,12 +477,12 @@ def test_wechat_refund_pending_then_failed_by_notification(wechat, settings, htt
         out_refund_no=refund.out_refund_no,
         payload={"event_type": "REFUND.ABNORMAL"},
     )
-    services.payment_notification_apply(inbox_id=inbox.pk)
+    flows.payment_notification_apply(inbox_id=inbox.pk)
     refund.refresh_from_db()
     assert refund.status == "failed"
     order.refresh_from_db()
     assert order.status == OrderStatus.REFUND_PENDING  # staff act on the failed refund
-    retry = services.payment_refund_start(payment=payment, reason="retry")
+    retry = flows.payment_refund(payment=payment, reason="retry")
     assert retry.pk != refund.pk and retry.out_refund_no.endswith("-R2")
 
 
@@ -489,7 +490,7 @@ def test_wechat_refund_pending_then_failed_by_notification(wechat, settings, htt
 
 
 def test_inbox_sweep_reenqueues_unapplied_rows(monkeypatch):
-    from payments import tasks
+    from lifecycle import tasks
 
     payment = make_payment()
     inbox = PaymentNotification.objects.create(
@@ -520,7 +521,7 @@ def test_sandbox_reconcile_from_the_wallet(callback_server, django_capture_on_co
     type(payment).objects.filter(pk=payment.pk).update(
         created=timezone.now() - timedelta(minutes=11)
     )
-    from payments import tasks
+    from lifecycle import tasks
 
     assert tasks.payments_reconcile_sweep_task.delay().get() == 1
     order.refresh_from_db()

@@ -22,6 +22,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from lifecycle import services as flows
+from lifecycle.services import paid as paid_flow
 from orders.constants import OrderStatus
 from orders.models import Order
 from orders.services import order_mark_completed, order_mark_delivered, order_mark_shipped
@@ -29,9 +31,8 @@ from payments import services
 from payments.constants import LedgerKind, PaymentStatus
 from payments.exceptions import PayoutInsufficientBalance
 from payments.models import LedgerEntry, Payment, PaymentNotification, Payout
-from tests.factories import make_cooperative, make_user
+from tests.factories import make_cooperative, make_order, make_payment, make_user
 
-from .factories import make_order, make_payment
 from .signers import sandbox_body, sandbox_headers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -40,7 +41,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(autouse=True)
 def _no_fulfilment(monkeypatch):
     # The worker runs in this process, so this also holds inside it.
-    monkeypatch.setattr(services, "_start_fulfilment", lambda order: None)
+    monkeypatch.setattr(paid_flow, "fulfilment_start", lambda order: None)
 
 
 def _forget_connections(app) -> None:
@@ -155,7 +156,7 @@ def test_two_events_for_one_payment_race_on_the_row_lock():
     def apply():
         with lock:
             inbox_id = next(ids)
-        return services.payment_notification_apply(inbox_id=inbox_id).reason
+        return flows.payment_notification_apply(inbox_id=inbox_id).reason
 
     reasons, errors = run_threads(apply, 2)
     assert errors == []
@@ -176,7 +177,7 @@ def test_two_staff_paying_out_at_once_never_exceed_the_balance():
         out_trade_no=payment.out_trade_no,
         amount=payment.amount,
     )
-    services.payment_notification_apply(inbox_id=inbox.pk)
+    flows.payment_notification_apply(inbox_id=inbox.pk)
     for step in (order_mark_shipped, order_mark_delivered, order_mark_completed):
         step(order=order)
     services.ledger_release_for_order(order=order)

@@ -14,17 +14,7 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import make_user
-
-ADDRESS = {
-    "name": "Aynur",
-    "phone": "13800138000",
-    "province": "Xinjiang",
-    "city": "Altay",
-    "district": "Jeminay",
-    "address": "12 Wheat Road",
-    "postcode": "836800",
-}
+from tests.factories import ADDRESS, make_user
 
 
 @pytest.fixture

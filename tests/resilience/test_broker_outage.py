@@ -26,9 +26,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from fulfilment.models import Shipment
+from lifecycle import services as flows
 from orders.constants import OrderStatus
 from orders.models import Order
-from payments import services as payment_services
 from payments.constants import InboxStatus, LedgerKind
 from payments.models import LedgerEntry, Payment, PaymentNotification
 from storefront.celery import app
@@ -129,7 +129,7 @@ def test_nothing_is_lost_or_applied_twice_across_a_broker_outage(
         amount=payment_b.amount,
         payment=payment_b,
     )
-    payment_services.payment_notification_apply(inbox_id=inbox_b.pk)
+    flows.payment_notification_apply(inbox_id=inbox_b.pk)
     assert Order.objects.get(number=order_b["number"]).status == OrderStatus.PAID
 
     failed = [r.getMessage() for r in caplog.records if "could not enqueue" in r.getMessage()]
@@ -155,7 +155,7 @@ def test_nothing_is_lost_or_applied_twice_across_a_broker_outage(
     from celery.contrib.testing.worker import start_worker
 
     from fulfilment.tasks import shipments_sweep_task
-    from payments.tasks import payments_inbox_sweep_task
+    from lifecycle.tasks import payments_inbox_sweep_task
 
     with start_worker(
         app, pool="solo", perform_ping_check=False, queues=QUEUES, loglevel="WARNING"

@@ -18,7 +18,7 @@ def _project_tasks():
     return [
         task
         for name, task in app.tasks.items()
-        if name.split(".")[0] in {"payments", "fulfilment", "orders", "catalog"}
+        if name.split(".")[0] in {"payments", "fulfilment", "orders", "catalog", "lifecycle"}
     ]
 
 

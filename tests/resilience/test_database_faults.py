@@ -13,8 +13,8 @@ from django.db import connection
 from django.test import Client
 
 from catalog.models import Variant
-from orders import services as order_services
 from orders.models import Order, OrderLine
+from orders.services import placement
 from storefront import metrics
 from tests.factories import make_product
 
@@ -35,7 +35,7 @@ def _raise_in_postgres(sqlstate: str) -> None:
 def conflicts(monkeypatch):
     """Make the first ``n`` tries of checkout hit a real conflict inside its transaction."""
     state = {"left": 0, "sqlstate": "40001", "tries": 0}
-    real = order_services._require_purchasable
+    real = placement.variants_purchasable
 
     def conflicted(ids):
         state["tries"] += 1
@@ -44,7 +44,7 @@ def conflicts(monkeypatch):
             _raise_in_postgres(state["sqlstate"])
         return real(ids)
 
-    monkeypatch.setattr(order_services, "_require_purchasable", conflicted)
+    monkeypatch.setattr(placement, "variants_purchasable", conflicted)
     monkeypatch.setattr("storefront.db.time.sleep", lambda s: None)  # jitter, not the point
     return state
 
@@ -96,7 +96,7 @@ def test_other_database_errors_are_not_retried(monkeypatch, buyer_client, addres
         tries.append(1)
         raise OperationalError("disk full")
 
-    monkeypatch.setattr(order_services, "_require_purchasable", broken)
+    monkeypatch.setattr(placement, "variants_purchasable", broken)
     variant = make_product(stock=10).variants.get()
     response = buyer_client.post(ORDERS, _order_body(variant, address), format="json")
     assert len(tries) == 1

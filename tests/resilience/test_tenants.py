@@ -33,14 +33,15 @@ from orders.constants import OrderStatus
 from orders.models import CartItem
 from payments.models import Payment
 from tests.factories import (
+    ADDRESS,
     make_batch,
     make_cooperative,
     make_manager,
+    make_paid_order,
     make_product,
     make_user,
 )
 from tests.fulfilment.factories import make_carriers
-from tests.fulfilment.factories import make_order as make_paid_order
 
 pytestmark = [pytest.mark.resilience, pytest.mark.django_db]
 
@@ -54,15 +55,6 @@ ROLES = (
     "manager_b",
     "staff",
 )
-ADDRESS = {
-    "name": "Aynur",
-    "phone": "13800138000",
-    "province": "Xinjiang",
-    "city": "Altay",
-    "district": "Jeminay",
-    "address": "12 Wheat Road",
-    "postcode": "836800",
-}
 
 
 @dataclass

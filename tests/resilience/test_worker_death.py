@@ -32,7 +32,7 @@ from payments.constants import InboxStatus, LedgerKind, PaymentStatus
 from payments.models import LedgerEntry, Payment, PaymentNotification
 from storefront.celery import app
 from storefront.queue import send
-from tests.payments.factories import make_order, make_payment
+from tests.factories import make_order, make_payment
 
 from .conftest import point_celery_at, restore_celery, wait_for
 
@@ -166,7 +166,7 @@ def _paid_notification():
     [("in_transaction", "child"), ("after_commit", "worker")],
 )
 def test_payment_apply_survives_a_killed_worker(broker, tmp_path, pause, kill):
-    from payments.tasks import payment_notification_apply_task
+    from lifecycle.tasks import payment_notification_apply_task
 
     payment, inbox = _paid_notification()
     _run_killed(

@@ -46,11 +46,11 @@ def _after(func):
 def _install_pause(**kwargs) -> None:
     point = os.environ.get("RESIL_PAUSE", "")
     if point == "payment:in_transaction":
-        from payments import services
+        from lifecycle.services import paid
 
-        services.order_mark_paid = _after(services.order_mark_paid)
+        paid.order_mark_paid = _after(paid.order_mark_paid)
     elif point == "payment:after_commit":
-        from payments import services
+        from lifecycle import services
 
         services.payment_notification_apply = _after(services.payment_notification_apply)
     elif point == "shipment:in_transaction":

@@ -12,8 +12,8 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .constants import MAX_LINE_QUANTITY
-from .validation import ADDRESS_FIELDS
+from orders.constants import MAX_LINE_QUANTITY
+from orders.validation import ADDRESS_FIELDS
 
 ADDRESS_LABELS = {
     "name": _("Recipient's name"),

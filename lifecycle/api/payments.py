@@ -1,4 +1,5 @@
-"""Payments API: starting a payment, and the providers' notification callbacks."""
+"""Paying an order: starting a payment, and the providers' notification callbacks,
+whose stored notifications the lifecycle applies (order paid, fulfilment started)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.models import Order
+from orders.selectors import order_get_for_user
+from payments.api.serializers import PaymentStartInputSerializer, PaymentStartOutputSerializer
+from payments.providers import ProviderUnavailable
+from payments.services import payment_start
 from storefront.api.schema import ErrorSerializer
-from storefront.errors import NotFound
 
 from .. import services
-from ..providers import ProviderUnavailable
-from .serializers import PaymentStartInputSerializer, PaymentStartOutputSerializer
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +39,10 @@ class PaymentStartView(APIView):
         tags=["orders"],
     )
     def post(self, request: Request, number: str) -> Response:
-        order = Order.objects.filter(number=number, user=request.user).first()
-        if order is None:  # another user's order answers 404, never 403
-            raise NotFound("No such order.")
+        order = order_get_for_user(user=request.user, number=number)  # 404, never 403
         data = PaymentStartInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        payment = services.payment_start(
+        payment = payment_start(
             order=order,
             provider=data.validated_data["provider"],
             client_ip=request.META.get("REMOTE_ADDR"),

@@ -1,9 +1,9 @@
-"""Pages of the payments app: the sandbox wallet (path fixed by the sandbox provider)."""
+"""The sandbox wallet's pages (path fixed by the sandbox provider)."""
 
 from django.urls import path
 
+from ..providers import SANDBOX_PAY_PATH
 from . import views
-from .providers import SANDBOX_PAY_PATH
 
 urlpatterns = [
     path(

@@ -1,21 +1,20 @@
-"""Celery tasks of the payments app (queue `payments`): thin, idempotent, by id.
-
-Each calls one service and owns its retry policy. They are enqueued with
-`storefront.queue.send_on_commit`; the beat sweeps catch whatever a down broker lost.
+"""Celery tasks that run the lifecycle flows. Thin, idempotent, by id; each calls one
+flow and owns its retry policy. Routed by ``CELERY_TASK_ROUTES``: the payment and
+refund tasks to ``payments``, completion to ``fulfilment``, expiry to ``default``.
 """
 
 from __future__ import annotations
 
 import logging
 
-import httpx
 from celery import shared_task
-from django.db import DatabaseError
+from django.db import DatabaseError, OperationalError
 
+from payments import services as payments
+from payments.providers import ProviderError, ProviderUnavailable
 from storefront.queue import send
 
-from . import services, wallet
-from .providers import ProviderError, ProviderUnavailable
+from . import services
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +29,11 @@ logger = logging.getLogger(__name__)
 )
 def payment_notification_apply_task(self, inbox_id: int) -> str:
     """Apply one inbox row (exactly once, however often this runs)."""
-    return services.payment_notification_apply(inbox_id=inbox_id).status
+    try:
+        return services.payment_notification_apply(inbox_id=inbox_id).status
+    except Exception as exc:
+        payments.notification_note_failure(inbox_id=inbox_id, error=exc)
+        raise
 
 
 @shared_task(
@@ -52,19 +55,6 @@ def refund_submit_task(self, refund_id: int) -> str:
         return "pending"
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(httpx.HTTPError, RuntimeError),
-    retry_backoff=2,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=10,
-)
-def sandbox_wallet_notify_task(self, wallet_id: int, event: str) -> int:
-    """The sandbox wallet delivers its notification until our callback answers 2xx."""
-    return wallet.sandbox_wallet_deliver(wallet_id=wallet_id, event=event)
-
-
 @shared_task
 def payment_reconcile_task(payment_id: int) -> str:
     """Query the provider about one payment that stayed pending too long."""
@@ -79,8 +69,9 @@ def payment_reconcile_task(payment_id: int) -> str:
 
 @shared_task
 def payments_inbox_sweep_task() -> int:
-    """Beat: re-enqueue inbox rows stored but not applied after a minute."""
-    ids = services.inbox_stale_ids(older_than_seconds=60)
+    """Beat: re-enqueue inbox rows stored but not applied after a minute (a row that
+    keeps failing is rejected after ``PAYMENTS_INBOX_MAX_ATTEMPTS``)."""
+    ids = payments.inbox_sweep(older_than_seconds=60)
     for inbox_id in ids:
         send(payment_notification_apply_task, inbox_id)
     if ids:
@@ -92,10 +83,30 @@ def payments_inbox_sweep_task() -> int:
 def payments_reconcile_sweep_task() -> int:
     """Beat: query providers about payments pending over ten minutes, and submit again
     refunds still pending after ten minutes."""
-    payment_ids = services.payments_stale_ids(older_than_minutes=10)
+    payment_ids = payments.payments_stale_ids(older_than_minutes=10)
     for payment_id in payment_ids:
         send(payment_reconcile_task, payment_id)
-    refund_ids = services.refunds_stale_ids(older_than_minutes=10)
+    refund_ids = payments.refunds_stale_ids(older_than_minutes=10)
     for refund_id in refund_ids:
         send(refund_submit_task, refund_id)
     return len(payment_ids) + len(refund_ids)
+
+
+@shared_task(acks_late=True, time_limit=240, soft_time_limit=200, ignore_result=True)
+def orders_expire_task() -> int:
+    """Beat, every minute. Idempotent; a run that dies midway is finished by the next."""
+    return services.orders_expire_overdue()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def orders_complete_task() -> int:
+    """Beat: delivered orders complete after ``RETURN_WINDOW_DAYS`` and credit the ledger."""
+    return services.orders_complete_due()

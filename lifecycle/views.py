@@ -1,7 +1,7 @@
 """Buyer pages: cart, checkout, choosing how to pay, order list and order detail.
 
-Thin: each view parses a form, calls one ``orders``/``payments`` service or
-selector, and shows the service's own error message when it refuses.
+Thin: each view parses a form, calls one service, flow or selector, and shows the
+service's own error message when it refuses.
 Another buyer's order or cart item answers 404, as in the API.
 """
 
@@ -20,11 +20,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from farm.pages import form_add_error, message_error
+from orders import selectors as order_selectors
+from orders import services as order_services
+from orders.constants import MAX_LINE_QUANTITY, OrderStatus
+from orders.exceptions import InsufficientStock, VariantUnavailable
+from payments.exceptions import PaymentProviderUnavailable
+from payments.providers import configured_providers
+from payments.services import payment_start
 from storefront.errors import ApplicationError, InvalidInput, NotFound
 
 from . import selectors, services
-from .constants import MAX_LINE_QUANTITY, OrderStatus
-from .exceptions import InsufficientStock, VariantUnavailable
 from .forms import AddressForm, AddToCartForm, QuantityForm
 
 ORDERS_PER_PAGE = 10
@@ -48,7 +53,7 @@ def cart(request):
     return render(
         request,
         "orders/cart.html",
-        {"cart": selectors.cart_get(user=request.user), "max_quantity": MAX_LINE_QUANTITY},
+        {"cart": order_selectors.cart_get(user=request.user), "max_quantity": MAX_LINE_QUANTITY},
     )
 
 
@@ -61,7 +66,7 @@ def cart_add(request):
         messages.error(request, _("Choose a size and a quantity."))
         return redirect(back)
     try:
-        services.cart_item_add(
+        order_services.cart_item_add(
             user=request.user,
             variant_id=form.cleaned_data["variant"],
             quantity=form.cleaned_data["quantity"],
@@ -81,14 +86,14 @@ def cart_add(request):
 def cart_item(request, item_id: int):
     try:
         if "remove" in request.POST:
-            services.cart_item_remove(user=request.user, item_id=item_id)
+            order_services.cart_item_remove(user=request.user, item_id=item_id)
             messages.success(request, _("Removed from your cart."))
         else:
             form = QuantityForm(request.POST)
             if not form.is_valid():
                 messages.error(request, _("A quantity is a whole number."))
                 return redirect("cart")
-            services.cart_item_update(
+            order_services.cart_item_update(
                 user=request.user, item_id=item_id, quantity=form.cleaned_data["quantity"]
             )
             messages.success(request, _("Cart updated."))
@@ -115,14 +120,14 @@ def _stock_problem(cart, exc: ApplicationError) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkout(request):
-    cart = selectors.cart_get(user=request.user)
+    cart = order_selectors.cart_get(user=request.user)
     if not cart.items:
         messages.info(request, _("Your cart is empty."))
         return redirect("cart")
     form = AddressForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            order, _created = services.order_place(
+            order, _created = services.checkout_place(
                 user=request.user,
                 shipping_address=form.address(),
                 from_cart=True,
@@ -175,8 +180,6 @@ def order_detail(request, number: str):
 
 
 def _providers() -> list[tuple[str, str]]:
-    from payments.providers import configured_providers
-
     return [(name, PROVIDER_LABELS.get(name, name)) for name in configured_providers(settings)]
 
 
@@ -190,9 +193,6 @@ def order_pay(request, number: str):
     providers = _providers()
     if request.method == "POST":
         provider = request.POST.get("provider", "")
-        from payments.exceptions import PaymentProviderUnavailable
-        from payments.services import payment_start
-
         try:
             payment = payment_start(
                 order=order,
@@ -251,7 +251,7 @@ def order_cancel(request, number: str):
 def order_confirm(request, number: str):
     order = _order_or_404(request, number)
     try:
-        services.order_confirm_receipt(order=order)
+        services.receipt_confirmed(order=order)
     except ApplicationError as exc:
         message_error(request, exc)
     else:

@@ -1,4 +1,4 @@
-"""Browser pages of the payments app: the sandbox wallet's pay page.
+"""The sandbox wallet's pay page.
 
 It stands in for a phone wallet: anyone holding the link (or scanning its QR code)
 may pay, as with a real wallet's payment code, so it needs no login; the POST is
@@ -8,38 +8,24 @@ CSRF-protected and works without JavaScript.
 from __future__ import annotations
 
 import segno
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from storefront.errors import NotFound
 
 from . import wallet
-from .providers import ProviderUnavailable, SandboxProvider
+from .provider import sandbox_enabled
 
 
-def _sandbox_enabled() -> bool:
-    try:
-        SandboxProvider.from_settings(settings)
-    except ProviderUnavailable:
-        return False
-    return True
-
-
-def _order_url(number: str) -> str | None:
-    for name in ("order_detail", "orders:detail"):
-        try:
-            return reverse(name, kwargs={"number": number})
-        except NoReverseMatch:
-            continue
-    return None
+def _order_url(number: str) -> str:
+    return reverse("order_detail", kwargs={"number": number})
 
 
 @require_http_methods(["GET", "POST"])
 def sandbox_pay(request: HttpRequest, out_trade_no: str) -> HttpResponse:
-    if not _sandbox_enabled():
+    if not sandbox_enabled():
         raise Http404("The sandbox wallet is disabled.")
     try:
         payment = wallet.sandbox_payment_get(out_trade_no=out_trade_no)

@@ -1,0 +1,74 @@
+"""Admin actions that run a lifecycle flow, on other apps' models: refunding a payment,
+submitting a refund again, retrying a failed refund (a completed refund moves the order on).
+
+The ModelAdmins are the payments app's; they are registered again here with these
+actions, so payments' admin never imports the flows above it."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from payments.admin import PaymentAdmin, RefundAdmin
+from payments.models import Payment, Refund
+from payments.providers import ProviderError, ProviderUnavailable
+from storefront.admin_scoping import is_platform
+from storefront.errors import ApplicationError
+
+from . import services
+
+
+def _platform_only(request, actions: dict, *names: str) -> dict:
+    if not is_platform(request.user):
+        for name in names:
+            actions.pop(name, None)
+    return actions
+
+
+class LifecyclePaymentAdmin(PaymentAdmin):
+    actions = ["refund_payments"]
+
+    def get_actions(self, request):
+        return _platform_only(request, super().get_actions(request), "refund_payments")
+
+    @admin.action(description=_("Refund selected payments (late or duplicate payments)"))
+    def refund_payments(self, request, queryset):
+        for payment in queryset:
+            try:
+                refund = services.payment_refund(payment=payment, reason="refunded by staff")
+            except ApplicationError as exc:
+                self.message_user(request, f"{payment}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{payment}: refund {refund.out_refund_no} started")
+
+
+class LifecycleRefundAdmin(RefundAdmin):
+    actions = ["submit_again", "retry_failed"]
+
+    def get_actions(self, request):
+        return _platform_only(request, super().get_actions(request), "retry_failed")
+
+    @admin.action(description=_("Retry selected failed refunds (a new refund each)"))
+    def retry_failed(self, request, queryset):
+        for refund in queryset.order_by("pk"):
+            try:
+                retry = services.refund_retry(refund_id=refund.pk)
+            except ApplicationError as exc:
+                self.message_user(request, f"{refund}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{refund}: refund {retry.out_refund_no} started")
+
+    @admin.action(description=_("Submit selected pending refunds to the provider again"))
+    def submit_again(self, request, queryset):
+        for refund in queryset:
+            try:
+                refund = services.refund_submit(refund_id=refund.pk)
+            except (ProviderError, ProviderUnavailable) as exc:
+                self.message_user(request, f"{refund}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"{refund.out_refund_no}: {refund.status}")
+
+
+for model, model_admin in ((Payment, LifecyclePaymentAdmin), (Refund, LifecycleRefundAdmin)):
+    admin.site.unregister(model)
+    admin.site.register(model, model_admin)

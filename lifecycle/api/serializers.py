@@ -1,0 +1,39 @@
+"""The order as the buyer's API renders it: its lines, payments and shipments.
+
+Composed here, above the three apps; ``lifecycle.selectors.order_detail_queryset``
+prefetches everything it renders."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from fulfilment.api.serializers import ShipmentSerializer
+from orders.api.serializers import AddressSerializer, OrderLineSerializer
+from orders.constants import CURRENCY, OrderStatus
+from payments.api.serializers import PaymentSummarySerializer
+
+
+class OrderSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    created = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(help_text="Unpaid orders are cancelled then.")
+    lines = OrderLineSerializer(many=True)
+    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    shipping_fee = serializers.DecimalField(
+        max_digits=10, decimal_places=2, help_text="Sum of each cooperative's shipping fee."
+    )
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.ChoiceField(choices=[CURRENCY])
+    shipping_address = AddressSerializer()
+    shipments = serializers.SerializerMethodField()
+    payments = serializers.SerializerMethodField()
+
+    @extend_schema_field(ShipmentSerializer(many=True))
+    def get_shipments(self, order) -> list[dict]:
+        return ShipmentSerializer(order.shipments.all(), many=True, context=self.context).data
+
+    @extend_schema_field(PaymentSummarySerializer(many=True))
+    def get_payments(self, order) -> list[dict]:
+        return PaymentSummarySerializer(order.payments.all(), many=True, context=self.context).data

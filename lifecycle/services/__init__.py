@@ -1,0 +1,53 @@
+"""The flows that cross orders, payments and fulfilment, each in one place:
+
+- ``checkout``: ``checkout_place``;
+- ``paid``: a provider notification received and applied (order paid, ledger sale,
+  fulfilment started), reconciliation;
+- ``cancel``: ``order_cancel`` (stock, or shipments and refunds);
+- ``refunds``: refund submission and ``refund_confirmed`` (what a completed refund
+  means for the order), staff refunds;
+- ``delivery``: receipt confirmed, completion (ledger release);
+- ``expiry``: unpaid orders past their time.
+
+Lock order, in every flow: inbox row, order, payments, refunds, shipments,
+cooperatives (ledger), variants (stock) last.
+"""
+
+from .cancel import order_cancel
+from .checkout import checkout_place
+from .delivery import order_complete, orders_complete_due, receipt_confirmed
+from .expiry import order_expire, orders_expire_overdue
+from .paid import (
+    fulfilment_start,
+    order_paid,
+    payment_notification_apply,
+    payment_notification_receive,
+    payment_reconcile,
+)
+from .refunds import (
+    payment_refund,
+    refund_confirmed,
+    refund_retry,
+    refund_submit,
+    refunds_submit_on_commit,
+)
+
+__all__ = [
+    "checkout_place",
+    "fulfilment_start",
+    "order_cancel",
+    "order_complete",
+    "order_expire",
+    "order_paid",
+    "orders_complete_due",
+    "orders_expire_overdue",
+    "payment_notification_apply",
+    "payment_notification_receive",
+    "payment_reconcile",
+    "payment_refund",
+    "receipt_confirmed",
+    "refund_confirmed",
+    "refund_retry",
+    "refund_submit",
+    "refunds_submit_on_commit",
+]

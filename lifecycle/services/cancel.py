@@ -1,0 +1,44 @@
+"""The buyer cancels: before payment the stock comes back; after payment, before any
+parcel has left, the shipments are cancelled and the money is refunded."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from fulfilment.services import shipments_cancel_for_order
+from orders.constants import OrderStatus
+from orders.exceptions import OrderInvalidState
+from orders.models import Order
+from orders.services import (
+    order_cancel_unpaid,
+    order_copy_state,
+    order_lock,
+    order_mark_refund_pending,
+)
+from payments.services import order_refund_start
+
+from .refunds import refunds_submit_on_commit
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, note: str = "") -> Order:
+    """``pending_payment`` → ``cancelled`` with the stock returned; ``paid`` →
+    ``refund_pending``, its shipments cancelled and its payments' refunds started (the
+    provider is asked on commit); any later state raises ``OrderInvalidState`` (409
+    ``invalid_state``). Locks: the order, its shipments, its payments."""
+    locked = order_lock(order)
+    if locked.status == OrderStatus.PENDING_PAYMENT:
+        order_cancel_unpaid(order=locked, note=note or "cancelled by buyer", actor=locked.user)
+    elif locked.status == OrderStatus.PAID:
+        # Fulfilment first: a shipment already on its way makes the whole order
+        # uncancellable (409 invalid_state) before anything has changed.
+        shipments_cancel_for_order(order=locked, note=note or "order cancelled by buyer")
+        order_mark_refund_pending(order=locked, note=note or "cancelled by buyer")
+        refunds_submit_on_commit(order_refund_start(order=locked, reason="cancelled"))
+    else:
+        raise OrderInvalidState(
+            "This order can no longer be cancelled.",
+            details={"status": locked.status, "number": locked.number},
+        )
+    order_copy_state(locked, order)
+    return order

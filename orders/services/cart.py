@@ -1,0 +1,62 @@
+"""The cart: quantities of variants a buyer means to order. It never reserves stock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from storefront.errors import InvalidInput
+
+from .. import validation
+from ..exceptions import CartItemNotFound
+from ..models import CartItem
+from ..selectors import variants_purchasable
+
+
+def _clean_variant_id(variant_id: Any) -> int:
+    if not isinstance(variant_id, int) or isinstance(variant_id, bool) or variant_id < 1:
+        raise InvalidInput(details={"variant": ["A variant is given by its numeric id."]})
+    return variant_id
+
+
+@transaction.atomic
+def cart_item_add(*, user: User, variant_id: int, quantity: int) -> CartItem:
+    """Put ``quantity`` of a variant in the cart; a variant already there gets the quantity
+    added (the sum must stay within 1..999). Reserves no stock."""
+    variant_id = _clean_variant_id(variant_id)
+    quantity = validation.clean_quantity(quantity)
+    variants_purchasable([variant_id])
+    item = CartItem.objects.select_for_update().filter(user=user, variant_id=variant_id).first()
+    if item is None:
+        try:
+            with transaction.atomic():
+                return CartItem.objects.create(user=user, variant_id=variant_id, quantity=quantity)
+        except IntegrityError:
+            # A double-click raced us to the insert: add to the row it created.
+            item = CartItem.objects.select_for_update().get(user=user, variant_id=variant_id)
+    total = item.quantity + quantity
+    validation.clean_quantity(total)
+    item.quantity = total
+    item.save(update_fields=["quantity", "updated"])
+    return item
+
+
+@transaction.atomic
+def cart_item_update(*, user: User, item_id: int, quantity: int) -> CartItem:
+    """Set an item's quantity (1..999). Another user's item is ``CartItemNotFound``."""
+    quantity = validation.clean_quantity(quantity)
+    item = CartItem.objects.select_for_update().filter(user=user, pk=item_id).first()
+    if item is None:
+        raise CartItemNotFound(details={"id": item_id})
+    item.quantity = quantity
+    item.save(update_fields=["quantity", "updated"])
+    return item
+
+
+@transaction.atomic
+def cart_item_remove(*, user: User, item_id: int) -> None:
+    deleted, _ = CartItem.objects.filter(user=user, pk=item_id).delete()
+    if not deleted:
+        raise CartItemNotFound(details={"id": item_id})

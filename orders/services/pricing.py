@@ -1,0 +1,89 @@
+"""What an order costs: its lines at the variants' prices and each cooperative's shipping."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from catalog.models import Cooperative, Variant
+
+from ..models import OrderLine, OrderShipping
+
+CENT = Decimal("0.01")
+
+
+def shipping_fee_for(
+    *, cooperative: Cooperative, goods_total: Decimal, weight_grams: int
+) -> Decimal:
+    """One cooperative's rule: base fee + fee per started kilogram, free at or above
+    ``free_shipping_over`` (when it is set)."""
+    free_over = cooperative.free_shipping_over
+    if free_over is not None and goods_total >= free_over:
+        return Decimal("0.00")
+    started_kg = math.ceil(weight_grams / 1000)
+    fee = cooperative.shipping_base_fee + cooperative.shipping_fee_per_kg * started_kg
+    return fee.quantize(CENT)
+
+
+@dataclass
+class Priced:
+    """Unsaved lines and shipping parts of an order, and its sums."""
+
+    lines: list[OrderLine]
+    shipping: list[OrderShipping]
+    subtotal: Decimal
+    shipping_fee: Decimal
+    #: ``{variant_id: unit price}`` the lines were priced at (the stock UPDATE checks it).
+    prices: dict[int, Decimal]
+
+
+def order_price(*, requested: dict[int, int], variants: dict[int, Variant]) -> Priced:
+    """Lines copy what the buyer saw (title, SKU, price, cooperative); shipping is priced
+    per cooperative. Pure: reads only the given rows, writes nothing."""
+    order_lines = []
+    parts: dict[int, dict[str, Any]] = defaultdict(
+        lambda: {"goods_total": Decimal("0.00"), "weight_grams": 0}
+    )
+    for vid, quantity in requested.items():
+        variant = variants[vid]
+        product = variant.product
+        line_total = (variant.price * quantity).quantize(CENT)
+        order_lines.append(
+            OrderLine(
+                variant=variant,
+                cooperative=product.cooperative,
+                sku=variant.sku,
+                title=f"{product.title} — {variant.name}"[:240],
+                unit_price=variant.price,
+                quantity=quantity,
+                line_total=line_total,
+                weight_grams=variant.weight_grams,
+            )
+        )
+        part = parts[product.cooperative_id]
+        part["cooperative"] = product.cooperative
+        part["goods_total"] += line_total
+        part["weight_grams"] += variant.weight_grams * quantity
+    shipping = [
+        OrderShipping(
+            cooperative=part["cooperative"],
+            goods_total=part["goods_total"],
+            weight_grams=part["weight_grams"],
+            fee=shipping_fee_for(
+                cooperative=part["cooperative"],
+                goods_total=part["goods_total"],
+                weight_grams=part["weight_grams"],
+            ),
+        )
+        for _, part in sorted(parts.items())
+    ]
+    return Priced(
+        lines=order_lines,
+        shipping=shipping,
+        subtotal=sum((line.line_total for line in order_lines), Decimal("0.00")),
+        shipping_fee=sum((s.fee for s in shipping), Decimal("0.00")),
+        prices={vid: variants[vid].price for vid in requested},
+    )
