@@ -27,7 +27,9 @@ def _optional(module: str) -> list:
 
 
 api_v1 = [
+    *_optional("regions.api.urls"),
     *_optional("accounts.api.urls"),
+    *_optional("notifications.api.urls"),
     *_optional("catalog.api.urls"),
     *_optional("orders.api.urls"),
     *_optional("payments.api.urls"),
@@ -55,6 +57,7 @@ urlpatterns = [
     *_optional("payments.urls"),
     *_optional("fulfilment.urls"),
     *_optional("farm.urls"),
+    *_optional("sms.urls"),
     path("", include("catalog.urls")),
 ]
 
