@@ -18,6 +18,7 @@ from accounts.models import User
 from . import demo_art, services
 from .constants import CertificationKind, MembershipRole, ProductStatus
 from .models import Batch, Category, Certification, Cooperative, County, Product, Variant
+from .search.index import product_search_rebuild
 
 DEMO_PASSWORD = "farmgate-demo"  # noqa: S105 - printed by `make run`, demo only
 ADMIN_PASSWORD = "farmgate-admin"  # noqa: S105
@@ -238,7 +239,7 @@ COOPERATIVES = [
                 "雷山银球茶",
                 "tea",
                 "tea",
-                "明前嫩芽，手工揉捻成球。",
+                "明前嫩芽，手工揉捻成球。Early spring tea buds, hand-rolled into silver balls.",
                 [
                     ("LS-TEA-100", "100 g 罐", "88.00", 300, 40),
                     ("LS-TEA-250", "250 g 罐", "198.00", 550, 20),
@@ -251,7 +252,7 @@ COOPERATIVES = [
                 "雷山苗岭红茶",
                 "tea",
                 "tea",
-                "高山红茶，蜜香。",
+                "高山红茶，蜜香。High-mountain black tea with a honey note.",
                 [("LS-BT-200", "200 g 袋", "68.00", 350, 35)],
                 grade="一级",
             ),
@@ -279,7 +280,7 @@ COOPERATIVES = [
                 "渭源黄心土豆",
                 "vegetables",
                 "potato",
-                "新挖黄心马铃薯。",
+                "新挖黄心马铃薯。Freshly dug yellow-fleshed potatoes.",
                 [
                     ("WY-PT-5", "5 kg 箱", "29.90", 5400, 100),
                     ("WY-PT-10", "10 kg 箱", "52.00", 10600, 60),
@@ -301,7 +302,7 @@ COOPERATIVES = [
                 "漾濞泡核桃",
                 "nuts-dried-fruit",
                 "walnut",
-                "手剥薄壳核桃。",
+                "手剥薄壳核桃。Thin-shelled walnuts from century-old trees, easy to crack by hand.",
                 [
                     ("YB-WN-1", "1 kg 袋", "45.00", 1100, 150),
                     ("YB-WN-25", "2.5 kg 箱", "105.00", 2700, 40),
@@ -313,7 +314,7 @@ COOPERATIVES = [
                 "漾濞杏干",
                 "nuts-dried-fruit",
                 "apricot",
-                "自然晾晒，无添加。",
+                "自然晾晒，无添加。Sun-dried apricots, nothing added.",
                 [("YB-AP-500", "500 g 袋", "32.00", 550, 80)],
             ),
         ],
@@ -334,7 +335,7 @@ COOPERATIVES = [
                 "归流河寒地粳米",
                 "rice",
                 "rice",
-                "一年一熟，米香浓郁。",
+                "一年一熟，米香浓郁。Cold-land japonica rice, one harvest a year, rich aroma.",
                 [
                     ("HQ-RC-5", "5 kg 袋", "49.90", 5100, 90),
                     ("HQ-RC-10", "10 kg 袋", "95.00", 10150, 45),
@@ -365,7 +366,7 @@ COOPERATIVES = [
                 "城口土蜂蜜",
                 "honey",
                 "honey",
-                "一年一取的百花蜜。",
+                "一年一取的百花蜜。Wild-flower honey of Chinese bees, taken once a year.",
                 [
                     ("CK-HN-500", "500 g 瓶", "68.00", 800, 70),
                     ("CK-HN-1000", "1 kg 瓶", "128.00", 1500, 30),
@@ -523,6 +524,7 @@ def load_demo(*, with_photos: bool = True) -> dict:
                 role=MembershipRole.FARMER,
                 registered_poor_household=True,
             )
+    product_search_rebuild()
     return {
         "counties": County.objects.count(),
         "cooperatives": Cooperative.objects.count(),

@@ -25,6 +25,7 @@ from .constants import MembershipRole, ProductStatus
 from .exceptions import ListingIncomplete, ListingTransitionError
 from .images import clean_photo, render_thumbnail
 from .models import Batch, Category, Cooperative, Membership, Product, ProductImage, Variant
+from .search.index import product_search_update
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ def product_create(
     )
     product.full_clean()
     product.save()
+    product_search_update(product_ids=[product.pk])
     return product
 
 
@@ -114,6 +116,7 @@ def product_update(*, product: Product, **fields) -> Product:
         raise InvalidInput(details={"title": [_("A title is required.")]})
     product.full_clean()
     product.save()
+    product_search_update(product_ids=[product.pk])
     return product
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from accounts.models import User
 from catalog.constants import MembershipRole, ProductStatus
 from catalog.models import Batch, Category, Cooperative, County, Product, Variant
+from catalog.search.index import product_search_update
 from catalog.services import membership_grant
 
 _seq = itertools.count(1)
@@ -68,6 +69,7 @@ def make_product(
     )
     for v in range(variants):
         make_variant(product=product, price=price, stock=stock, name=f"{5 * (v + 1)} kg")
+    product_search_update(product_ids=[product.pk])  # as the product services do
     return product
 
 
