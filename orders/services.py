@@ -31,6 +31,7 @@ from accounts.models import User
 from catalog.cache import catalog_changed
 from catalog.constants import ProductStatus
 from catalog.models import Cooperative, Variant
+from regions.selectors import province_code_of
 from storefront import metrics
 from storefront.db import retry_on_conflict
 from storefront.errors import ApplicationError, InvalidInput
@@ -232,16 +233,21 @@ def request_fingerprint(
 
 
 def shipping_fee_for(
-    *, cooperative: Cooperative, goods_total: Decimal, weight_grams: int
+    *, cooperative: Cooperative, goods_total: Decimal, weight_grams: int, region_code: str = ""
 ) -> Decimal:
     """One cooperative's rule: base fee + fee per started kilogram, free at or above
-    ``free_shipping_over`` (when it is set)."""
+    ``free_shipping_over`` (when it is set), plus the cooperative's surcharge for the
+    destination's province (remote regions such as Xinjiang or Tibet), which applies
+    even to free shipping."""
+    surcharge = Decimal(
+        cooperative.shipping_region_surcharges.get(province_code_of(region_code), "0")
+    )
     free_over = cooperative.free_shipping_over
     if free_over is not None and goods_total >= free_over:
-        return Decimal("0.00")
+        return surcharge.quantize(CENT)
     started_kg = math.ceil(weight_grams / 1000)
     fee = cooperative.shipping_base_fee + cooperative.shipping_fee_per_kg * started_kg
-    return fee.quantize(CENT)
+    return (fee + surcharge).quantize(CENT)
 
 
 class _KeyTaken(Exception):
@@ -434,6 +440,7 @@ def _order_create(
                 cooperative=part["cooperative"],
                 goods_total=part["goods_total"],
                 weight_grams=part["weight_grams"],
+                region_code=address.get("region_code", ""),
             ),
         )
         for _, part in sorted(parts.items())
