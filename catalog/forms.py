@@ -64,6 +64,6 @@ def search_box_attrs() -> dict:
         "placeholder": _("Flour, tea, walnuts… or mianfen"),
         "data-suggest": reverse("api-search-suggest"),
         "data-product-base": reverse("product_list"),
-        # Translators: read out by screen readers when suggestions appear; keep %(n)s.
-        "data-suggest-count": _("%(n)s suggestions"),
+        # Translators: read out by screen readers when suggestions appear; keep {n}.
+        "data-suggest-count": _("{n} suggestions"),
     }

@@ -56,7 +56,7 @@
         li.appendChild(a);
         list.appendChild(li);
       });
-      status.textContent = suggestions.length ? input.dataset.suggestCount.replace("%(n)s", suggestions.length) : "";
+      status.textContent = suggestions.length ? input.dataset.suggestCount.replace("{n}", suggestions.length) : "";
       if (!suggestions.length) { close(); return; }
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
