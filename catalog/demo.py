@@ -71,6 +71,10 @@ COUNTIES = [
     ("chengkou", "城口县", "重庆市", "", "Hive-keepers in the Daba mountains' forests."),
 ]
 
+# Remote-region surcharges per parcel (province code → yuan): Tibet and Xinjiang cost the
+# cooperatives of other provinces more to reach.
+REMOTE_SURCHARGES = {"540000": "15.00", "650000": "10.00"}
+
 CATEGORIES = [
     ("grain", "粮油", None),
     ("flour", "面粉", "grain"),
@@ -100,6 +104,7 @@ COOPERATIVES = [
         "slug": "jeminay-golden-wheat",
         "name": "吉木乃县金麦田面粉专业合作社",
         "county": "jeminay",
+        "surcharges": {"540000": "15.00"},  # in Xinjiang itself: only Tibet is far
         "color": (60, 110, 50),
         "phone": "0906-6512345",
         "story": "一百二十户农民，其中四十三户曾是建档立卡贫困户，在萨吾尔山下种春小麦。"
@@ -402,10 +407,25 @@ def load_demo(*, with_photos: bool = True) -> dict:
         DEMO_PASSWORD,
         email="manager@jeminay.example",
         first_name="阿依古丽",
-        phone="13909061234",
+        phone="+8613909061234",
+        phone_verified=True,
     )
-    farmer = _user("jeminay-farmer", DEMO_PASSWORD, first_name="努尔兰", phone="13899061234")
-    _user("buyer", DEMO_PASSWORD, email="buyer@example.com", first_name="李娜", phone="13800138000")
+    farmer = _user(
+        "jeminay-farmer",
+        DEMO_PASSWORD,
+        first_name="努尔兰",
+        phone="+8613899061234",
+        phone_verified=True,
+    )
+    # Signing in by SMS code with 13800138000 opens this account (its number is proven).
+    _user(
+        "buyer",
+        DEMO_PASSWORD,
+        email="buyer@example.com",
+        first_name="李娜",
+        phone="+8613800138000",
+        phone_verified=True,
+    )
 
     counties = {}
     for slug, name, province, prefecture, description in COUNTIES:
@@ -434,6 +454,7 @@ def load_demo(*, with_photos: bool = True) -> dict:
                 "county": counties[spec["county"]],
                 "story": spec["story"],
                 "contact_phone": spec["phone"],
+                "shipping_region_surcharges": spec.get("surcharges", REMOTE_SURCHARGES),
             },
         )
         if with_photos and not coop.logo:
