@@ -44,7 +44,13 @@ class SmsPhoneForm(forms.Form):
         label=_("Mobile phone"),
         max_length=32,
         widget=forms.TextInput(
-            attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel", "autofocus": True}
+            attrs={
+                "type": "tel",
+                "autocomplete": "tel",
+                "inputmode": "tel",
+                "autofocus": True,
+                "dir": "ltr",  # digits read left to right in Uyghur pages too
+            }
         ),
     )
 
@@ -60,6 +66,7 @@ class SmsCodeForm(forms.Form):
                 "pattern": "[0-9]*",
                 "maxlength": 6,
                 "autofocus": True,
+                "dir": "ltr",
             }
         ),
     )

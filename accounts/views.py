@@ -83,6 +83,8 @@ def sms_login(request):
     action = request.POST.get("action") if request.method == "POST" else None
     phone_form = SmsPhoneForm(request.POST if action == "send" else None, initial={"phone": phone})
     code_form = SmsCodeForm(request.POST if action == "verify" else None)
+    if phone:  # the second step: the cursor belongs in the code box
+        phone_form.fields["phone"].widget.attrs.pop("autofocus", None)
     language = getattr(request, "LANGUAGE_CODE", "")
 
     if action == "send" and phone_form.is_valid():

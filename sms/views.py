@@ -17,7 +17,8 @@ LATEST = 50
 def dev_outbox(request):
     if not settings.DEBUG:
         raise Http404
-    messages = OutboxMessage.objects.order_by("-created", "-id")[:LATEST]
-    response = render(request, "sms/dev_outbox.html", {"messages": messages})
+    # Not "messages": that name is the messages framework's in every template.
+    outbox = OutboxMessage.objects.order_by("-created", "-id")[:LATEST]
+    response = render(request, "sms/dev_outbox.html", {"outbox": outbox})
     response["Cache-Control"] = "no-store"
     return response
