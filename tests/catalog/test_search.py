@@ -15,7 +15,7 @@ from catalog.search.analysis import query_words, tokens
 from catalog.search.query import product_search
 from tests.factories import make_category, make_cooperative, make_product
 
-from .search_demo import DEMO_QUERIES
+from catalog.search.demo_queries import DEMO_QUERIES
 
 pytestmark = pytest.mark.django_db
 

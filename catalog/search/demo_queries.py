@@ -1,4 +1,7 @@
-"""The 20 demo queries of the README and the product each must return first (demo data)."""
+"""The 20 demo queries of the README and the product each returns first on the demo data.
+
+``scripts/search_demo_table.py`` prints the README's table from a real run; the tests
+check both PostgreSQL and the SQLite fallback against this list."""
 
 DEMO_QUERIES: list[tuple[str, str]] = [
     ("面粉", "jeminay-stone-ground"),
