@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storefront.settings.local")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -25,7 +25,8 @@ from catalog import selectors  # noqa: E402
 from catalog.search.demo_queries import DEMO_QUERIES  # noqa: E402
 from catalog.search.query import product_search  # noqa: E402
 
-print(f"Run on {connection.vendor} with the demo data ({selectors.public_products().count()} products).\n")
+products = selectors.public_products().count()
+print(f"Run on {connection.vendor} with the demo data ({products} products).\n")
 print("| query | found | first result |")
 print("|---|---|---|")
 for query, _expected in DEMO_QUERIES:

@@ -12,10 +12,9 @@ from catalog.demo import load_demo
 from catalog.models import Product, ProductSearch
 from catalog.search import query as search_query
 from catalog.search.analysis import query_words, tokens
+from catalog.search.demo_queries import DEMO_QUERIES
 from catalog.search.query import product_search
 from tests.factories import make_category, make_cooperative, make_product
-
-from catalog.search.demo_queries import DEMO_QUERIES
 
 pytestmark = pytest.mark.django_db
 
