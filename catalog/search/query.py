@@ -34,6 +34,13 @@ from .analysis import QueryWord, normalize, query_words
 SUGGESTION_LIMIT = 8
 
 
+def _exact_phrase(phrase: str) -> Case:
+    """1 when the title holds the whole query as typed (the exact phrase ranks first)."""
+    return Case(
+        When(search__title_text__contains=phrase, then=1), default=0, output_field=IntegerField()
+    )
+
+
 def _tsquery(word: QueryWord) -> str:
     # Tokens are letters and digits only (analysis._WORD): nothing to escape.
     if word.chinese:
@@ -60,11 +67,7 @@ def _postgres(queryset: QuerySet, words: list[QueryWord], phrase: str) -> QueryS
     return (
         queryset.filter(reduce(and_, conditions))
         .annotate(
-            exact_phrase=Case(
-                When(search__title_text__contains=phrase, then=1),
-                default=0,
-                output_field=IntegerField(),
-            ),
+            exact_phrase=_exact_phrase(phrase),
             rank=SearchRank(F("search__document"), everything),
             closeness=closeness,
         )
@@ -100,11 +103,7 @@ def _fallback(queryset: QuerySet, words: list[QueryWord], phrase: str) -> QueryS
     return (
         queryset.filter(reduce(and_, conditions))
         .annotate(
-            exact_phrase=Case(
-                When(search__title_text__contains=phrase, then=1),
-                default=0,
-                output_field=IntegerField(),
-            ),
+            exact_phrase=_exact_phrase(phrase),
             rank=reduce(lambda a, b: a + b, title_hits),
         )
         .order_by("-exact_phrase", "-rank", "-created", "-id")

@@ -103,8 +103,6 @@ class AliyunSender:
 
     def send(self, message: OutgoingSms) -> SendResult:
         template_code = provider_template(self.templates, message)
-        if not template_code:
-            raise SmsPermanentError("template_not_configured", message.template)
         if phone_country_code(message.phone) != 86:
             # International numbers go through Alibaba Cloud's separate international API.
             raise SmsPermanentError("unsupported_number", "mainland numbers only")

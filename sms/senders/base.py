@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..exceptions import SmsPermanentError
+
 
 @dataclass(frozen=True)
 class OutgoingSms:
@@ -35,7 +37,11 @@ class SmsSender(Protocol):
     def send(self, message: OutgoingSms) -> SendResult: ...
 
 
-def provider_template(templates: dict[str, str], message: OutgoingSms) -> str | None:
-    """The provider's template id for this message: ``name.language`` first, then ``name``."""
+def provider_template(templates: dict[str, str], message: OutgoingSms) -> str:
+    """The provider's template id for this message: ``name.language`` first, then ``name``;
+    ``SmsPermanentError`` when the deployment configured neither (no retry can help)."""
     language = (message.language or "").lower()
-    return templates.get(f"{message.template}.{language}") or templates.get(message.template)
+    found = templates.get(f"{message.template}.{language}") or templates.get(message.template)
+    if not found:
+        raise SmsPermanentError("template_not_configured", message.template)
+    return found

@@ -92,8 +92,6 @@ class TencentSender:
 
     def send(self, message: OutgoingSms) -> SendResult:
         template_id = provider_template(self.templates, message)
-        if not template_id:
-            raise SmsPermanentError("template_not_configured", message.template)
         payload = json.dumps(
             {
                 "PhoneNumberSet": [message.phone],

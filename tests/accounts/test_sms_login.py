@@ -125,14 +125,9 @@ def test_only_the_newest_code_counts(api_client, settings, ask):
 
 
 def test_no_code_is_ever_stored_in_clear(api_client, settings, httpserver, ask):
-    from tests.sms.fake_providers import FakeAliyun
+    from tests.sms.fake_providers import FakeAliyun, use_fake_aliyun
 
-    settings.SMS_BACKEND = "aliyun"
-    settings.SMS_ALIYUN_ACCESS_KEY_ID = "id"
-    settings.SMS_ALIYUN_ACCESS_KEY_SECRET = "secret"
-    settings.SMS_ALIYUN_SIGN_NAME = "农门"
-    settings.SMS_ALIYUN_TEMPLATES = {"login_code": "SMS_1"}
-    settings.SMS_ALIYUN_ENDPOINT = httpserver.url_for("/").rstrip("/")
+    use_fake_aliyun(settings, httpserver, secret="secret")
     fake = FakeAliyun("secret")
     httpserver.expect_request("/").respond_with_handler(fake)
     assert ask().status_code == 202

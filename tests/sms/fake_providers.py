@@ -141,3 +141,13 @@ class FakeTencent:
             }
         }
         return Response(json.dumps(answer), content_type="application/json")
+
+
+def use_fake_aliyun(settings, httpserver, *, secret: str = "ali-secret") -> None:
+    """Point the Aliyun sender at ``httpserver`` (the test then says how it answers)."""
+    settings.SMS_BACKEND = "aliyun"
+    settings.SMS_ALIYUN_ACCESS_KEY_ID = "id"
+    settings.SMS_ALIYUN_ACCESS_KEY_SECRET = secret
+    settings.SMS_ALIYUN_SIGN_NAME = "农门"
+    settings.SMS_ALIYUN_TEMPLATES = {"login_code": "SMS_1"}
+    settings.SMS_ALIYUN_ENDPOINT = httpserver.url_for("/").rstrip("/")

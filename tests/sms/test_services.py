@@ -15,7 +15,7 @@ from sms.exceptions import SmsUnavailable
 from sms.models import OutboxMessage, SmsMessage
 from storefront.models import RateLimit
 
-from .fake_providers import FakeAliyun
+from .fake_providers import FakeAliyun, use_fake_aliyun
 
 pytestmark = pytest.mark.django_db
 
@@ -84,12 +84,7 @@ def test_per_number_limit_defers_the_third_message_of_a_minute():
 
 @pytest.fixture
 def aliyun(settings, httpserver):
-    settings.SMS_BACKEND = "aliyun"
-    settings.SMS_ALIYUN_ACCESS_KEY_ID = "id"
-    settings.SMS_ALIYUN_ACCESS_KEY_SECRET = "ali-secret"
-    settings.SMS_ALIYUN_SIGN_NAME = "农门"
-    settings.SMS_ALIYUN_TEMPLATES = {"login_code": "SMS_1"}
-    settings.SMS_ALIYUN_ENDPOINT = httpserver.url_for("/").rstrip("/")
+    use_fake_aliyun(settings, httpserver)
     return httpserver
 
 
