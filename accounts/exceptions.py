@@ -10,3 +10,29 @@ class InvalidCredentials(ApplicationError):
     code = "invalid_credentials"
     status_code = 400
     default_message = "Unable to log in with these credentials."
+
+
+class Throttled(ApplicationError):
+    """Too many codes asked for this number or from this address (API.md: 429)."""
+
+    code = "throttled"
+    status_code = 429
+    default_message = "Too many codes asked for; please wait before asking again."
+
+
+class InvalidCode(ApplicationError):
+    code = "invalid_code"
+    status_code = 400
+    default_message = "This code is not right. Check the text message and try again."
+
+
+class CodeExpired(ApplicationError):
+    code = "code_expired"
+    status_code = 400
+    default_message = "This code has expired. Ask for a new one."
+
+
+class TooManyAttempts(ApplicationError):
+    code = "too_many_attempts"
+    status_code = 429
+    default_message = "Too many wrong codes. Ask for a new one."

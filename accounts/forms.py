@@ -37,3 +37,36 @@ class LogInForm(AuthenticationForm):
         "invalid_login": _("Wrong username or password."),
         "inactive": _("This account is disabled."),
     }
+
+
+class SmsPhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "type": "tel",
+                "autocomplete": "tel",
+                "inputmode": "tel",
+                "autofocus": True,
+                "dir": "ltr",  # digits read left to right in Uyghur pages too
+            }
+        ),
+    )
+
+
+class SmsCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the text message"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9]*",
+                "maxlength": 6,
+                "autofocus": True,
+                "dir": "ltr",
+            }
+        ),
+    )

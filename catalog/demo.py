@@ -18,6 +18,7 @@ from accounts.models import User
 from . import demo_art, services
 from .constants import CertificationKind, MembershipRole, ProductStatus
 from .models import Batch, Category, Certification, Cooperative, County, Product, Variant
+from .search.index import product_search_rebuild
 from .stock import stock_adjust
 
 DEMO_PASSWORD = "farmgate-demo"  # noqa: S105 - printed by `make run`, demo only
@@ -71,6 +72,10 @@ COUNTIES = [
     ("chengkou", "城口县", "重庆市", "", "Hive-keepers in the Daba mountains' forests."),
 ]
 
+# Remote-region surcharges per parcel (province code → yuan): Tibet and Xinjiang cost the
+# cooperatives of other provinces more to reach.
+REMOTE_SURCHARGES = {"540000": "15.00", "650000": "10.00"}
+
 CATEGORIES = [
     ("grain", "粮油", None),
     ("flour", "面粉", "grain"),
@@ -100,6 +105,7 @@ COOPERATIVES = [
         "slug": "jeminay-golden-wheat",
         "name": "吉木乃县金麦田面粉专业合作社",
         "county": "jeminay",
+        "surcharges": {"540000": "15.00"},  # in Xinjiang itself: only Tibet is far
         "color": (60, 110, 50),
         "phone": "0906-6512345",
         "story": "一百二十户农民，其中四十三户曾是建档立卡贫困户，在萨吾尔山下种春小麦。"
@@ -239,7 +245,7 @@ COOPERATIVES = [
                 "雷山银球茶",
                 "tea",
                 "tea",
-                "明前嫩芽，手工揉捻成球。",
+                "明前嫩芽，手工揉捻成球。Early spring tea buds, hand-rolled into silver balls.",
                 [
                     ("LS-TEA-100", "100 g 罐", "88.00", 300, 40),
                     ("LS-TEA-250", "250 g 罐", "198.00", 550, 20),
@@ -252,7 +258,7 @@ COOPERATIVES = [
                 "雷山苗岭红茶",
                 "tea",
                 "tea",
-                "高山红茶，蜜香。",
+                "高山红茶，蜜香。High-mountain black tea with a honey note.",
                 [("LS-BT-200", "200 g 袋", "68.00", 350, 35)],
                 grade="一级",
             ),
@@ -280,7 +286,7 @@ COOPERATIVES = [
                 "渭源黄心土豆",
                 "vegetables",
                 "potato",
-                "新挖黄心马铃薯。",
+                "新挖黄心马铃薯。Freshly dug yellow-fleshed potatoes.",
                 [
                     ("WY-PT-5", "5 kg 箱", "29.90", 5400, 100),
                     ("WY-PT-10", "10 kg 箱", "52.00", 10600, 60),
@@ -302,7 +308,7 @@ COOPERATIVES = [
                 "漾濞泡核桃",
                 "nuts-dried-fruit",
                 "walnut",
-                "手剥薄壳核桃。",
+                "手剥薄壳核桃。Thin-shelled walnuts from century-old trees, easy to crack by hand.",
                 [
                     ("YB-WN-1", "1 kg 袋", "45.00", 1100, 150),
                     ("YB-WN-25", "2.5 kg 箱", "105.00", 2700, 40),
@@ -314,7 +320,7 @@ COOPERATIVES = [
                 "漾濞杏干",
                 "nuts-dried-fruit",
                 "apricot",
-                "自然晾晒，无添加。",
+                "自然晾晒，无添加。Sun-dried apricots, nothing added.",
                 [("YB-AP-500", "500 g 袋", "32.00", 550, 80)],
             ),
         ],
@@ -335,7 +341,7 @@ COOPERATIVES = [
                 "归流河寒地粳米",
                 "rice",
                 "rice",
-                "一年一熟，米香浓郁。",
+                "一年一熟，米香浓郁。Cold-land japonica rice, one harvest a year, rich aroma.",
                 [
                     ("HQ-RC-5", "5 kg 袋", "49.90", 5100, 90),
                     ("HQ-RC-10", "10 kg 袋", "95.00", 10150, 45),
@@ -366,7 +372,7 @@ COOPERATIVES = [
                 "城口土蜂蜜",
                 "honey",
                 "honey",
-                "一年一取的百花蜜。",
+                "一年一取的百花蜜。Wild-flower honey of Chinese bees, taken once a year.",
                 [
                     ("CK-HN-500", "500 g 瓶", "68.00", 800, 70),
                     ("CK-HN-1000", "1 kg 瓶", "128.00", 1500, 30),
@@ -402,10 +408,25 @@ def load_demo(*, with_photos: bool = True) -> dict:
         DEMO_PASSWORD,
         email="manager@jeminay.example",
         first_name="阿依古丽",
-        phone="13909061234",
+        phone="+8613909061234",
+        phone_verified=True,
     )
-    farmer = _user("jeminay-farmer", DEMO_PASSWORD, first_name="努尔兰", phone="13899061234")
-    _user("buyer", DEMO_PASSWORD, email="buyer@example.com", first_name="李娜", phone="13800138000")
+    farmer = _user(
+        "jeminay-farmer",
+        DEMO_PASSWORD,
+        first_name="努尔兰",
+        phone="+8613899061234",
+        phone_verified=True,
+    )
+    # Signing in by SMS code with 13800138000 opens this account (its number is proven).
+    _user(
+        "buyer",
+        DEMO_PASSWORD,
+        email="buyer@example.com",
+        first_name="李娜",
+        phone="+8613800138000",
+        phone_verified=True,
+    )
 
     counties = {}
     for slug, name, province, prefecture, description in COUNTIES:
@@ -434,6 +455,7 @@ def load_demo(*, with_photos: bool = True) -> dict:
                 "county": counties[spec["county"]],
                 "story": spec["story"],
                 "contact_phone": spec["phone"],
+                "shipping_region_surcharges": spec.get("surcharges", REMOTE_SURCHARGES),
             },
         )
         if with_photos and not coop.logo:
@@ -526,6 +548,7 @@ def load_demo(*, with_photos: bool = True) -> dict:
                 role=MembershipRole.FARMER,
                 registered_poor_household=True,
             )
+    product_search_rebuild()
     return {
         "counties": County.objects.count(),
         "cooperatives": Cooperative.objects.count(),

@@ -14,6 +14,7 @@ from storefront.text import clean_line
 
 from .constants import CertificationKind
 from .models import Certification
+from .search.query import product_search
 
 
 class _StrictBooleanField(forms.NullBooleanField):
@@ -79,7 +80,10 @@ ORDERINGS = {
 
 class ProductFilter(django_filters.FilterSet):
     search = TextFilter(
-        method="filter_search", max_length=100, help_text="Words in the title or description."
+        method="filter_search",
+        max_length=100,
+        help_text="Chinese words, pinyin (`mianfen`) or its initials (`mf`), or other words "
+        "(typos of long ones tolerated); ranked by relevance unless `ordering` is given.",
     )
     category = TextFilter(
         method="filter_category", help_text="Category slug (its sub-categories included)."
@@ -113,9 +117,8 @@ class ProductFilter(django_filters.FilterSet):
         return queryset.order_by(*ORDERINGS[value])
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        for word in value.split()[:5]:
-            queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
-        return queryset
+        # Ranked by relevance; an explicit ``ordering`` (filtered after this) replaces it.
+        return product_search(queryset, value)
 
     def filter_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(Q(category__slug=value) | Q(category__parent__slug=value))

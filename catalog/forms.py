@@ -8,6 +8,7 @@ selects a person picks from.
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .constants import CertificationKind
@@ -15,6 +16,8 @@ from .filters import ProductFilter
 from .models import Category, County
 
 ORDERING_CHOICES = [
+    # Empty: ranked by relevance when searching, else the newest first.
+    ("", _("Best match")),
     ("-created", _("Newest first")),
     ("price", _("Price: low to high")),
     ("-price", _("Price: high to low")),
@@ -27,9 +30,7 @@ class ProductSearchFilter(ProductFilter):
         super().__init__(*args, **kwargs)
         fields = self.form.fields
         fields["search"].label = _("Search")
-        fields["search"].widget = forms.TextInput(
-            attrs={"type": "search", "placeholder": _("Flour, tea, walnuts…")}
-        )
+        fields["search"].widget = forms.TextInput(attrs=search_box_attrs())
         fields["category"].label = _("Category")
         fields["category"].widget = forms.Select(
             choices=[("", _("All categories"))]
@@ -54,3 +55,15 @@ class ProductSearchFilter(ProductFilter):
         fields["ordering"].choices = ORDERING_CHOICES
         for name in ("cooperative", "min_price", "max_price", "in_stock"):
             fields[name].widget = forms.HiddenInput()
+
+
+def search_box_attrs() -> dict:
+    """A search box that static/js/search.js enhances with suggestions as one types."""
+    return {
+        "type": "search",
+        "placeholder": _("Flour, tea, walnuts… or mianfen"),
+        "data-suggest": reverse("api-search-suggest"),
+        "data-product-base": reverse("product_list"),
+        # Translators: read out by screen readers when suggestions appear; keep {n}.
+        "data-suggest-count": _("{n} suggestions"),
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -14,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import phone_validator
 
 from .constants import CertificationKind, MembershipRole, ProductStatus, StockReason
+from .search.indexes import PostgresGinIndex
+from .validators import validate_region_surcharges
 
 
 class County(models.Model):
@@ -75,6 +78,16 @@ class Cooperative(models.Model):
         blank=True,
         default=Decimal("199.00"),
         help_text=_("Orders of this cooperative's goods at or above this value ship free."),
+    )
+    shipping_region_surcharges = models.JSONField(
+        _("remote-region surcharges"),
+        default=dict,
+        blank=True,
+        validators=[validate_region_surcharges],
+        help_text=_(
+            "Extra fee per parcel by province code, also when shipping is free, e.g. "
+            '{"650000": "12.00", "540000": "15.00"} for Xinjiang and Tibet.'
+        ),
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -402,3 +415,35 @@ class Batch(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("trace", kwargs={"code": self.code})
+
+
+class ProductSearch(models.Model):
+    """A product's search index (``catalog.search``), written by the product services.
+
+    ``document`` is the weighted full-text vector (PostgreSQL: title A, category,
+    cooperative and county B, grade and origin C, description D); ``terms`` all tokens
+    between spaces (trigram typo matching, and the SQLite demo's fallback); ``text`` the
+    normalised words themselves (substring matching on SQLite, exact phrases)."""
+
+    product = models.OneToOneField(
+        Product, on_delete=models.CASCADE, primary_key=True, related_name="search"
+    )
+    document = SearchVectorField(null=True, blank=True)
+    terms = models.TextField(blank=True)
+    title_terms = models.TextField(blank=True)
+    title_text = models.CharField(max_length=200, blank=True)
+    text = models.TextField(blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("search index entry")
+        verbose_name_plural = _("search index")
+        indexes = [
+            PostgresGinIndex(fields=["document"], name="product_search_document_idx"),
+            PostgresGinIndex(
+                fields=["terms"], name="product_search_terms_trgm", opclasses=["gin_trgm_ops"]
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title_text

@@ -25,6 +25,7 @@ from .constants import MembershipRole, ProductStatus, StockReason
 from .exceptions import ListingIncomplete, ListingTransitionError
 from .images import clean_photo, render_thumbnail
 from .models import Batch, Category, Cooperative, Membership, Product, ProductImage, Variant
+from .search.index import product_search_update
 from .stock import stock_adjust
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ def product_create(
     )
     product.full_clean()
     product.save()
+    product_search_update(product_ids=[product.pk])
     return product
 
 
@@ -115,6 +117,7 @@ def product_update(*, product: Product, **fields) -> Product:
         raise InvalidInput(details={"title": [_("A title is required.")]})
     product.full_clean()
     product.save()
+    product_search_update(product_ids=[product.pk])
     return product
 
 

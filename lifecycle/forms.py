@@ -13,7 +13,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from orders.constants import MAX_LINE_QUANTITY
-from orders.validation import ADDRESS_FIELDS
+from orders.validation import ADDRESS_FIELDS, REGION_NAME_FIELDS
+from regions.forms import RegionSelectMixin
 
 ADDRESS_LABELS = {
     "name": _("Recipient's name"),
@@ -35,13 +36,18 @@ ADDRESS_AUTOCOMPLETE = {
 }
 
 
-class AddressForm(forms.Form):
+class AddressForm(RegionSelectMixin, forms.Form):
+    """The recipient, a province → city → district choice from the official regions
+    (``regions.forms``: works without JavaScript), the street and the postcode."""
+
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)
         super().__init__(*args, **kwargs)
         for name, rule in ADDRESS_FIELDS.items():
+            if name in REGION_NAME_FIELDS or name == "region_code":
+                continue  # the region selects below give these
             attrs = {"autocomplete": ADDRESS_AUTOCOMPLETE.get(name, "on")}
             if name == "phone":
                 attrs.update(type="tel", inputmode="tel")
@@ -56,6 +62,15 @@ class AddressForm(forms.Form):
                 strip=False,
                 widget=forms.TextInput(attrs=attrs | ({"required": True} if rule.required else {})),
             )
+        self.add_region_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        # The API still takes names without a code (older apps); this page always has
+        # the official list at hand, so it asks for the district.
+        if not self.region_refresh_requested and not cleaned.get("region_code"):
+            self.add_error("region_code", _("Choose your province, city and district."))
+        return cleaned
 
     def address(self) -> dict[str, str]:
         return {name: self.cleaned_data.get(name, "") for name in ADDRESS_FIELDS}

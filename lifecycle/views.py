@@ -125,7 +125,7 @@ def checkout(request):
         messages.info(request, _("Your cart is empty."))
         return redirect("cart")
     form = AddressForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.region_refresh_requested and form.is_valid():
         try:
             order, _created = services.checkout_place(
                 user=request.user,

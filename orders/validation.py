@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from regions.selectors import region_path, region_resolve
 from storefront.errors import InvalidInput
 
 from .constants import MAX_LINE_QUANTITY
@@ -56,7 +57,11 @@ ADDRESS_FIELDS: dict[str, AddressField] = {
         pattern=r"^\d{6}$",
         pattern_message="A postcode is six digits.",
     ),
+    # The district's GB/T 2260 code (regions app). Given, it fills province, city and
+    # district; left out, it is looked up from those three names when they match.
+    "region_code": AddressField(max_length=6, required=False),
 }
+REGION_NAME_FIELDS = ("province", "city", "district")
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 _KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,%d}$" % IDEMPOTENCY_KEY_MAX_LENGTH)  # noqa: UP031
@@ -132,6 +137,18 @@ def clean_address(address: Any) -> dict[str, str]:
     if not isinstance(address, dict):
         raise InvalidInput(details={"shipping_address": [_("An address is an object.")]})
     errors: dict[str, list[str]] = {}
+    code = address.get("region_code")
+    if code not in (None, ""):
+        path = region_path(code) if isinstance(code, str) else None
+        if path is None:
+            errors["region_code"] = [_("Choose a district or county from the list.")]
+        else:
+            address = {
+                **address,
+                "province": path.province.name,
+                "city": path.city.name,
+                "district": path.district.name,
+            }
     unknown = set(address) - set(ADDRESS_FIELDS)
     for key in sorted(map(str, unknown)):
         errors[key] = [_("Unknown field.")]
@@ -159,6 +176,9 @@ def clean_address(address: Any) -> dict[str, str]:
         cleaned[name] = value
     if errors:
         raise InvalidInput(details={"shipping_address": errors})
+    if not cleaned["region_code"]:
+        found = region_resolve(**{name: cleaned[name] for name in REGION_NAME_FIELDS})
+        cleaned["region_code"] = found.code if found else ""
     return cleaned
 
 

@@ -16,7 +16,9 @@ admin.site.index_title = _("Cooperative administration")
 
 
 api_v1 = [
+    path("", include("regions.api.urls")),
     path("", include("accounts.api.urls")),
+    path("", include("notifications.api.urls")),
     path("", include("catalog.api.urls")),
     path("", include("orders.api.urls")),
     path("", include("lifecycle.api.urls")),
@@ -43,6 +45,7 @@ urlpatterns = [
     path("", include("lifecycle.urls")),
     path("", include("payments.sandbox.urls")),
     path("", include("farm.urls")),
+    path("", include("sms.urls")),
     path("", include("catalog.urls")),
 ]
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.constants import MembershipRole, ProductStatus
 from catalog.models import Batch, Category, Cooperative, County, Product, Variant
+from catalog.search.index import product_search_update
 from catalog.services import membership_grant
 from catalog.stock import stock_adjust
 from orders.constants import OrderStatus
@@ -84,6 +85,7 @@ def make_product(
     )
     for v in range(variants):
         make_variant(product=product, price=price, stock=stock, name=f"{5 * (v + 1)} kg")
+    product_search_update(product_ids=[product.pk])  # as the product services do
     return product
 
 

@@ -41,3 +41,25 @@ class MeSerializer(serializers.Serializer):
 class RegisterOutputSerializer(serializers.Serializer):
     token = serializers.CharField()
     user = MeSerializer()
+
+
+class SmsCodeInputSerializer(serializers.Serializer):
+    phone = serializers.CharField(
+        max_length=32, help_text="A mobile number; without a country code it is mainland China's."
+    )
+
+
+class SmsCodeOutputSerializer(serializers.Serializer):
+    expires_in_seconds = serializers.IntegerField(help_text="How long the code is valid.")
+    resend_after_seconds = serializers.IntegerField(help_text="When another may be asked for.")
+
+
+class SmsTokenInputSerializer(serializers.Serializer):
+    phone = serializers.CharField(max_length=32)
+    code = serializers.CharField(max_length=12, help_text="The six digits of the text message.")
+
+
+class SmsTokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField()
+    user = MeSerializer()
+    created = serializers.BooleanField(help_text="True when this number made a new account.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.response import Response
@@ -15,9 +16,19 @@ from .serializers import (
     MeSerializer,
     RegisterInputSerializer,
     RegisterOutputSerializer,
+    SmsCodeInputSerializer,
+    SmsCodeOutputSerializer,
+    SmsTokenInputSerializer,
+    SmsTokenOutputSerializer,
     TokenInputSerializer,
     TokenOutputSerializer,
 )
+
+
+def client_address(request) -> str:
+    """The address limits are counted by (``REMOTE_ADDR``, or ``X-Forwarded-For`` as far
+    as ``REST_FRAMEWORK["NUM_PROXIES"]`` trusts it): DRF's own rule for its throttles."""
+    return ScopedRateThrottle().get_ident(request)
 
 
 class RegisterView(APIView):
@@ -77,3 +88,67 @@ class MeView(APIView):
     )
     def get(self, request):
         return Response(MeSerializer(request.user).data)
+
+
+class SmsCodeView(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="auth_sms_code",
+        request=SmsCodeInputSerializer,
+        responses={
+            202: SmsCodeOutputSerializer,
+            400: ERROR_400,
+            429: error_response(
+                "`throttled`: one code a minute and ten an hour per number and per client "
+                "address; details.retry_after_seconds."
+            ),
+            503: error_response("`sms_unavailable`: no SMS provider is configured."),
+        },
+        auth=[],
+        tags=["accounts"],
+        description="Text a six-digit sign-in code to `phone` (valid 5 minutes).",
+    )
+    def post(self, request):
+        data = SmsCodeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.sms_code_request(
+            phone=data.validated_data["phone"],
+            client_address=client_address(request),
+            language=getattr(request, "LANGUAGE_CODE", ""),
+        )
+        body = {
+            "expires_in_seconds": settings.SMS_CODE_TTL_SECONDS,
+            "resend_after_seconds": 60,
+        }
+        return Response(SmsCodeOutputSerializer(body).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SmsTokenView(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        operation_id="auth_sms_token",
+        request=SmsTokenInputSerializer,
+        responses={
+            200: SmsTokenOutputSerializer,
+            400: error_response("`invalid_code`, `code_expired`, or `invalid` for bad input."),
+            429: error_response("`too_many_attempts` (five wrong codes), or `throttled`."),
+        },
+        auth=[],
+        tags=["accounts"],
+        description="Exchange the code for an API token; a new number makes a new buyer.",
+    )
+    def post(self, request):
+        data = SmsTokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, created = services.sms_code_verify(
+            **data.validated_data, language=getattr(request, "LANGUAGE_CODE", "")
+        )
+        token = services.token_for_user(user=user)
+        body = {"token": token.key, "user": user, "created": created}
+        return Response(SmsTokenOutputSerializer(body).data)

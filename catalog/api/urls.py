@@ -14,4 +14,5 @@ urlpatterns = [
     path("products/", views.ProductListView.as_view(), name="api-product-list"),
     path("products/<slug:slug>/", views.ProductDetailView.as_view(), name="api-product-detail"),
     path("trace/<str:batch_code>/", views.TraceView.as_view(), name="api-trace"),
+    path("search/suggest/", views.SearchSuggestView.as_view(), name="api-search-suggest"),
 ]

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from django.utils.cache import patch_cache_control
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, permissions
+from rest_framework import generics, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors
 from catalog.cache import cached_response
 from catalog.filters import PRICE_BOUNDS, ProductFilter
+from catalog.search.query import search_suggest
 from storefront.api.schema import ERROR_400, ERROR_404
-from storefront.errors import NotFound
+from storefront.errors import InvalidInput, NotFound
+from storefront.text import clean_line
 
 from .serializers import (
     CategorySerializer,
@@ -165,3 +168,40 @@ class TraceView(APIView):
         if batch is None:
             raise BatchNotFound(details={"batch_code": batch_code})
         return Response(TraceSerializer(batch, context={"request": request}).data)
+
+
+class _Suggestion(serializers.Serializer):
+    text = serializers.CharField(help_text="What to show and, chosen, to search for.")
+    product = serializers.CharField(allow_null=True, help_text="The product's slug.")
+
+
+class _Suggestions(serializers.Serializer):
+    suggestions = _Suggestion(many=True)
+
+
+class SearchSuggestView(APIView):
+    """Products for a search box being typed in (pinyin, initials and Chinese alike)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    MAX_LENGTH = 100
+
+    @extend_schema(
+        operation_id="search_suggest",
+        parameters=[
+            OpenApiParameter(
+                "q", {"type": "string", "maxLength": 100}, description="What has been typed."
+            )
+        ],
+        responses={200: _Suggestions, 400: ERROR_400},
+        tags=["catalogue"],
+    )
+    def get(self, request):
+        query = clean_line(request.query_params.get("q", ""))
+        if len(query) > self.MAX_LENGTH:
+            raise InvalidInput(details={"q": [f"At most {self.MAX_LENGTH} characters."]})
+        found = search_suggest(selectors.public_products(), query)
+        response = Response(_Suggestions({"suggestions": found}).data)
+        # Titles change rarely; a minute of reuse spares the database a request per key.
+        patch_cache_control(response, public=True, max_age=60)
+        return response

@@ -13,7 +13,12 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from orders.constants import MAX_LINE_QUANTITY
-from orders.validation import ADDRESS_FIELDS, IDEMPOTENCY_KEY_MAX_LENGTH, MAX_LINES_PER_ORDER
+from orders.validation import (
+    ADDRESS_FIELDS,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    MAX_LINES_PER_ORDER,
+    REGION_NAME_FIELDS,
+)
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -31,12 +36,21 @@ class LineInputSerializer(serializers.Serializer):
     quantity = StrictIntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
 
 
+_ADDRESS_HELP = {
+    "region_code": "The district's GB/T 2260 code (GET regions/): province, city and "
+    "district then come from it; an unknown code is refused.",
+    **dict.fromkeys(REGION_NAME_FIELDS, "Required unless `region_code` is given."),
+}
+
+
 def _address_field(name: str, rule) -> serializers.CharField:
+    # Province, city and district may come from ``region_code``: the service decides.
+    required = rule.required and name not in REGION_NAME_FIELDS
     return serializers.CharField(
         max_length=rule.max_length,
-        required=rule.required,
-        allow_blank=not rule.required,
-        help_text=rule.pattern_message or None,
+        required=required,
+        allow_blank=not required,
+        help_text=_ADDRESS_HELP.get(name) or rule.pattern_message or None,
     )
 
 

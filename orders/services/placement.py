@@ -237,7 +237,9 @@ def _order_create(
             raise
     assert requested is not None and variants is not None
 
-    priced = order_price(requested=requested, variants=variants)
+    priced = order_price(
+        requested=requested, variants=variants, region_code=address.get("region_code", "")
+    )
 
     order = Order(
         number=order_number_generate(now=now),

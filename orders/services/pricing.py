@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from catalog.models import Cooperative, Variant
+from regions.selectors import province_code_of
 
 from ..models import OrderLine, OrderShipping
 
@@ -16,16 +17,21 @@ CENT = Decimal("0.01")
 
 
 def shipping_fee_for(
-    *, cooperative: Cooperative, goods_total: Decimal, weight_grams: int
+    *, cooperative: Cooperative, goods_total: Decimal, weight_grams: int, region_code: str = ""
 ) -> Decimal:
     """One cooperative's rule: base fee + fee per started kilogram, free at or above
-    ``free_shipping_over`` (when it is set)."""
+    ``free_shipping_over`` (when it is set), plus the cooperative's surcharge for the
+    destination's province (remote regions such as Xinjiang or Tibet), which applies
+    even to free shipping."""
+    surcharge = Decimal(
+        cooperative.shipping_region_surcharges.get(province_code_of(region_code), "0")
+    )
     free_over = cooperative.free_shipping_over
     if free_over is not None and goods_total >= free_over:
-        return Decimal("0.00")
+        return surcharge.quantize(CENT)
     started_kg = math.ceil(weight_grams / 1000)
     fee = cooperative.shipping_base_fee + cooperative.shipping_fee_per_kg * started_kg
-    return fee.quantize(CENT)
+    return (fee + surcharge).quantize(CENT)
 
 
 @dataclass
@@ -40,7 +46,9 @@ class Priced:
     prices: dict[int, Decimal]
 
 
-def order_price(*, requested: dict[int, int], variants: dict[int, Variant]) -> Priced:
+def order_price(
+    *, requested: dict[int, int], variants: dict[int, Variant], region_code: str = ""
+) -> Priced:
     """Lines copy what the buyer saw (title, SKU, price, cooperative); shipping is priced
     per cooperative. Pure: reads only the given rows, writes nothing."""
     order_lines = []
@@ -76,6 +84,7 @@ def order_price(*, requested: dict[int, int], variants: dict[int, Variant]) -> P
                 cooperative=part["cooperative"],
                 goods_total=part["goods_total"],
                 weight_grams=part["weight_grams"],
+                region_code=region_code,
             ),
         )
         for _, part in sorted(parts.items())

@@ -56,13 +56,17 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # full-text and trigram lookups of the product search
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served by us, not from a CDN (CSP 'self')
     "storefront",
+    "regions",
+    "sms",
     "accounts",
+    "notifications",
     "catalog",
     "orders",
     "payments",
@@ -285,7 +289,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES_NAMES = ("default", "payments", "fulfilment", "media")
+CELERY_TASK_QUEUES_NAMES = ("default", "payments", "fulfilment", "media", "sms")
 CELERY_TASK_ROUTES = {
     "payments.sandbox.tasks.*": {"queue": "payments"},
     "lifecycle.tasks.payment*": {"queue": "payments"},
@@ -293,6 +297,7 @@ CELERY_TASK_ROUTES = {
     "lifecycle.tasks.orders_complete_task": {"queue": "fulfilment"},
     "fulfilment.tasks.*": {"queue": "fulfilment"},
     "catalog.tasks.*": {"queue": "media"},
+    "sms.tasks.*": {"queue": "sms"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Workers keep their database connection across tasks (closing and reopening it per
@@ -332,6 +337,10 @@ CELERY_BEAT_SCHEDULE["payments-reconcile-sweep"] = {
     "task": "lifecycle.tasks.payments_reconcile_sweep_task",
     "schedule": timedelta(minutes=5),
 }
+CELERY_BEAT_SCHEDULE["ratelimits-prune"] = {
+    "task": "storefront.tasks.ratelimits_prune_task",
+    "schedule": timedelta(days=1),
+}
 # How long enqueueing may block a request when the broker is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
@@ -339,6 +348,31 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # --- e-mail ---------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Farmgate <noreply@farmgate.example>")
+
+# --- text messages (sms/) ---------------------------------------------------
+# "outbox" (development: messages listed on /dev/sms/), "aliyun", "tencent", or empty
+# (no text messages: SMS sign-in answers 503 and notifications skip the SMS channel).
+SMS_BACKEND = env_str("SMS_BACKEND")
+SMS_ALIYUN_ACCESS_KEY_ID = env_str("SMS_ALIYUN_ACCESS_KEY_ID")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env_str("SMS_ALIYUN_ACCESS_KEY_SECRET")
+SMS_ALIYUN_SIGN_NAME = env_str("SMS_ALIYUN_SIGN_NAME")
+SMS_ALIYUN_TEMPLATES: dict[str, str] = json.loads(env_str("SMS_ALIYUN_TEMPLATES", "{}"))
+SMS_ALIYUN_ENDPOINT = env_str("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com")
+SMS_TENCENT_SECRET_ID = env_str("SMS_TENCENT_SECRET_ID")
+SMS_TENCENT_SECRET_KEY = env_str("SMS_TENCENT_SECRET_KEY")
+SMS_TENCENT_SDK_APP_ID = env_str("SMS_TENCENT_SDK_APP_ID")
+SMS_TENCENT_SIGN_NAME = env_str("SMS_TENCENT_SIGN_NAME")
+SMS_TENCENT_TEMPLATES: dict[str, str] = json.loads(env_str("SMS_TENCENT_TEMPLATES", "{}"))
+SMS_TENCENT_REGION = env_str("SMS_TENCENT_REGION", "ap-guangzhou")
+SMS_TENCENT_ENDPOINT = env_str("SMS_TENCENT_ENDPOINT", "https://sms.tencentcloudapi.com")
+# Every message to one number, whatever sent it (the providers refuse more anyway).
+SMS_PER_NUMBER_PER_MINUTE = env_int("SMS_PER_NUMBER_PER_MINUTE", 2)
+SMS_PER_NUMBER_PER_HOUR = env_int("SMS_PER_NUMBER_PER_HOUR", 20)
+# Sign-in codes (accounts): per number and per client address.
+SMS_CODE_TTL_SECONDS = env_int("SMS_CODE_TTL_SECONDS", 300)
+SMS_CODE_MAX_ATTEMPTS = env_int("SMS_CODE_MAX_ATTEMPTS", 5)
+SMS_CODE_PER_MINUTE = env_int("SMS_CODE_PER_MINUTE", 1)
+SMS_CODE_PER_HOUR = env_int("SMS_CODE_PER_HOUR", 10)
 
 # --- business settings ----------------------------------------------------
 ORDER_PAYMENT_TIMEOUT = timedelta(minutes=env_int("ORDER_PAYMENT_TIMEOUT_MINUTES", 30))

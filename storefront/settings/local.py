@@ -8,6 +8,8 @@ from .env import env_bool, env_str
 
 DEBUG = env_bool("DEBUG", True)
 PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", True)
+# Text messages land in the development outbox (/dev/sms/) unless a provider is chosen.
+SMS_BACKEND = env_str("SMS_BACKEND", "outbox")
 # A stable development secret derived from the local key, so the wallet and the
 # callback view agree across restarts without any configuration.
 SANDBOX_WALLET_SECRET = (

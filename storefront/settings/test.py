@@ -25,3 +25,7 @@ PUBLIC_BASE_URL = "http://testserver"
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"auth": "1000/min", "register": "1000/min"}
 LANGUAGE_CODE = "en"
+SMS_BACKEND = "outbox"
+# Eager tasks retry at once: the per-number limit is tested on its own (tests/sms).
+SMS_PER_NUMBER_PER_MINUTE = 1000
+SMS_PER_NUMBER_PER_HOUR = 1000

@@ -41,7 +41,7 @@ def test_register_returns_token_and_user(api_client):
         "id": user.pk,
         "username": "amina",
         "email": "",
-        "phone": "13800138000",
+        "phone": "+8613800138000",  # stored in E.164 whatever was typed
         "roles": ["buyer"],
     }
     assert user.check_password("Wheat-field-2026")

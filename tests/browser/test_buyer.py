@@ -57,9 +57,10 @@ def test_buyer_buys_from_two_cooperatives_and_pays(
     page.click("a[href='/checkout/']")
     page.fill("#id_name", "王芳")
     page.fill("#id_phone", "1380013800")  # one digit short: the service refuses it
-    page.fill("#id_province", "北京市")
-    page.fill("#id_city", "北京市")
-    page.fill("#id_district", "海淀区")
+    # The region selects fill level by level from /api/v1/regions/ (static/js/regions.js).
+    page.select_option("#id_region_province", "110000")
+    page.select_option("#id_region_city", "110100")
+    page.select_option("#id_region_code", "110108")
     page.fill("#id_address", "中关村大街 27 号")
     page.click("main form button[type=submit]")
     assert page.locator("#id_phone_error").is_visible()

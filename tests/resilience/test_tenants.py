@@ -151,6 +151,11 @@ ROWS = [
     row("GET", "/api/v1/me/", {**API_AUTH, "*": 200}),
     row("POST", "/api/v1/auth/token/", {"*": 400}, {"username": "t-buyer", "password": "x"}),
     row("POST", "/api/v1/auth/register/", {"*": 400}, {"username": "", "password": "x"}),
+    row("POST", "/api/v1/auth/sms/code/", {"*": 400}, {"phone": "12"}),
+    # No code was sent to this number: nobody gets in.
+    row("POST", "/api/v1/auth/sms/token/", {"*": 400}, {"phone": "13800138000", "code": "1"}),
+    row("GET", "/api/v1/notifications/", {**API_AUTH, "*": 200}),
+    row("GET", "/api/v1/regions/", {"*": 200}),
     # --- API: catalogue (public; drafts and pending products exist for nobody) -------
     row("GET", "/api/v1/counties/", {"*": 200}),
     row("GET", "/api/v1/cooperatives/", {"*": 200}),
@@ -165,6 +170,7 @@ ROWS = [
         covers="/api/v1/products/<slug:slug>/ (draft)",
     ),
     row("GET", "/api/v1/trace/{batch_a}/", {"*": 200}),
+    row("GET", "/api/v1/search/suggest/", {"*": 200}),
     # --- API: cart ------------------------------------------------------------------
     row("GET", "/api/v1/cart/", {**API_AUTH, "*": 200}),
     row(
@@ -221,6 +227,9 @@ ROWS = [
     # Signed-in users are sent on from the log-in and sign-up pages.
     row("GET", "/accounts/login/", {"anon": 200, "*": 302}),
     row("GET", "/accounts/signup/", {"anon": 200, "*": 302}),
+    row("GET", "/accounts/login/sms/", {"anon": 200, "*": 302}),
+    # The development SMS outbox exists only with DEBUG on (off here, as in production).
+    row("GET", "/dev/sms/", {"*": 404}),
     # --- buyer pages ----------------------------------------------------------------
     row("GET", "/cart/", {"anon": LOGIN, "*": 200}),
     row("POST", "/cart/add/", {"anon": LOGIN, "*": 302}, {"variant": "{variant_a}", "quantity": 1}),

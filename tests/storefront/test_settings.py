@@ -63,7 +63,14 @@ def test_celery_is_configured_for_safety():
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1
     assert conf.task_serializer == "json" and conf.accept_content == ["json"]
-    assert {q.name for q in conf.task_queues} == {"default", "payments", "fulfilment", "media"}
+    assert {q.name for q in conf.task_queues} == {
+        "default",
+        "payments",
+        "fulfilment",
+        "media",
+        "sms",
+    }
+    assert conf.task_routes["sms.tasks.*"] == {"queue": "sms"}
     assert conf.task_time_limit and conf.task_soft_time_limit
 
 

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("notifications/", views.NotificationListView.as_view(), name="api-notification-list"),
+]

@@ -1,0 +1,94 @@
+"""The words of each kind of notice, in the three languages of the shop.
+
+A kind names the context it needs, the SMS template variables in their order (what a
+provider's approved template takes: ``SMS_*_TEMPLATES`` map the kind to its id), and a
+title, a body (the in-app notice and the e-mail) and a text message. The strings are
+gettext messages translated in ``locale/``; they are rendered in the reader's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
+
+from .constants import NotificationKind
+
+
+@dataclass(frozen=True)
+class Message:
+    needs: tuple[str, ...]
+    title: str
+    body: str
+    sms: str
+
+    def sms_params(self, context: dict) -> dict[str, str]:
+        return {name: str(context[name]) for name in self.needs}
+
+
+MESSAGES: dict[str, Message] = {
+    NotificationKind.ORDER_PAID: Message(
+        needs=("number", "total"),
+        title=_("Order %(number)s is paid"),
+        body=_(
+            "We received ¥%(total)s for order %(number)s. The cooperatives are packing it; "
+            "we will tell you when it ships."
+        ),
+        sms=_("[Farmgate] Order %(number)s is paid (¥%(total)s). We will tell you when it ships."),
+    ),
+    NotificationKind.ORDER_SHIPPED: Message(
+        needs=("number", "carrier", "tracking_number"),
+        title=_("Order %(number)s has shipped"),
+        body=_(
+            "A parcel of order %(number)s is on its way with %(carrier)s, tracking number "
+            "%(tracking_number)s."
+        ),
+        sms=_(
+            "[Farmgate] Order %(number)s has shipped: %(carrier)s, tracking number "
+            "%(tracking_number)s."
+        ),
+    ),
+    NotificationKind.ORDER_READY_FOR_PICKUP: Message(
+        needs=("number", "station", "pickup_code"),
+        title=_("Order %(number)s is ready for pickup"),
+        body=_(
+            "Order %(number)s is waiting for you at %(station)s. Show the pickup code "
+            "%(pickup_code)s there."
+        ),
+        sms=_("[Farmgate] Order %(number)s is ready at %(station)s. Pickup code: %(pickup_code)s."),
+    ),
+    NotificationKind.ORDER_REFUNDED: Message(
+        needs=("number", "amount"),
+        title=_("Refund for order %(number)s done"),
+        body=_(
+            "We refunded ¥%(amount)s for order %(number)s to the account you paid with. "
+            "It may take a few days to show."
+        ),
+        sms=_("[Farmgate] ¥%(amount)s for order %(number)s has been refunded."),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    title: str
+    body: str
+    sms: str
+
+
+def render(kind: str, context: dict, *, language: str) -> Rendered:
+    """The notice in ``language`` (an unknown kind or missing value renders as a plain
+    fallback rather than failing a page: the service checks both on the way in)."""
+    message = MESSAGES.get(kind)
+    with translation.override(language):
+        if message is None:
+            text = gettext("You have a new notice.")
+            return Rendered(title=text, body=text, sms=text)
+        values = {name: context.get(name, "") for name in message.needs}
+        return Rendered(
+            title=gettext(message.title) % values,
+            body=gettext(message.body) % values,
+            sms=gettext(message.sms) % values,
+        )

@@ -1,0 +1,152 @@
+"""``notify``: the one way any flow tells a person about an event.
+
+It writes the in-app notice (once per person and event) and, on commit, sends each
+channel the person chose by a Celery task: e-mail through Django's mail, SMS through
+``sms.services.sms_send``; every channel in the person's language. Each delivery is a row
+claimed by one conditional ``UPDATE``, so a repeated event, a repeated task or two
+workers never send a channel twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from sms.exceptions import SmsUnavailable
+from sms.senders import sms_enabled
+from sms.services import sms_send
+from storefront import queue
+from storefront.errors import InvalidInput
+
+from .constants import Channel, DeliveryStatus, NotificationKind
+from .messages import MESSAGES, render
+from .models import Delivery, Notification, NotificationPreference
+
+logger = logging.getLogger(__name__)
+
+
+def language_of(user: User) -> str:
+    return user.language or settings.LANGUAGE_CODE
+
+
+def preference_for(*, user: User) -> NotificationPreference:
+    """The person's choice (every channel on when they never chose)."""
+    found = NotificationPreference.objects.filter(user=user).first()
+    return found or NotificationPreference(user=user)
+
+
+@transaction.atomic
+def notification_preferences_update(
+    *, user: User, in_app: bool | None = None, email: bool | None = None, sms: bool | None = None
+) -> NotificationPreference:
+    preference, _created = NotificationPreference.objects.select_for_update().get_or_create(
+        user=user
+    )
+    for name, value in (("in_app", in_app), ("email", email), ("sms", sms)):
+        if value is not None:
+            if not isinstance(value, bool):
+                raise InvalidInput(details={name: ["Must be true or false."]})
+            setattr(preference, name, value)
+    preference.save()
+    return preference
+
+
+def _channels(user: User, preference: NotificationPreference) -> list[str]:
+    channels = []
+    if preference.email and user.email:
+        channels.append(Channel.EMAIL)
+    if preference.sms and user.phone and user.phone_verified and sms_enabled():
+        channels.append(Channel.SMS)
+    return channels
+
+
+def notify(*, user: User, kind: str, event_key: str, context: dict) -> Notification:
+    """Tell ``user`` about one event. A second call with the same ``event_key`` returns
+    the first notice and sends nothing. ``InvalidInput`` for an unknown kind or a
+    context missing a value the kind's words need."""
+    from .tasks import notification_deliver_task
+
+    if kind not in NotificationKind.values:
+        raise InvalidInput(details={"kind": [f"Unknown kind {kind!r}."]})
+    missing = [name for name in MESSAGES[kind].needs if name not in context]
+    if missing or not event_key:
+        raise InvalidInput(details={"context": missing, "event_key": [event_key]})
+    preference = preference_for(user=user)
+    with transaction.atomic():
+        notification, created = Notification.objects.get_or_create(
+            user=user,
+            event_key=event_key[:120],
+            defaults={"kind": kind, "context": context, "is_read": not preference.in_app},
+        )
+        if not created:
+            return notification
+        deliveries = Delivery.objects.bulk_create(
+            [Delivery(notification=notification, channel=c) for c in _channels(user, preference)]
+        )
+        for delivery in deliveries:
+            queue.send_on_commit(notification_deliver_task, delivery.pk)
+    return notification
+
+
+def notification_deliver(*, delivery_id: int) -> str:
+    """Send one channel of one notice. Idempotent: only a pending delivery is sent.
+
+    A failure to hand the message over (the mail server is down) puts it back to pending
+    and re-raises, so the task retries it."""
+    claimed = Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return (
+            Delivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first() or ""
+        )
+    delivery = Delivery.objects.select_related("notification__user").get(pk=delivery_id)
+    notification = delivery.notification
+    user = notification.user
+    language = language_of(user)
+    words = render(notification.kind, notification.context, language=language)
+    try:
+        if delivery.channel == Channel.EMAIL:
+            EmailMessage(
+                subject=words.title,
+                body=words.body,
+                to=[user.email],
+                headers={"Content-Language": language},
+            ).send()
+        else:
+            sms_send(
+                phone=user.phone,
+                template=notification.kind,
+                params=MESSAGES[notification.kind].sms_params(notification.context),
+                text=words.sms,
+                language=language,
+                dedupe_key=f"notification-delivery:{delivery.pk}",
+            )
+    except SmsUnavailable:
+        _mark(delivery_id, DeliveryStatus.SKIPPED, detail="sms_unavailable")
+        return DeliveryStatus.SKIPPED
+    except Exception:
+        Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.PENDING
+        )
+        raise
+    _mark(delivery_id, DeliveryStatus.SENT, sent_at=timezone.now())
+    return DeliveryStatus.SENT
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    """Mark the person's notices read (all of them without ``ids``). Returns how many."""
+    rows = Notification.objects.filter(user=user, is_read=False)
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    return rows.update(is_read=True)
+
+
+def _mark(delivery_id: int, status: str, **fields) -> None:
+    Delivery.objects.filter(pk=delivery_id).update(status=status, **fields)

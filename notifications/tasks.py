@@ -1,0 +1,23 @@
+"""Delivery of notices (queue ``default``): thin, idempotent, retried while mail is down."""
+
+from __future__ import annotations
+
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.db import OperationalError
+
+from . import services
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=30,
+)
+def notification_deliver_task(delivery_id: int) -> str:
+    return services.notification_deliver(delivery_id=delivery_id)
