@@ -2,11 +2,16 @@
 
 import hashlib
 
+from storefront.logs import logging_config
+
 from .base import *  # noqa: F403
-from .base import SECRET_KEY
-from .env import env_bool, env_str
+from .base import LOG_FORMAT, LOG_LEVEL, SECRET_KEY
+from .env import env_bool, env_list, env_str
 
 DEBUG = env_bool("DEBUG", True)
+LOGGING = logging_config(fmt=LOG_FORMAT or ("text" if DEBUG else "json"), level=LOG_LEVEL)
+# Prometheus on the same machine may read /metrics without a token.
+METRICS_ALLOWED_CIDRS = env_list("METRICS_ALLOWED_CIDRS", "127.0.0.0/8,::1/128")
 PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", True)
 # A stable development secret derived from the local key, so the wallet and the
 # callback view agree across restarts without any configuration.
