@@ -14,13 +14,14 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.static import serve
-from prometheus_client import CONTENT_TYPE_LATEST
 
 from . import metrics
 from .api.exceptions import error_body
 from .middleware import address_in
 
 logger = logging.getLogger(__name__)
+# The text format every Prometheus version reads (what generate_latest writes).
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 @never_cache
@@ -91,7 +92,7 @@ def metrics_view(request):
             status=403,
             content_type="text/plain",
         )
-    return HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(metrics.exposition(), content_type=METRICS_CONTENT_TYPE)
 
 
 @require_safe
