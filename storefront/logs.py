@@ -126,7 +126,11 @@ def logging_config(*, fmt: str, level: str) -> dict[str, Any]:
             }
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            # fpdf2's font subsetting writes dozens of INFO lines per packing slip.
+            "fontTools": {"level": "WARNING"},
+        },
     }
 
 
