@@ -41,6 +41,11 @@ class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
         record.task_id, record.task = task_var.get()
+        # Django adds the request object to its own lines; as text it would carry the
+        # query string (tokens, phone numbers): keep the method and path only.
+        request = getattr(record, "request", None)
+        if request is not None and hasattr(request, "path"):
+            record.request = f"{getattr(request, 'method', '')} {request.path}"
         return True
 
 
@@ -130,6 +135,9 @@ def logging_config(*, fmt: str, level: str) -> dict[str, Any]:
             "django.db.backends": {"level": "WARNING"},
             # fpdf2's font subsetting writes dozens of INFO lines per packing slip.
             "fontTools": {"level": "WARNING"},
+            # httpx logs every outgoing URL with its query string at INFO.
+            "httpx": {"level": "WARNING"},
+            "httpcore": {"level": "WARNING"},
         },
     }
 

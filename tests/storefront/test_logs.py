@@ -37,7 +37,7 @@ def json_log():
 
 def test_every_answer_has_a_new_request_id_and_its_log_lines_carry_it(client, json_log):
     big = {"CONTENT_LENGTH": str(10 * 1024 * 1024)}
-    first = client.generic("POST", "/api/v1/orders/", b"", **big)
+    first = client.generic("POST", "/api/v1/orders/?token=tok-in-query-123", b"", **big)
     second = client.generic("POST", "/api/v1/orders/", b"", **big)
     assert first.status_code == second.status_code == 413
     ids = [first["X-Request-ID"], second["X-Request-ID"]]
@@ -48,6 +48,9 @@ def test_every_answer_has_a_new_request_id_and_its_log_lines_carry_it(client, js
         mine = [line for line in lines if line["request_id"] == request_id]
         assert {line["logger"] for line in mine} >= {"farmgate.metrics", "django.request"}
     assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+    # Django's lines name the request by method and path: never its query string.
+    assert "tok-in-query-123" not in json.dumps(lines)
+    assert {line.get("request") for line in lines} >= {"POST /api/v1/orders/"}
     assert logs.request_id_var.get() == ""  # nothing left over for the next request
 
 
