@@ -127,9 +127,7 @@ def test_gauges_are_computed_at_scrape_time(client):
     assert value(text, "farmgate_payment_inbox_oldest_unapplied_seconds") == 0
     assert value(text, "farmgate_ready", check="database") == 1
     assert value(text, "farmgate_ready", check="broker") == 1
-    queues = {
-        s.labels["queue"] for s in samples(text) if s.name == "farmgate_celery_queue_length"
-    }
+    queues = {s.labels["queue"] for s in samples(text) if s.name == "farmgate_celery_queue_length"}
     assert queues == {"default", "payments", "fulfilment", "media"}
     for gauge in ("farmgate_fulfilment_backlog", "farmgate_payments_pending_overdue"):
         assert value(text, gauge) == 0
@@ -238,9 +236,11 @@ def test_a_workers_counts_show_in_the_webs_scrape(tmp_path):
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge("default")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "tests.storefront.worker_app", "worker"]
-        + ["-Q", "default", "-c", "2", "-P", "prefork", "-n", f"metrics-{port}@%h"]
-        + ["--without-gossip", "--without-mingle", "--loglevel=INFO"],
+        [
+            *(sys.executable, "-m", "celery", "-A", "tests.storefront.worker_app", "worker"),
+            *("-Q", "default", "-c", "2", "-P", "prefork", "-n", f"metrics-{port}@%h"),
+            *("--without-gossip", "--without-mingle", "--loglevel=INFO"),
+        ],
         cwd=ROOT,
         env=env,
         stdout=worker_log.open("wb"),

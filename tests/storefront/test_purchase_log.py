@@ -146,9 +146,9 @@ def test_a_whole_purchase_logs_no_secret(
         "street address": STREET,
     }
     leaked = {what: value for what, value in secrets.items() if value in text}
-    assert leaked == {}, "\n".join(line for line in text.splitlines() if any(
-        v in line for v in leaked.values()
-    ))
+    assert leaked == {}, "\n".join(
+        line for line in text.splitlines() if any(v in line for v in leaked.values())
+    )
     # Each request's own lines (the wallet's payment included) carry its id.
     by_request = {line["request_id"] for line in lines if line["request_id"]}
     assert set(request_ids) & by_request
