@@ -110,7 +110,7 @@ def test_compose_runs_web_a_worker_per_queue_group_one_beat_and_the_services():
         assert service["build"] == "." and service["env_file"] == ".env", name
         assert service["environment"]["PROMETHEUS_MULTIPROC_DIR"] == "/run/farmgate-metrics"
         assert "metrics:/run/farmgate-metrics" in service["volumes"], name
-        assert "redis://redis:6379/0" == service["environment"]["REDIS_URL"]
+        assert service["environment"]["REDIS_URL"] == "redis://redis:6379/0"
         if name != "migrate":
             assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["migrate"]["command"][-3:] == ["manage.py", "migrate", "--noinput"]
@@ -142,7 +142,7 @@ def test_gunicorn_conf_follows_the_cores_and_the_environment(monkeypatch):
     assert (conf["workers"], conf["threads"], conf["worker_class"]) == (3, 4, "gthread")
     assert conf["bind"] == "0.0.0.0:8000"
     assert conf["graceful_timeout"] < 30 <= conf["timeout"]
-    assert conf["worker_tmp_dir"] in ("/dev/shm", None)
+    assert conf["worker_tmp_dir"] in ("/dev/shm", None)  # noqa: S108 (gunicorn's heartbeat)
     monkeypatch.setenv("WEB_CONCURRENCY", "5")
     monkeypatch.setenv("GUNICORN_BIND", "127.0.0.1:9000")
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
@@ -290,7 +290,8 @@ def test_a_changed_dependency_without_a_new_lock_fails_loudly(tmp_path):
     problems = lock.check(tmp_path)
     assert len(problems) == 2 and "other dependencies" in problems[0]
     # A change elsewhere in pyproject.toml (ruff's settings, say) needs no new lock.
-    (tmp_path / "pyproject.toml").write_text(pyproject.replace("line-length = 100", "line-length = 99"))
+    other = pyproject.replace("line-length = 100", "line-length = 99")
+    (tmp_path / "pyproject.toml").write_text(other)
     assert lock.check(tmp_path) == []
     result = subprocess.run(["make", "-s", "lock-check"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
