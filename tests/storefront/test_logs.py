@@ -3,13 +3,9 @@ the request and on the tasks it enqueues), JSON lines, and secrets redacted."""
 
 from __future__ import annotations
 
-import io
 import json
 import logging
-import logging.config
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from celery import signals
@@ -17,22 +13,15 @@ from django.conf import settings
 from django.test import override_settings
 
 from storefront import logs
-from storefront.logs import REDACTED, RedactSecretsFilter, logging_config
+from storefront.logs import REDACTED, RedactSecretsFilter
 
-ROOT = Path(__file__).resolve().parents[2]
+from .helpers import root_log, run_django, send_in_request
 
 
 @pytest.fixture
 def json_log():
-    logging.config.dictConfig(logging_config(fmt="json", level="INFO"))
-    buffer = io.StringIO()
-    (handler,) = logging.getLogger().handlers
-    handler.setStream(buffer)
-    try:
+    with root_log() as buffer:
         yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines()]
-    finally:
-        logging.config.dictConfig(settings.LOGGING)
-        RedactSecretsFilter.forget()
 
 
 def test_every_answer_has_a_new_request_id_and_its_log_lines_carry_it(client, json_log):
@@ -74,14 +63,9 @@ def test_tasks_enqueued_in_a_request_carry_its_id_and_log_it():
         sent.append(dict(headers))
 
     signals.before_task_publish.connect(capture)
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    token = logs.request_id_var.set("req-from-web-0001")
     try:
-        app.send_task("orders.tasks.orders_expire_task", queue="default")
+        send_in_request(app, "orders.tasks.orders_expire_task", "req-from-web-0001")
     finally:
-        logs.request_id_var.reset(token)
-        app.conf.task_always_eager = saved
         signals.before_task_publish.disconnect(capture)
     assert sent and sent[-1]["request_id"] == "req-from-web-0001"
 
@@ -127,22 +111,7 @@ def test_a_secret_that_reaches_a_log_call_is_redacted(json_log):
 
 
 def _setting(expression: str, **env) -> subprocess.CompletedProcess:
-    import os
-
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LOG_"))}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings as s; "
-            f"print({expression})",
-        ],
-        cwd=ROOT,
-        env={**full, "DJANGO_SETTINGS_MODULE": "storefront.settings.local", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_django(f"from django.conf import settings as s\nprint({expression})", **env)
 
 
 def test_json_is_the_default_and_text_only_for_a_person_running_debug():

@@ -5,18 +5,15 @@ told to."""
 from __future__ import annotations
 
 import email
-import os
 import socket
-import subprocess
-import sys
 from email import policy
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-ROOT = Path(__file__).resolve().parents[2]
+from .helpers import run_django
+
 PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "storefront.settings.production",
     "SECRET_KEY": "k3y-" + "a1b2c3d4e5f6g7h8i9j0" * 3,
@@ -24,7 +21,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://farmgate@db.invalid:5432/farmgate",
 }
 SEND = (
-    "import django; django.setup(); from django.core.mail import send_mail; "
+    "from django.core.mail import send_mail\n"
     "send_mail('订单已发货 Your parcel is on its way', '包裹已发出。Tracking SF1400123456789.', "
     "None, ['buyer@example.cn'])"
 )
@@ -68,16 +65,7 @@ def smtp():
         controller.stop()
 
 
-def _run(code: str, **env) -> subprocess.CompletedProcess:
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "EMAIL_"))}
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**full, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+_run = run_django
 
 
 def _check_delivered(inbox: Inbox) -> None:
@@ -120,7 +108,7 @@ def test_the_same_from_separate_variables(smtp):
 
 def test_settings_read_every_mail_variable():
     show = (
-        "import django; django.setup(); from django.conf import settings as s; "
+        "from django.conf import settings as s\n"
         "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.EMAIL_USE_SSL, "
         "s.EMAIL_TIMEOUT, s.SERVER_EMAIL)"
     )
@@ -148,16 +136,12 @@ def test_settings_read_every_mail_variable():
 
 
 def test_production_refuses_to_print_mail_unless_told_to():
-    check = "import django; django.setup(); print('started')"
+    check = "print('started')"
     refused = _run(check, **PRODUCTION)
     assert refused.returncode != 0
     assert "EMAIL_URL" in refused.stderr and "EMAIL_ALLOW_CONSOLE" in refused.stderr
     allowed = _run(check, **PRODUCTION, EMAIL_ALLOW_CONSOLE="1")
     assert allowed.returncode == 0 and "started" in allowed.stdout, allowed.stderr
     # Development keeps printing mail to the console with nothing configured.
-    local = _run(
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.EMAIL_BACKEND)",
-        DJANGO_SETTINGS_MODULE="storefront.settings.local",
-    )
+    local = _run("from django.conf import settings as s\nprint(s.EMAIL_BACKEND)")
     assert local.stdout.strip() == "django.core.mail.backends.console.EmailBackend"

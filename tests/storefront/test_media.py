@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import boto3
 import httpx
@@ -22,26 +18,16 @@ from catalog.services import product_image_add
 from tests.factories import make_product
 from tests.images import photo
 
-ROOT = Path(__file__).resolve().parents[2]
+from .helpers import run_django
+
 BUCKET = "farmgate-media"
 KEYS = {"S3_ACCESS_KEY_ID": "AKIAFARMGATETEST", "S3_SECRET_ACCESS_KEY": "s3-Secret-key-0123"}
 
 
 def _storages_from_env(**env) -> dict:
     """STORAGES as the settings build it from these variables (a fresh process)."""
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "S3_", "MEDIA"))}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django, json; django.setup(); from django.conf import settings as s; "
-            "print(json.dumps(s.STORAGES))",
-        ],
-        cwd=ROOT,
-        env={**full, "DJANGO_SETTINGS_MODULE": "storefront.settings.local", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = run_django(
+        "import json\nfrom django.conf import settings as s\nprint(json.dumps(s.STORAGES))", **env
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -132,15 +118,7 @@ def test_object_storage_needs_a_bucket_and_filesystem_stays_the_default():
     assert (
         _storages_from_env()["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
     )
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "S3_"))}
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT,
-        env={**full, "DJANGO_SETTINGS_MODULE": "storefront.settings.local", "MEDIA_STORAGE": "s3"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_django("", MEDIA_STORAGE="s3")
     assert result.returncode != 0 and "S3_BUCKET" in result.stderr
 
 

@@ -22,8 +22,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from payments.constants import InboxStatus
 from payments.models import PaymentNotification
-from storefront import logs, metrics
+from storefront import metrics
 from tests.factories import make_product
+
+from .helpers import send_in_request
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "metrics-token-" + "x" * 30
@@ -270,11 +272,7 @@ def test_a_workers_counts_show_in_the_webs_scrape(tmp_path):
         app.conf.update(broker_url=os.environ["REDIS_URL"], task_always_eager=False)
         app._pool = None
         app.amqp._producer_pool = None
-        token = logs.request_id_var.set("req-multiprocess-0001")
-        try:
-            app.send_task("tests.probe_task", queue="default")
-        finally:
-            logs.request_id_var.reset(token)
+        send_in_request(app, "tests.probe_task", "req-multiprocess-0001", queue="default")
         for _ in range(10):
             assert httpx.get(f"{base}/healthz").status_code == 200
 

@@ -6,10 +6,7 @@ line written while serving a request carries that request's id."""
 
 from __future__ import annotations
 
-import io
 import json
-import logging
-import logging.config
 
 import pytest
 from django.conf import settings
@@ -20,10 +17,11 @@ from fulfilment.models import Shipment
 from orders.constants import OrderStatus
 from orders.models import Order
 from payments import wallet
-from storefront.logs import logging_config
 from tests.factories import make_manager, make_product, make_variant
 from tests.fulfilment.factories import make_carriers
 from tests.payments.conftest import wallet_delivers_in_process  # noqa: F401 (a fixture)
+
+from .helpers import root_log
 
 PASSWORD = "Buyer-Pa55word-9f3k"
 PHONE = "13912345678"
@@ -34,14 +32,8 @@ STREET = "Qiaotou Village Road 17"
 @pytest.fixture
 def production_log():
     """Root logging configured as production's (JSON, filters) at DEBUG, into a buffer."""
-    logging.config.dictConfig(logging_config(fmt="json", level="DEBUG"))
-    buffer = io.StringIO()
-    (handler,) = logging.getLogger().handlers
-    handler.setStream(buffer)
-    try:
+    with root_log(level="DEBUG") as buffer:
         yield buffer
-    finally:
-        logging.config.dictConfig(settings.LOGGING)
 
 
 @pytest.mark.django_db

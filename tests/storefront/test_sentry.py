@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import httpx
 import pytest
@@ -23,7 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 from storefront.sentry import sentry_init
 from tests.factories import make_user
 
-ROOT = Path(__file__).resolve().parents[2]
+from .helpers import run_django
+
 PHONE = "13700001111"
 EMAIL = "li.na@example.cn"
 PASSWORD = "Li-Na-Pa55word"
@@ -120,20 +117,11 @@ def test_an_error_is_reported_without_personal_data(sentry):
 
 def test_reporting_is_off_without_a_dsn_and_on_with_one():
     def active(**env) -> str:
-        full = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SENTRY"))}
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import django; django.setup(); import sentry_sdk; c = sentry_sdk.get_client(); "
-                "print(c.is_active(), sorted(c.integrations) if c.is_active() else [], "
-                "c.options['send_default_pii'])",
-            ],
-            cwd=ROOT,
-            env={**full, "DJANGO_SETTINGS_MODULE": "storefront.settings.local", **env},
-            capture_output=True,
-            text=True,
-            timeout=60,
+        result = run_django(
+            "import sentry_sdk\nc = sentry_sdk.get_client()\n"
+            "print(c.is_active(), sorted(c.integrations) if c.is_active() else [], "
+            "c.options['send_default_pii'])",
+            **env,
         )
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()
