@@ -26,8 +26,9 @@ RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         fonts-wqy-microhei gettext \
     && rm -rf /var/lib/apt/lists/*
-RUN groupadd --system farmgate \
-    && useradd --system --gid farmgate --home-dir /app --shell /usr/sbin/nologin farmgate
+# A fixed uid/gid (10001): volumes and host folders can be given to it (compose.yaml).
+RUN groupadd --system --gid 10001 farmgate \
+    && useradd --system --uid 10001 --gid farmgate --home-dir /app --shell /usr/sbin/nologin farmgate
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -115,7 +115,11 @@ def test_compose_runs_web_a_worker_per_queue_group_one_beat_and_the_services():
             assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["migrate"]["command"][-3:] == ["manage.py", "migrate", "--noinput"]
     assert "noeviction" in services["redis"]["command"]
-    assert compose()["volumes"]["metrics"]["driver_opts"]["type"] == "tmpfs"
+    metrics_volume = compose()["volumes"]["metrics"]["driver_opts"]
+    assert metrics_volume["type"] == "tmpfs"
+    # Writable by the image's user, whose uid the Dockerfile fixes.
+    runs = " ".join(args for word, args in dockerfile_instructions() if word == "RUN")
+    assert "--uid 10001" in runs and "uid=10001,gid=10001" in metrics_volume["o"]
 
 
 def test_one_gunicorn_configuration_everywhere():
