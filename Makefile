@@ -10,9 +10,9 @@ PUBLIC_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 PUBLIC_BASE_URL ?= http://$(PUBLIC_HOST):$(PORT)
 export HOST PORT PUBLIC_BASE_URL
 # Prometheus multiprocess mode: web, worker and beat of `make run` write their metrics here
-# (cleared at every start), and /metrics adds them up.
-PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/var/prometheus
-export PROMETHEUS_MULTIPROC_DIR
+# (cleared at every start), and /metrics adds them up. Set for `make run` only: tests
+# count in their own process.
+METRICS_DIR := $(CURDIR)/var/prometheus
 # The dependency lock (requirements/*.txt, compiled from pyproject.toml by `make lock`).
 LOCK_RUN  := requirements/run.txt
 LOCK_TEST := requirements/test.txt
@@ -79,8 +79,8 @@ run: lock-check $(VENV)/.installed-run messages
 	@echo "  Database: $${DATABASE_URL:-SQLite under var/}   Broker: $${REDIS_URL:-filesystem under var/celery/}"
 	@echo "  Ctrl-C stops web, worker and beat together."
 	@echo ""
-	rm -rf $(PROMETHEUS_MULTIPROC_DIR) && mkdir -p $(PROMETHEUS_MULTIPROC_DIR)
-	$(BIN)/honcho start -f Procfile.dev -p $(PORT)
+	rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
+	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(BIN)/honcho start -f Procfile.dev -p $(PORT)
 
 ## make test: install the test extras and run the whole suite
 test: lock-check $(VENV)/.installed-test messages
