@@ -120,7 +120,7 @@ def test_reporting_is_off_without_a_dsn_and_on_with_one():
         result = run_django(
             "import sentry_sdk\nc = sentry_sdk.get_client()\n"
             "print(c.is_active(), sorted(c.integrations) if c.is_active() else [], "
-            "c.options['send_default_pii'])",
+            "c.should_send_default_pii())",
             **env,
         )
         assert result.returncode == 0, result.stderr
