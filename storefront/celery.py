@@ -25,11 +25,14 @@ app.autodiscover_tasks()
 
 
 @signals.setup_logging.connect
-def _django_logging(**kwargs) -> None:
-    # Connected, so Celery leaves the root logger alone: workers log like the web.
+def _django_logging(loglevel=None, **kwargs) -> None:
+    # Connected, so Celery leaves the root logger alone: workers log like the web (JSON,
+    # request ids), at the level of the command's --loglevel when it gives one.
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)
 
 
 @signals.before_task_publish.connect

@@ -121,3 +121,24 @@ def test_json_is_the_default_and_text_only_for_a_person_running_debug():
     assert "JsonFormatter" in _setting(formatter, DEBUG="1", LOG_FORMAT="json").stdout
     refused = _setting(formatter, LOG_FORMAT="xml")
     assert refused.returncode != 0 and "LOG_FORMAT" in refused.stderr
+
+
+def test_a_workers_loglevel_flag_still_counts(settings):
+    """Workers log through Django's LOGGING, at the level their --loglevel asks for
+    (the bench harness and operators wait for the INFO line "… ready.")."""
+    import logging.config
+
+    from storefront.celery import _django_logging
+    from storefront.logs import logging_config
+
+    original = settings.LOGGING
+    settings.LOGGING = logging_config(fmt="json", level="WARNING")
+    try:
+        _django_logging(loglevel=logging.INFO)
+        assert logging.getLogger().level == logging.INFO
+        (handler,) = logging.getLogger().handlers
+        assert type(handler.formatter).__name__ == "JsonFormatter"
+        _django_logging(loglevel=None)
+        assert logging.getLogger().level == logging.WARNING
+    finally:
+        logging.config.dictConfig(original)
