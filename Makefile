@@ -9,23 +9,43 @@ PORT   ?= 8000
 PUBLIC_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 PUBLIC_BASE_URL ?= http://$(PUBLIC_HOST):$(PORT)
 export HOST PORT PUBLIC_BASE_URL
+# Prometheus multiprocess mode: web, worker and beat of `make run` write their metrics here
+# (cleared at every start), and /metrics adds them up. Set for `make run` only: tests
+# count in their own process.
+METRICS_DIR := $(CURDIR)/var/prometheus
+# The dependency lock (requirements/*.txt, compiled from pyproject.toml by `make lock`).
+LOCK_RUN  := requirements/run.txt
+LOCK_TEST := requirements/test.txt
+UV_SPEC   := uv>=0.5,<1
 
-.PHONY: run test install install-test lint messages bench clean system-deps
+.PHONY: run test install install-test lint lock lock-check messages bench clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+## Installs exactly the locked versions (hashes checked), then the project itself on top.
+$(VENV)/.installed-run: pyproject.toml $(LOCK_RUN) | $(BIN)/python lock-check
+	$(BIN)/pip install -q --require-hashes -r $(LOCK_RUN)
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml $(LOCK_TEST) | $(BIN)/python lock-check
+	$(BIN)/pip install -q --require-hashes -r $(LOCK_TEST)
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@ $(VENV)/.installed-run
 
 install: $(VENV)/.installed-run
 install-test: $(VENV)/.installed-test
+
+## Fails loudly (offline) when pyproject.toml's dependencies changed but the lock did not.
+lock-check:
+	@$(PYTHON) scripts/lock.py --check
+
+## make lock: recompile requirements/*.txt from pyproject.toml (UPGRADE=1: newest allowed)
+lock: | $(BIN)/python
+	$(BIN)/pip install -q '$(UV_SPEC)'
+	$(BIN)/python scripts/lock.py $(if $(UPGRADE),--upgrade)
 
 ## Debian packages the app uses beyond Python: a CJK font for packing slips, gettext for
 ## translations. Installed when missing and we are root with apt; otherwise it says what to do.
@@ -49,7 +69,7 @@ messages: $(VENV)/.installed-run system-deps
 		$(BIN)/python manage.py compilemessages --ignore='.venv' -v0; fi
 
 ## make run: install, migrate, load the demo, start web + Celery worker + beat (Ctrl-C stops all)
-run: $(VENV)/.installed-run messages
+run: lock-check $(VENV)/.installed-run messages
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py load_demo
 	@echo ""
@@ -59,15 +79,17 @@ run: $(VENV)/.installed-run messages
 	@echo "  Database: $${DATABASE_URL:-SQLite under var/}   Broker: $${REDIS_URL:-filesystem under var/celery/}"
 	@echo "  Ctrl-C stops web, worker and beat together."
 	@echo ""
-	$(BIN)/honcho start -f Procfile.dev -p $(PORT)
+	rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
+	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(BIN)/honcho start -f Procfile.dev -p $(PORT)
 
 ## make test: install the test extras, check the apps' import layers, run the whole suite
-test: $(VENV)/.installed-test messages
+test: lock-check $(VENV)/.installed-test messages
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run_all.py

@@ -205,6 +205,7 @@ def _server_env(dbname: str, redis_db: int = 8) -> dict[str, str]:
         "PAYMENTS_SANDBOX_ENABLED": "1",
         "SANDBOX_WALLET_SECRET": _SANDBOX_SECRET,
         "LOG_LEVEL": "WARNING",
+        "EMAIL_ALLOW_CONSOLE": "1",
         "FARMGATE_VAR_DIR": str(ROOT / "var" / "bench"),
         "MEDIA_ROOT": str(_log_dir / "media"),
         "PYTHONUNBUFFERED": "1",

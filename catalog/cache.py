@@ -123,6 +123,7 @@ def cached_response(request, scope: str, build: Callable[[], object]) -> object:
     except Exception:
         logger.warning("catalogue cache unavailable: serving from the database", exc_info=True)
         return build()
+    metrics.page_cache_lookup(hit=hit is not None and hit[0] == version)
     if hit is not None and hit[0] == version:
         _, etag, body = hit
     else:

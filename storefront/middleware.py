@@ -1,19 +1,115 @@
-"""Request-level protections that must run before Django reads a body."""
+"""Request-level protections that must run before Django reads a body, and the
+request's observability (its id, its metrics)."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import re
+import time
+import uuid
+from functools import lru_cache
 
 from django.conf import settings
+from django.core.signals import request_finished
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from . import metrics
+from . import logs, metrics
 from .api.exceptions import error_body
 
 logger = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+
+
+@lru_cache(maxsize=16)
+def _networks(cidrs: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
+
+
+def address_in(address: str, cidrs) -> bool:
+    """Whether ``address`` (REMOTE_ADDR) is inside one of the networks ``cidrs``."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _networks(tuple(cidrs)))
+
+
+class RequestIdMiddleware:
+    """Gives every request an id: the ``X-Request-ID`` a trusted proxy sent (a direct
+    peer in ``TRUSTED_PROXIES``; a well-formed value only), otherwise a new one. It
+    is on every log line of the request and of the tasks it enqueues, and answered
+    in the response's ``X-Request-ID``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        if (
+            incoming
+            and _REQUEST_ID_RE.fullmatch(incoming)
+            and address_in(request.META.get("REMOTE_ADDR", ""), settings.TRUSTED_PROXIES)
+        ):
+            request_id = incoming
+        else:
+            request_id = uuid.uuid4().hex
+        request.request_id = request_id
+        # Kept until the response is closed (request_finished below), so that Django's
+        # own lines about the answer ("Forbidden: /x", tracebacks) carry the id too.
+        logs.request_id_var.set(request_id)
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+def _forget_request_id(**kwargs) -> None:
+    logs.request_id_var.set("")
+
+
+request_finished.connect(_forget_request_id, dispatch_uid="farmgate-forget-request-id")
+
+
+def _route(request) -> str:
+    """The URL pattern's name (never the raw path: its label values must stay few)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:  # answered before URL resolution (413, 400): resolve it here
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return "unmatched"
+    return match.view_name or "unnamed"
+
+
+class MetricsMiddleware:
+    """Counts every answer by route, method and status, and times it (outermost, so
+    the answers of the other middleware are counted too)."""
+
+    METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        method = request.method if request.method in self.METHODS else "other"
+        try:
+            route = _route(request)
+            metrics.HTTP_REQUESTS.labels(
+                route=route, method=method, status=str(response.status_code)
+            ).inc()
+            metrics.HTTP_DURATION.labels(route=route, method=method).observe(elapsed)
+        except Exception:  # counting must never turn an answer into an error
+            logger.debug("request not counted", exc_info=True)
+        return response
 
 
 class RequestSizeLimitMiddleware:

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
@@ -28,6 +27,9 @@ api_v1 = [
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics_view, name="metrics"),
+    # Uploaded files, when the app serves them (SERVE_MEDIA on a single host, or DEBUG).
+    path("media/<path:path>", views.media, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
@@ -57,9 +59,6 @@ if settings.BENCHMARK_VIEWS:
         path("bench/hello/drf/", bench_views.drf_hello),
         *urlpatterns,
     ]
-
-if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
 
 handler404 = "storefront.views.not_found"
 handler500 = "storefront.views.server_error"

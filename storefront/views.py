@@ -1,17 +1,27 @@
-"""Project-level views: health checks and error pages (JSON under /api/)."""
+"""Project-level views: health checks, metrics, uploaded files on a single host, and
+error pages (JSON under /api/)."""
 
 from __future__ import annotations
 
+import hmac
 import logging
+import posixpath
 
+from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from django.views.static import serve
 
+from . import metrics
 from .api.exceptions import error_body
+from .middleware import address_in
 
 logger = logging.getLogger(__name__)
+# The text format every Prometheus version reads (what generate_latest writes).
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 @never_cache
@@ -20,9 +30,8 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-@never_cache
-def readyz(request):
-    """Ready for traffic: the database answers and the broker accepts a connection."""
+def readiness_checks() -> dict[str, str]:
+    """``ok`` or ``unavailable`` for the database and the broker."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -40,10 +49,71 @@ def readyz(request):
     except Exception:
         logger.warning("readyz: broker unreachable", exc_info=True)
         checks["broker"] = "unavailable"
+    return checks
+
+
+@never_cache
+def readyz(request):
+    """Ready for traffic: the database answers and the broker accepts a connection."""
+    checks = readiness_checks()
     ok = all(v == "ok" for v in checks.values())
     return JsonResponse(
         {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
     )
+
+
+@metrics.gauge_at_scrape(
+    "farmgate_ready", "1 when this check of /readyz passes on the scraped host.", ["check"]
+)
+def _readiness() -> dict[tuple[str, ...], float]:
+    return {(name,): float(state == "ok") for name, state in readiness_checks().items()}
+
+
+def _metrics_allowed(request) -> bool:
+    token = settings.METRICS_TOKEN
+    if token:
+        given = request.META.get("HTTP_AUTHORIZATION", "")
+        if hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return True
+    # A request relayed by the reverse proxy is never trusted by address (the proxy's
+    # own address would let everyone in): only direct connections count.
+    if "HTTP_X_FORWARDED_FOR" in request.META:
+        return False
+    return address_in(request.META.get("REMOTE_ADDR", ""), settings.METRICS_ALLOWED_CIDRS)
+
+
+@never_cache
+@require_safe
+def metrics_view(request):
+    """Prometheus text format, for the monitoring network only (see settings)."""
+    if not _metrics_allowed(request):
+        return HttpResponse(
+            "metrics: a bearer token or the monitoring network is needed\n",
+            status=403,
+            content_type="text/plain",
+        )
+    return HttpResponse(metrics.exposition(), content_type=METRICS_CONTENT_TYPE)
+
+
+@require_safe
+def media(request, path: str):
+    """Uploaded files from MEDIA_ROOT, when this process is told to serve them
+    (``SERVE_MEDIA``, or DEBUG). Private files (packing slips) are never served here;
+    the admin streams them to the cooperative's managers. Every answer forbids
+    running anything the file might contain."""
+    if not (settings.SERVE_MEDIA or settings.DEBUG):
+        raise Http404
+    normalized = posixpath.normpath(path).lstrip("/")
+    if normalized.startswith(("..", *settings.MEDIA_PRIVATE_PREFIXES)):
+        raise Http404
+    response = serve(request, normalized, document_root=settings.MEDIA_ROOT)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Cache-Control"] = "public, max-age=86400"
+    if not response["Content-Type"].startswith("image/"):
+        response["Content-Disposition"] = "attachment"
+    return response
 
 
 def not_found(request, exception=None):

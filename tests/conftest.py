@@ -75,7 +75,10 @@ def api_client() -> APIClient:
 def _clear_cache():
     from django.core.cache import cache
 
+    from storefront import metrics
+
     cache.clear()
+    metrics.reset_for_tests()  # metrics.get() counts from zero in every test
     yield
 
 

@@ -6,6 +6,9 @@
 | REDIS_URL | unset: local-memory cache and kombu's filesystem broker under ``var/`` |
 | SECRET_KEY | a development key generated once into ``var/secret_key`` |
 | DEBUG, ALLOWED_HOSTS, PUBLIC_BASE_URL, MEDIA_ROOT, payment provider settings |
+
+Every variable, with its meaning, is listed in ``.env.example`` (a test keeps that list
+and the code's reads the same).
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+import dj_email_url
+from django.core.exceptions import ImproperlyConfigured
+
+from storefront.logs import logging_config
 
 from .env import env_bool, env_decimal, env_int, env_list, env_str
 
@@ -76,6 +83,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "storefront.middleware.RequestIdMiddleware",
+    "storefront.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "storefront.middleware.RequestSizeLimitMiddleware",
@@ -196,6 +205,40 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploads on object storage instead (MEDIA_STORAGE=s3): Amazon S3, or any S3-compatible
+# service through S3_ENDPOINT_URL (Alibaba Cloud OSS, Tencent COS, MinIO). Objects are
+# private and linked with signed URLs unless S3_QUERYSTRING_AUTH=0 (then the bucket, or
+# the CDN of S3_CUSTOM_DOMAIN, must make only the public prefixes readable: see deploy/).
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "filesystem")
+S3_SECRET_ACCESS_KEY = env_str("S3_SECRET_ACCESS_KEY")
+if MEDIA_STORAGE == "s3":
+    if not env_str("S3_BUCKET"):
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET"),
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "region_name": env_str("S3_REGION") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
+            "secret_key": S3_SECRET_ACCESS_KEY or None,
+            "custom_domain": env_str("S3_CUSTOM_DOMAIN") or None,
+            "querystring_auth": env_bool("S3_QUERYSTRING_AUTH", True),
+            # OSS answers only virtual-hosted style ("virtual"); MinIO wants "path".
+            "addressing_style": env_str("S3_ADDRESSING_STYLE") or None,
+            "signature_version": "s3v4",
+            "location": env_str("S3_LOCATION", "media"),
+            "default_acl": None,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "max-age=86400"},
+        },
+    }
+elif MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured("MEDIA_STORAGE must be filesystem or s3")
+# A single host without a web server in front may let the app serve MEDIA_ROOT under
+# /media/ (with safe headers; private files such as packing slips never): see deploy/.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", False)
+MEDIA_PRIVATE_PREFIXES = ("packing-slips/",)
 # Uploads above this are refused before Django reads them into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -346,8 +389,39 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 
 # --- e-mail ---------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# EMAIL_URL in one line (submission://user:password@smtp.example.com:587 for STARTTLS,
+# smtp://user:password@smtp.example.com:465?ssl=1 for TLS), or the EMAIL_HOST ...
+# variables. With neither, mail is printed to the console (development); production
+# refuses that unless EMAIL_ALLOW_CONSOLE=1.
+_CONSOLE_MAIL = "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Seconds before an unanswering mail server fails the send (the task retries later).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if env_str("EMAIL_HOST") else _CONSOLE_MAIL
+)
+if env_str("EMAIL_URL"):
+    _mail = dj_email_url.parse(env_str("EMAIL_URL"))
+    if "EMAIL_BACKEND" not in _mail:
+        raise ImproperlyConfigured("EMAIL_URL must start with smtp://, submission:// or console://")
+    EMAIL_BACKEND = _mail["EMAIL_BACKEND"]
+    EMAIL_HOST = _mail["EMAIL_HOST"] or EMAIL_HOST
+    EMAIL_PORT = _mail["EMAIL_PORT"] or EMAIL_PORT
+    EMAIL_HOST_USER = _mail["EMAIL_HOST_USER"] or ""
+    EMAIL_HOST_PASSWORD = _mail["EMAIL_HOST_PASSWORD"] or ""
+    EMAIL_USE_TLS, EMAIL_USE_SSL = _mail["EMAIL_USE_TLS"], _mail["EMAIL_USE_SSL"]
+    EMAIL_TIMEOUT = _mail["EMAIL_TIMEOUT"] or EMAIL_TIMEOUT
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Farmgate <noreply@farmgate.example>")
+# The sender of error mails to ADMINS (none are configured: errors go to Sentry).
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_ALLOW_CONSOLE = env_bool("EMAIL_ALLOW_CONSOLE", False)
 
 # --- text messages (sms/) ---------------------------------------------------
 # "outbox" (development: messages listed on /dev/sms/), "aliyun", "tencent", or empty
@@ -424,11 +498,27 @@ CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = sorted(
     | ({_origin(ALIPAY_GATEWAY_URL)} if ALIPAY_APP_ID else set())
 )
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# --- logs, metrics, error reports --------------------------------------------
+# JSON lines (one object a line, with the request id) unless LOG_FORMAT=text; with
+# DEBUG on (make run's runserver) the default is text, which a person reads faster.
+LOG_FORMAT = env_str("LOG_FORMAT")
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = logging_config(fmt=LOG_FORMAT or ("text" if DEBUG else "json"), level=LOG_LEVEL)
+# Peers whose X-Request-ID (and X-Forwarded-For) are believed: the reverse proxy.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1/32,::1/128")
+# /metrics answers a request with `Authorization: Bearer <METRICS_TOKEN>`, or one that
+# comes straight (no proxy in between) from a network in METRICS_ALLOWED_CIDRS.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_CIDRS = env_list("METRICS_ALLOWED_CIDRS", "")
+# Error reports to Sentry or a Sentry-protocol server (GlitchTip), only when a DSN is set.
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+SENTRY_TRACES_SAMPLE_RATE = float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0") or 0)
+if SENTRY_DSN:
+    from storefront.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )

@@ -2,11 +2,18 @@
 
 import hashlib
 
+from storefront.logs import logging_config
+
 from .base import *  # noqa: F403
-from .base import SECRET_KEY
-from .env import env_bool, env_str
+from .base import LOG_FORMAT, LOG_LEVEL, SECRET_KEY
+from .env import env_bool, env_list, env_str
 
 DEBUG = env_bool("DEBUG", True)
+LOGGING = logging_config(fmt=LOG_FORMAT or ("text" if DEBUG else "json"), level=LOG_LEVEL)
+# `make run` has no web server in front: the app serves uploaded photos itself.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+# Prometheus on the same machine may read /metrics without a token.
+METRICS_ALLOWED_CIDRS = env_list("METRICS_ALLOWED_CIDRS", "127.0.0.0/8,::1/128")
 PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", True)
 # Text messages land in the development outbox (/dev/sms/) unless a provider is chosen.
 SMS_BACKEND = env_str("SMS_BACKEND", "outbox")

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import _CONSOLE_MAIL, DATABASES, EMAIL_ALLOW_CONSOLE, EMAIL_BACKEND
 from .env import env_bool, env_int, env_str
 
 DEBUG = False
@@ -24,10 +24,16 @@ _require("DATABASE_URL")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("production needs a PostgreSQL DATABASE_URL")
 
+if EMAIL_BACKEND == _CONSOLE_MAIL and not EMAIL_ALLOW_CONSOLE:
+    raise ImproperlyConfigured(
+        "production needs a mail server: set EMAIL_URL (or EMAIL_HOST, EMAIL_PORT, ...), "
+        "or EMAIL_ALLOW_CONSOLE=1 to write mail to the log on purpose"
+    )
+
 PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -119,6 +119,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": SECRET,
     "ALLOWED_HOSTS": "farmgate.example",
     "DATABASE_URL": "postgres://farmgate:db-Pa55word@db.invalid:5432/farmgate",
+    "EMAIL_URL": "submission://farmgate:mail-Pa55word@mail.invalid:587",
     "SANDBOX_WALLET_SECRET": "wallet-Secret-xyz",
     "WECHATPAY_APIV3_KEY": "apiv3-Secret-key-0123456789abcdef",
 }
@@ -144,7 +145,7 @@ def test_secrets_never_reach_the_logs(caplog):
     the database password is never printed by the failing-connection error either."""
     result = _run(["manage.py", "check", "--deploy", "-v", "3"], **PRODUCTION_ENV)
     output = result.stdout + result.stderr
-    for secret in (SECRET, "db-Pa55word", "wallet-Secret-xyz", "apiv3-Secret-key"):
+    for secret in (SECRET, "db-Pa55word", "wallet-Secret-xyz", "apiv3-Secret-key", "mail-Pa55word"):
         assert secret not in output
     # The app's own loggers never format a secret either: the queue's and metrics'
     # messages carry names and ids only.

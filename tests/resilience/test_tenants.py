@@ -447,8 +447,9 @@ def _patterns():
 # URLs that are not about anyone's objects: health checks, the language switch, the
 # schema and docs, Django admin's own machinery and every generic model-admin URL,
 # which the admin's scoping (tests/catalog/test_admin.py and the rows above) covers.
+# /metrics holds no one's objects; who may read it: tests/storefront/test_metrics.py.
 _UNSCOPED = re.compile(
-    r"^/(healthz|readyz|i18n/|api/schema/|api/docs/|accounts/logout/|media/|bench/)"
+    r"^/(healthz|readyz|metrics|i18n/|api/schema/|api/docs/|accounts/logout/|media/|bench/)"
     r"|^/admin/(login|logout|password_change|autocomplete|jsi18n|r/|\^|\(\?P<url>)"
     r"|^/admin/\w+/\w+/(add/|<path:object_id>/(history/|delete/|change/)?)?$"
     r"|^/admin/accounts/user/<id>/password/$"

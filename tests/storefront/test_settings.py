@@ -29,6 +29,7 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "k3y-" + "a1b2c3d4e5f6g7h8i9j0" * 3,
     "ALLOWED_HOSTS": "farmgate.example",
     "DATABASE_URL": "postgres://farmgate@db.invalid:5432/farmgate",
+    "EMAIL_URL": "smtp://mail.invalid:25",
 }
 
 
