@@ -15,7 +15,10 @@ from . import logs, metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storefront.settings.local")
 
-QUEUES = ("default", "payments", "fulfilment", "media", "sms")
+from django.conf import settings
+
+# One list of queues, in settings: routes, workers and the deploy files are checked against it.
+QUEUES = tuple(settings.CELERY_TASK_QUEUES_NAMES)
 
 app = Celery("storefront")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -23,7 +23,7 @@ from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE_DIRS = ["storefront", "accounts", "catalog", "orders", "payments", "fulfilment", "farm"]
-QUEUES = {"default", "payments", "fulfilment", "media"}
+QUEUES = set(settings.CELERY_TASK_QUEUES_NAMES)
 
 
 # --- Dockerfile ---------------------------------------------------------------------
@@ -91,6 +91,7 @@ def test_compose_runs_web_a_worker_per_queue_group_one_beat_and_the_services():
         "worker-payments",
         "worker-fulfilment",
         "worker-media",
+        "worker-sms",
         "beat",
     }
     workers = {n: s["command"] for n, s in services.items() if "worker" in s.get("command", [])}
@@ -113,7 +114,9 @@ def test_compose_runs_web_a_worker_per_queue_group_one_beat_and_the_services():
         assert service["environment"]["REDIS_URL"] == "redis://redis:6379/0"
         if name != "migrate":
             assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-    assert services["migrate"]["command"][-3:] == ["manage.py", "migrate", "--noinput"]
+    # The release steps, as in Procfile's release line: migrate, then index what is missing.
+    release = " ".join(services["migrate"]["command"])
+    assert "manage.py migrate --noinput && python manage.py search_rebuild --missing" in release
     assert "noeviction" in services["redis"]["command"]
     metrics_volume = compose()["volumes"]["metrics"]["driver_opts"]
     assert metrics_volume["type"] == "tmpfs"

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
@@ -86,7 +87,7 @@ def test_requests_are_counted_by_route_and_status_with_latency(client):
 @pytest.mark.django_db
 @override_settings(METRICS_TOKEN=TOKEN)
 def test_tasks_events_and_page_cache_are_counted(client):
-    from orders.tasks import orders_expire_task
+    from lifecycle.tasks import orders_expire_task
 
     before = scrape(client)
     orders_expire_task.delay()  # eager in tests: the same signals as in a worker
@@ -102,7 +103,7 @@ def test_tasks_events_and_page_cache_are_counted(client):
     assert (
         delta(
             "farmgate_celery_tasks_total",
-            task="orders.tasks.orders_expire_task",
+            task="lifecycle.tasks.orders_expire_task",
             outcome="success",
         )
         == 1
@@ -130,7 +131,7 @@ def test_gauges_are_computed_at_scrape_time(client):
     assert value(text, "farmgate_ready", check="database") == 1
     assert value(text, "farmgate_ready", check="broker") == 1
     queues = {s.labels["queue"] for s in samples(text) if s.name == "farmgate_celery_queue_length"}
-    assert queues == {"default", "payments", "fulfilment", "media"}
+    assert queues == set(settings.CELERY_TASK_QUEUES_NAMES)
     for gauge in ("farmgate_fulfilment_backlog", "farmgate_payments_pending_overdue"):
         assert value(text, gauge) == 0
         assert value(text, "farmgate_scrape_gauge_up", gauge=gauge) == 1

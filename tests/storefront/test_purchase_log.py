@@ -16,7 +16,7 @@ from fulfilment import services as fulfilment_services
 from fulfilment.models import Shipment
 from orders.constants import OrderStatus
 from orders.models import Order
-from payments import wallet
+from payments.sandbox import notifier as wallet
 from tests.factories import make_manager, make_product, make_variant
 from tests.fulfilment.factories import make_carriers
 from tests.payments.conftest import wallet_delivers_in_process  # noqa: F401 (a fixture)
@@ -146,4 +146,4 @@ def test_a_whole_purchase_logs_no_secret(
     assert set(request_ids) & by_request
     assert all(len(rid) == 32 for rid in request_ids)
     tasks = {line["task"] for line in lines if line["task"]}
-    assert "payments.tasks.payment_notification_apply_task" in tasks, tasks
+    assert "lifecycle.tasks.payment_notification_apply_task" in tasks, tasks
