@@ -3,8 +3,10 @@
 
 What it does, so `.ci/run` can call it after `make test`:
 
-1. a fresh PostgreSQL database ``<DATABASE_URL's name>_fuzz`` (dropped and created),
-   migrated and loaded with the demo data;
+1. a fresh database, migrated and loaded with the demo data: on PostgreSQL
+   ``<DATABASE_URL's name>_fuzz`` (dropped and created), or with ``--sqlite`` the
+   embedded defaults of ``make run`` (a SQLite file and the shared file cache in a
+   temporary folder, no Redis), where integer overflows and per-process caches show;
 2. gunicorn on a free port (development settings, DEBUG off, the filesystem broker in
    a temporary folder so no Redis queue fills up, throttles raised so the fuzzer
    measures the API and not the rate limiter);
@@ -17,8 +19,9 @@ What it does, so `.ci/run` can call it after `make test`:
 Payment and carrier callbacks are fuzzed too: they need valid signatures, so only
 their negative cases are reached, and those must not answer 5xx either.
 
-Usage: ``DATABASE_URL=postgres://... .venv/bin/python scripts/fuzz_api.py``
-(``FUZZ_MAX_EXAMPLES``, ``FUZZ_MAX_TIME`` and ``FUZZ_SEED`` bound the run).
+Usage: ``DATABASE_URL=postgres://... .venv/bin/python scripts/fuzz_api.py`` or
+``.venv/bin/python scripts/fuzz_api.py --sqlite`` (``FUZZ_MAX_EXAMPLES``,
+``FUZZ_MAX_TIME`` and ``FUZZ_SEED`` bound the run).
 """
 
 from __future__ import annotations
@@ -87,16 +90,17 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise SystemExit(f"fuzz: {url} did not answer within {timeout:.0f} s")
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    sqlite = "--sqlite" in argv
     database_url = os.environ.get("DATABASE_URL", "")
-    if not database_url.startswith(("postgres://", "postgresql://")):
-        print("fuzz: DATABASE_URL must point at PostgreSQL", file=sys.stderr)
+    if not sqlite and not database_url.startswith(("postgres://", "postgresql://")):
+        print("fuzz: DATABASE_URL must point at PostgreSQL (or pass --sqlite)", file=sys.stderr)
         return 2
     var_dir = Path(tempfile.mkdtemp(prefix="farmgate-fuzz-"))
+    unset = ("REDIS_URL", "DJANGO_SETTINGS_MODULE", "DATABASE_URL")
     env = {
-        **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE")},
+        **{k: v for k, v in os.environ.items() if k not in unset},
         "DJANGO_SETTINGS_MODULE": "storefront.settings.local",
-        "DATABASE_URL": _fuzz_database(database_url),
         "FARMGATE_VAR_DIR": str(var_dir),
         "MEDIA_ROOT": str(var_dir / "media"),
         "DEBUG": "0",
@@ -106,7 +110,13 @@ def main() -> int:
         "SANDBOX_WALLET_SECRET": "fuzz-sandbox-secret",
         "CARRIER_WEBHOOK_SECRETS": '{"sf": "fuzz-carrier-secret"}',
         "LOG_LEVEL": "WARNING",
+        # Lock-outs after failed logins would turn the token endpoint into 429s.
+        "LOGIN_FAILURE_LIMIT": "1000000",
     }
+    if not sqlite:
+        env["DATABASE_URL"] = _fuzz_database(database_url)
+    # Else no DATABASE_URL and no REDIS_URL: SQLite, the file cache and the filesystem
+    # broker under FARMGATE_VAR_DIR, exactly what `make run` uses.
     _manage(env, "migrate", "--noinput", "-v0")
     _manage(env, "load_demo")
     _manage(env, "collectstatic", "--noinput", "-v0")
@@ -163,7 +173,7 @@ def main() -> int:
             "--no-color",
         ]
         shown = [c if "Token" not in c else "Authorization: Token ***" for c in command]
-        print("fuzz:", " ".join(shown))
+        print("fuzz:", "SQLite" if sqlite else "PostgreSQL", " ".join(shown))
         result = subprocess.run(command, cwd=var_dir, env=env, check=False, timeout=900)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -180,9 +190,9 @@ def main() -> int:
     if result.returncode != 0 or tracebacks:
         print("fuzz: FAILED", file=sys.stderr)
         return 1
-    print("fuzz: no 5xx, no schema violation")
+    print(f"fuzz ({'SQLite' if sqlite else 'PostgreSQL'}): no 5xx, no schema violation")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -343,6 +343,9 @@ RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 7)
 AUTO_DELIVER_DAYS = env_int("AUTO_DELIVER_DAYS", 15)
 # Per-carrier HMAC secrets for /api/v1/fulfilment/carrier-events/: JSON {"sf": "...", ...}.
 CARRIER_WEBHOOK_SECRETS: dict[str, str] = json.loads(env_str("CARRIER_WEBHOOK_SECRETS", "{}"))
+# `load_demo` may create the superuser `admin` (with DEBUG on or --with-admin); never in
+# production (production.py turns it off).
+DEMO_SUPERUSER_ALLOWED = True
 # Mounts the bare hello views the benchmarks compare against; off unless bench/ turns it on.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 
