@@ -386,11 +386,31 @@ CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = sorted(
     | ({_origin(ALIPAY_GATEWAY_URL)} if ALIPAY_APP_ID else set())
 )
 
+THIRD_PARTY_QUIET_LOGGERS = (
+    "fontTools",
+    "fpdf",
+    "PIL",
+    "httpx",
+    "httpcore",
+    "urllib3",
+    "kombu",
+    "amqp",
+    "axes",
+    "asyncio",
+    "segno",
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Libraries that narrate their work at INFO (fontTools prints every glyph of
+        # every packing slip, httpx every request): only their warnings reach the log,
+        # so an operator can read it. Named here because the Celery worker resets the
+        # root logger to its --loglevel; levels set on these loggers survive that.
+        **{name: {"level": "WARNING"} for name in THIRD_PARTY_QUIET_LOGGERS},
+    },
 }
