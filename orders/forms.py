@@ -12,6 +12,8 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from storefront.ids import MAX_ID
+
 from .constants import MAX_LINE_QUANTITY
 from .validation import ADDRESS_FIELDS
 
@@ -72,7 +74,7 @@ def _quantity_field() -> forms.IntegerField:
 
 
 class AddToCartForm(forms.Form):
-    variant = forms.IntegerField()
+    variant = forms.IntegerField(min_value=1, max_value=MAX_ID)
     quantity = _quantity_field()
 
 

@@ -70,5 +70,6 @@ if settings.BENCHMARK_VIEWS:
 if settings.DEBUG or getattr(settings, "SERVE_MEDIA", False):
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
 
+handler403 = "storefront.views.permission_denied"
 handler404 = "storefront.views.not_found"
 handler500 = "storefront.views.server_error"

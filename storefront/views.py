@@ -52,6 +52,18 @@ def not_found(request, exception=None):
     return render(request, "404.html", status=404)
 
 
+def permission_denied(request, exception=None):
+    """403 in the site's layout. Someone without a cooperative who opens the farmer
+    portal is told what it is for and led to the shop, not shown a bare "403"."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body("permission_denied", "You do not have permission to do this."), status=403
+        )
+    match = getattr(request, "resolver_match", None)
+    portal = bool(match and match.namespace == "farm")
+    return render(request, "403.html", {"portal": portal}, status=403)
+
+
 def server_error(request):
     if request.path.startswith("/api/"):
         return JsonResponse(

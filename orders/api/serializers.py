@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from orders.constants import CURRENCY, MAX_LINE_QUANTITY, OrderStatus
 from orders.validation import ADDRESS_FIELDS, IDEMPOTENCY_KEY_MAX_LENGTH, MAX_LINES_PER_ORDER
+from storefront.ids import MAX_ID
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -25,7 +26,7 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class LineInputSerializer(serializers.Serializer):
-    variant = StrictIntegerField(min_value=1)
+    variant = StrictIntegerField(min_value=1, max_value=MAX_ID)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
 
 
@@ -70,7 +71,7 @@ class OrderCreateInputSerializer(serializers.Serializer):
 
 
 class CartItemInputSerializer(serializers.Serializer):
-    variant = StrictIntegerField(min_value=1)
+    variant = StrictIntegerField(min_value=1, max_value=MAX_ID)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
 
 

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from orders.models import Order
 from storefront.api.schema import ErrorSerializer
 from storefront.errors import NotFound
+from storefront.middleware import protocol_answer
 
 from .. import services
 from ..providers import ProviderUnavailable
@@ -73,7 +74,8 @@ class ProviderCallbackView(APIView):
             )
         except ProviderUnavailable as exc:
             raise Http404("provider not configured") from exc
-        response = HttpResponse(body, status=code)
+        # The provider's own answer ("failure" in plain text for Alipay), never our JSON.
+        response = protocol_answer(HttpResponse(body, status=code))
         if content_type:
             response["Content-Type"] = content_type
         elif not body:

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "storefront.middleware.ApiErrorMiddleware",
     "storefront.middleware.RequestSizeLimitMiddleware",
     "storefront.middleware.SingleValuedApiQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -207,7 +208,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser with a nesting cap (storefront.jsonsafe): no RecursionError.
+    "DEFAULT_PARSER_CLASSES": ["storefront.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "storefront.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
