@@ -15,6 +15,7 @@ from storefront.errors import InvalidInput
 
 from . import services
 from .forms import LogInForm, SignUpForm
+from .lockout import RegisterThrottle
 
 
 def _safe_next(request) -> str:
@@ -31,6 +32,11 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect(_safe_next(request))
     form = SignUpForm(request.POST or None)
+    if request.method == "POST" and not RegisterThrottle().allow_request(request, None):
+        # The API's sign-up limit, one counter per client address for both.
+        form.add_error(None, _("Too many sign-ups from here. Please try again in a few minutes."))
+        context = {"form": form, "next": _safe_next(request)}
+        return render(request, "accounts/signup.html", context, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_register(

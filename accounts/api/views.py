@@ -9,6 +9,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.lockout import RegisterThrottle
 from storefront.api.schema import ERROR_400, ERROR_401, ERROR_429, error_response
 
 from .serializers import (
@@ -24,8 +25,7 @@ class RegisterView(APIView):
     permission_classes = [permissions.AllowAny]
     # No session auth here: a logged-in browser must not need a CSRF token to register.
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "register"
+    throttle_classes = [RegisterThrottle]
 
     @extend_schema(
         operation_id="auth_register",
@@ -65,7 +65,9 @@ class TokenView(APIView):
     def post(self, request):
         data = TokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token = services.token_obtain(**data.validated_data)
+        # The Django request (not DRF's wrapper): the lock-out marks it, and its
+        # middleware answers 429 once the account or the address is locked.
+        token = services.token_obtain(**data.validated_data, request=request._request)
         return Response(TokenOutputSerializer({"token": token.key}).data)
 
 

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from orders.models import Order
 from storefront.api.schema import ErrorSerializer
+from storefront.client_ip import client_ip
 from storefront.errors import NotFound
 from storefront.middleware import protocol_answer
 
@@ -47,7 +48,7 @@ class PaymentStartView(APIView):
         payment = services.payment_start(
             order=order,
             provider=data.validated_data["provider"],
-            client_ip=request.META.get("REMOTE_ADDR"),
+            client_ip=client_ip(request),
         )
         return Response(PaymentStartOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
 
