@@ -3,7 +3,7 @@
 | variable | default |
 |---|---|
 | DATABASE_URL | SQLite file ``var/farmgate.sqlite3`` |
-| REDIS_URL | unset: local-memory cache and kombu's filesystem broker under ``var/`` |
+| REDIS_URL | unset: a file cache and kombu's filesystem broker under ``var/`` |
 | SECRET_KEY | a development key generated once into ``var/secret_key`` |
 | DEBUG, ALLOWED_HOSTS, PUBLIC_BASE_URL, MEDIA_ROOT, payment provider settings |
 """
@@ -193,7 +193,19 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # No Redis: a file cache under var/ that the web, the worker, beat and manage.py
+    # all share. Never per-process memory: a stock returned by the worker or a product
+    # archived from the shell must be seen by every web process's next request (the
+    # catalogue's page cache, the throttles' counters and the metrics live here).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "KEY_PREFIX": "farmgate",
+            "TIMEOUT": 300,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 # --- i18n -----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
