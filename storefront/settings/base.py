@@ -234,6 +234,8 @@ MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)
 MAX_MULTIPART_REQUEST_BYTES = env_int("MAX_MULTIPART_REQUEST_BYTES", 32 * 1024 * 1024)
 IMAGE_UPLOAD_MAX_BYTES = env_int("IMAGE_UPLOAD_MAX_BYTES", 8 * 1024 * 1024)
 IMAGE_UPLOAD_MAX_PIXELS = env_int("IMAGE_UPLOAD_MAX_PIXELS", 40_000_000)
+# Certification documents (PDF, JPEG or PNG, checked by content: catalog/documents.py).
+CERTIFICATION_DOCUMENT_MAX_BYTES = env_int("CERTIFICATION_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {
