@@ -7,7 +7,8 @@ class StorefrontConfig(AppConfig):
     verbose_name = "Farmgate"
 
     def ready(self) -> None:
-        from .ids import IdConverter
+        from .ids import IdConverter, register_lookups
 
         # Before any URLconf is loaded: app URL modules use <id:...> for row ids.
         register_converter(IdConverter, "id")
+        register_lookups()

@@ -156,3 +156,28 @@ def test_parse_id_and_the_url_converter_take_ascii_digits_within_64_bits():
     assert converter.to_python("7") == 7
     with pytest.raises(ValueError):
         converter.to_python(str(MAX_ID + 1))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/admin/orders/order/?id__in=1,{HUGE}",
+        f"/admin/payments/payment/?order__id__in={HUGE}",
+        f"/admin/catalog/variant/?product__in={HUGE},{MAX_ID + 1}",
+        f"/admin/catalog/product/?id__gte={HUGE}",
+    ],
+)
+def test_admin_lists_filtered_by_ids_past_64_bits_answer(client, url):
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    assert client.get(url).status_code in (200, 302)
+
+
+def test_the_orm_leaves_out_in_values_an_integer_column_cannot_hold():
+    from catalog.models import Variant
+
+    product = make_product()
+    variant = product.variants.get()
+    assert list(Variant.objects.filter(pk__in=[HUGE, variant.pk])) == [variant]
+    assert not Variant.objects.filter(pk__in=[HUGE, -HUGE]).exists()
+    assert list(Variant.objects.filter(product__in=[HUGE, product.pk])) == [variant]
+    assert not Variant.objects.filter(stock__in=[MAX_COUNT + 1, 2**70]).exists()
