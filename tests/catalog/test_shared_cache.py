@@ -10,22 +10,14 @@ show both. With a per-process cache they showed the old pages for five minutes.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.slow]
+from scripts import fuzz_api as processes
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-BIN = Path(sys.executable).parent
+pytestmark = [pytest.mark.slow]
 
 SETUP = """
 from catalog.demo import load_demo
@@ -45,26 +37,6 @@ catalog_changed()
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _manage(env, *args):
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
-
-
 def _get(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=10) as response:
         return json.loads(response.read())
@@ -76,73 +48,38 @@ def _products(base: str) -> dict[str, int]:
     while url:
         page = _get(url)
         for p in page["results"]:
-            found[p["slug"]] = sum(
-                v["available"] for v in _get(f"{base}/api/v1/products/{p['slug']}/")["variants"]
-            )
+            detail = _get(f"{base}/api/v1/products/{p['slug']}/")
+            found[p["slug"]] = sum(v["available"] for v in detail["variants"])
         url = page.get("next")
     return found
 
 
 @pytest.fixture
 def embedded_server(tmp_path):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "TEST_DATABASE_NAME")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="storefront.settings.local",
-        FARMGATE_VAR_DIR=str(tmp_path),
-        MEDIA_ROOT=str(tmp_path / "media"),
-        DEBUG="0",
-        LOG_LEVEL="WARNING",
-    )
-    _manage(env, "migrate", "--noinput", "-v0")
-    port = _free_port()
-    log = (tmp_path / "gunicorn.log").open("wb")
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "storefront.wsgi:application",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    """`make run`'s set-up (SQLite, no Redis) under tmp_path, served by two gunicorn
+    worker processes, as the fuzzer starts it."""
+    env = processes.embedded_env(tmp_path)
+    processes.manage(env, "migrate", "--noinput", "-v0")
+    port = processes.free_port()
+    server = processes.start_gunicorn(env, port, tmp_path / "gunicorn.log", "-w", "2")
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2):
-                    break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, (
-                    "gunicorn did not start"
-                )
-                time.sleep(0.3)
+        processes.wait_ready(f"{base}/healthz", server)
         yield env, base
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        processes.stop(server)
         shutil.rmtree(tmp_path / "cache", ignore_errors=True)
 
 
 def test_a_write_from_another_process_is_served_at_once(embedded_server):
     env, base = embedded_server
     archived, restocked = "jeminay-bread-flour", "chengkou-wild-honey"
-    _manage(env, "shell", "-c", SETUP.replace("SLUG", restocked))
+    processes.manage(env, "shell", "-c", SETUP.replace("SLUG", restocked))
     for _ in range(4):  # both gunicorn workers have cached the list and the details
         before = _products(base)
     assert archived in before and before[restocked] == 0
 
-    _manage(
+    processes.manage(
         env,
         "shell",
         "-c",

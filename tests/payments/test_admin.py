@@ -28,8 +28,8 @@ def staff(client):
     return user
 
 
-def paid_order(cooperative=None, price="50.00"):
-    order = make_order(parts=[(cooperative, [(price, 1)], "0.00")])
+def paid_order(cooperative=None, price="50.00", *, parts=None, **inbox_fields):
+    order = make_order(parts=parts or [(cooperative, [(price, 1)], "0.00")])
     payment = make_payment(order=order)
     from payments.models import PaymentNotification
 
@@ -40,6 +40,7 @@ def paid_order(cooperative=None, price="50.00"):
         event_status="succeeded",
         out_trade_no=payment.out_trade_no,
         amount=payment.amount,
+        **inbox_fields,
     )
     services.payment_notification_apply(inbox_id=inbox.pk)
     order.refresh_from_db()
@@ -120,20 +121,12 @@ def test_a_manager_sees_their_cooperatives_share_and_never_raw_bodies(client, se
 
     settings.LANGUAGE_CODE = "en"
     mine, theirs = make_cooperative(), make_cooperative()
-    order = make_order(parts=[(mine, [("11.11", 1)], "1.00"), (theirs, [("22.22", 1)], "2.00")])
-    payment = make_payment(order=order)
-    inbox = PaymentNotification.objects.create(
-        provider="sandbox",
-        event_id="evt-share",
-        kind="payment",
-        event_status="succeeded",
-        out_trade_no=payment.out_trade_no,
-        amount=payment.amount,
-        payment=payment,
+    _order, payment = paid_order(
+        parts=[(mine, [("11.11", 1)], "1.00"), (theirs, [("22.22", 1)], "2.00")],
         payload={"secret_marker": "PAYLOAD-MARKER"},
         raw_body='{"amount": "36.33", "marker": "RAW-BODY-MARKER"}',
     )
-    services.payment_notification_apply(inbox_id=inbox.pk)
+    inbox = PaymentNotification.objects.get(payment=payment)
     refund = Refund.objects.create(
         payment=payment,
         out_refund_no="R-SHARE-1",

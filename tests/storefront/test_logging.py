@@ -6,15 +6,11 @@ to its ``--loglevel=INFO``, while the application's own INFO lines still do."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from fulfilment.slips import find_cjk_font
-
-ROOT = Path(__file__).resolve().parent.parent.parent
+from scripts import fuzz_api as processes
 
 WORKER_LIKE = """
 import logging
@@ -40,15 +36,7 @@ def test_the_worker_log_has_no_font_subsetting_chatter():
         pytest.fail("the CJK font of packing slips is missing (fonts-wqy-microhei)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env["DJANGO_SETTINGS_MODULE"] = "storefront.settings.test"
-    result = subprocess.run(
-        [sys.executable, "-c", WORKER_LIKE.format(font=str(font))],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = processes.python(env, "-c", WORKER_LIKE.format(font=str(font)), timeout=120)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log
     assert "application line" in log  # the worker's own INFO lines still show
