@@ -89,3 +89,28 @@ def test_a_write_from_another_process_is_served_at_once(embedded_server):
         after = _products(base)
         assert archived not in after
         assert after[restocked] == 40  # two sizes, 20 each
+
+
+def test_two_processes_bumping_at_once_never_write_the_same_version(tmp_path, monkeypatch):
+    """The file cache's ``incr`` is a read then a write, not atomic across processes.
+    Two bumps that both read the version before either writes (simulated here) must
+    still leave a version that no page built before the second write was stored under."""
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    from catalog import cache as catalog_cache
+
+    shared = FileBasedCache(str(tmp_path / "cache"), {})
+    monkeypatch.setattr(catalog_cache, "cache", shared)
+    shared.set(catalog_cache.VERSION_KEY, 1000, timeout=None)
+    read = shared.get
+    monkeypatch.setattr(
+        shared,
+        "get",
+        lambda key, *a, **kw: 1000 if key == catalog_cache.VERSION_KEY else read(key, *a, **kw),
+    )
+    catalog_cache._bump()  # process A
+    first = read(catalog_cache.VERSION_KEY)
+    catalog_cache._bump()  # process B, which read the version before A wrote
+    second = read(catalog_cache.VERSION_KEY)
+    assert 1000 not in (first, second)
+    assert first != second
