@@ -18,6 +18,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -110,9 +111,13 @@ def token_for_user(*, user: User) -> Token:
     return token
 
 
-def token_obtain(*, username: str, password: str) -> Token:
-    """The API token of the account these credentials open, or ``InvalidCredentials``."""
-    user = authenticate(username=username or "", password=password or "")
+def token_obtain(*, username: str, password: str, request: HttpRequest) -> Token:
+    """The API token of the account these credentials open, or ``InvalidCredentials``.
+
+    ``request`` is the HTTP request the credentials came in: the sign-in lock-out
+    (django-axes, ``accounts.lockout``) counts failures per account and address with it.
+    """
+    user = authenticate(request, username=username or "", password=password or "")
     if user is None or not user.is_active:
         raise InvalidCredentials()
     return token_for_user(user=user)

@@ -14,13 +14,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from farm.pages import form_add_error
 from sms.exceptions import SmsUnavailable
+from storefront.client_ip import client_ip
 from storefront.errors import ApplicationError, InvalidInput
 from storefront.phones import phone_masked
 
 from . import services
-from .api.views import client_address
 from .exceptions import Throttled
 from .forms import LogInForm, SignUpForm, SmsCodeForm, SmsPhoneForm
+from .lockout import RegisterThrottle
 
 SMS_PHONE_SESSION_KEY = "sms_login_phone"
 
@@ -39,6 +40,11 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect(_safe_next(request))
     form = SignUpForm(request.POST or None)
+    if request.method == "POST" and not RegisterThrottle().allow_request(request, None):
+        # The API's sign-up limit, one counter per client address for both.
+        form.add_error(None, _("Too many sign-ups from here. Please try again in a few minutes."))
+        context = {"form": form, "next": _safe_next(request)}
+        return render(request, "accounts/signup.html", context, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_register(
@@ -91,7 +97,7 @@ def sms_login(request):
         try:
             row = services.sms_code_request(
                 phone=phone_form.cleaned_data["phone"],
-                client_address=client_address(request),
+                client_address=client_ip(request),
                 language=language,
             )
         except Throttled as exc:

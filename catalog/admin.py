@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.files.uploadedfile import UploadedFile
 from django.shortcuts import render
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -19,6 +20,7 @@ from storefront.admin_scoping import (
 from storefront.errors import ApplicationError
 
 from . import services
+from .documents import clean_certification_document
 from .images import clean_photo
 from .models import (
     Batch,
@@ -293,8 +295,21 @@ class VariantAdmin(CooperativeScopedAdmin):
     scoped_foreign_keys = {"product": "cooperative"}
 
 
+class CertificationForm(forms.ModelForm):
+    class Meta:
+        model = CertificationModel
+        fields = ("kind", "number", "issuer", "valid_until", "document", "cooperative", "product")
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if isinstance(document, UploadedFile):  # a new upload, not the stored file
+            return clean_certification_document(document)
+        return document
+
+
 @admin.register(CertificationModel)
 class CertificationAdmin(CooperativeScopedAdmin):
+    form = CertificationForm
     manager_can_delete = True
     list_display = ("kind", "number", "issuer", "valid_until", "cooperative", "product")
     list_filter = ("kind",)

@@ -61,10 +61,10 @@ def catalog_changed() -> None:
 
 def _bump() -> None:
     try:
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:  # missing (first write, or evicted): any unused value will do
-            cache.set(VERSION_KEY, secrets.randbits(48), timeout=None)
+        # A new random version, never "old + 1": the embedded file cache's incr reads
+        # then writes, so two processes bumping at once would both write the same old + 1,
+        # and a page cached between their two writes would outlive the second write.
+        cache.set(VERSION_KEY, secrets.randbits(48), timeout=None)
     except Exception:
         logger.warning("catalogue cache version not bumped: cache unavailable", exc_info=True)
         metrics.incr("catalog_cache_bump_failed")

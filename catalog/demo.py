@@ -24,9 +24,9 @@ from .stock import stock_adjust
 DEMO_PASSWORD = "farmgate-demo"  # noqa: S105 - printed by `make run`, demo only
 ADMIN_PASSWORD = "farmgate-admin"  # noqa: S105
 
+ADMIN_USER = ("admin", ADMIN_PASSWORD, "platform admin (superuser)")
 DEMO_USERS = [
-    # username, password, role description
-    ("admin", ADMIN_PASSWORD, "platform admin (superuser)"),
+    # username, password, role description (the superuser ADMIN_USER only on request)
     ("jeminay-manager", DEMO_PASSWORD, "manager of the Jeminay flour cooperative (admin)"),
     ("jeminay-farmer", DEMO_PASSWORD, "farmer of the Jeminay flour cooperative (farmer portal)"),
     ("buyer", DEMO_PASSWORD, "a buyer"),
@@ -393,16 +393,22 @@ def _user(username: str, password: str, **fields) -> User:
 
 
 @transaction.atomic
-def load_demo(*, with_photos: bool = True) -> dict:
-    """Create (or find) the whole demo catalogue. Returns counts of what exists."""
-    admin = _user(
-        "admin",
-        ADMIN_PASSWORD,
-        email="admin@farmgate.example",
-        is_staff=True,
-        is_superuser=True,
-        is_platform_staff=True,
-    )
+def load_demo(*, with_photos: bool = True, with_admin: bool = False) -> dict:
+    """Create (or find) the whole demo catalogue. Returns counts of what exists.
+
+    The superuser ``admin`` with its published password is created only when
+    ``with_admin`` says so (the command decides: DEBUG on or an explicit flag).
+    """
+    admin = None
+    if with_admin:
+        admin = _user(
+            "admin",
+            ADMIN_PASSWORD,
+            email="admin@farmgate.example",
+            is_staff=True,
+            is_superuser=True,
+            is_platform_staff=True,
+        )
     manager = _user(
         "jeminay-manager",
         DEMO_PASSWORD,
@@ -475,7 +481,7 @@ def load_demo(*, with_photos: bool = True) -> dict:
                     "grade": p.grade,
                     "origin": p.origin,
                     "status": ProductStatus.ACTIVE,
-                    "reviewed_by": admin,
+                    "reviewed_by": admin or manager,
                     "farmer": farmer if coop.slug == "jeminay-golden-wheat" else None,
                 },
             )

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category, Cooperative, Product
+from storefront.ids import MAX_COUNT
 
 
 class ProductForm(forms.Form):
@@ -68,11 +69,13 @@ class VariantForm(forms.Form):
     weight_grams = forms.IntegerField(
         label=_("Shipping weight (g)"),
         min_value=1,
+        max_value=MAX_COUNT,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     stock = forms.IntegerField(
         label=_("Stock"),
         min_value=0,
+        max_value=MAX_COUNT,
         initial=0,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
@@ -89,7 +92,10 @@ class NewProductForm(ProductForm):
 
 class StockForm(forms.Form):
     stock = forms.IntegerField(
-        label=_("Stock"), min_value=0, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+        label=_("Stock"),
+        min_value=0,
+        max_value=MAX_COUNT,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 
 

@@ -29,6 +29,7 @@ from catalog.models import Batch, Cooperative, Product, ProductImage, Variant
 from orders.constants import OrderStatus
 from orders.models import OrderLine
 from storefront.errors import ApplicationError
+from storefront.ids import parse_id
 
 from .forms import BatchForm, NewProductForm, ProductForm, RejectForm, StockForm, VariantForm
 from .pages import form_add_error, message_error
@@ -348,7 +349,7 @@ def stock(request):
         .order_by("product__title", "position", "id")
     )
     if request.method == "POST":
-        variant = get_object_or_404(variants, pk=request.POST.get("variant"))
+        variant = get_object_or_404(variants, pk=parse_id(request.POST.get("variant")))
         form = StockForm(request.POST)
         if form.is_valid():
             try:

@@ -222,8 +222,8 @@ class ShipmentAdmin(CooperativeScopedAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
-            path("<int:pk>/ship/", wrap(self.ship_view), name="fulfilment_shipment_ship"),
-            path("<int:pk>/slip/", wrap(self.slip_view), name="fulfilment_shipment_slip"),
+            path("<id:pk>/ship/", wrap(self.ship_view), name="fulfilment_shipment_ship"),
+            path("<id:pk>/slip/", wrap(self.slip_view), name="fulfilment_shipment_slip"),
             *super().get_urls(),
         ]
 

@@ -2,47 +2,59 @@
 
 A logistics partner POSTs JSON to ``/api/v1/fulfilment/carrier-events/`` with header
 ``X-Carrier-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">``,
-the same scheme as the sandbox wallet. Secrets come from ``CARRIER_WEBHOOK_SECRETS``
-(``{"sf": "...", ...}``); a carrier without a secret cannot notify us.
+the scheme of ``storefront.signing`` (the sandbox wallet's too). Secrets come from
+``CARRIER_WEBHOOK_SECRETS`` (``{"sf": "...", ...}``); a carrier without a secret
+cannot notify us. The signature is checked on the raw bytes before the body is
+parsed, against every carrier's secret; the body must then name a carrier whose
+secret signed it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import time
 
 from django.conf import settings
+
+from storefront import signing
 
 from .exceptions import InvalidSignature
 
 SIGNATURE_HEADER = "X-Carrier-Signature"
-TOLERANCE_SECONDS = 300
+TOLERANCE_SECONDS = signing.TOLERANCE_SECONDS
+
+
+def _secrets() -> dict[str, str]:
+    configured = getattr(settings, "CARRIER_WEBHOOK_SECRETS", None) or {}
+    return {str(code): str(secret) for code, secret in configured.items() if secret}
 
 
 def carrier_secret(code: str) -> str:
-    return str((getattr(settings, "CARRIER_WEBHOOK_SECRETS", None) or {}).get(code) or "")
+    return _secrets().get(code, "")
 
 
 def sign(secret: str, body: bytes, *, timestamp: int | None = None) -> str:
     """The header value a carrier sends (used by the tests and the demo)."""
-    t = int(time.time()) if timestamp is None else timestamp
-    digest = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={t},v1={digest}"
+    return signing.sign(secret, body, timestamp=timestamp)
 
 
-def verify(code: str, body: bytes, header: str | None, *, now: float | None = None) -> None:
-    """Raise ``InvalidSignature`` unless ``header`` signs ``body`` with the carrier's secret."""
-    secret = carrier_secret(code)
-    if not secret or not header:
-        raise InvalidSignature()
-    parts = dict(p.strip().split("=", 1) for p in header.split(",") if "=" in p)
+def verify(body: bytes, header: str | None, *, now: float | None = None) -> frozenset[str]:
+    """The codes of the carriers whose secret signed the raw ``body`` (usually one);
+    ``InvalidSignature`` when none did or the timestamp is out of tolerance."""
+    secrets = _secrets()
     try:
-        t = int(parts.get("t", ""))
-    except ValueError:
+        matched = signing.verify(
+            secrets=secrets.values(),
+            body=body,
+            header=header,
+            now=now,
+            tolerance=TOLERANCE_SECONDS,
+        )
+    except signing.SignatureError as exc:
+        if exc.code == "stale":
+            raise InvalidSignature(
+                "The notification's timestamp is too old or in the future."
+            ) from None
         raise InvalidSignature() from None
-    if abs((time.time() if now is None else now) - t) > TOLERANCE_SECONDS:
-        raise InvalidSignature("The notification's timestamp is too old or in the future.")
-    expected = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, parts.get("v1", "")):
-        raise InvalidSignature()
+    return frozenset(
+        code for code, secret in secrets.items() if hmac.compare_digest(secret, matched)
+    )

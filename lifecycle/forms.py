@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.constants import MAX_LINE_QUANTITY
 from orders.validation import ADDRESS_FIELDS, REGION_NAME_FIELDS
 from regions.forms import RegionSelectMixin
+from storefront.ids import MAX_ID
 
 ADDRESS_LABELS = {
     "name": _("Recipient's name"),
@@ -87,7 +88,7 @@ def _quantity_field() -> forms.IntegerField:
 
 
 class AddToCartForm(forms.Form):
-    variant = forms.IntegerField()
+    variant = forms.IntegerField(min_value=1, max_value=MAX_ID)
     quantity = _quantity_field()
 
 

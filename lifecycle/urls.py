@@ -5,7 +5,7 @@ from . import views
 urlpatterns = [
     path("cart/", views.cart, name="cart"),
     path("cart/add/", views.cart_add, name="cart_add"),
-    path("cart/items/<int:item_id>/", views.cart_item, name="cart_item"),
+    path("cart/items/<id:item_id>/", views.cart_item, name="cart_item"),
     path("checkout/", views.checkout, name="checkout"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<str:number>/", views.order_detail, name="order_detail"),

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from regions.selectors import region_path, region_resolve
 from storefront.errors import InvalidInput
+from storefront.ids import MAX_ID
 
 from .constants import MAX_LINE_QUANTITY
 
@@ -111,7 +112,7 @@ def clean_lines(lines: Any) -> dict[int, int]:
                 _("Unknown fields: %(f)s.") % {"f": ", ".join(sorted(map(str, unknown)))}
             ]
         variant = line.get("variant")
-        if not _is_int(variant) or variant < 1:
+        if not _is_int(variant) or not 1 <= variant <= MAX_ID:
             line_errors["variant"] = [_("A variant is given by its numeric id.")]
         message = quantity_error(line.get("quantity"))
         if message:

@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from storefront.admin_helpers import ReadOnlyAdminMixin
-from storefront.admin_scoping import CooperativeScopedAdmin, is_platform
+from storefront.admin_scoping import CooperativeScopedAdmin, is_platform, managed_ids
 from storefront.errors import ApplicationError
 
 from . import services
@@ -29,12 +29,61 @@ from .models import (
     Payout,
     Refund,
 )
-from .selectors import cooperatives_with_balances
+from .selectors import cooperatives_with_balances, with_cooperative_share
+
+
+class CooperativeShareMixin:
+    """What a cooperative manager sees of money that covers a whole order.
+
+    A payment (and its notifications and refunds) is for the whole order, other
+    cooperatives' goods included. Platform staff see it all. A manager sees, in the list
+    and on the page, their cooperatives' share (``selectors.with_cooperative_share``)
+    in place of ``amount``, and never the fields in ``platform_only``: the providers'
+    raw bodies and payloads, which carry the whole amount and more.
+    """
+
+    order_field = "order"
+    platform_only: tuple[str, ...] = ()
+
+    def _hidden(self) -> set[str]:
+        return {"amount", *self.platform_only}
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_platform(request.user):
+            return queryset
+        return with_cooperative_share(
+            queryset, order_field=self.order_field, cooperative_ids=managed_ids(request)
+        )
+
+    def get_list_display(self, request):
+        fields = super().get_list_display(request)
+        if is_platform(request.user):
+            return fields
+        hidden = set(self.platform_only)
+        return ["cooperative_share" if f == "amount" else f for f in fields if f not in hidden]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if is_platform(request.user):
+            return fields
+        return [f for f in fields if f not in self._hidden()] + ["cooperative_share"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if is_platform(request.user):
+            return fields
+        return [*fields, "cooperative_share"]
+
+    @admin.display(description=_("your cooperatives' share"))
+    def cooperative_share(self, obj):
+        return getattr(obj, "cooperative_share", None)
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
+class PaymentAdmin(CooperativeShareMixin, ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "order__lines__cooperative"
+    platform_only = ("client_payload",)
     list_display = ["out_trade_no", "order", "provider", "amount", "status", "created"]
     list_filter = ["provider", "status", "finished"]
     search_fields = ["out_trade_no", "order__number", "provider_trade_no"]
@@ -43,8 +92,10 @@ class PaymentAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
 
 
 @admin.register(PaymentNotification)
-class PaymentNotificationAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
+class PaymentNotificationAdmin(CooperativeShareMixin, ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "payment__order__lines__cooperative"
+    order_field = "payment__order"
+    platform_only = ("refund_amount", "payload", "raw_body")
     list_display = [
         "received_at",
         "provider",
@@ -62,8 +113,10 @@ class PaymentNotificationAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
+class RefundAdmin(CooperativeShareMixin, ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "payment__order__lines__cooperative"
+    order_field = "payment__order"
+    platform_only = ("provider_response",)
     list_display = ["out_refund_no", "payment", "amount", "status", "reason", "created"]
     list_filter = ["status"]
     search_fields = ["out_refund_no", "payment__out_trade_no", "payment__order__number"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 
-from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from catalog.models import Cooperative
+from orders.models import OrderShipping
 
 from .constants import LedgerAccount, LedgerKind, PaymentStatus
 from .models import LedgerEntry, Payment
@@ -62,4 +64,26 @@ def order_sale_payments_refunded(*, order_id: int) -> bool:
         )
         .exclude(status=PaymentStatus.REFUNDED)
         .exists()
+    )
+
+
+def with_cooperative_share(
+    queryset: QuerySet, *, order_field: str, cooperative_ids: Collection[int]
+) -> QuerySet:
+    """Annotate ``cooperative_share``: the goods and shipping these cooperatives sell in
+    the order reached through ``order_field`` (``"order"``, ``"payment__order"``), which
+    is what their ledger's sale entries hold once it is paid. A cooperative manager sees
+    this instead of the payment's whole amount, which includes other cooperatives'
+    goods. One subquery per row, in the list's own query."""
+    parts = (
+        OrderShipping.objects.filter(
+            order_id=OuterRef(order_field), cooperative_id__in=list(cooperative_ids)
+        )
+        .order_by()
+        .values("order_id")
+        .annotate(total=Sum(F("goods_total") + F("fee")))
+        .values("total")
+    )
+    return queryset.annotate(
+        cooperative_share=Coalesce(Subquery(parts, output_field=_MONEY), Value(ZERO))
     )

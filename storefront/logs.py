@@ -101,6 +101,21 @@ class RedactSecretsFilter(logging.Filter):
         return True
 
 
+THIRD_PARTY_QUIET_LOGGERS = (
+    "fontTools",
+    "fpdf",
+    "PIL",
+    "httpx",
+    "httpcore",
+    "urllib3",
+    "kombu",
+    "amqp",
+    "axes",
+    "asyncio",
+    "segno",
+)
+
+
 def logging_config(*, fmt: str, level: str) -> dict[str, Any]:
     """Django's ``LOGGING``: ``fmt`` is ``json`` (production) or ``text`` (a person)."""
     formatters: dict[str, Any] = {
@@ -133,11 +148,11 @@ def logging_config(*, fmt: str, level: str) -> dict[str, Any]:
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
-            # fpdf2's font subsetting writes dozens of INFO lines per packing slip.
-            "fontTools": {"level": "WARNING"},
-            # httpx logs every outgoing URL with its query string at INFO.
-            "httpx": {"level": "WARNING"},
-            "httpcore": {"level": "WARNING"},
+            # Libraries that narrate their work at INFO (fpdf2's font subsetting writes
+            # dozens of lines per packing slip, httpx every outgoing URL with its query
+            # string): only their warnings reach the log, so an operator can read it.
+            # Set on the loggers themselves, so they survive a worker's --loglevel.
+            **{name: {"level": "WARNING"} for name in THIRD_PARTY_QUIET_LOGGERS},
         },
     }
 

@@ -209,3 +209,60 @@ class SingleValuedApiQueryMiddleware:
                     )
                 return JsonResponse(body, status=400)
         return self.get_response(request)
+
+
+# Codes of API.md "Additions in v1" for answers Django produced itself (no route, a
+# plain view's 405, an uncaught exception) before or outside DRF's exception handler.
+_API_ERROR_CODES = {
+    400: ("bad_request", "The request could not be understood."),
+    403: ("permission_denied", "You do not have permission to do this."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    413: ("request_too_large", "The request body is too large."),
+    500: ("server_error", "Something went wrong on our side; it has been logged."),
+    503: ("service_unavailable", "The service is busy; please try again shortly."),
+}
+
+
+def protocol_answer(response):
+    """Mark an error answer whose body a protocol fixes (a payment provider expects
+    ``failure`` in plain text): ``ApiErrorMiddleware`` leaves it as it is."""
+    response.protocol_answer = True
+    return response
+
+
+class ApiErrorMiddleware:
+    """Every answer under ``/api/`` is JSON, errors included.
+
+    DRF views already answer ``{"error": {...}}``; this turns whatever else Django
+    answers there into the same shape: a path that matches no route (with ``DEBUG``
+    on Django shows its HTML 404 page instead of ``handler404``), a plain view's 405,
+    and a 500 from an uncaught exception (logged by Django as usual before this sees
+    it). Only error answers that are not JSON already are replaced, except those
+    marked with :func:`protocol_answer`; ``Allow`` and ``Retry-After`` headers are kept.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not request.path.startswith("/api/")
+            or response.get("Content-Type", "").startswith("application/json")
+            or getattr(response, "protocol_answer", False)
+        ):
+            return response
+        status = response.status_code
+        code, message = _API_ERROR_CODES.get(
+            status, ("server_error" if status >= 500 else "error", "The request failed.")
+        )
+        details = {}
+        if status == 405 and response.has_header("Allow"):
+            details = {"allowed": [m.strip() for m in response["Allow"].split(",") if m.strip()]}
+        answer = JsonResponse(error_body(code, message, details), status=status)
+        for header in ("Allow", "Retry-After"):
+            if response.has_header(header):
+                answer[header] = response[header]
+        return answer

@@ -60,5 +60,6 @@ if settings.BENCHMARK_VIEWS:
         *urlpatterns,
     ]
 
+handler403 = "storefront.views.permission_denied"
 handler404 = "storefront.views.not_found"
 handler500 = "storefront.views.server_error"

@@ -95,6 +95,10 @@ def metrics_view(request):
     return HttpResponse(metrics.exposition(), content_type=METRICS_CONTENT_TYPE)
 
 
+# Media the browser may show in the page: photos, thumbnails and logos we re-encoded.
+INLINE_MEDIA_TYPES = {"image/jpeg", "image/png", "image/webp"}
+
+
 @require_safe
 def media(request, path: str):
     """Uploaded files from MEDIA_ROOT, when this process is told to serve them
@@ -111,7 +115,9 @@ def media(request, path: str):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "public, max-age=86400"
-    if not response["Content-Type"].startswith("image/"):
+    # Only the photo formats we re-encode are shown in the page; anything else
+    # (certification documents, an SVG) is a download.
+    if response["Content-Type"].split(";")[0].strip() not in INLINE_MEDIA_TYPES:
         response["Content-Disposition"] = "attachment"
     return response
 
@@ -120,6 +126,18 @@ def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("not_found", "Not found."), status=404)
     return render(request, "404.html", status=404)
+
+
+def permission_denied(request, exception=None):
+    """403 in the site's layout. Someone without a cooperative who opens the farmer
+    portal is told what it is for and led to the shop, not shown a bare "403"."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body("permission_denied", "You do not have permission to do this."), status=403
+        )
+    match = getattr(request, "resolver_match", None)
+    portal = bool(match and match.namespace == "farm")
+    return render(request, "403.html", {"portal": portal}, status=403)
 
 
 def server_error(request):

@@ -10,7 +10,9 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.lockout import RegisterThrottle
 from storefront.api.schema import ERROR_400, ERROR_401, ERROR_429, error_response
+from storefront.client_ip import client_ip
 
 from .serializers import (
     MeSerializer,
@@ -25,18 +27,11 @@ from .serializers import (
 )
 
 
-def client_address(request) -> str:
-    """The address limits are counted by (``REMOTE_ADDR``, or ``X-Forwarded-For`` as far
-    as ``REST_FRAMEWORK["NUM_PROXIES"]`` trusts it): DRF's own rule for its throttles."""
-    return ScopedRateThrottle().get_ident(request)
-
-
 class RegisterView(APIView):
     permission_classes = [permissions.AllowAny]
     # No session auth here: a logged-in browser must not need a CSRF token to register.
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "register"
+    throttle_classes = [RegisterThrottle]
 
     @extend_schema(
         operation_id="auth_register",
@@ -76,7 +71,9 @@ class TokenView(APIView):
     def post(self, request):
         data = TokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token = services.token_obtain(**data.validated_data)
+        # The Django request (not DRF's wrapper): the lock-out marks it, and its
+        # middleware answers 429 once the account or the address is locked.
+        token = services.token_obtain(**data.validated_data, request=request._request)
         return Response(TokenOutputSerializer({"token": token.key}).data)
 
 
@@ -115,7 +112,7 @@ class SmsCodeView(APIView):
         data.is_valid(raise_exception=True)
         services.sms_code_request(
             phone=data.validated_data["phone"],
-            client_address=client_address(request),
+            client_address=client_ip(request),
             language=getattr(request, "LANGUAGE_CODE", ""),
         )
         body = {

@@ -18,6 +18,8 @@ from payments.api.serializers import PaymentStartInputSerializer, PaymentStartOu
 from payments.providers import ProviderUnavailable
 from payments.services import payment_start
 from storefront.api.schema import ErrorSerializer
+from storefront.client_ip import client_ip
+from storefront.middleware import protocol_answer
 
 from .. import services
 
@@ -45,7 +47,7 @@ class PaymentStartView(APIView):
         payment = payment_start(
             order=order,
             provider=data.validated_data["provider"],
-            client_ip=request.META.get("REMOTE_ADDR"),
+            client_ip=client_ip(request),
         )
         return Response(PaymentStartOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
 
@@ -72,7 +74,8 @@ class ProviderCallbackView(APIView):
             )
         except ProviderUnavailable as exc:
             raise Http404("provider not configured") from exc
-        response = HttpResponse(body, status=code)
+        # The provider's own answer ("failure" in plain text for Alipay), never our JSON.
+        response = protocol_answer(HttpResponse(body, status=code))
         if content_type:
             response["Content-Type"] = content_type
         elif not body:

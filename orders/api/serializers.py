@@ -19,6 +19,7 @@ from orders.validation import (
     MAX_LINES_PER_ORDER,
     REGION_NAME_FIELDS,
 )
+from storefront.ids import MAX_ID
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -32,7 +33,7 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class LineInputSerializer(serializers.Serializer):
-    variant = StrictIntegerField(min_value=1)
+    variant = StrictIntegerField(min_value=1, max_value=MAX_ID)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
 
 
@@ -86,7 +87,7 @@ class OrderCreateInputSerializer(serializers.Serializer):
 
 
 class CartItemInputSerializer(serializers.Serializer):
-    variant = StrictIntegerField(min_value=1)
+    variant = StrictIntegerField(min_value=1, max_value=MAX_ID)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
 
 

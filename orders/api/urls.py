@@ -5,5 +5,5 @@ from . import views
 urlpatterns = [
     path("cart/", views.CartView.as_view(), name="api-cart"),
     path("cart/items/", views.CartItemCreateView.as_view(), name="api-cart-items"),
-    path("cart/items/<int:item_id>/", views.CartItemDetailView.as_view(), name="api-cart-item"),
+    path("cart/items/<id:item_id>/", views.CartItemDetailView.as_view(), name="api-cart-item"),
 ]

@@ -9,8 +9,6 @@ the pay-page URL, the `X-Sandbox-Signature` header (`sign_notification` for the 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import importlib
 import json
 import logging
@@ -21,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
+
+from storefront import jsonsafe, signing
 
 from .base import (
     HttpAnswer,
@@ -124,17 +124,13 @@ class SandboxProvider(Provider):
 
     # ---------------------------------------------------------------- signatures
 
-    def _mac(self, timestamp: int, body: bytes) -> str:
-        message = str(timestamp).encode() + b"." + body
-        return hmac.new(self.config.secret.encode(), message, hashlib.sha256).hexdigest()
-
     def sign_notification(self, body: bytes, now: float | datetime | None = None) -> str:
         """The `X-Sandbox-Signature` header value for `body` (used by the wallet side)."""
         if isinstance(now, datetime):
             timestamp = int(as_aware(now).timestamp())
         else:
             timestamp = int(self._clock() if now is None else now)
-        return f"t={timestamp},v1={self._mac(timestamp, body)}"
+        return signing.sign(self.config.secret, body, timestamp=timestamp)
 
     def parse_notification(
         self, *, headers: Mapping[str, str], body: bytes, content_type: str = ""
@@ -146,23 +142,28 @@ class SandboxProvider(Provider):
         "created"}`; a REFUNDED event may also carry `out_refund_no` and `refund_amount`
         (default: `amount`).
         """
-        timestamp, candidates = _parse_signature_header(header(headers, SIGNATURE_HEADER))
-        expected = self._mac(timestamp, body)
-        # Compare against every v1 so a wallet can sign with old and new secrets while
-        # the secret rotates; compare_digest keeps each comparison constant-time.
-        if not any(hmac.compare_digest(expected, c) for c in candidates):
-            logger.warning("sandbox notification: bad signature")
-            raise NotificationError("bad_signature", "signature does not match")
-        # Checked after the MAC, so that a stale_timestamp is an authentic but old message.
-        if abs(self._clock() - timestamp) > TOLERANCE_SECONDS:
-            raise NotificationError("stale_timestamp", "timestamp outside the tolerance")
+        # The raw bytes are verified before anything parses them (storefront.signing):
+        # MAC first, then the timestamp, so stale_timestamp means "authentic but old".
+        try:
+            signing.verify(
+                secrets=[self.config.secret],
+                body=body,
+                header=header(headers, SIGNATURE_HEADER),
+                now=self._clock(),
+                tolerance=TOLERANCE_SECONDS,
+            )
+        except signing.SignatureError as exc:
+            if exc.code == "stale":
+                raise NotificationError("stale_timestamp", exc.message) from None
+            logger.warning("sandbox notification: bad signature (%s)", exc.code)
+            raise NotificationError("bad_signature", exc.message) from None
 
         media_type, _ = content_type_of(content_type, headers)
         if media_type and media_type != "application/json":
             raise NotificationError("malformed", f"unexpected content type {media_type}")
         try:
-            data = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
+            data = jsonsafe.loads(body.decode("utf-8"))
+        except ValueError as exc:  # not UTF-8, not JSON, or nested too deeply
             raise NotificationError("malformed", "body is not JSON") from exc
         if not isinstance(data, dict):
             raise NotificationError("malformed", "body is not a JSON object")
@@ -243,23 +244,6 @@ class SandboxProvider(Provider):
     def failure_response(self, code: str, message: str) -> HttpAnswer:
         body = json.dumps({"code": code, "message": message}).encode()
         return 401, "application/json", body
-
-
-def _parse_signature_header(value: str | None) -> tuple[int, list[str]]:
-    """`t=<unix>,v1=<hex>[,v1=<hex>...]` -> (t, [hex, ...]); bad_signature if unusable."""
-    if not value:
-        raise NotificationError("bad_signature", f"missing {SIGNATURE_HEADER}")
-    timestamp: int | None = None
-    candidates: list[str] = []
-    for item in value.split(","):
-        key, _, val = item.strip().partition("=")
-        if key == "t" and val.isdigit():
-            timestamp = int(val)
-        elif key == "v1" and val:
-            candidates.append(val.strip().lower())
-    if timestamp is None or not candidates:
-        raise NotificationError("bad_signature", f"unusable {SIGNATURE_HEADER}")
-    return timestamp, candidates
 
 
 def _parse_created(value: Any) -> datetime | None:

@@ -29,6 +29,8 @@ import httpx
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from storefront import jsonsafe
+
 from .base import (
     CHINA_TZ,
     HttpAnswer,
@@ -348,7 +350,7 @@ class WechatProvider(Provider):
         if not rsa_verify(self._platform_key, message, signature):
             logger.warning("wechat notification: bad signature")
             raise NotificationError("bad_signature", "signature does not verify")
-        if not timestamp.isdigit():
+        if not (timestamp.isascii() and timestamp.isdigit()):  # "²".isdigit() is True
             raise NotificationError("bad_signature", "Wechatpay-Timestamp is not a number")
         # After the signature, so stale_timestamp always means "authentic but old"; a
         # replay is refused even though deduplication on `id` would also catch it.
@@ -434,8 +436,8 @@ class WechatProvider(Provider):
         except (InvalidTag, binascii.Error, ValueError) as exc:
             raise NotificationError("undecryptable", "resource does not decrypt") from exc
         try:
-            data = json.loads(plaintext.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
+            data = jsonsafe.loads(plaintext.decode("utf-8"))
+        except ValueError as exc:  # not UTF-8, not JSON, or nested too deeply
             raise NotificationError("undecryptable", "resource is not JSON") from exc
         if not isinstance(data, dict):
             raise NotificationError("undecryptable", "resource is not a JSON object")
@@ -517,8 +519,8 @@ class WechatProvider(Provider):
 
 def _json_object(body: bytes, what: str) -> dict[str, Any]:
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        data = jsonsafe.loads(body.decode("utf-8"))
+    except ValueError as exc:  # not UTF-8, not JSON, or nested too deeply
         raise NotificationError("malformed", f"{what} is not JSON") from exc
     if not isinstance(data, dict):
         raise NotificationError("malformed", f"{what} is not a JSON object")

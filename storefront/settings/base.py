@@ -3,7 +3,7 @@
 | variable | default |
 |---|---|
 | DATABASE_URL | SQLite file ``var/farmgate.sqlite3`` |
-| REDIS_URL | unset: local-memory cache and kombu's filesystem broker under ``var/`` |
+| REDIS_URL | unset: a file cache and kombu's filesystem broker under ``var/`` |
 | SECRET_KEY | a development key generated once into ``var/secret_key`` |
 | DEBUG, ALLOWED_HOSTS, PUBLIC_BASE_URL, MEDIA_ROOT, payment provider settings |
 
@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",  # full-text and trigram lookups of the product search
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served by us, not from a CDN (CSP 'self')
@@ -87,6 +88,7 @@ MIDDLEWARE = [
     "storefront.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "storefront.middleware.ApiErrorMiddleware",
     "storefront.middleware.RequestSizeLimitMiddleware",
     "storefront.middleware.SingleValuedApiQueryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -98,6 +100,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "storefront.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # --- browser security headers (every environment, so tests see what production sends)
@@ -168,7 +172,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out account or address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "/accounts/login/"
+
+# --- who the client is, and sign-in lock-out (accounts/lockout.py) ----------
+# Proxies in front of the app whose X-Forwarded-For we trust. 0 (default): the client
+# is the socket address and X-Forwarded-For is ignored. Set it to the number of proxies
+# (load balancer, nginx) that each append the address they saw; never more.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "storefront.client_ip.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_key"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Failed sign-ins before an account, or an address, is locked (each counted on its own).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 LOGIN_REDIRECT_URL = "/"
 
 # --- cache and broker -----------------------------------------------------
@@ -183,7 +207,19 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # No Redis: a file cache under var/ that the web, the worker, beat and manage.py
+    # all share. Never per-process memory: a stock returned by the worker or a product
+    # archived from the shell must be seen by every web process's next request (the
+    # catalogue's page cache, the throttles' counters and the metrics live here).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "KEY_PREFIX": "farmgate",
+            "TIMEOUT": 300,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 # --- i18n -----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -246,6 +282,8 @@ MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)
 MAX_MULTIPART_REQUEST_BYTES = env_int("MAX_MULTIPART_REQUEST_BYTES", 32 * 1024 * 1024)
 IMAGE_UPLOAD_MAX_BYTES = env_int("IMAGE_UPLOAD_MAX_BYTES", 8 * 1024 * 1024)
 IMAGE_UPLOAD_MAX_PIXELS = env_int("IMAGE_UPLOAD_MAX_PIXELS", 40_000_000)
+# Certification documents (PDF, JPEG or PNG, checked by content: catalog/documents.py).
+CERTIFICATION_DOCUMENT_MAX_BYTES = env_int("CERTIFICATION_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {
@@ -255,12 +293,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser with a nesting cap (storefront.jsonsafe): no RecursionError.
+    "DEFAULT_PARSER_CLASSES": ["storefront.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "storefront.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "storefront.api.exceptions.exception_handler",
+    # Throttles key on the client address of storefront.client_ip (same setting).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "auth": env_str("THROTTLE_AUTH_RATE", "10/min"),
         "register": env_str("THROTTLE_REGISTER_RATE", "5/min"),
@@ -457,6 +498,9 @@ RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 7)
 AUTO_DELIVER_DAYS = env_int("AUTO_DELIVER_DAYS", 15)
 # Per-carrier HMAC secrets for /api/v1/fulfilment/carrier-events/: JSON {"sf": "...", ...}.
 CARRIER_WEBHOOK_SECRETS: dict[str, str] = json.loads(env_str("CARRIER_WEBHOOK_SECRETS", "{}"))
+# `load_demo` may create the superuser `admin` (with DEBUG on or --with-admin); never in
+# production (production.py turns it off).
+DEMO_SUPERUSER_ALLOWED = True
 # Mounts the bare hello views the benchmarks compare against; off unless bench/ turns it on.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 

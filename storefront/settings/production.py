@@ -31,6 +31,8 @@ if EMAIL_BACKEND == _CONSOLE_MAIL and not EMAIL_ALLOW_CONSOLE:
     )
 
 PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", False)
+# `load_demo` never creates its superuser with a published password here.
+DEMO_SUPERUSER_ALLOWED = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

@@ -87,3 +87,38 @@ def test_trace_shows_only_products_that_have_been_on_sale(client, status, found)
     batch = make_batch(product=make_product(status=status), code=f"T-{status}")
     assert (client.get(f"/trace/{batch.code}/").status_code == 200) is found
     assert (client.get(f"/api/v1/trace/{batch.code}/").status_code == 200) is found
+
+
+def test_load_demo_creates_no_superuser_unless_debug_or_asked(settings, capsys):
+    from accounts.models import User
+
+    settings.DEBUG = False
+    call_command("load_demo", "--no-photos")
+    assert not User.objects.filter(username="admin").exists()
+    assert not User.objects.filter(is_superuser=True).exists()
+    assert "farmgate-admin" not in capsys.readouterr().out
+
+    call_command("load_demo", "--no-photos", "--with-admin")
+    assert User.objects.get(username="admin").is_superuser
+    assert "farmgate-admin" in capsys.readouterr().out
+
+
+def test_load_demo_creates_the_superuser_with_debug_on(settings):
+    from accounts.models import User
+
+    settings.DEBUG = True
+    call_command("load_demo", "--no-photos")
+    assert User.objects.get(username="admin").is_superuser
+
+
+def test_load_demo_refuses_the_superuser_under_production_settings(settings):
+    from django.core.management import CommandError
+
+    from accounts.models import User
+
+    settings.DEBUG = True  # even then: production.py turns the superuser off
+    settings.DEMO_SUPERUSER_ALLOWED = False
+    with pytest.raises(CommandError, match="production"):
+        call_command("load_demo", "--no-photos", "--with-admin")
+    call_command("load_demo", "--no-photos")
+    assert not User.objects.filter(is_superuser=True).exists()

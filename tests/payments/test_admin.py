@@ -28,8 +28,8 @@ def staff(client):
     return user
 
 
-def paid_order(cooperative=None, price="50.00"):
-    order = make_order(parts=[(cooperative, [(price, 1)], "0.00")])
+def paid_order(cooperative=None, price="50.00", *, parts=None, **inbox_fields):
+    order = make_order(parts=parts or [(cooperative, [(price, 1)], "0.00")])
     payment = make_payment(order=order)
     from payments.models import PaymentNotification
 
@@ -40,6 +40,7 @@ def paid_order(cooperative=None, price="50.00"):
         event_status="succeeded",
         out_trade_no=payment.out_trade_no,
         amount=payment.amount,
+        **inbox_fields,
     )
     flows.payment_notification_apply(inbox_id=inbox.pk)
     order.refresh_from_db()
@@ -110,3 +111,68 @@ def test_manager_sees_only_their_ledger_and_cannot_pay_out(client):
     assert "create_payouts" not in page
     other_entry = LedgerEntry.objects.get(cooperative=theirs)
     assert client.get(f"/admin/payments/ledgerentry/{other_entry.pk}/change/").status_code == 302
+
+
+def test_a_manager_sees_their_cooperatives_share_and_never_raw_bodies(client, settings):
+    """Issue 12 item 7: a payment covers the whole order; a manager sees only the goods
+    and shipping of their cooperative, in the lists and on the pages, and never the
+    provider's raw notification body or payload. Platform staff see everything."""
+    from payments.models import PaymentNotification
+
+    settings.LANGUAGE_CODE = "en"
+    mine, theirs = make_cooperative(), make_cooperative()
+    _order, payment = paid_order(
+        parts=[(mine, [("11.11", 1)], "1.00"), (theirs, [("22.22", 1)], "2.00")],
+        payload={"secret_marker": "PAYLOAD-MARKER"},
+        raw_body='{"amount": "36.33", "marker": "RAW-BODY-MARKER"}',
+    )
+    inbox = PaymentNotification.objects.get(payment=payment)
+    refund = Refund.objects.create(
+        payment=payment,
+        out_refund_no="R-SHARE-1",
+        amount=payment.amount,
+        status="failed",
+        provider_response={"marker": "PAYLOAD-MARKER"},
+    )
+    assert str(payment.amount) == "36.33"
+
+    manager = make_manager(mine)
+    manager.is_staff = True
+    manager.save()
+    client.force_login(manager)
+    pages = {
+        "payment list": "/admin/payments/payment/",
+        "payment": f"/admin/payments/payment/{payment.pk}/change/",
+        "inbox list": "/admin/payments/paymentnotification/",
+        "inbox row": f"/admin/payments/paymentnotification/{inbox.pk}/change/",
+        "refund list": "/admin/payments/refund/",
+        "refund": f"/admin/payments/refund/{refund.pk}/change/",
+    }
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        page = response.content.decode()
+        assert "12.11" in page, name  # 11.11 of goods + 1.00 of shipping
+        assert "36.33" not in page, name
+        assert "RAW-BODY-MARKER" not in page and "PAYLOAD-MARKER" not in page, name
+
+    staff = make_user(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    page = client.get(pages["inbox row"]).content.decode()
+    assert "36.33" in page and "RAW-BODY-MARKER" in page and "PAYLOAD-MARKER" in page
+    assert "36.33" in client.get(pages["payment list"]).content.decode()
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+def test_the_managers_payment_list_costs_the_same_for_any_length(
+    client, rows, django_assert_max_num_queries
+):
+    mine = make_cooperative()
+    for _ in range(rows):
+        paid_order(mine)
+    manager = make_manager(mine)
+    manager.is_staff = True
+    manager.save()
+    client.force_login(manager)
+    with django_assert_max_num_queries(12):
+        assert client.get("/admin/payments/payment/").status_code == 200

@@ -216,3 +216,9 @@ def test_readyz_reports_a_database_it_cannot_reach(client, monkeypatch):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == "unavailable"
+
+
+def test_production_settings_refuse_the_demo_superuser():
+    result = _run(["manage.py", "load_demo", "--no-photos", "--with-admin"], **PRODUCTION_ENV)
+    assert result.returncode != 0
+    assert "refused under the production settings" in result.stderr

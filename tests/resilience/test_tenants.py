@@ -189,7 +189,7 @@ ROWS = [
         "DELETE",
         "/api/v1/cart/items/{item_a}/",
         {**API_AUTH, "buyer": 204, "*": 404},
-        covers="/api/v1/cart/items/<int:item_id>/ (delete)",
+        covers="/api/v1/cart/items/<id:item_id>/ (delete)",
     ),
     # --- API: orders ----------------------------------------------------------------
     row("GET", "/api/v1/orders/", {**API_AUTH, "*": 200}),
