@@ -100,6 +100,7 @@ def test_a_real_document_is_stored_under_the_extension_of_its_content(
 
 
 def _serve(settings, tmp_path, name: str, data: bytes):
+    settings.SERVE_MEDIA = True  # the view answers only when told to serve media
     settings.MEDIA_ROOT = str(tmp_path)
     (tmp_path / "certifications").mkdir(exist_ok=True)
     (tmp_path / "certifications" / name).write_bytes(data)
