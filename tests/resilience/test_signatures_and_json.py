@@ -20,8 +20,7 @@ from fulfilment import carriers
 from orders.models import CartItem
 from payments.models import PaymentNotification
 from storefront import jsonsafe, signing
-from tests.factories import make_cooperative, make_farmer, make_product, make_user
-from tests.factories import make_payment
+from tests.factories import make_cooperative, make_farmer, make_payment, make_product, make_user
 from tests.payments.signers import sandbox_body, sandbox_headers
 
 pytestmark = [pytest.mark.resilience, pytest.mark.django_db]
