@@ -10,8 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from farm.pages import form_add_error
 from storefront.errors import InvalidInput
+from storefront.pages import form_add_error
 
 from . import services
 from .forms import LogInForm, SignUpForm

@@ -1,4 +1,4 @@
-"""Catalogue admin, scoped by cooperative (see ``storefront.admin_scoping``)."""
+"""Catalogue admin, scoped by cooperative (see ``catalog.admin_scoping``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from storefront.admin_scoping import (
+from catalog.admin_scoping import (
     CooperativeScopedAdmin,
     CooperativeScopedInline,
     is_platform,

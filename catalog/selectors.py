@@ -37,6 +37,16 @@ def user_managed_cooperative_ids(user: User) -> set[int]:
     return user_cooperative_ids(user, role=MembershipRole.MANAGER)
 
 
+def user_membership_roles(user: User) -> set[str]:
+    """The roles (``farmer``, ``manager``) ``user`` holds in active cooperatives: a role
+    source of ``settings.ACCOUNT_ROLE_SOURCES`` (``GET me/``)."""
+    return set(
+        Membership.objects.filter(user=user, cooperative__is_active=True)
+        .values_list("role", flat=True)
+        .distinct()
+    )
+
+
 def public_products() -> QuerySet[Product]:
     """Approved, active products of active cooperatives: the only ones a buyer sees."""
     return Product.objects.filter(status=ProductStatus.ACTIVE, cooperative__is_active=True)

@@ -29,9 +29,9 @@ from catalog.models import Batch, Cooperative, Product, ProductImage, Variant
 from orders.constants import OrderStatus
 from orders.models import OrderLine
 from storefront.errors import ApplicationError
+from storefront.pages import form_add_error, message_error
 
 from .forms import BatchForm, NewProductForm, ProductForm, RejectForm, StockForm, VariantForm
-from .pages import form_add_error, message_error
 
 LOW_STOCK = 5
 SOLD_STATUSES = [

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from farm.pages import form_add_error, message_error
 from storefront.errors import ApplicationError, InvalidInput, NotFound
+from storefront.pages import form_add_error, message_error
 
 from . import selectors, services
 from .constants import MAX_LINE_QUANTITY, OrderStatus

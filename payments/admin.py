@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from storefront.admin_scoping import CooperativeScopedAdmin, is_platform
+from catalog.admin_scoping import CooperativeScopedAdmin, is_platform
 from storefront.errors import ApplicationError
 
 from . import services

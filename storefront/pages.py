@@ -1,4 +1,5 @@
-"""Helpers every page view shares: turning a service's ``ApplicationError`` into form errors.
+"""Helpers every page view shares (storefront, accounts, orders, the farmer portal):
+turning a service's ``ApplicationError`` into form errors.
 
 Services raise ``ApplicationError`` with a stable code, a message and per-field
 ``details``; a page shows the same message next to the field it concerns.
