@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import phone_validator
 
-from .constants import CertificationKind, MembershipRole, ProductStatus, StockReason
+from .constants import AuditAction, CertificationKind, MembershipRole, ProductStatus, StockReason
 
 
 class County(models.Model):
@@ -402,3 +402,49 @@ class Batch(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("trace", kwargs={"code": self.code})
+
+
+class AuditEvent(models.Model):
+    """Who changed a price, a listing's status, a membership or a payout, and when.
+
+    Append-only, written by the service that makes the change, in its transaction
+    (``catalog.audit.audit_record``). Stock changes are their own record
+    (``StockMovement``). ``target_type``/``target_id`` name the changed row without a
+    foreign key, so apps above the catalogue (payouts) record here too and an event
+    outlives its row; ``target_label`` is what the row was called at the time.
+    """
+
+    cooperative = models.ForeignKey(
+        Cooperative,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+        verbose_name=_("cooperative"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    action = models.CharField(_("what"), max_length=16, choices=AuditAction.choices)
+    target_type = models.CharField(_("kind of record"), max_length=60)
+    target_id = models.BigIntegerField(_("record"))
+    target_label = models.CharField(_("changed"), max_length=200)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+        indexes = [
+            models.Index(fields=["cooperative", "-id"], name="audit_coop_idx"),
+            models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
+            models.Index(fields=["action", "-id"], name="audit_action_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.target_label}"

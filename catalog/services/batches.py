@@ -1,0 +1,124 @@
+"""Harvest and milling batches: the record a bag's QR code opens (``/trace/<code>/``)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from storefront.errors import InvalidInput
+from storefront.text import clean_line, clean_multiline
+
+from ..models import Batch, Product
+from ._common import delete_or_refuse, full_clean
+
+BATCH_FIELDS = (
+    "product",
+    "code",
+    "harvested_on",
+    "milled_on",
+    "quantity_kg",
+    "protein_pct",
+    "moisture_pct",
+    "ash_pct",
+    "gluten_pct",
+    "notes",
+)
+QUALITY_FIELDS = ("protein_pct", "moisture_pct", "ash_pct", "gluten_pct")
+# Printed on bags and put in a URL path: letters, digits, dots, dashes, underscores.
+_CODE = re.compile(r"^[\w.-]+$")
+
+
+def batch_code_normalise(code: str) -> str:
+    """``" jmn 2026/09 a "`` → ``"JMN-2026-09-A"``: one form however it was typed."""
+    text = clean_line(code, max_length=40).upper()
+    return re.sub(r"[\s/\\]+", "-", text).strip("-")
+
+
+def _check(batch: Batch) -> None:
+    errors: dict[str, list[str]] = {}
+    if not batch.code:
+        errors["code"] = [_("A batch code is required.")]
+    elif not _CODE.match(batch.code):
+        errors["code"] = [_("Use letters, digits and dashes in a batch code.")]
+    for name in QUALITY_FIELDS:
+        value = getattr(batch, name)
+        if value is not None and not Decimal("0") <= Decimal(value) <= Decimal("100"):
+            errors[name] = [_("A percentage is between 0 and 100.")]
+    if batch.quantity_kg is not None and Decimal(batch.quantity_kg) < 0:
+        errors["quantity_kg"] = [_("The quantity cannot be negative.")]
+    if batch.milled_on and batch.harvested_on and batch.milled_on < batch.harvested_on:
+        errors["milled_on"] = [_("Milling cannot come before the harvest.")]
+    # Constraints are checked by the database (the duplicate code as a clear error below).
+    full_clean(batch, errors, validate_unique=False, validate_constraints=False)
+
+
+def _save(batch: Batch) -> Batch:
+    try:
+        with transaction.atomic():
+            batch.save()
+    except IntegrityError:
+        raise InvalidInput(
+            details={"code": [_("A batch with this code already exists.")]}
+        ) from None
+    return batch
+
+
+@transaction.atomic
+def batch_record(
+    *,
+    product: Product,
+    code: str,
+    harvested_on: date,
+    milled_on: date | None = None,
+    quantity_kg: Decimal | None = None,
+    protein_pct: Decimal | None = None,
+    moisture_pct: Decimal | None = None,
+    ash_pct: Decimal | None = None,
+    gluten_pct: Decimal | None = None,
+    notes: str = "",
+) -> Batch:
+    """Record a harvest or milling batch: quality figures 0–100 %, the code normalised."""
+    batch = Batch(
+        product=product,
+        code=batch_code_normalise(code),
+        harvested_on=harvested_on,
+        milled_on=milled_on,
+        quantity_kg=quantity_kg,
+        protein_pct=protein_pct,
+        moisture_pct=moisture_pct,
+        ash_pct=ash_pct,
+        gluten_pct=gluten_pct,
+        notes=clean_multiline(notes, max_length=2000),
+    )
+    _check(batch)
+    return _save(batch)
+
+
+@transaction.atomic
+def batch_update(*, batch: Batch, **fields) -> Batch:
+    """Correct a batch's record, under the same rules as recording it. Its product may
+    change only within the cooperative (a manager fixing a wrong choice)."""
+    unknown = set(fields) - set(BATCH_FIELDS)
+    if unknown:
+        raise InvalidInput(details={name: [_("Not editable.")] for name in sorted(unknown)})
+    locked = Batch.objects.select_for_update().select_related("product").get(pk=batch.pk)
+    cooperative_id = locked.product.cooperative_id
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if "code" in fields:
+        locked.code = batch_code_normalise(locked.code)
+    if "notes" in fields:
+        locked.notes = clean_multiline(locked.notes, max_length=2000)
+    if "product" in fields and locked.product.cooperative_id != cooperative_id:
+        raise InvalidInput(details={"product": [_("Choose a product of the same cooperative.")]})
+    _check(locked)
+    return _save(locked)
+
+
+@transaction.atomic
+def batch_delete(*, batch: Batch) -> None:
+    delete_or_refuse(batch, _("This batch is still referred to."))

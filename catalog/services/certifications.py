@@ -1,0 +1,98 @@
+"""Certificates a cooperative holds, for one of its products or for all of them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from storefront.errors import InvalidInput
+from storefront.text import clean_line
+
+from ..constants import CertificationKind
+from ..models import Certification, Cooperative, Product
+from ._common import full_clean
+
+CERTIFICATION_FIELDS = ("kind", "number", "issuer", "valid_until", "product", "document")
+
+
+def _check_and_save(
+    certification: Certification, document: File | bool | None = None
+) -> Certification:
+    """Validate, then store the document (so a refused form leaves no file), then save.
+    ``document``: a new file, False to remove the stored one, None to keep it."""
+    certification.number = clean_line(certification.number, max_length=80)
+    certification.issuer = clean_line(certification.issuer, max_length=150)
+    errors: dict[str, list[str]] = {}
+    if certification.kind not in CertificationKind.values:
+        errors["kind"] = [_("Unknown kind of certificate.")]
+    if not certification.number:
+        errors["number"] = [_("A certificate number is required.")]
+    if not certification.issuer:
+        errors["issuer"] = [_("Say who issued it.")]
+    if (
+        certification.product_id is not None
+        and certification.product.cooperative_id != certification.cooperative_id
+    ):
+        errors["product"] = [_("Choose a product of the same cooperative.")]
+    full_clean(
+        certification,
+        errors,
+        exclude=["document"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    if document is False:
+        certification.document = ""
+    elif document is not None:
+        certification.document.save(document.name, document, save=False)
+    try:
+        with transaction.atomic():
+            certification.save()
+    except IntegrityError:
+        raise InvalidInput(
+            details={"number": [_("A certificate of this kind with this number exists.")]}
+        ) from None
+    return certification
+
+
+@transaction.atomic
+def certification_create(
+    *,
+    cooperative: Cooperative,
+    kind: str,
+    number: str,
+    issuer: str,
+    valid_until: date | None = None,
+    product: Product | None = None,
+    document: File | None = None,
+) -> Certification:
+    certification = Certification(
+        cooperative=cooperative,
+        kind=kind,
+        number=number,
+        issuer=issuer,
+        valid_until=valid_until,
+        product=product,
+    )
+    return _check_and_save(certification, document)
+
+
+@transaction.atomic
+def certification_update(*, certification: Certification, **fields) -> Certification:
+    """Edit a certificate (not the cooperative that holds it)."""
+    unknown = set(fields) - set(CERTIFICATION_FIELDS)
+    if unknown:
+        raise InvalidInput(details={name: [_("Not editable.")] for name in sorted(unknown)})
+    locked = Certification.objects.select_for_update().get(pk=certification.pk)
+    document = fields.pop("document", None)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    return _check_and_save(locked, document)
+
+
+@transaction.atomic
+def certification_delete(*, certification: Certification) -> None:
+    certification.delete()
