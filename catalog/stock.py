@@ -141,7 +141,9 @@ def stock_return(
     catalog_changed()
 
 
-def _clean_figure(value: Any, field: str, *, allow_negative: bool = False) -> int:
+def clean_figure(value: Any, field: str, *, allow_negative: bool = False) -> int:
+    """A stock figure (or, with ``allow_negative``, a change) a person typed, range-checked;
+    ``InvalidInput`` with ``details[field]`` otherwise."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidInput(details={field: [_("Enter a whole number.")]})
     low = -STOCK_MAX if allow_negative else 0
@@ -174,7 +176,7 @@ def stock_adjust(
     (``StockWouldGoNegative``, 409 ``stock_negative``, details carry the current figure)
     or above ``STOCK_MAX``.
     """
-    delta = _clean_figure(delta, "delta", allow_negative=True)
+    delta = clean_figure(delta, "delta", allow_negative=True)
     if delta == 0:
         raise InvalidInput(details={"delta": [_("Enter a change other than 0.")]})
     balance = _update_returning(
@@ -208,8 +210,8 @@ def stock_set_if_unchanged(
     when ``new`` equals ``expected``. A correction is recorded as a movement of the
     difference.
     """
-    expected = _clean_figure(expected, "expected")
-    new = _clean_figure(new, "stock")
+    expected = clean_figure(expected, "expected")
+    new = clean_figure(new, "stock")
     if new == expected:
         _current(variant_id)  # still 404 for a variant that does not exist
         return None
@@ -253,9 +255,9 @@ def stock_change_apply(*, variant_id: int, change: StockChange, actor=None) -> S
     Raises ``StockChanged`` / ``StockWouldGoNegative`` (409, details carry the current
     figure) or ``InvalidInput``.
     """
-    shown = _clean_figure(change.shown, "shown")
+    shown = clean_figure(change.shown, "shown")
     delta = None if change.delta in (None, 0) else change.delta
-    count = None if change.count is None else _clean_figure(change.count, "stock")
+    count = None if change.count is None else clean_figure(change.count, "stock")
     if delta is not None and count is not None and count != shown:
         raise InvalidInput(
             details={
@@ -285,7 +287,7 @@ def stock_record_opening(
     """
     opening = []
     for variant in variants:
-        stock = _clean_figure(variant.stock, "stock")
+        stock = clean_figure(variant.stock, "stock")
         if stock:
             opening.append(
                 StockMovement(

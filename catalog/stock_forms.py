@@ -108,6 +108,11 @@ class StockChangeFields(forms.Form):
     #: the variant these boxes belong to, when the form is not a ModelForm of it
     variant_pk: int | None = None
 
+    def __init__(self, *args, variant_pk: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if variant_pk is not None:
+            self.variant_pk = variant_pk
+
     def _variant_pk(self) -> int | None:
         instance = getattr(self, "instance", None)
         return getattr(instance, "pk", None) or self.variant_pk
@@ -137,11 +142,14 @@ class StockChangeFields(forms.Form):
                 .first()
             )
             if current is not None and current != shown:
-                self.add_error("stock", stock_changed_text(current))
-                self._show_current(current)
+                self.add_error(
+                    "stock",
+                    forms.ValidationError(stock_changed_text(current), code="stock_changed"),
+                )
+                self.show_current(current)
         return cleaned
 
-    def _show_current(self, current: int) -> None:
+    def show_current(self, current: int) -> None:
         """Put the current figure in the boxes the page shows again."""
         data = self.data.copy()
         name = self.add_prefix("stock")

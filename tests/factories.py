@@ -10,9 +10,20 @@ from accounts.models import User
 from catalog.constants import MembershipRole, ProductStatus
 from catalog.models import Batch, Category, Cooperative, County, Product, Variant
 from catalog.services import membership_grant
-from catalog.stock import stock_adjust
+from catalog.stock import stock_record_opening
 
 _seq = itertools.count(1)
+
+# A shipping address every checkout in the tests may use.
+ADDRESS = {
+    "name": "Aynur",
+    "phone": "13800138000",
+    "province": "Xinjiang",
+    "city": "Altay",
+    "district": "Jeminay",
+    "address": "12 Wheat Road",
+    "postcode": "836800",
+}
 
 
 def n() -> int:
@@ -76,12 +87,10 @@ def make_variant(*, product: Product, price: str = "39.90", stock: int = 10, **f
     i = n()
     defaults = {"name": "5 kg", "sku": f"SKU-{i}", "weight_grams": 5100}
     variant = Variant.objects.create(
-        product=product, price=Decimal(price), stock=0, **{**defaults, **fields}
+        product=product, price=Decimal(price), stock=stock, **{**defaults, **fields}
     )
-    if stock:
-        # Opening stock as a movement, like every other change (catalog.stock).
-        stock_adjust(variant_id=variant.pk, delta=stock, note="factory")
-        variant.stock = stock
+    # Opening stock as a receipt movement, like every variant's (catalog.stock).
+    stock_record_opening(variants=[variant], note="factory")
     return variant
 
 

@@ -6,6 +6,9 @@ and lands in the audit trail with who made it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +23,7 @@ from ..exceptions import ListingIncomplete, ListingTransitionError
 from ..models import Category, Cooperative, Membership, Product, StockMovement
 from ._common import full_clean, unique_slug
 from .photos import product_image_files_delete_on_commit
+from .variants import variant_create
 
 # What a farmer edits on the portal; the admin may also name the producing farmer.
 PRODUCT_TEXT_FIELDS = ("title", "description", "category", "grade", "origin")
@@ -55,8 +59,12 @@ def product_create(
     grade: str = "",
     origin: str = "",
     farmer: User | None = None,
+    first_variant: Mapping[str, Any] | None = None,
+    actor: User | None = None,
 ) -> Product:
-    """A new draft listing; its slug is made from the title."""
+    """A new draft listing; its slug is made from the title. ``first_variant`` (the
+    ``variant_create`` arguments but the product) is created with it, in the same
+    transaction, so a listing can be sent for review straight away."""
     title = clean_line(title, max_length=150)
     if not title:
         raise InvalidInput(details={"title": [_("A title is required.")]})
@@ -74,6 +82,8 @@ def product_create(
     )
     full_clean(product)
     product.save()
+    if first_variant is not None:
+        variant_create(product=product, actor=actor, **first_variant)
     return product
 
 

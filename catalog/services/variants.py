@@ -21,7 +21,7 @@ from storefront.text import clean_line
 from ..audit import audit_record
 from ..constants import AuditAction
 from ..models import Product, Variant
-from ..stock import StockChange, stock_change_apply, stock_record_opening
+from ..stock import StockChange, clean_figure, stock_change_apply, stock_record_opening
 from ._common import full_clean
 
 VARIANT_FIELDS = ("name", "price", "weight_grams", "is_active", "position")
@@ -80,7 +80,12 @@ def variant_create(
             or f"FG-{product.pk}-{secrets.token_hex(3).upper()}"
         ),
     )
-    full_clean(variant, _errors(variant))
+    errors = _errors(variant)
+    try:
+        clean_figure(stock, "stock")
+    except InvalidInput as exc:
+        errors.update(exc.details)
+    full_clean(variant, errors, exclude=["stock"])
     variant.save()
     stock_record_opening(variants=[variant], actor=actor)
     audit_record(
