@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from storefront.errors import ApplicationError
-from storefront.pages import error_text
+from storefront.pages import error_text, form_add_error
 
 from . import services
 from .admin_scoping import (
@@ -114,6 +114,33 @@ class ServiceWrites:
             return super().delete_view(request, object_id, extra_context)
         except Refused as refused:
             return self._refused(request, refused, request.path.rsplit("delete/", 1)[0] + "change/")
+
+
+class ServiceCheckedForm(forms.ModelForm):
+    """Asks the service's own check (``service_check(instance)``) once the form has built
+    its row, so a rule the service enforces is shown next to its field with what the
+    person typed, instead of as a refusal after the save. The save still goes through
+    the service, which checks again."""
+
+    service_check = None
+
+    def _post_clean(self):
+        super()._post_clean()
+        check = type(self).service_check
+        if check is None:
+            return
+        try:
+            check(self.instance)
+        except ApplicationError as exc:
+            if not self.errors:
+                form_add_error(self, exc)
+                return
+            # Add what the form did not see itself, next to fields it found no fault with.
+            details = exc.details if isinstance(exc.details, dict) else {}
+            for field, problems in details.items():
+                if field in self.fields and field not in self.errors:
+                    for problem in problems:
+                        self.add_error(field, problem)
 
 
 def _copy_saved(saved, obj) -> None:
@@ -264,8 +291,10 @@ class MembershipAdmin(ServiceWrites, CooperativeScopedAdmin):
 
 
 # --- variants -------------------------------------------------------------
-class VariantAdminForm(StockChangeFields, forms.ModelForm):
+class VariantAdminForm(StockChangeFields, ServiceCheckedForm):
     """A variant's fields, with its stock as a change relative to what the page showed."""
+
+    service_check = staticmethod(services.variant_check)
 
     class Meta:
         model = Variant
@@ -280,8 +309,10 @@ class VariantAdminForm(StockChangeFields, forms.ModelForm):
                 self.fields["sku"].disabled = True
 
 
-class VariantListForm(StockChangeFields, forms.ModelForm):
+class VariantListForm(StockChangeFields, ServiceCheckedForm):
     """The variant list's editable columns: price, and stock as "set to N if still M"."""
+
+    service_check = staticmethod(services.variant_check)
 
     class Meta:
         model = Variant
@@ -361,6 +392,10 @@ class ProductImageInline(CooperativeScopedInline, admin.TabularInline):
         return "—"
 
 
+class ProductAdminForm(ServiceCheckedForm):
+    service_check = staticmethod(services.product_check)
+
+
 class RejectForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason the farmer will read"), widget=forms.Textarea, max_length=2000
@@ -369,6 +404,7 @@ class RejectForm(forms.Form):
 
 @admin.register(Product)
 class ProductAdmin(ServiceWrites, CooperativeScopedAdmin):
+    form = ProductAdminForm
     list_display = ("title", "cooperative", "category", "status", "farmer", "created")
     list_filter = ("status", "category", "cooperative__county")
     search_fields = ("title", "description", "variants__sku")
@@ -572,8 +608,13 @@ class VariantAdmin(ServiceWrites, CooperativeScopedAdmin):
         _copy_saved(saved, obj)
 
 
+class CertificationForm(ServiceCheckedForm):
+    service_check = staticmethod(services.certification_check)
+
+
 @admin.register(CertificationModel)
 class CertificationAdmin(ServiceWrites, CooperativeScopedAdmin):
+    form = CertificationForm
     manager_can_delete = True
     list_display = ("kind", "number", "issuer", "valid_until", "cooperative", "product")
     list_filter = ("kind",)
@@ -610,8 +651,13 @@ class CertificationAdmin(ServiceWrites, CooperativeScopedAdmin):
         services.certification_delete(certification=obj)
 
 
+class BatchForm(ServiceCheckedForm):
+    service_check = staticmethod(services.batch_check)
+
+
 @admin.register(Batch)
 class BatchAdmin(ServiceWrites, CooperativeScopedAdmin):
+    form = BatchForm
     cooperative_path = "product__cooperative"
     list_display = ("code", "product", "harvested_on", "milled_on", "protein_pct", "moisture_pct")
     search_fields = ("code", "product__title")

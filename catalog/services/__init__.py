@@ -5,9 +5,17 @@ this package (``from catalog import services``). Stock is ``catalog.stock``'s al
 """
 
 from ._common import unique_slug
-from .batches import BATCH_FIELDS, batch_code_normalise, batch_delete, batch_record, batch_update
+from .batches import (
+    BATCH_FIELDS,
+    batch_check,
+    batch_code_normalise,
+    batch_delete,
+    batch_record,
+    batch_update,
+)
 from .certifications import (
     CERTIFICATION_FIELDS,
+    certification_check,
     certification_create,
     certification_delete,
     certification_update,
@@ -33,13 +41,14 @@ from .products import (
     PRODUCT_TEXT_FIELDS,
     product_approve,
     product_archive,
+    product_check,
     product_create,
     product_delete,
     product_reject,
     product_submit,
     product_update,
 )
-from .variants import VARIANT_FIELDS, variant_create, variant_update
+from .variants import VARIANT_FIELDS, variant_check, variant_create, variant_update
 
 __all__ = [
     "BATCH_FIELDS",
@@ -47,12 +56,14 @@ __all__ = [
     "EDITABLE_PRODUCT_FIELDS",
     "PRODUCT_TEXT_FIELDS",
     "VARIANT_FIELDS",
+    "batch_check",
     "batch_code_normalise",
     "batch_delete",
     "batch_record",
     "batch_update",
     "category_delete",
     "category_save",
+    "certification_check",
     "certification_create",
     "certification_delete",
     "certification_update",
@@ -64,6 +75,7 @@ __all__ = [
     "membership_revoke",
     "product_approve",
     "product_archive",
+    "product_check",
     "product_create",
     "product_delete",
     "product_image_add",
@@ -75,6 +87,7 @@ __all__ = [
     "product_submit",
     "product_update",
     "unique_slug",
+    "variant_check",
     "variant_create",
     "variant_update",
 ]

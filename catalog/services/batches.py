@@ -38,7 +38,11 @@ def batch_code_normalise(code: str) -> str:
     return re.sub(r"[\s/\\]+", "-", text).strip("-")
 
 
-def _check(batch: Batch) -> None:
+def batch_check(batch: Batch) -> None:
+    """The batch rules on an unsaved row (its code normalised first): quality figures
+    0–100 %, no negative quantity, milling after the harvest. ``InvalidInput`` with the
+    fields' errors; forms ask it before saving, the services always do."""
+    batch.code = batch_code_normalise(batch.code)
     errors: dict[str, list[str]] = {}
     if not batch.code:
         errors["code"] = [_("A batch code is required.")]
@@ -84,7 +88,7 @@ def batch_record(
     """Record a harvest or milling batch: quality figures 0–100 %, the code normalised."""
     batch = Batch(
         product=product,
-        code=batch_code_normalise(code),
+        code=code,
         harvested_on=harvested_on,
         milled_on=milled_on,
         quantity_kg=quantity_kg,
@@ -94,7 +98,7 @@ def batch_record(
         gluten_pct=gluten_pct,
         notes=clean_multiline(notes, max_length=2000),
     )
-    _check(batch)
+    batch_check(batch)
     return _save(batch)
 
 
@@ -109,13 +113,11 @@ def batch_update(*, batch: Batch, **fields) -> Batch:
     cooperative_id = locked.product.cooperative_id
     for name, value in fields.items():
         setattr(locked, name, value)
-    if "code" in fields:
-        locked.code = batch_code_normalise(locked.code)
     if "notes" in fields:
         locked.notes = clean_multiline(locked.notes, max_length=2000)
     if "product" in fields and locked.product.cooperative_id != cooperative_id:
         raise InvalidInput(details={"product": [_("Choose a product of the same cooperative.")]})
-    _check(locked)
+    batch_check(locked)
     return _save(locked)
 
 

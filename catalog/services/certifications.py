@@ -18,11 +18,9 @@ from ._common import full_clean
 CERTIFICATION_FIELDS = ("kind", "number", "issuer", "valid_until", "product", "document")
 
 
-def _check_and_save(
-    certification: Certification, document: File | bool | None = None
-) -> Certification:
-    """Validate, then store the document (so a refused form leaves no file), then save.
-    ``document``: a new file, False to remove the stored one, None to keep it."""
+def certification_check(certification: Certification) -> None:
+    """The rules on an unsaved certificate (texts cleaned first): a known kind, a number
+    and an issuer, and a product of the holding cooperative. ``InvalidInput``."""
     certification.number = clean_line(certification.number, max_length=80)
     certification.issuer = clean_line(certification.issuer, max_length=150)
     errors: dict[str, list[str]] = {}
@@ -44,6 +42,14 @@ def _check_and_save(
         validate_unique=False,
         validate_constraints=False,
     )
+
+
+def _check_and_save(
+    certification: Certification, document: File | bool | None = None
+) -> Certification:
+    """Check, then store the document (so a refused form leaves no file), then save.
+    ``document``: a new file, False to remove the stored one, None to keep it."""
+    certification_check(certification)
     if document is False:
         certification.document = ""
     elif document is not None:

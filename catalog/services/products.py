@@ -39,6 +39,16 @@ _TEXT_CLEANERS = {
 DELETABLE_STATUSES = (ProductStatus.DRAFT, ProductStatus.PENDING_REVIEW, ProductStatus.REJECTED)
 
 
+def product_check(product: Product) -> None:
+    """The rules on an unsaved listing: a title, and a producing farmer (if named) who is
+    a member of its cooperative. ``InvalidInput``."""
+    product.title = clean_line(product.title, max_length=150)
+    if not product.title:
+        raise InvalidInput(details={"title": [_("A title is required.")]})
+    if product.cooperative_id is not None:
+        _check_farmer(product.farmer, product.cooperative_id)
+
+
 def _check_farmer(farmer: User | None, cooperative_id: int) -> None:
     if (
         farmer is not None

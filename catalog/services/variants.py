@@ -22,12 +22,18 @@ from ..audit import audit_record
 from ..constants import AuditAction
 from ..models import Product, Variant
 from ..stock import StockChange, clean_figure, stock_change_apply, stock_record_opening
-from ._common import full_clean
+from ._common import full_clean, raise_errors
 
 VARIANT_FIELDS = ("name", "price", "weight_grams", "is_active", "position")
 PRICE_MAX = Decimal("99999.99")
 # Fields whose changes the audit trail keeps (who changed a price, who stopped a sale).
 _AUDITED = {"price": AuditAction.PRICE, "is_active": AuditAction.LISTING}
+
+
+def variant_check(variant: Variant) -> None:
+    """The rules on an unsaved variant (name, price, weight); ``InvalidInput``. Stock is
+    not here: it is the stock service's."""
+    raise_errors(_errors(variant))
 
 
 def _errors(variant: Variant) -> dict[str, list[str]]:
