@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
 from accounts.models import User
 
@@ -276,3 +276,13 @@ def products_to_review(*, cooperative_ids) -> QuerySet[Product]:
 def variant_movements(*, variant: Variant) -> QuerySet[StockMovement]:
     """A variant's stock history, newest first, with who made each change."""
     return StockMovement.objects.filter(variant=variant).select_related("actor").order_by("-id")
+
+
+def variants_off_ledger(*, variant_ids=None) -> dict[int, tuple[int, int]]:
+    """Variants whose stock is not the sum of their movements: ``{id: (stock, sum)}``.
+    Empty when the stock ledger holds (tests and benchmarks check it after every race)."""
+    variants = (
+        Variant.objects.all() if variant_ids is None else Variant.objects.filter(pk__in=variant_ids)
+    )
+    rows = variants.annotate(moved=Sum("movements__delta")).values_list("pk", "stock", "moved")
+    return {pk: (stock, moved or 0) for pk, stock, moved in rows if stock != (moved or 0)}

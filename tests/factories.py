@@ -9,6 +9,7 @@ from decimal import Decimal
 from accounts.models import User
 from catalog.constants import MembershipRole, ProductStatus
 from catalog.models import Batch, Category, Cooperative, County, Product, Variant
+from catalog.selectors import variants_off_ledger
 from catalog.services import membership_grant
 from catalog.stock import stock_record_opening
 
@@ -96,13 +97,7 @@ def make_variant(*, product: Product, price: str = "39.90", stock: int = 10, **f
 
 def assert_stock_ledger_consistent(variant_ids=None) -> None:
     """Every variant's stock equals the sum of its movements (CORE.md's invariant)."""
-    from django.db.models import Sum
-
-    variants = (
-        Variant.objects.all() if variant_ids is None else Variant.objects.filter(pk__in=variant_ids)
-    )
-    rows = variants.annotate(moved=Sum("movements__delta")).values_list("pk", "stock", "moved")
-    wrong = {pk: (stock, moved or 0) for pk, stock, moved in rows if stock != (moved or 0)}
+    wrong = variants_off_ledger(variant_ids=variant_ids)
     assert not wrong, f"stock != sum of movements (variant: (stock, sum)): {wrong}"
 
 
