@@ -28,6 +28,7 @@ from . import services
 from .admin_scoping import (
     CooperativeScopedAdmin,
     CooperativeScopedInline,
+    ReadOnlyMixin,
     is_platform,
     scope_queryset,
 )
@@ -193,16 +194,21 @@ class CategoryAdmin(PlatformOnlyAdmin):
         services.category_delete(category=obj)
 
 
+def _checked_photo(upload):
+    """A new upload (or one replacing the stored file) checked like every photo, so the
+    form shows why it is refused; the service re-encodes it when saving."""
+    if isinstance(upload, UploadedFile):
+        try:
+            clean_photo(upload)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+        upload.seek(0)
+    return upload
+
+
 class LogoForm(forms.ModelForm):
     def clean_logo(self):
-        logo = self.cleaned_data.get("logo")
-        if isinstance(logo, UploadedFile):
-            try:
-                clean_photo(logo)
-            except ApplicationError as exc:
-                raise forms.ValidationError(exc.message, code=exc.code) from None
-            logo.seek(0)
-        return logo
+        return _checked_photo(self.cleaned_data.get("logo"))
 
 
 @admin.register(Cooperative)
@@ -309,6 +315,11 @@ class VariantAdminForm(StockChangeFields, ServiceCheckedForm):
                 self.fields["sku"].disabled = True
 
 
+# A variant's row on the product page and its own page: stock as a count with the figure
+# shown (``stock``), and a change (``stock_delta``).
+VARIANT_FORM_FIELDS = ("name", "sku", "price", "weight_grams", "stock", "stock_delta")
+
+
 class VariantListForm(StockChangeFields, ServiceCheckedForm):
     """The variant list's editable columns: price, and stock as "set to N if still M"."""
 
@@ -348,16 +359,7 @@ class VariantInline(CooperativeScopedInline, admin.TabularInline):
     # Variants are never deleted (orders and stock movements name them): stop selling one.
     can_delete = False
     extra = 0
-    fields = (
-        "name",
-        "sku",
-        "price",
-        "weight_grams",
-        "stock",
-        "stock_delta",
-        "is_active",
-        "position",
-    )
+    fields = (*VARIANT_FORM_FIELDS, "is_active", "position")
 
 
 class ProductImageForm(forms.ModelForm):
@@ -366,14 +368,7 @@ class ProductImageForm(forms.ModelForm):
         fields = ("image", "alt", "position")
 
     def clean_image(self):
-        upload = self.cleaned_data.get("image")
-        if isinstance(upload, UploadedFile):  # a new photo, or one replacing the stored one
-            try:
-                clean_photo(upload)
-            except ApplicationError as exc:
-                raise forms.ValidationError(exc.message, code=exc.code) from None
-            upload.seek(0)
-        return upload
+        return _checked_photo(self.cleaned_data.get("image"))
 
 
 class ProductImageInline(CooperativeScopedInline, admin.TabularInline):
@@ -577,18 +572,7 @@ class VariantAdmin(ServiceWrites, CooperativeScopedAdmin):
     search_fields = ("sku", "product__title")
     list_select_related = ("product",)
     scoped_foreign_keys = {"product": "cooperative"}
-    fields = (
-        "product",
-        "name",
-        "sku",
-        "price",
-        "weight_grams",
-        "stock",
-        "stock_delta",
-        "stock_note",
-        "is_active",
-        "position",
-    )
+    fields = ("product", *VARIANT_FORM_FIELDS, "stock_note", "is_active", "position")
 
     def get_readonly_fields(self, request, obj=None):
         return ("product",) if obj is not None else ()
@@ -690,17 +674,8 @@ def _svg(code):
 
 
 # --- read-only records ------------------------------------------------------
-class ReadOnlyScopedAdmin(CooperativeScopedAdmin):
+class ReadOnlyScopedAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
     """A record nobody edits: managers and platform staff may only look (scoped)."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StockMovement)

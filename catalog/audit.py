@@ -44,23 +44,37 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _cooperative_id(target: models.Model) -> int:
+    for path in ("cooperative_id", "product"):
+        value = getattr(target, path, None)
+        if isinstance(value, int):
+            return value
+        if value is not None:
+            return value.cooperative_id
+    raise ValueError(f"say which cooperative {target!r} belongs to")
+
+
 def audit_record(
     *,
-    cooperative: Cooperative | int,
-    actor,
-    action: str,
     target: models.Model,
+    action: str,
+    actor,
     changes: Mapping[str, tuple[Any, Any]] | None = None,
     note: str = "",
+    cooperative: Cooperative | int | None = None,
 ) -> AuditEvent:
     """Record that ``actor`` (a user, or None for the system) changed ``target``.
 
-    ``changes`` maps a field to ``(before, after)``. Call it inside the transaction of
-    the change it records.
+    ``changes`` maps a field to ``(before, after)``. The cooperative whose managers see
+    the event is ``target``'s (its own, or its product's) unless given. Call it inside
+    the transaction of the change it records.
     """
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}")
-    cooperative_id = cooperative if isinstance(cooperative, int) else cooperative.pk
+    if cooperative is None:
+        cooperative_id = _cooperative_id(target)
+    else:
+        cooperative_id = cooperative if isinstance(cooperative, int) else cooperative.pk
     return AuditEvent.objects.create(
         cooperative_id=cooperative_id,
         actor_id=getattr(actor, "pk", None),

@@ -13,7 +13,12 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from catalog.admin_scoping import CooperativeScopedAdmin, is_platform, managed_ids
+from catalog.admin_scoping import (
+    CooperativeScopedAdmin,
+    ReadOnlyMixin,
+    is_platform,
+    managed_ids,
+)
 
 from .models import Order, OrderLine, OrderShipping
 
@@ -61,7 +66,7 @@ class OrderShippingInline(_ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(CooperativeScopedAdmin):
+class OrderAdmin(ReadOnlyMixin, CooperativeScopedAdmin):
     cooperative_path = "lines__cooperative"
     manager_can_add = False
     list_display = ("number", "status", "created", "expires_at", "buyer_city")
@@ -104,12 +109,3 @@ class OrderAdmin(CooperativeScopedAdmin):
     @admin.display(description=_("city"))
     def buyer_city(self, order: Order) -> str:
         return (order.shipping_address or {}).get("city", "")
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

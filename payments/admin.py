@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from catalog.admin_scoping import CooperativeScopedAdmin, is_platform
+from catalog.admin_scoping import CooperativeScopedAdmin, ReadOnlyMixin, is_platform
 from storefront.errors import ApplicationError
 
 from . import services
@@ -28,19 +28,6 @@ from .models import (
 )
 from .providers import ProviderError, ProviderUnavailable
 from .selectors import cooperatives_with_balances
-
-
-class ReadOnlyMixin:
-    """Money records are written by services only."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Payment)

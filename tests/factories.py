@@ -15,15 +15,15 @@ from catalog.stock import stock_record_opening
 
 _seq = itertools.count(1)
 
-# A shipping address every checkout in the tests may use.
+#: A valid shipping address (Chinese text: packing slips must render it).
 ADDRESS = {
-    "name": "Aynur",
+    "name": "王小明",
     "phone": "13800138000",
-    "province": "Xinjiang",
-    "city": "Altay",
-    "district": "Jeminay",
-    "address": "12 Wheat Road",
-    "postcode": "836800",
+    "province": "北京市",
+    "city": "北京市",
+    "district": "海淀区",
+    "address": "中关村大街 1 号",
+    "postcode": "100080",
 }
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from storefront.errors import InvalidInput, InvalidState
 
@@ -24,6 +25,13 @@ def unique_slug(model, text: str, *, max_length: int = 60) -> str:
 def raise_errors(errors: dict[str, list[str]]) -> None:
     if errors:
         raise InvalidInput(details=errors)
+
+
+def refuse_unknown(fields, allowed) -> None:
+    """``InvalidInput`` naming every field a service does not let its callers set."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise InvalidInput(details={name: [_("Not editable.")] for name in sorted(unknown)})
 
 
 def full_clean(
@@ -46,3 +54,14 @@ def delete_or_refuse(instance: models.Model, message: str) -> None:
         instance.delete()
     except (ProtectedError, RestrictedError):
         raise InvalidState(message, code="in_use") from None
+
+
+def save_unique(instance: models.Model, field: str, message: str) -> models.Model:
+    """Save; a unique constraint the row breaks (a race the checks could not see) is
+    ``InvalidInput`` on ``field`` with ``message``, not a 500."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        raise InvalidInput(details={field: [message]}) from None
+    return instance

@@ -6,14 +6,14 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from storefront.errors import InvalidInput
 from storefront.text import clean_line, clean_multiline
 
 from ..models import Batch, Product
-from ._common import delete_or_refuse, full_clean
+from ._common import delete_or_refuse, full_clean, refuse_unknown, save_unique
 
 BATCH_FIELDS = (
     "product",
@@ -61,14 +61,7 @@ def batch_check(batch: Batch) -> None:
 
 
 def _save(batch: Batch) -> Batch:
-    try:
-        with transaction.atomic():
-            batch.save()
-    except IntegrityError:
-        raise InvalidInput(
-            details={"code": [_("A batch with this code already exists.")]}
-        ) from None
-    return batch
+    return save_unique(batch, "code", _("A batch with this code already exists."))
 
 
 @transaction.atomic
@@ -86,18 +79,10 @@ def batch_record(
     notes: str = "",
 ) -> Batch:
     """Record a harvest or milling batch: quality figures 0–100 %, the code normalised."""
-    batch = Batch(
-        product=product,
-        code=code,
-        harvested_on=harvested_on,
-        milled_on=milled_on,
-        quantity_kg=quantity_kg,
-        protein_pct=protein_pct,
-        moisture_pct=moisture_pct,
-        ash_pct=ash_pct,
-        gluten_pct=gluten_pct,
-        notes=clean_multiline(notes, max_length=2000),
-    )
+    batch = Batch(product=product, code=code, notes=clean_multiline(notes, max_length=2000))
+    batch.harvested_on, batch.milled_on, batch.quantity_kg = harvested_on, milled_on, quantity_kg
+    batch.protein_pct, batch.moisture_pct = protein_pct, moisture_pct
+    batch.ash_pct, batch.gluten_pct = ash_pct, gluten_pct
     batch_check(batch)
     return _save(batch)
 
@@ -106,9 +91,7 @@ def batch_record(
 def batch_update(*, batch: Batch, **fields) -> Batch:
     """Correct a batch's record, under the same rules as recording it. Its product may
     change only within the cooperative (a manager fixing a wrong choice)."""
-    unknown = set(fields) - set(BATCH_FIELDS)
-    if unknown:
-        raise InvalidInput(details={name: [_("Not editable.")] for name in sorted(unknown)})
+    refuse_unknown(fields, BATCH_FIELDS)
     locked = Batch.objects.select_for_update().select_related("product").get(pk=batch.pk)
     cooperative_id = locked.product.cooperative_id
     for name, value in fields.items():

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from storefront.errors import InvalidInput
 from storefront.text import clean_line
 
 from ..constants import CertificationKind
-from ..models import Certification, Cooperative, Product
-from ._common import full_clean
+from ..models import Certification, Cooperative
+from ._common import full_clean, refuse_unknown, save_unique
 
 CERTIFICATION_FIELDS = ("kind", "number", "issuer", "valid_until", "product", "document")
 
@@ -54,44 +51,26 @@ def _check_and_save(
         certification.document = ""
     elif document is not None:
         certification.document.save(document.name, document, save=False)
-    try:
-        with transaction.atomic():
-            certification.save()
-    except IntegrityError:
-        raise InvalidInput(
-            details={"number": [_("A certificate of this kind with this number exists.")]}
-        ) from None
-    return certification
+    return save_unique(
+        certification, "number", _("A certificate of this kind with this number exists.")
+    )
 
 
 @transaction.atomic
-def certification_create(
-    *,
-    cooperative: Cooperative,
-    kind: str,
-    number: str,
-    issuer: str,
-    valid_until: date | None = None,
-    product: Product | None = None,
-    document: File | None = None,
-) -> Certification:
-    certification = Certification(
-        cooperative=cooperative,
-        kind=kind,
-        number=number,
-        issuer=issuer,
-        valid_until=valid_until,
-        product=product,
-    )
+def certification_create(*, cooperative: Cooperative, **fields) -> Certification:
+    """A certificate ``cooperative`` holds: ``kind``, ``number``, ``issuer`` and optionally
+    ``valid_until``, ``product`` (one of its own; none: all its products) and
+    ``document`` (a file)."""
+    refuse_unknown(fields, CERTIFICATION_FIELDS)
+    document = fields.pop("document", None)
+    certification = Certification(cooperative=cooperative, **fields)
     return _check_and_save(certification, document)
 
 
 @transaction.atomic
 def certification_update(*, certification: Certification, **fields) -> Certification:
     """Edit a certificate (not the cooperative that holds it)."""
-    unknown = set(fields) - set(CERTIFICATION_FIELDS)
-    if unknown:
-        raise InvalidInput(details={name: [_("Not editable.")] for name in sorted(unknown)})
+    refuse_unknown(fields, CERTIFICATION_FIELDS)
     locked = Certification.objects.select_for_update().get(pk=certification.pk)
     document = fields.pop("document", None)
     for name, value in fields.items():

@@ -12,6 +12,8 @@ from ..audit import audit_record
 from ..constants import AuditAction, MembershipRole
 from ..models import Cooperative, Membership
 
+MEMBERSHIP = AuditAction.MEMBERSHIP
+
 
 def _sync_staff(user: User) -> None:
     """Admin access (``is_staff``) follows the manager role: a manager of any cooperative
@@ -69,14 +71,7 @@ def membership_grant(
         note = "changed"
     _sync_staff(user)
     if changes:
-        audit_record(
-            cooperative=cooperative,
-            actor=actor,
-            action=AuditAction.MEMBERSHIP,
-            target=membership,
-            changes=changes,
-            note=note,
-        )
+        audit_record(target=membership, action=MEMBERSHIP, actor=actor, changes=changes, note=note)
     return membership
 
 
@@ -84,14 +79,8 @@ def membership_grant(
 def membership_revoke(*, membership: Membership, actor: User | None = None) -> None:
     """End a membership; a person who no longer manages any cooperative loses the admin."""
     locked = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
-    audit_record(
-        cooperative=locked.cooperative_id,
-        actor=actor,
-        action=AuditAction.MEMBERSHIP,
-        target=locked,
-        changes={"role": (locked.role, None)},
-        note="revoked",
-    )
+    ended = {"role": (locked.role, None)}
+    audit_record(target=locked, action=MEMBERSHIP, actor=actor, changes=ended, note="revoked")
     user = locked.user
     locked.delete()
     _sync_staff(user)

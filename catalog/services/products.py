@@ -21,7 +21,7 @@ from ..audit import audit_record
 from ..constants import AuditAction, ProductStatus
 from ..exceptions import ListingIncomplete, ListingTransitionError
 from ..models import Category, Cooperative, Membership, Product, StockMovement
-from ._common import full_clean, unique_slug
+from ._common import full_clean, refuse_unknown, unique_slug
 from .photos import product_image_files_delete_on_commit
 from .variants import variant_create
 
@@ -101,9 +101,7 @@ def product_create(
 def product_update(*, product: Product, **fields) -> Product:
     """Edit a listing's texts, category or producing farmer (not its status: that moves
     only by the transitions; not its cooperative or slug: links and orders keep them)."""
-    unknown = set(fields) - set(EDITABLE_PRODUCT_FIELDS)
-    if unknown:
-        raise InvalidInput(details={name: [_("Not editable.")] for name in sorted(unknown)})
+    refuse_unknown(fields, EDITABLE_PRODUCT_FIELDS)
     locked = Product.objects.select_for_update().get(pk=product.pk)
     for name, value in fields.items():
         cleaner = _TEXT_CLEANERS.get(name)
@@ -129,15 +127,12 @@ def _transition(product: Product, allowed_from: set[str], to: str) -> tuple[Prod
     return locked, before
 
 
-def _audit_status(product: Product, before: str, actor: User | None, note: str = "") -> None:
-    audit_record(
-        cooperative=product.cooperative_id,
-        actor=actor,
-        action=AuditAction.LISTING,
-        target=product,
-        changes={"status": (before, product.status)},
-        note=note,
-    )
+def _audit_status(
+    product: Product, before: str, after: str | None, actor: User | None, note: str = ""
+) -> None:
+    """The listing's move from ``before`` to ``after`` (None: deleted)."""
+    moved = {"status": (before, after)}
+    audit_record(target=product, action=AuditAction.LISTING, actor=actor, changes=moved, note=note)
 
 
 @transaction.atomic
@@ -150,7 +145,7 @@ def product_submit(*, product: Product, actor: User | None = None) -> Product:
         raise ListingIncomplete()
     locked.rejection_reason = ""
     locked.save(update_fields=["status", "rejection_reason", "updated"])
-    _audit_status(locked, before, actor)
+    _audit_status(locked, before, locked.status, actor)
     return locked
 
 
@@ -160,7 +155,7 @@ def product_approve(*, product: Product, by: User) -> Product:
     locked, before = _transition(product, {ProductStatus.PENDING_REVIEW}, ProductStatus.ACTIVE)
     locked.reviewed_by, locked.reviewed_at = by, timezone.now()
     locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated"])
-    _audit_status(locked, before, by)
+    _audit_status(locked, before, locked.status, by)
     return locked
 
 
@@ -176,7 +171,7 @@ def product_reject(*, product: Product, by: User, reason: str) -> Product:
     locked.save(
         update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at", "updated"]
     )
-    _audit_status(locked, before, by, note=reason)
+    _audit_status(locked, before, locked.status, by, note=reason)
     return locked
 
 
@@ -194,7 +189,7 @@ def product_archive(*, product: Product, actor: User | None = None) -> Product:
         ProductStatus.ARCHIVED,
     )
     locked.save(update_fields=["status", "updated"])
-    _audit_status(locked, before, actor)
+    _audit_status(locked, before, locked.status, actor)
     return locked
 
 
@@ -211,13 +206,6 @@ def product_delete(*, product: Product, actor: User | None = None) -> None:
             _("A listing that has been on sale or held stock is archived, not deleted."),
             code="listing_not_deletable",
         )
-    audit_record(
-        cooperative=locked.cooperative_id,
-        actor=actor,
-        action=AuditAction.LISTING,
-        target=locked,
-        changes={"status": (locked.status, None)},
-        note="deleted",
-    )
+    _audit_status(locked, locked.status, None, actor, note="deleted")
     product_image_files_delete_on_commit(list(locked.images.all()))
     locked.delete()

@@ -22,7 +22,7 @@ from ..audit import audit_record
 from ..constants import AuditAction
 from ..models import Product, Variant
 from ..stock import StockChange, clean_figure, stock_change_apply, stock_record_opening
-from ._common import full_clean, raise_errors
+from ._common import full_clean, raise_errors, refuse_unknown
 
 VARIANT_FIELDS = ("name", "price", "weight_grams", "is_active", "position")
 PRICE_MAX = Decimal("99999.99")
@@ -94,14 +94,8 @@ def variant_create(
     full_clean(variant, errors, exclude=["stock"])
     variant.save()
     stock_record_opening(variants=[variant], actor=actor)
-    audit_record(
-        cooperative=product.cooperative_id,
-        actor=actor,
-        action=AuditAction.PRICE,
-        target=variant,
-        changes={"price": (None, variant.price)},
-        note="new variant",
-    )
+    priced = {"price": (None, variant.price)}
+    audit_record(target=variant, action=AuditAction.PRICE, actor=actor, changes=priced, note="new")
     return variant
 
 
@@ -120,9 +114,7 @@ def variant_update(
     Raises ``InvalidInput``, or ``StockChanged``/``StockWouldGoNegative`` from the stock
     change (then nothing is saved).
     """
-    unknown = set(fields) - set(VARIANT_FIELDS)
-    if unknown:
-        raise InvalidInput(details={name: [_("Not editable.")] for name in sorted(unknown)})
+    refuse_unknown(fields, VARIANT_FIELDS)
     # Lock the row first (pk order is trivial with one row): the stock UPDATE below and
     # checkout's conditional UPDATE wait on the same lock.
     locked = Variant.objects.select_for_update().select_related("product").get(pk=variant.pk)
@@ -138,13 +130,8 @@ def variant_update(
         locked.save(update_fields=changed)
     for name in changed:
         if name in _AUDITED:
-            audit_record(
-                cooperative=locked.product.cooperative_id,
-                actor=actor,
-                action=_AUDITED[name],
-                target=locked,
-                changes={name: (before[name], getattr(locked, name))},
-            )
+            change = {name: (before[name], getattr(locked, name))}
+            audit_record(target=locked, action=_AUDITED[name], actor=actor, changes=change)
     if stock_change is not None and not stock_change.is_empty:
         movement = stock_change_apply(variant_id=locked.pk, change=stock_change, actor=actor)
         if movement is not None:

@@ -124,3 +124,43 @@ def test_uyghur_home_renders_right_to_left(new_page):
         shoot(page, f"ug-home-{name}")
     page.goto("/farm/")  # not logged in: the log-in page, also right to left
     assert page.locator("html").get_attribute("dir") == "rtl"
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "ug", "en"])
+def test_a_stale_stock_save_is_refused_with_the_current_figure(new_page, lang):
+    """The farmer opens the stock page, a buyer takes 5 bags, the farmer types the count
+    the page had in mind: refused in that row, with the figure on the shelf now."""
+    from django.db import transaction
+
+    from catalog.models import Variant
+    from catalog.stock import stock_adjust, stock_take
+    from tests.factories import assert_stock_ledger_consistent
+
+    load_demo(with_photos=False)
+    variant = Variant.objects.get(sku="JMN-BF-5")
+    page = new_page(viewport=PHONE, lang=lang)
+    log_in(page, "jeminay-farmer", next_url="/farm/stock/")
+    row = page.locator(f"#variant-{variant.pk}")
+    shown = int(row.locator("input[type=number]").first.input_value())
+    with transaction.atomic():  # a buyer's checkout while the page is open
+        assert stock_take(quantities={variant.pk: 5}) == []
+    row.locator("input[type=number]").first.fill(str(shown + 10))
+    row.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    row = page.locator(f"#variant-{variant.pk}")
+    message = row.locator(".msg-error")
+    assert str(shown - 5) in message.inner_text()
+    assert row.locator("input[type=number]").first.input_value() == str(shown - 5)
+    assert Variant.objects.get(pk=variant.pk).stock == shown - 5
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    path = shoot(page, f"farmer-08-stock-refused-{lang}")  # the whole page
+    row.scroll_into_view_if_needed()  # and what the phone shows where the person is
+    page.screenshot(path=str(path.with_name(f"farmer-08-stock-refused-{lang}-view.png")))
+
+    stock_adjust(variant_id=variant.pk, delta=20, note="新麦入库")
+    row.locator("a[href*='/history/']").click()
+    page.wait_for_load_state()
+    assert page.locator(".movement").count() == 3  # opening, sale, receipt
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, f"farmer-09-variant-history-{lang}")
+    assert_stock_ledger_consistent()

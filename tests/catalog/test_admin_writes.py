@@ -31,29 +31,12 @@ from tests.factories import (
     make_category,
     make_cooperative,
     make_farmer,
-    make_manager,
     make_product,
     make_user,
 )
 from tests.forms import form_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def coop():
-    return make_cooperative(name="Coop A")
-
-
-@pytest.fixture
-def manager(coop):
-    return make_manager(coop, "manager-a")
-
-
-@pytest.fixture
-def manager_client(client, manager):
-    client.force_login(manager)
-    return client
 
 
 def _jpeg(exif_gps=False, color=(200, 180, 120)):
@@ -250,28 +233,13 @@ def test_a_batch_saved_in_the_admin_follows_the_batch_rules(manager_client, coop
 def test_a_certification_for_another_cooperatives_product_is_refused(client, coop):
     theirs = make_product(cooperative=make_cooperative())
     client.force_login(make_user(is_staff=True, is_platform_staff=True))
-    response = client.post(
-        "/admin/catalog/certification/add/",
-        {
-            "kind": "organic",
-            "number": " ORG-1 ",
-            "issuer": "County bureau",
-            "cooperative": str(coop.pk),
-            "product": str(theirs.pk),
-        },
-    )
+    url = "/admin/catalog/certification/add/"
+    cert = {"kind": "organic", "number": " ORG-1 ", "issuer": "Bureau", "cooperative": coop.pk}
+    response = client.post(url, {**cert, "product": theirs.pk})
     assert response.status_code == 200
     assert "Choose a product of the same cooperative." in response.content.decode()
     assert not Certification.objects.exists()
-    response = client.post(
-        "/admin/catalog/certification/add/",
-        {
-            "kind": "organic",
-            "number": " ORG-1 ",
-            "issuer": "County bureau",
-            "cooperative": str(coop.pk),
-        },
-    )
+    client.post(url, cert)
     assert Certification.objects.get().number == "ORG-1"
 
 

@@ -58,6 +58,17 @@ def sell(variant: Variant, quantity: int) -> None:
     assert response.status_code == 201, response.content
 
 
+def assert_refused_showing_5(response, variant: Variant, prefix: str, **form) -> dict:
+    """The refused page says the stock now, shows it in the boxes (the count and the
+    figure shown), and nothing of the submit was saved. Returns what it shows now."""
+    body = response.content.decode()
+    assert "it is now 5" in body
+    again = form_data(body, **form)
+    assert again[f"{prefix}stock_0"] == again[f"{prefix}stock_1"] == "5"
+    assert (stock_of(variant), price_of(variant)) == (5, Decimal("42.00"))
+    return again
+
+
 def stock_of(variant: Variant) -> int:
     return Variant.objects.get(pk=variant.pk).stock
 
@@ -89,13 +100,8 @@ def test_portal_variant_card_price_change_keeps_what_checkout_sold(client, world
         action, {**shown, f"v{variant.pk}-price": "45.00", f"v{variant.pk}-stock_0": "12"}
     )
     assert response.status_code == 409
-    body = response.content.decode()
-    assert "it is now 5" in body
-    again = form_data(body, action=action)
-    assert again[f"v{variant.pk}-stock_0"] == again[f"v{variant.pk}-stock_1"] == "5"
+    again = assert_refused_showing_5(response, variant, f"v{variant.pk}-", action=action)
     assert again[f"v{variant.pk}-price"] == "45.00"  # what they typed is kept to resend
-    assert stock_of(variant) == 5
-    assert price_of(variant) == Decimal("42.00")  # the refused save changed nothing
 
 
 def test_portal_stock_page_refuses_a_stale_count_and_shows_the_current_one(client, world):
@@ -175,12 +181,7 @@ def test_admin_variant_inline_keeps_what_checkout_sold(client, world):
 
     response = client.post(url, {**shown, "variants-0-price": "45.00", "variants-0-stock_0": "12"})
     assert response.status_code == 200  # the form again, with the error on the row
-    body = response.content.decode()
-    assert "it is now 5" in body
-    again = form_data(body, id="product_form")
-    assert again["variants-0-stock_0"] == again["variants-0-stock_1"] == "5"
-    assert stock_of(variant) == 5
-    assert price_of(variant) == Decimal("42.00")
+    assert_refused_showing_5(response, variant, "variants-0-", id="product_form")
 
 
 def test_admin_refuses_a_sale_that_slips_in_after_validation(client, world, monkeypatch):
@@ -243,12 +244,7 @@ def test_admin_variant_list_keeps_what_checkout_sold(client, world):
         url, {**shown, "form-0-price": "45.00", "form-0-stock_0": "12", "_save": "Save"}
     )
     assert response.status_code == 200
-    body = response.content.decode()
-    assert "it is now 5" in body
-    again = form_data(body, id="changelist-form")
-    assert again["form-0-stock_0"] == again["form-0-stock_1"] == "5"
-    assert stock_of(variant) == 5
-    assert price_of(variant) == Decimal("42.00")
+    again = assert_refused_showing_5(response, variant, "form-0-", id="changelist-form")
 
     # From the refreshed figure the count is taken, as a correction of the difference.
     response = client.post(url, {**again, "form-0-stock_0": "12", "_save": "Save"})

@@ -254,10 +254,10 @@ def test_a_confused_or_impossible_page_change_is_refused(change):
 @pytest.mark.django_db
 def test_a_count_from_a_stale_page_is_refused_but_a_delta_is_not():
     variant = _variant(stock=10)
-    with transaction.atomic():
-        stock_take(quantities={variant.pk: 5})
+    stock_adjust(variant_id=variant.pk, delta=-5, reason=StockReason.CORRECTION)
+    stale = StockChange(shown=10, count=12)
     with pytest.raises(StockChanged) as caught:
-        stock_change_apply(variant_id=variant.pk, change=StockChange(shown=10, count=12))
+        stock_change_apply(variant_id=variant.pk, change=stale)
     assert caught.value.details["stock"] == 5
     movement = stock_change_apply(variant_id=variant.pk, change=StockChange(shown=10, delta=2))
     assert movement.balance == 7

@@ -13,19 +13,9 @@ from fulfilment.constants import CARRIERS
 from fulfilment.models import Carrier
 from orders.constants import OrderStatus
 from orders.models import Order, OrderLine, OrderShipping
-from tests.factories import make_batch, make_cooperative, make_product, make_user
+from tests.factories import ADDRESS, make_batch, make_cooperative, make_product, make_user
 
 _seq = itertools.count(1)
-
-ADDRESS = {
-    "name": "王小明",
-    "phone": "13800138000",
-    "province": "北京市",
-    "city": "北京市",
-    "district": "海淀区",
-    "address": "中关村大街 1 号",
-    "postcode": "100080",
-}
 
 
 def make_carriers() -> dict[str, Carrier]:

@@ -11,7 +11,6 @@ from tests.factories import (
     assert_stock_ledger_consistent,
     make_category,
     make_cooperative,
-    make_farmer,
     make_manager,
     make_product,
     make_user,
@@ -19,22 +18,6 @@ from tests.factories import (
 from tests.images import pdf_bytes, photo
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def coop():
-    return make_cooperative()
-
-
-@pytest.fixture
-def farmer(coop):
-    return make_farmer(coop)
-
-
-@pytest.fixture
-def farmer_client(client, farmer):
-    client.force_login(farmer)
-    return client
 
 
 def _photo(name="p.jpg", fmt="JPEG"):

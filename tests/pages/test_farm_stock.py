@@ -15,30 +15,12 @@ from orders.services import order_place
 from tests.factories import (
     ADDRESS,
     assert_stock_ledger_consistent,
-    make_cooperative,
-    make_farmer,
     make_product,
     make_user,
 )
 from tests.forms import form_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def coop():
-    return make_cooperative()
-
-
-@pytest.fixture
-def farmer(coop):
-    return make_farmer(coop, "amina")
-
-
-@pytest.fixture
-def farmer_client(client, farmer):
-    client.force_login(farmer)
-    return client
 
 
 @pytest.fixture
@@ -162,7 +144,7 @@ def test_history_lists_every_movement_with_who_and_which_order(farmer_client, fa
     assert body.index(order.number) < body.index("mill")  # newest first
     assert "+5" in body and "-3" in body and "+12" in body
     assert "Goods received" in body and "Sold" in body
-    assert "amina" in body
+    assert farmer.username in body
 
 
 def test_history_is_paged_with_a_fixed_number_of_queries(
