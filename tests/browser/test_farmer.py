@@ -163,4 +163,25 @@ def test_a_stale_stock_save_is_refused_with_the_current_figure(new_page, lang):
     assert page.locator(".movement").count() == 3  # opening, sale, receipt
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shoot(page, f"farmer-09-variant-history-{lang}")
+
+    # The product page's card: a new price and a count typed over a figure that a sale
+    # made stale. Refused as a whole; the card keeps the typed price, shows the figure now.
+    page.goto(f"/farm/products/{variant.product_id}/")
+    card = page.locator(f"#variant-{variant.pk}")
+    before = Variant.objects.get(pk=variant.pk)
+    with transaction.atomic():
+        assert stock_take(quantities={variant.pk: 2}) == []
+    card.locator(f"#id_v{variant.pk}-price").fill("99.00")
+    card.locator(f"#id_v{variant.pk}-stock_0").fill(str(before.stock + 1))
+    card.locator("button[type=submit]").first.click()
+    page.wait_for_load_state()
+    card = page.locator(f"#variant-{variant.pk}")
+    assert str(before.stock - 2) in card.locator(".errorlist").inner_text()
+    assert card.locator(f"#id_v{variant.pk}-price").input_value() == "99.00"
+    assert Variant.objects.get(pk=variant.pk).price == before.price
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    card.scroll_into_view_if_needed()
+    page.screenshot(
+        path=str(shoot(page, f"farmer-10-card-refused-{lang}").with_suffix(".view.png"))
+    )
     assert_stock_ledger_consistent()

@@ -313,3 +313,17 @@ def test_the_variant_list_stock_column_sends_the_figure_it_showed(
     assert Variant.objects.filter(stock=10).count() == 5  # untouched rows saved nothing
     assert StockMovement.objects.filter(reason="correction").count() == 1
     assert_stock_ledger_consistent()
+
+
+def test_a_cooperative_logo_uploaded_in_the_admin_is_re_encoded(manager_client, coop):
+    url = f"/admin/catalog/cooperative/{coop.pk}/change/"
+    data = form_data(manager_client.get(url).content.decode(), id="cooperative_form")
+    response = manager_client.post(
+        url, {**data, "story": "<script>x</script>Our wheat", "logo": _jpeg(exif_gps=True)}
+    )
+    assert response.status_code == 302
+    coop.refresh_from_db()
+    assert coop.story == "Our wheat"  # cleaned by the service
+    with coop.logo.open("rb") as f:
+        assert not Image.open(io.BytesIO(f.read())).getexif()
+    assert "IMG" not in coop.logo.name
