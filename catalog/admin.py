@@ -693,7 +693,13 @@ class AuditEventAdmin(ReadOnlyScopedAdmin):
     list_display = ("created", "actor", "action", "target_label", "what_changed", "note")
     list_filter = ("action",)
     search_fields = ("target_label", "actor__username", "note")
-    list_select_related = ("actor",)
+    list_select_related = ("actor", "cooperative")
+
+    def get_list_display(self, request):
+        # Platform staff read every cooperative's trail: say whose each line is.
+        shown = super().get_list_display(request)
+        return (*shown, "cooperative") if is_platform(request.user) else shown
+
     date_hierarchy = "created"
     fields = (
         "created",
