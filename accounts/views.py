@@ -12,10 +12,10 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from farm.pages import form_add_error
 from sms.exceptions import SmsUnavailable
 from storefront.client_ip import client_ip
 from storefront.errors import ApplicationError, InvalidInput
+from storefront.pages import form_add_error
 from storefront.phones import phone_masked
 
 from . import services

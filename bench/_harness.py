@@ -337,6 +337,7 @@ def seed_catalog(
         ProductImage,
         Variant,
     )
+    from catalog.stock import stock_record_opening
 
     rng = random.Random(8)
     county_rows = County.objects.bulk_create(
@@ -407,6 +408,8 @@ def seed_catalog(
         ),
         batch_size=2000,
     )
+    # The opening stock as receipt movements, so stock = sum of movements here too.
+    stock_record_opening(variants=variants, note="bench seed")
     ProductImage.objects.bulk_create(
         (
             ProductImage(
@@ -473,6 +476,17 @@ ADDRESS = {
     "address": "12 Wheat Road",
     "postcode": "836800",
 }
+
+
+def restock(variant_ids: list[int], to: int) -> None:
+    """Top these variants up to ``to`` units, as recorded receipts (stock moves only
+    through ``catalog.stock``, benchmarks included)."""
+    from catalog.models import Variant
+    from catalog.stock import stock_adjust
+
+    for pk, stock in Variant.objects.filter(pk__in=variant_ids).values_list("pk", "stock"):
+        if stock < to:
+            stock_adjust(variant_id=pk, delta=to - stock, note="bench restock")
 
 
 def make_buyers(count: int, *, prefix: str = "buyer") -> list[str]:

@@ -179,12 +179,11 @@ def accepted(req: h.Request, status: int, body: bytes) -> bool:
 def make_payments(count: int) -> list:
     """``count`` orders through the real checkout, each with a payment started (half
     sandbox, half Alipay), amounts varied by quantity."""
-    from catalog.models import Variant
     from orders.services import order_place
     from payments.services import payment_start
 
     cat = h.seed_catalog(products=10, cooperatives=2)
-    Variant.objects.filter(pk__in=cat.variant_ids).update(stock=1_000_000)
+    h.restock(cat.variant_ids, 1_000_000)
     buyers = h.make_buyers(max(1, count // 20), prefix=f"payer{count}-")
     from rest_framework.authtoken.models import Token
 

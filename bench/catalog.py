@@ -59,6 +59,7 @@ def check_fresh(server: h.Server, cat: h.Catalog, verdict: h.Verdict) -> None:
 
     from catalog.models import Variant
     from catalog.services import variant_update
+    from catalog.stock import StockChange, stock_adjust, stock_change_apply
 
     product_id = cat.product_ids[0]
     slug = cat.slugs[0]
@@ -91,14 +92,15 @@ def check_fresh(server: h.Server, cat: h.Catalog, verdict: h.Verdict) -> None:
     verdict.check(
         prices.get(variants[0].pk) == new_price, "price change visible in the detail at once"
     )
-    for v in variants:
-        variant_update(variant=Variant.objects.get(pk=v.pk), stock=0)
+    for v in variants:  # sold out, as a guarded count from the figure just read
+        current = Variant.objects.get(pk=v.pk).stock
+        stock_change_apply(variant_id=v.pk, change=StockChange(shown=current, count=0))
     row, body = listed(), detail()
     verdict.check(row["in_stock"] is False, "sold-out visible in the list at once")
     verdict.check(
         all(v["available"] == 0 for v in body["variants"]), "sold-out visible in the detail at once"
     )
-    variant_update(variant=Variant.objects.get(pk=variants[-1].pk), stock=7)
+    stock_adjust(variant_id=variants[-1].pk, delta=7)  # goods received
     row, body = listed(), detail()
     verdict.check(row["in_stock"] is True, "restock visible in the list at once")
     available = {v["id"]: v["available"] for v in body["variants"]}

@@ -33,3 +33,12 @@ class StockReason(models.TextChoices):
     EXPIRY = "expiry", _("Unpaid order expired")
     CORRECTION = "correction", _("Count corrected")
     RETURN = "return", _("Goods returned")
+
+
+class AuditAction(models.TextChoices):
+    """What an audit event records (``catalog.audit``); stock has its own movements."""
+
+    PRICE = "price", _("Price changed")
+    LISTING = "listing", _("Listing status changed")
+    MEMBERSHIP = "membership", _("Membership changed")
+    PAYOUT = "payout", _("Payout")

@@ -19,7 +19,7 @@ from . import demo_art, services
 from .constants import CertificationKind, MembershipRole, ProductStatus
 from .models import Batch, Category, Certification, Cooperative, County, Product, Variant
 from .search.index import product_search_rebuild
-from .stock import stock_adjust
+from .stock import stock_record_opening
 
 DEMO_PASSWORD = "farmgate-demo"  # noqa: S105 - printed by `make run`, demo only
 ADMIN_PASSWORD = "farmgate-admin"  # noqa: S105
@@ -486,27 +486,24 @@ def load_demo(*, with_photos: bool = True, with_admin: bool = False) -> dict:
                 },
             )
             products[p.slug] = product
-            for vindex, (sku, name, price, grams, stock) in enumerate(p.variants):
-                variant, created = Variant.objects.update_or_create(
-                    sku=sku,
-                    defaults={
+            with transaction.atomic():
+                opened = []
+                for vindex, (sku, name, price, grams, stock) in enumerate(p.variants):
+                    fields = {
                         "product": product,
                         "name": name,
                         "price": Decimal(price),
                         "weight_grams": grams,
                         "position": vindex,
-                    },
-                    create_defaults={
-                        "product": product,
-                        "name": name,
-                        "price": Decimal(price),
-                        "weight_grams": grams,
-                        "position": vindex,
-                    },
-                )
-                if created and stock:
-                    # Opening stock is goods received, recorded like every stock change.
-                    stock_adjust(variant_id=variant.pk, delta=stock, note="demo opening stock")
+                    }
+                    # A variant that exists keeps its stock (sales and receipts moved it).
+                    variant, created = Variant.objects.update_or_create(
+                        sku=sku, defaults=fields, create_defaults={**fields, "stock": stock}
+                    )
+                    if created:
+                        opened.append(variant)
+                # Opening stock is goods received, recorded like every stock change.
+                stock_record_opening(variants=opened, note="demo opening stock")
             for code, harvested, milled, protein, moisture, ash, gluten in p.batches:
                 Batch.objects.update_or_create(
                     code=code,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import phone_validator
 
-from .constants import CertificationKind, MembershipRole, ProductStatus, StockReason
+from .constants import AuditAction, CertificationKind, MembershipRole, ProductStatus, StockReason
 from .search.indexes import PostgresGinIndex
 from .validators import validate_region_surcharges
 
@@ -260,6 +260,13 @@ class Variant(models.Model):
         return f"{self.product.title} — {self.name}"
 
 
+def _actor_field() -> models.ForeignKey:
+    """Who made a recorded change (None: the system, e.g. checkout or a sweep); the
+    record outlives the account."""
+    options = {"null": True, "blank": True, "related_name": "+", "verbose_name": _("by")}
+    return models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, **options)
+
+
 class StockMovement(models.Model):
     """One change of a variant's stock, append-only: the stock column always equals the
     sum of its variant's movements (``catalog.stock`` writes both in one transaction).
@@ -273,14 +280,7 @@ class StockMovement(models.Model):
     delta = models.IntegerField(_("change"))
     reason = models.CharField(_("reason"), max_length=16, choices=StockReason.choices)
     balance = models.IntegerField(_("stock after"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    actor = _actor_field()
     order_id = models.BigIntegerField(_("order"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
     created = models.DateTimeField(_("at"), auto_now_add=True)
@@ -447,3 +447,43 @@ class ProductSearch(models.Model):
 
     def __str__(self) -> str:
         return self.title_text
+
+
+class AuditEvent(models.Model):
+    """Who changed a price, a listing's status, a membership or a payout, and when.
+
+    Append-only, written by the service that makes the change, in its transaction
+    (``catalog.audit.audit_record``). Stock changes are their own record
+    (``StockMovement``). ``target_type``/``target_id`` name the changed row without a
+    foreign key, so apps above the catalogue (payouts) record here too and an event
+    outlives its row; ``target_label`` is what the row was called at the time.
+    """
+
+    cooperative = models.ForeignKey(
+        Cooperative,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+        verbose_name=_("cooperative"),
+    )
+    actor = _actor_field()
+    action = models.CharField(_("what"), max_length=16, choices=AuditAction.choices)
+    target_type = models.CharField(_("kind of record"), max_length=60)
+    target_id = models.BigIntegerField(_("record"))
+    target_label = models.CharField(_("changed"), max_length=200)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        # A manager's list (newest first), one record's history, one kind of event.
+        indexes = [
+            models.Index(fields=["cooperative", "-id"], name="audit_coop_idx"),
+            models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
+            models.Index(fields=["action", "-id"], name="audit_action_idx"),
+        ]
+        ordering = ["-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.target_label}"

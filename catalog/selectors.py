@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
 from accounts.models import User
 
@@ -16,8 +16,12 @@ from .models import (
     Membership,
     Product,
     ProductImage,
+    StockMovement,
     Variant,
 )
+
+# Below this many units an active variant shows on the farm dashboard as running low.
+LOW_STOCK = 5
 
 
 def user_cooperative_ids(user: User, *, role: str | None = None) -> set[int]:
@@ -46,6 +50,16 @@ def product_on_sale_q(prefix: str = "") -> Q:
 def product_is_on_sale(product: Product) -> bool:
     """``product_on_sale_q`` for a row already loaded (with its cooperative)."""
     return product.status == ProductStatus.ACTIVE and product.cooperative.is_active
+
+
+def user_membership_roles(user: User) -> set[str]:
+    """The roles (``farmer``, ``manager``) ``user`` holds in active cooperatives: a role
+    source of ``settings.ACCOUNT_ROLE_SOURCES`` (``GET me/``)."""
+    return set(
+        Membership.objects.filter(user=user, cooperative__is_active=True)
+        .values_list("role", flat=True)
+        .distinct()
+    )
 
 
 def public_products() -> QuerySet[Product]:
@@ -187,3 +201,105 @@ def county_list() -> QuerySet[County]:
 
 def category_list() -> QuerySet[Category]:
     return Category.objects.select_related("parent").order_by("position", "name", "id")
+
+
+# --- the farmer portal: a member's own cooperatives only -----------------------
+def member_products(*, user: User) -> QuerySet[Product]:
+    """Products of the cooperatives ``user`` belongs to (anything else is not theirs)."""
+    return Product.objects.filter(cooperative_id__in=user_cooperative_ids(user))
+
+
+def member_product_list(*, user: User) -> QuerySet[Product]:
+    """The portal's product list: not archived, with photos and variants in two queries."""
+    return (
+        member_products(user=user)
+        .exclude(status=ProductStatus.ARCHIVED)
+        .select_related("cooperative")
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+            Prefetch("variants", queryset=Variant.objects.order_by("position", "price", "id")),
+        )
+        .order_by("-updated", "-id")
+    )
+
+
+def member_variants(*, user: User) -> QuerySet[Variant]:
+    """Every variant of the member's cooperatives (what the portal may change)."""
+    return Variant.objects.filter(
+        product__cooperative_id__in=user_cooperative_ids(user)
+    ).select_related("product")
+
+
+def member_stock_list(*, user: User) -> QuerySet[Variant]:
+    """The stock page: variants on sale or about to be, by product."""
+    return (
+        member_variants(user=user)
+        .filter(is_active=True)
+        .exclude(product__status=ProductStatus.ARCHIVED)
+        .order_by("product__title", "position", "id")
+    )
+
+
+def low_stock_variants(
+    *, cooperative_ids, below: int = LOW_STOCK, limit: int = 20
+) -> list[Variant]:
+    """Active variants of live (or about to be live) listings running low, lowest first."""
+    return list(
+        Variant.objects.filter(
+            product__cooperative_id__in=cooperative_ids,
+            is_active=True,
+            stock__lt=below,
+            product__status__in=[ProductStatus.ACTIVE, ProductStatus.PENDING_REVIEW],
+        )
+        .select_related("product")
+        .order_by("stock", "id")[:limit]
+    )
+
+
+def product_status_counts(*, cooperative_ids) -> dict[str, int]:
+    """Status → number of the cooperatives' listings, one grouped query."""
+    rows = (
+        Product.objects.filter(cooperative_id__in=cooperative_ids)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["status"]: row["n"] for row in rows}
+
+
+def member_batch_list(*, user: User, limit: int = 50) -> list[Batch]:
+    return list(
+        Batch.objects.filter(product__cooperative_id__in=user_cooperative_ids(user))
+        .select_related("product")
+        .order_by("-harvested_on", "code")[:limit]
+    )
+
+
+def products_to_review(*, cooperative_ids) -> QuerySet[Product]:
+    """Listings waiting for a manager of these cooperatives, oldest first."""
+    return (
+        Product.objects.filter(
+            cooperative_id__in=cooperative_ids, status=ProductStatus.PENDING_REVIEW
+        )
+        .select_related("cooperative", "farmer", "category")
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+            Prefetch("variants", queryset=Variant.objects.filter(is_active=True)),
+        )
+        .order_by("updated", "id")
+    )
+
+
+def variant_movements(*, variant: Variant) -> QuerySet[StockMovement]:
+    """A variant's stock history, newest first, with who made each change."""
+    return StockMovement.objects.filter(variant=variant).select_related("actor").order_by("-id")
+
+
+def variants_off_ledger(*, variant_ids=None) -> dict[int, tuple[int, int]]:
+    """Variants whose stock is not the sum of their movements: ``{id: (stock, sum)}``.
+    Empty when the stock ledger holds (tests and benchmarks check it after every race)."""
+    variants = (
+        Variant.objects.all() if variant_ids is None else Variant.objects.filter(pk__in=variant_ids)
+    )
+    rows = variants.annotate(moved=Sum("movements__delta")).values_list("pk", "stock", "moved")
+    return {pk: (stock, moved or 0) for pk, stock, moved in rows if stock != (moved or 0)}

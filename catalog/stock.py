@@ -8,7 +8,9 @@ movements and "where did these five bags go" has an answer.
 Pages and the admin never write a figure they read earlier: they send a change
 (``stock_adjust``: "received 20 bags") or a guarded set (``stock_set_if_unchanged``:
 "set to 15 if it is still 12"), which is refused with the current figure when checkout
-moved the stock meanwhile.
+moved the stock meanwhile. A form sends both kinds as one :class:`StockChange`
+(``stock_change_apply``). New variants record their opening stock as a receipt
+(``stock_record_opening``, also in bulk for seeding).
 
 Locks: each UPDATE locks its variant row until the transaction ends; callers that touch
 several variants pass them all at once and they are taken in id order, so two orders
@@ -17,7 +19,8 @@ over the same variants cannot deadlock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -159,7 +162,9 @@ def stock_return(
     catalog_changed()
 
 
-def _clean_figure(value: Any, field: str, *, allow_negative: bool = False) -> int:
+def clean_figure(value: Any, field: str, *, allow_negative: bool = False) -> int:
+    """A stock figure (or, with ``allow_negative``, a change) a person typed, range-checked;
+    ``InvalidInput`` with ``details[field]`` otherwise."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidInput(details={field: [_("Enter a whole number.")]})
     low = -STOCK_MAX if allow_negative else 0
@@ -192,7 +197,7 @@ def stock_adjust(
     (``StockWouldGoNegative``, 409 ``stock_negative``, details carry the current figure)
     or above ``STOCK_MAX``.
     """
-    delta = _clean_figure(delta, "delta", allow_negative=True)
+    delta = clean_figure(delta, "delta", allow_negative=True)
     if delta == 0:
         raise InvalidInput(details={"delta": [_("Enter a change other than 0.")]})
     balance = _update_returning(
@@ -226,8 +231,8 @@ def stock_set_if_unchanged(
     when ``new`` equals ``expected``. A correction is recorded as a movement of the
     difference.
     """
-    expected = _clean_figure(expected, "expected")
-    new = _clean_figure(new, "stock")
+    expected = clean_figure(expected, "expected")
+    new = clean_figure(new, "stock")
     if new == expected:
         _current(variant_id)  # still 404 for a variant that does not exist
         return None
@@ -244,3 +249,82 @@ def stock_set_if_unchanged(
     )
     catalog_changed()
     return movement
+
+
+@dataclass(frozen=True)
+class StockChange:
+    """What a page sends about one variant's stock: the figure it showed, and either the
+    count the person typed ("set to N if it is still ``shown``") or a change
+    ("received 20 bags": 20, "3 damaged": -3). Never an absolute figure on its own."""
+
+    shown: int
+    count: int | None = None
+    delta: int | None = None
+    note: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.delta and (self.count is None or self.count == self.shown)
+
+
+def stock_change_apply(*, variant_id: int, change: StockChange, actor=None) -> StockMovement | None:
+    """Apply what a page sent: a delta through ``stock_adjust`` (positive: goods received;
+    negative: a correction), or a new count through ``stock_set_if_unchanged`` guarded by
+    the figure the page showed. Both at once is refused (which would win is a guess);
+    nothing sent (the count left as shown) writes nothing and returns None.
+
+    Raises ``StockChanged`` / ``StockWouldGoNegative`` (409, details carry the current
+    figure) or ``InvalidInput``.
+    """
+    shown = clean_figure(change.shown, "shown")
+    delta = None if change.delta in (None, 0) else change.delta
+    count = None if change.count is None else clean_figure(change.count, "stock")
+    if delta is not None and count is not None and count != shown:
+        raise InvalidInput(
+            details={
+                "delta": [_("Type either what came in or went out, or the new count: not both.")]
+            }
+        )
+    if delta is not None:
+        reason = StockReason.RECEIPT if delta > 0 else StockReason.CORRECTION
+        return stock_adjust(
+            variant_id=variant_id, delta=delta, reason=reason, actor=actor, note=change.note
+        )
+    if count is not None and count != shown:
+        return stock_set_if_unchanged(
+            variant_id=variant_id, expected=shown, new=count, actor=actor, note=change.note
+        )
+    return None
+
+
+def stock_record_opening(
+    *, variants: Iterable[Variant], actor=None, note: str = "opening stock"
+) -> list[StockMovement]:
+    """Record the opening stock of variants just inserted with their ``stock`` set (by
+    ``variant_create``, or in bulk by demo data and benchmark seeding) as one receipt
+    movement each, in one bulk insert, so the ledger holds from their first moment.
+
+    Precondition: in the transaction that inserted them, and they have no movements yet.
+    """
+    opening = []
+    for variant in variants:
+        stock = clean_figure(variant.stock, "stock")
+        if stock:
+            opening.append(
+                StockMovement(
+                    variant_id=variant.pk,
+                    delta=stock,
+                    reason=StockReason.RECEIPT,
+                    balance=stock,
+                    actor_id=_actor_id(actor),
+                    note=note[:255],
+                )
+            )
+    ids = [m.variant_id for m in opening]
+    for start in range(0, len(ids), 2000):
+        if StockMovement.objects.filter(variant_id__in=ids[start : start + 2000]).exists():
+            raise RuntimeError("opening stock is recorded once, before any other movement")
+    created = StockMovement.objects.bulk_create(opening, batch_size=2000)
+    if created:
+        catalog_changed()
+    return created

@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Category, Cooperative, Product
+from catalog.stock import STOCK_MAX
+from catalog.stock_forms import StockChangeFields
 from storefront.ids import MAX_COUNT
 
 
@@ -58,6 +60,8 @@ class ProductForm(forms.Form):
 
 
 class VariantForm(forms.Form):
+    """A new size of a listing, with its opening stock (recorded as goods received)."""
+
     name = forms.CharField(label=_("Size or pack"), max_length=80, help_text=_("e.g. “5 kg bag”"))
     price = forms.DecimalField(
         label=_("Price (yuan)"),
@@ -75,10 +79,21 @@ class VariantForm(forms.Form):
     stock = forms.IntegerField(
         label=_("Stock"),
         min_value=0,
-        max_value=MAX_COUNT,
+        max_value=STOCK_MAX,
         initial=0,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
+
+
+class VariantEditForm(StockChangeFields):
+    """An existing size: its texts and price, and its stock as a change relative to the
+    figure the page showed (never a figure on its own)."""
+
+    name = VariantForm.base_fields["name"]
+    price = VariantForm.base_fields["price"]
+    weight_grams = VariantForm.base_fields["weight_grams"]
+
+    field_order = ("name", "price", "stock", "stock_delta", "stock_note", "weight_grams")
 
 
 class NewProductForm(ProductForm):
@@ -90,13 +105,8 @@ class NewProductForm(ProductForm):
     variant_stock = VariantForm.base_fields["stock"]
 
 
-class StockForm(forms.Form):
-    stock = forms.IntegerField(
-        label=_("Stock"),
-        min_value=0,
-        max_value=MAX_COUNT,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
+class StockForm(StockChangeFields):
+    """One row of the stock page: the count (with the figure shown) or a change."""
 
 
 class RejectForm(forms.Form):

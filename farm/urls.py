@@ -22,9 +22,15 @@ urlpatterns = [
         views.variant_edit,
         name="variant_edit",
     ),
+    path(
+        "farm/products/<id:pk>/variants/<id:variant_id>/history/",
+        views.variant_history,
+        name="variant_history",
+    ),
     path("farm/products/<id:pk>/approve/", views.product_approve, name="product_approve"),
     path("farm/products/<id:pk>/reject/", views.product_reject, name="product_reject"),
     path("farm/stock/", views.stock, name="stock"),
+    path("farm/stock/<id:variant_id>/", views.stock_save, name="stock_save"),
     path("farm/batches/", views.batches, name="batches"),
     path("farm/review/", views.review_list, name="review"),
 ]

@@ -7,13 +7,15 @@ write is a ``catalog.services`` call; these views only parse, authorise and rend
 
 from __future__ import annotations
 
+from collections import defaultdict
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Count, Prefetch, Sum
+from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,23 +26,26 @@ from django.views.decorators.http import require_http_methods, require_POST
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from catalog.constants import ProductStatus
-from catalog.exceptions import ImageRejected
-from catalog.models import Batch, Cooperative, Product, ProductImage, Variant
-from orders.constants import OrderStatus
-from orders.models import OrderLine
+from catalog.exceptions import ImageRejected, StockChanged
+from catalog.models import Cooperative, ProductImage, Variant
+from catalog.stock import stock_change_apply
+from catalog.stock_forms import stock_refusal_text
+from fulfilment.selectors import shipments_to_pack_for_user
+from orders import selectors as order_selectors
 from storefront.errors import ApplicationError
-from storefront.ids import parse_id
+from storefront.pages import error_text, form_add_error, message_error
 
-from .forms import BatchForm, NewProductForm, ProductForm, RejectForm, StockForm, VariantForm
-from .pages import form_add_error, message_error
+from .forms import (
+    BatchForm,
+    NewProductForm,
+    ProductForm,
+    RejectForm,
+    StockForm,
+    VariantEditForm,
+    VariantForm,
+)
 
-LOW_STOCK = 5
-SOLD_STATUSES = [
-    OrderStatus.PAID,
-    OrderStatus.SHIPPED,
-    OrderStatus.DELIVERED,
-    OrderStatus.COMPLETED,
-]
+MOVEMENTS_PER_PAGE = 50
 
 
 def member_required(view):
@@ -65,12 +70,16 @@ def _managed_ids(request) -> set[int]:
 
 
 def _my_products(request):
-    return Product.objects.filter(cooperative_id__in=_coop_ids(request))
+    return catalog_selectors.member_products(user=request.user)
 
 
-def _my_product(request, pk: int) -> Product:
+def _my_product(request, pk: int):
     # Another cooperative's product answers 404: its existence is not the member's business.
     return get_object_or_404(_my_products(request).select_related("cooperative", "category"), pk=pk)
+
+
+def _my_variant(request, product, variant_id: int) -> Variant:
+    return get_object_or_404(Variant, pk=variant_id, product=product)
 
 
 def _is_xhr(request) -> bool:
@@ -81,35 +90,20 @@ def _is_xhr(request) -> bool:
 @member_required
 def dashboard(request):
     ids = _coop_ids(request)
-    now = timezone.localtime()
-    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    sales = OrderLine.objects.filter(
-        cooperative_id__in=ids,
-        order__status__in=SOLD_STATUSES,
-        order__paid_at__gte=month_start,
-    ).aggregate(total=Sum("line_total"), units=Sum("quantity"))
-    low_stock = (
-        Variant.objects.filter(
-            product__cooperative_id__in=ids,
-            is_active=True,
-            stock__lt=LOW_STOCK,
-            product__status__in=[ProductStatus.ACTIVE, ProductStatus.PENDING_REVIEW],
-        )
-        .select_related("product")
-        .order_by("stock", "id")[:20]
-    )
-    counts = {
-        row["status"]: row["n"]
-        for row in _my_products(request).values("status").annotate(n=Count("id")).order_by()
-    }
+    month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    sales = order_selectors.cooperative_sales_since(cooperative_ids=ids, since=month_start)
+    counts = catalog_selectors.product_status_counts(cooperative_ids=ids)
     return render(
         request,
         "farm/dashboard.html",
         {
-            "shipments": _shipments_to_pack(request.user),
-            "low_stock": low_stock,
-            "sales_total": sales["total"] or 0,
-            "sales_units": sales["units"] or 0,
+            # The fulfilment app's parcels to pack (its rule says who packs: the managers).
+            "shipments": list(
+                shipments_to_pack_for_user(request.user).prefetch_related("lines__order_line")[:20]
+            ),
+            "low_stock": catalog_selectors.low_stock_variants(cooperative_ids=ids),
+            "sales_total": sales["total"],
+            "sales_units": sales["units"],
             "status_counts": counts,
             "pending_review": counts.get(ProductStatus.PENDING_REVIEW, 0),
             "is_manager": bool(_managed_ids(request)),
@@ -118,26 +112,10 @@ def dashboard(request):
     )
 
 
-def _shipments_to_pack(user):
-    """The fulfilment app's parcels to pack (its rule says who packs: the managers)."""
-    from fulfilment.selectors import shipments_to_pack_for_user
-
-    return list(shipments_to_pack_for_user(user).prefetch_related("lines__order_line")[:20])
-
-
 # --- products -------------------------------------------------------------
 @member_required
 def product_list(request):
-    products = (
-        _my_products(request)
-        .exclude(status=ProductStatus.ARCHIVED)
-        .select_related("cooperative")
-        .prefetch_related(
-            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
-            Prefetch("variants", queryset=Variant.objects.order_by("position", "price", "id")),
-        )
-        .order_by("-updated", "-id")
-    )
+    products = catalog_selectors.member_product_list(user=request.user)
     return render(request, "farm/product_list.html", {"products": products, "nav": "products"})
 
 
@@ -153,23 +131,22 @@ def product_create(request):
         data = form.cleaned_data
         cooperative = data["cooperative"] or cooperatives[0]
         try:
-            with transaction.atomic():
-                product = catalog_services.product_create(
-                    cooperative=cooperative,
-                    title=data["title"],
-                    category=data["category"],
-                    description=data["description"],
-                    grade=data["grade"],
-                    origin=data["origin"],
-                    farmer=request.user,
-                )
-                catalog_services.variant_create(
-                    product=product,
-                    name=data["variant_name"],
-                    price=data["variant_price"],
-                    weight_grams=data["variant_weight_grams"],
-                    stock=data["variant_stock"],
-                )
+            product = catalog_services.product_create(
+                cooperative=cooperative,
+                title=data["title"],
+                category=data["category"],
+                description=data["description"],
+                grade=data["grade"],
+                origin=data["origin"],
+                farmer=request.user,
+                actor=request.user,
+                first_variant={
+                    "name": data["variant_name"],
+                    "price": data["variant_price"],
+                    "weight_grams": data["variant_weight_grams"],
+                    "stock": data["variant_stock"],
+                },
+            )
         except ApplicationError as exc:
             # The variant's field names carry a prefix on this form.
             exc.details = {
@@ -187,14 +164,13 @@ def product_create(request):
 @require_http_methods(["GET", "POST"])
 def product_edit(request, pk: int):
     product = _my_product(request, pk)
-    cooperatives = Cooperative.objects.filter(pk=product.cooperative_id)
     form = ProductForm(
         request.POST if request.method == "POST" else None,
-        cooperatives=cooperatives,
+        cooperatives=Cooperative.objects.filter(pk=product.cooperative_id),
         product=product,
     )
     if request.method == "POST" and form.is_valid():
-        fields = {k: form.cleaned_data[k] for k in catalog_services.EDITABLE_PRODUCT_FIELDS}
+        fields = {k: form.cleaned_data[k] for k in catalog_services.PRODUCT_TEXT_FIELDS}
         try:
             catalog_services.product_update(product=product, **fields)
         except ApplicationError as exc:
@@ -202,7 +178,41 @@ def product_edit(request, pk: int):
         else:
             messages.success(request, _("Saved."))
             return redirect("farm:product_edit", pk=product.pk)
+    return _render_product_edit(request, product, form=form)
+
+
+def _variant_edit_form(variant: Variant, data=None) -> VariantEditForm:
+    """A variant's card: its stock box holds the figure shown, which travels with it."""
+    return VariantEditForm(
+        data,
+        prefix=f"v{variant.pk}",
+        variant_pk=variant.pk,
+        initial={
+            "name": variant.name,
+            "price": variant.price,
+            "weight_grams": variant.weight_grams,
+            "stock": variant.stock,
+        },
+    )
+
+
+def _render_product_edit(request, product, *, form=None, bound_variant_form=None, status=200):
+    """The product page; ``bound_variant_form`` is a variant card sent back with its errors
+    (and the current stock figure) instead of a fresh one."""
     variants = list(product.variants.order_by("position", "price", "id"))
+    variant_forms = [
+        (
+            v,
+            bound_variant_form
+            if bound_variant_form is not None and bound_variant_form.variant_pk == v.pk
+            else _variant_edit_form(v),
+        )
+        for v in variants
+    ]
+    if form is None:
+        form = ProductForm(
+            cooperatives=Cooperative.objects.filter(pk=product.cooperative_id), product=product
+        )
     return render(
         request,
         "farm/product_edit.html",
@@ -210,9 +220,7 @@ def product_edit(request, pk: int):
             "product": product,
             "form": form,
             "variants": variants,
-            "variant_forms": [
-                (v, VariantForm(initial=_variant_initial(v), prefix=f"v{v.pk}")) for v in variants
-            ],
+            "variant_forms": variant_forms,
             "new_variant_form": VariantForm(prefix="new"),
             "images": list(product.images.order_by("position", "id")),
             "can_submit": product.status in (ProductStatus.DRAFT, ProductStatus.REJECTED),
@@ -221,16 +229,12 @@ def product_edit(request, pk: int):
             "reject_form": RejectForm(),
             "nav": "products",
         },
+        status=status,
     )
 
 
-def _variant_initial(variant: Variant) -> dict:
-    return {
-        "name": variant.name,
-        "price": variant.price,
-        "weight_grams": variant.weight_grams,
-        "stock": variant.stock,
-    }
+def _variants_url(product) -> str:
+    return reverse("farm:product_edit", kwargs={"pk": product.pk}) + "#variants"
 
 
 @member_required
@@ -240,38 +244,71 @@ def variant_add(request, pk: int):
     form = VariantForm(request.POST, prefix="new")
     if form.is_valid():
         try:
-            catalog_services.variant_create(product=product, **form.cleaned_data)
+            catalog_services.variant_create(
+                product=product, actor=request.user, **form.cleaned_data
+            )
         except ApplicationError as exc:
             message_error(request, exc)
         else:
             messages.success(request, _("Size added."))
     else:
         _flash_form_errors(request, form)
-    return redirect(reverse("farm:product_edit", kwargs={"pk": product.pk}) + "#variants")
+    return redirect(_variants_url(product))
 
 
 @member_required
 @require_POST
 def variant_edit(request, pk: int, variant_id: int):
+    """Save a variant's card. The stock part is relative to what the card showed, so a
+    price change never puts back units checkout sold meanwhile; a stale count is refused
+    and the card comes back with the current figure."""
     product = _my_product(request, pk)
-    variant = get_object_or_404(Variant, pk=variant_id, product=product)
-    if "remove" in request.POST:
-        fields = {"is_active": False}
-    elif "restore" in request.POST:
-        fields = {"is_active": True}
-    else:
-        form = VariantForm(request.POST, prefix=f"v{variant.pk}")
-        if not form.is_valid():
-            _flash_form_errors(request, form)
-            return redirect(reverse("farm:product_edit", kwargs={"pk": product.pk}) + "#variants")
-        fields = form.cleaned_data
-    try:
-        catalog_services.variant_update(variant=variant, **fields)
-    except ApplicationError as exc:
-        message_error(request, exc)
-    else:
-        messages.success(request, _("Saved."))
-    return redirect(reverse("farm:product_edit", kwargs={"pk": product.pk}) + "#variants")
+    variant = _my_variant(request, product, variant_id)
+    if "remove" in request.POST or "restore" in request.POST:
+        try:
+            catalog_services.variant_update(
+                variant=variant, actor=request.user, is_active="restore" in request.POST
+            )
+        except ApplicationError as exc:
+            message_error(request, exc)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect(_variants_url(product))
+    form = _variant_edit_form(variant, request.POST)
+    if form.is_valid():
+        fields = {k: form.cleaned_data[k] for k in ("name", "price", "weight_grams")}
+        try:
+            saved = catalog_services.variant_update(
+                variant=variant, actor=request.user, stock_change=form.stock_change(), **fields
+            )
+        except ApplicationError as exc:
+            _variant_form_refused(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Saved. %(name)s: stock is now %(n)d.") % {"name": saved.name, "n": saved.stock},
+            )
+            return redirect(_variants_url(product))
+    return _render_product_edit(
+        request, product, bound_variant_form=form, status=409 if _is_stale(form) else 400
+    )
+
+
+def _variant_form_refused(form, exc: ApplicationError) -> None:
+    """Put a service's refusal on the card; a stale stock figure is replaced by the
+    current one, so the person sees what is really on the shelf."""
+    text = stock_refusal_text(exc)
+    if text is None:
+        form_add_error(form, exc)
+        return
+    code = "stock_changed" if isinstance(exc, StockChanged) else exc.code
+    form.add_error("stock", forms.ValidationError(text, code=code))
+    if isinstance(exc, StockChanged):
+        form.show_current(exc.details["stock"])
+
+
+def _is_stale(form) -> bool:
+    return any(e.code == "stock_changed" for e in form.errors.as_data().get("stock", []))
 
 
 def _flash_form_errors(request, form) -> None:
@@ -328,7 +365,7 @@ def photo_delete(request, pk: int, image_id: int):
 def product_submit(request, pk: int):
     product = _my_product(request, pk)
     try:
-        catalog_services.product_submit(product=product)
+        catalog_services.product_submit(product=product, actor=request.user)
     except ApplicationError as exc:
         message_error(request, exc)
     else:
@@ -339,33 +376,92 @@ def product_submit(request, pk: int):
 
 
 # --- stock ----------------------------------------------------------------
-@member_required
-@require_http_methods(["GET", "POST"])
-def stock(request):
-    variants = (
-        Variant.objects.filter(product__cooperative_id__in=_coop_ids(request), is_active=True)
-        .exclude(product__status=ProductStatus.ARCHIVED)
-        .select_related("product")
-        .order_by("product__title", "position", "id")
+def _stock_form(variant: Variant, data=None) -> StockForm:
+    return StockForm(
+        data, prefix=f"v{variant.pk}", variant_pk=variant.pk, initial={"stock": variant.stock}
     )
-    if request.method == "POST":
-        variant = get_object_or_404(variants, pk=parse_id(request.POST.get("variant")))
-        form = StockForm(request.POST)
-        if form.is_valid():
-            try:
-                catalog_services.variant_update(variant=variant, stock=form.cleaned_data["stock"])
-            except ApplicationError as exc:
-                message_error(request, exc)
-            else:
-                messages.success(
-                    request,
-                    _("%(name)s: stock is now %(n)d.")
-                    % {"name": f"{variant.product.title} — {variant.name}", "n": variant.stock},
-                )
+
+
+def _row_tag(variant_id: int) -> str:
+    return f"variant-{variant_id}"
+
+
+@member_required
+@require_http_methods(["GET"])
+def stock(request):
+    """Every variant on sale with its count. A row's result (saved, or refused with the
+    current figure) is shown in that row, where the person is looking."""
+    by_row, page_messages = defaultdict(list), []
+    for message in get_messages(request):
+        tags = message.extra_tags.split()
+        row = next((t for t in tags if t.startswith("variant-")), None)
+        (by_row[row] if row else page_messages).append(message)
+    rows = [
+        (v, _stock_form(v), by_row.get(_row_tag(v.pk), []))
+        for v in catalog_selectors.member_stock_list(user=request.user)
+    ]
+    return render(
+        request,
+        "farm/stock.html",
+        {"rows": rows, "page_messages": page_messages, "nav": "stock"},
+    )
+
+
+@member_required
+@require_POST
+def stock_save(request, variant_id: int):
+    """One row of the stock page: a change ("received 20", "-3") or the count with the
+    figure the row showed. Applied by the stock service, which refuses a count made
+    stale by checkout and says what the stock is now."""
+    variant = get_object_or_404(
+        catalog_selectors.member_stock_list(user=request.user), pk=variant_id
+    )
+    tag = _row_tag(variant.pk)
+    form = _stock_form(variant, request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error, extra_tags=tag)
+    elif (change := form.stock_change()) is None:
+        messages.info(
+            request, _("Nothing to change: type a new count or what came in."), extra_tags=tag
+        )
+    else:
+        try:
+            movement = stock_change_apply(variant_id=variant.pk, change=change, actor=request.user)
+        except ApplicationError as exc:
+            messages.error(request, stock_refusal_text(exc) or error_text(exc), extra_tags=tag)
         else:
-            _flash_form_errors(request, form)
-        return redirect(reverse("farm:stock") + f"#variant-{variant.pk}")
-    return render(request, "farm/stock.html", {"variants": variants, "nav": "stock"})
+            # The figure after this save (the movement's balance), not the one typed or shown.
+            messages.success(
+                request,
+                _("%(name)s: stock is now %(n)d.")
+                % {"name": f"{variant.product.title} — {variant.name}", "n": movement.balance},
+                extra_tags=tag,
+            )
+    return redirect(reverse("farm:stock") + f"#{tag}")
+
+
+@member_required
+def variant_history(request, pk: int, variant_id: int):
+    """Where a variant's units came from and went: every stock movement, newest first."""
+    product = _my_product(request, pk)
+    variant = _my_variant(request, product, variant_id)
+    page = Paginator(
+        catalog_selectors.variant_movements(variant=variant), MOVEMENTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    numbers = order_selectors.order_numbers(ids=[m.order_id for m in page])
+    return render(
+        request,
+        "farm/variant_history.html",
+        {
+            "product": product,
+            "variant": variant,
+            "page": page,
+            "movements": [(m, numbers.get(m.order_id)) for m in page],
+            "nav": "stock",
+        },
+    )
 
 
 # --- batches --------------------------------------------------------------
@@ -382,13 +478,14 @@ def batches(request):
         else:
             messages.success(request, _("Batch %(code)s recorded.") % {"code": batch.code})
             return redirect("farm:batches")
-    batch_list = (
-        Batch.objects.filter(product__cooperative_id__in=_coop_ids(request))
-        .select_related("product")
-        .order_by("-harvested_on", "code")[:50]
-    )
     return render(
-        request, "farm/batches.html", {"form": form, "batches": batch_list, "nav": "batches"}
+        request,
+        "farm/batches.html",
+        {
+            "form": form,
+            "batches": catalog_selectors.member_batch_list(user=request.user),
+            "nav": "batches",
+        },
     )
 
 
@@ -398,15 +495,7 @@ def review_list(request):
     managed = _managed_ids(request)
     if not managed:
         raise PermissionDenied
-    pending = (
-        Product.objects.filter(cooperative_id__in=managed, status=ProductStatus.PENDING_REVIEW)
-        .select_related("cooperative", "farmer", "category")
-        .prefetch_related(
-            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
-            Prefetch("variants", queryset=Variant.objects.filter(is_active=True)),
-        )
-        .order_by("updated", "id")
-    )
+    pending = catalog_selectors.products_to_review(cooperative_ids=managed)
     return render(
         request,
         "farm/review_list.html",
@@ -414,7 +503,7 @@ def review_list(request):
     )
 
 
-def _reviewable(request, pk: int) -> Product:
+def _reviewable(request, pk: int):
     product = get_object_or_404(_my_products(request), pk=pk)
     if product.cooperative_id not in _managed_ids(request):
         raise PermissionDenied

@@ -1,6 +1,6 @@
 """Fulfilment admin: a cooperative manager's "to pack" list, packing, shipping and slips.
 
-Scoped by cooperative (``storefront.admin_scoping``): a manager sees and acts on only
+Scoped by cooperative (``catalog.admin_scoping``): a manager sees and acts on only
 their cooperatives' shipments; every state change goes through ``fulfilment.services``,
 which checks the same scoping again (another cooperative's shipment is not found).
 """
@@ -16,8 +16,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from catalog.admin_scoping import CooperativeScopedAdmin, CooperativeScopedInline, is_platform
 from storefront.admin_helpers import ReadOnlyAdminMixin, ReadOnlyInlineMixin
-from storefront.admin_scoping import CooperativeScopedAdmin, CooperativeScopedInline, is_platform
 from storefront.errors import ApplicationError
 
 from . import services

@@ -9,10 +9,10 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from catalog.admin_scoping import is_platform
 from payments.admin import PaymentAdmin, RefundAdmin
 from payments.models import Payment, Refund
 from payments.providers import ProviderError, ProviderUnavailable
-from storefront.admin_scoping import is_platform
 from storefront.errors import ApplicationError
 
 from . import services

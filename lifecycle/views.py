@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from farm.pages import form_add_error, message_error
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.constants import MAX_LINE_QUANTITY, OrderStatus
@@ -28,6 +27,7 @@ from payments.exceptions import PaymentProviderUnavailable
 from payments.providers import configured_providers
 from payments.services import payment_start
 from storefront.errors import ApplicationError, InvalidInput, NotFound
+from storefront.pages import form_add_error, message_error
 
 from . import selectors, services
 from .forms import AddressForm, AddToCartForm, QuantityForm

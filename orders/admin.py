@@ -14,8 +14,8 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from catalog.admin_scoping import CooperativeScopedAdmin, is_platform, managed_ids
 from storefront.admin_helpers import ReadOnlyAdminMixin, ReadOnlyInlineMixin
-from storefront.admin_scoping import CooperativeScopedAdmin, is_platform, managed_ids
 
 from .models import Order, OrderLine, OrderShipping
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 
 from accounts.models import User
 from catalog.models import Variant
@@ -110,3 +110,31 @@ def orders_due_for_completion_ids(*, delivered_before, limit: int = 500) -> list
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+# Orders whose goods count as sold (paid and on their way, or done).
+SOLD_STATUSES = (
+    OrderStatus.PAID,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.COMPLETED,
+)
+
+
+def cooperative_sales_since(*, cooperative_ids, since) -> dict[str, Decimal | int]:
+    """``{"total", "units"}`` of the cooperatives' order lines paid since ``since`` (the
+    farm dashboard's "sales this month"). One aggregate query."""
+    sales = OrderLine.objects.filter(
+        cooperative_id__in=cooperative_ids,
+        order__status__in=SOLD_STATUSES,
+        order__paid_at__gte=since,
+    ).aggregate(total=Sum("line_total"), units=Sum("quantity"))
+    return {"total": sales["total"] or Decimal("0"), "units": sales["units"] or 0}
+
+
+def order_numbers(*, ids) -> dict[int, str]:
+    """Order id → number, for records that name an order by id (stock movements)."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(Order.objects.filter(pk__in=ids).values_list("pk", "number"))

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from catalog.admin_scoping import CooperativeScopedAdmin, is_platform, managed_ids
 from storefront.admin_helpers import ReadOnlyAdminMixin
-from storefront.admin_scoping import CooperativeScopedAdmin, is_platform, managed_ids
 from storefront.errors import ApplicationError
 
 from . import services

@@ -71,6 +71,40 @@ def api_client() -> APIClient:
     return APIClient()
 
 
+# A cooperative with a farmer and a manager, each signed in on a page client.
+@pytest.fixture
+def coop(db):
+    from tests.factories import make_cooperative
+
+    return make_cooperative()
+
+
+@pytest.fixture
+def farmer(coop):
+    from tests.factories import make_farmer
+
+    return make_farmer(coop)
+
+
+@pytest.fixture
+def manager(coop):
+    from tests.factories import make_manager
+
+    return make_manager(coop)
+
+
+@pytest.fixture
+def farmer_client(client, farmer):
+    client.force_login(farmer)
+    return client
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache

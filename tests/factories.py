@@ -12,8 +12,9 @@ from accounts.models import User
 from catalog.constants import MembershipRole, ProductStatus
 from catalog.models import Batch, Category, Cooperative, County, Product, Variant
 from catalog.search.index import product_search_update
+from catalog.selectors import variants_off_ledger
 from catalog.services import membership_grant
-from catalog.stock import stock_adjust
+from catalog.stock import stock_record_opening
 from orders.constants import OrderStatus
 from orders.models import Order, OrderLine, OrderShipping
 
@@ -93,24 +94,16 @@ def make_variant(*, product: Product, price: str = "39.90", stock: int = 10, **f
     i = n()
     defaults = {"name": "5 kg", "sku": f"SKU-{i}", "weight_grams": 5100}
     variant = Variant.objects.create(
-        product=product, price=Decimal(price), stock=0, **{**defaults, **fields}
+        product=product, price=Decimal(price), stock=stock, **{**defaults, **fields}
     )
-    if stock:
-        # Opening stock as a movement, like every other change (catalog.stock).
-        stock_adjust(variant_id=variant.pk, delta=stock, note="factory")
-        variant.stock = stock
+    # Opening stock as a receipt movement, like every variant's (catalog.stock).
+    stock_record_opening(variants=[variant], note="factory")
     return variant
 
 
 def assert_stock_ledger_consistent(variant_ids=None) -> None:
     """Every variant's stock equals the sum of its movements (CORE.md's invariant)."""
-    from django.db.models import Sum
-
-    variants = (
-        Variant.objects.all() if variant_ids is None else Variant.objects.filter(pk__in=variant_ids)
-    )
-    rows = variants.annotate(moved=Sum("movements__delta")).values_list("pk", "stock", "moved")
-    wrong = {pk: (stock, moved or 0) for pk, stock, moved in rows if stock != (moved or 0)}
+    wrong = variants_off_ledger(variant_ids=variant_ids)
     assert not wrong, f"stock != sum of movements (variant: (stock, sum)): {wrong}"
 
 

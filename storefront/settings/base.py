@@ -166,6 +166,9 @@ DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Roles other apps give a person, composed here above the apps (accounts knows no
+# cooperative): ``GET me/`` lists them.
+ACCOUNT_ROLE_SOURCES = ["catalog.selectors.user_membership_roles"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -124,3 +124,64 @@ def test_uyghur_home_renders_right_to_left(new_page):
         shoot(page, f"ug-home-{name}")
     page.goto("/farm/")  # not logged in: the log-in page, also right to left
     assert page.locator("html").get_attribute("dir") == "rtl"
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "ug", "en"])
+def test_a_stale_stock_save_is_refused_with_the_current_figure(new_page, lang):
+    """The farmer opens the stock page, a buyer takes 5 bags, the farmer types the count
+    the page had in mind: refused in that row, with the figure on the shelf now."""
+    from django.db import transaction
+
+    from catalog.models import Variant
+    from catalog.stock import stock_adjust, stock_take
+    from tests.factories import assert_stock_ledger_consistent
+
+    load_demo(with_photos=False)
+    variant = Variant.objects.get(sku="JMN-BF-5")
+    page = new_page(viewport=PHONE, lang=lang)
+    log_in(page, "jeminay-farmer", next_url="/farm/stock/")
+    row = page.locator(f"#variant-{variant.pk}")
+    shown = int(row.locator("input[type=number]").first.input_value())
+    with transaction.atomic():  # a buyer's checkout while the page is open
+        assert stock_take(quantities={variant.pk: 5}) == []
+    row.locator("input[type=number]").first.fill(str(shown + 10))
+    row.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    row = page.locator(f"#variant-{variant.pk}")
+    message = row.locator(".msg-error")
+    assert str(shown - 5) in message.inner_text()
+    assert row.locator("input[type=number]").first.input_value() == str(shown - 5)
+    assert Variant.objects.get(pk=variant.pk).stock == shown - 5
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    path = shoot(page, f"farmer-08-stock-refused-{lang}")  # the whole page
+    row.scroll_into_view_if_needed()  # and what the phone shows where the person is
+    page.screenshot(path=str(path.with_name(f"farmer-08-stock-refused-{lang}-view.png")))
+
+    stock_adjust(variant_id=variant.pk, delta=20, note="新麦入库")
+    row.locator("a[href*='/history/']").click()
+    page.wait_for_load_state()
+    assert page.locator(".movement").count() == 3  # opening, sale, receipt
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, f"farmer-09-variant-history-{lang}")
+
+    # The product page's card: a new price and a count typed over a figure that a sale
+    # made stale. Refused as a whole; the card keeps the typed price, shows the figure now.
+    page.goto(f"/farm/products/{variant.product_id}/")
+    card = page.locator(f"#variant-{variant.pk}")
+    before = Variant.objects.get(pk=variant.pk)
+    with transaction.atomic():
+        assert stock_take(quantities={variant.pk: 2}) == []
+    card.locator(f"#id_v{variant.pk}-price").fill("99.00")
+    card.locator(f"#id_v{variant.pk}-stock_0").fill(str(before.stock + 1))
+    card.locator("button[type=submit]").first.click()
+    page.wait_for_load_state()
+    card = page.locator(f"#variant-{variant.pk}")
+    assert str(before.stock - 2) in card.locator(".errorlist").inner_text()
+    assert card.locator(f"#id_v{variant.pk}-price").input_value() == "99.00"
+    assert Variant.objects.get(pk=variant.pk).price == before.price
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    card.scroll_into_view_if_needed()
+    page.screenshot(
+        path=str(shoot(page, f"farmer-10-card-refused-{lang}").with_suffix(".view.png"))
+    )
+    assert_stock_ledger_consistent()

@@ -1,21 +1,25 @@
 import pytest
 from django.core.management import call_command
 
+from catalog.constants import StockReason
 from catalog.demo import load_demo
 from catalog.models import Batch, Cooperative, Product, ProductImage, Variant
 from catalog.qr import trace_url
-from tests.factories import make_batch, make_product
+from catalog.stock import stock_adjust
+from tests.factories import assert_stock_ledger_consistent, make_batch, make_product
 
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_loader_is_idempotent():
     first = load_demo()
-    Variant.objects.filter(sku="JMN-BF-5").update(stock=7)  # as if someone bought some
+    sold = Variant.objects.get(sku="JMN-BF-5")
+    stock_adjust(variant_id=sold.pk, delta=-3, reason=StockReason.CORRECTION)  # some went
     images = ProductImage.objects.count()
     second = load_demo()
     assert first == second
-    assert Variant.objects.get(sku="JMN-BF-5").stock == 7
+    assert Variant.objects.get(sku="JMN-BF-5").stock == sold.stock - 3
+    assert_stock_ledger_consistent()
     assert ProductImage.objects.count() == images
     jeminay = Cooperative.objects.get(slug="jeminay-golden-wheat")
     assert jeminay.county.province.startswith("新疆")

@@ -8,7 +8,16 @@ from django.db import transaction
 from catalog.constants import StockReason
 from catalog.exceptions import StockChanged, StockWouldGoNegative
 from catalog.models import StockMovement, Variant
-from catalog.stock import stock_adjust, stock_return, stock_set_if_unchanged, stock_take
+from catalog.stock import (
+    STOCK_MAX,
+    StockChange,
+    stock_adjust,
+    stock_change_apply,
+    stock_record_opening,
+    stock_return,
+    stock_set_if_unchanged,
+    stock_take,
+)
 from storefront.errors import InvalidInput, NotFound
 from tests.concurrency import run_together
 from tests.factories import assert_stock_ledger_consistent, make_product, make_user
@@ -195,3 +204,76 @@ def test_takes_and_receipts_interleaved_keep_the_ledger():
     taken = results.count("taken")
     assert Variant.objects.get(pk=variant.pk).stock == 5 + 2 * 10 - taken
     assert_stock_ledger_consistent()
+
+
+# --- what pages send: a change relative to the figure they showed ---------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "stock", "reason"),
+    [
+        (StockChange(shown=10, delta=20, note="harvest"), 30, "receipt"),
+        (StockChange(shown=10, delta=-3, note="damaged"), 7, "correction"),
+        (StockChange(shown=10, count=4), 4, "correction"),
+        (StockChange(shown=10, count=10, delta=2), 12, "receipt"),  # the count left as shown
+    ],
+)
+def test_a_page_change_is_applied_as_one_recorded_movement(change, stock, reason):
+    variant = _variant(stock=10)
+    movement = stock_change_apply(variant_id=variant.pk, change=change, actor=make_user())
+    assert (movement.balance, movement.reason, movement.note) == (stock, reason, change.note)
+    assert Variant.objects.get(pk=variant.pk).stock == stock
+    assert_stock_ledger_consistent([variant.pk])
+
+
+@pytest.mark.django_db
+def test_a_page_change_with_nothing_in_it_writes_nothing():
+    variant = _variant(stock=10)
+    assert StockChange(shown=10, count=10).is_empty and StockChange(shown=3).is_empty
+    assert stock_change_apply(variant_id=variant.pk, change=StockChange(shown=10, count=10)) is None
+    assert variant.movements.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [
+        StockChange(shown=10, count=12, delta=3),  # which one? refused, not guessed
+        StockChange(shown=-1, count=3),
+        StockChange(shown=10, count=-3),
+        StockChange(shown=10, count=STOCK_MAX + 1),
+        StockChange(shown="10", count=3),
+    ],
+)
+def test_a_confused_or_impossible_page_change_is_refused(change):
+    variant = _variant(stock=10)
+    with pytest.raises(InvalidInput):
+        stock_change_apply(variant_id=variant.pk, change=change)
+    assert Variant.objects.get(pk=variant.pk).stock == 10
+
+
+@pytest.mark.django_db
+def test_a_count_from_a_stale_page_is_refused_but_a_delta_is_not():
+    variant = _variant(stock=10)
+    stock_adjust(variant_id=variant.pk, delta=-5, reason=StockReason.CORRECTION)
+    stale = StockChange(shown=10, count=12)
+    with pytest.raises(StockChanged) as caught:
+        stock_change_apply(variant_id=variant.pk, change=stale)
+    assert caught.value.details["stock"] == 5
+    movement = stock_change_apply(variant_id=variant.pk, change=StockChange(shown=10, delta=2))
+    assert movement.balance == 7
+
+
+@pytest.mark.django_db
+def test_opening_stock_is_recorded_in_bulk_once():
+    product = make_product(variants=0)
+    rows = Variant.objects.bulk_create(
+        Variant(product=product, name=f"{i} kg", sku=f"BULK-{i}", price=1, weight_grams=1, stock=i)
+        for i in range(4)
+    )
+    created = stock_record_opening(variants=rows, note="seed")
+    assert [m.delta for m in created] == [1, 2, 3]  # the empty one needs no movement
+    assert all(m.reason == "receipt" and m.balance == m.delta for m in created)
+    assert_stock_ledger_consistent([v.pk for v in rows])
+    with pytest.raises(RuntimeError):
+        stock_record_opening(variants=rows)
+    assert StockMovement.objects.filter(variant__in=rows).count() == 3

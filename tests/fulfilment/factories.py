@@ -11,7 +11,12 @@ from fulfilment.constants import CARRIERS
 from fulfilment.models import Carrier
 from orders.constants import OrderStatus
 from orders.models import Order
-from tests.factories import make_batch, make_cooperative, make_paid_order, make_product
+from tests.factories import (
+    make_batch,
+    make_cooperative,
+    make_paid_order,
+    make_product,
+)
 
 _seq = itertools.count(1)
 

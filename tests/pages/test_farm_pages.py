@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from catalog.constants import ProductStatus
 from catalog.models import Batch, Product
 from tests.factories import (
+    assert_stock_ledger_consistent,
     make_category,
     make_cooperative,
-    make_farmer,
     make_manager,
     make_product,
     make_user,
@@ -18,22 +18,6 @@ from tests.factories import (
 from tests.images import pdf_bytes, photo
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def coop():
-    return make_cooperative()
-
-
-@pytest.fixture
-def farmer(coop):
-    return make_farmer(coop)
-
-
-@pytest.fixture
-def farmer_client(client, farmer):
-    client.force_login(farmer)
-    return client
 
 
 def _photo(name="p.jpg", fmt="JPEG"):
@@ -215,16 +199,24 @@ def test_manager_of_another_cooperative_cannot_approve(client, coop):
 def test_quick_stock_edit(farmer_client, coop):
     product = make_product(cooperative=coop, stock=5)
     variant = product.variants.get()
-    farmer_client.post("/farm/stock/", {"variant": variant.pk, "stock": "42"})
+    url, p = f"/farm/stock/{variant.pk}/", f"v{variant.pk}"
+    farmer_client.post(url, {f"{p}-stock_0": "42", f"{p}-stock_1": "5"})
     variant.refresh_from_db()
     assert variant.stock == 42
-    farmer_client.post("/farm/stock/", {"variant": variant.pk, "stock": "-3"})
+    farmer_client.post(url, {f"{p}-stock_0": "-3", f"{p}-stock_1": "42"})
     variant.refresh_from_db()
     assert variant.stock == 42
+    farmer_client.post(url, {f"{p}-stock_0": "42", f"{p}-stock_1": "42", f"{p}-stock_delta": "-2"})
+    variant.refresh_from_db()
+    assert variant.stock == 40
     other = make_product().variants.get()
-    assert (
-        farmer_client.post("/farm/stock/", {"variant": other.pk, "stock": "1"}).status_code == 404
+    response = farmer_client.post(
+        f"/farm/stock/{other.pk}/", {f"v{other.pk}-stock_0": "1", f"v{other.pk}-stock_1": "10"}
     )
+    assert response.status_code == 404
+    assert farmer_client.get("/farm/stock/").status_code == 200
+    assert farmer_client.get(f"/farm/stock/{variant.pk}/").status_code == 405
+    assert_stock_ledger_consistent()
 
 
 def test_variant_add_edit_and_stop_selling(farmer_client, coop):
@@ -234,13 +226,15 @@ def test_variant_add_edit_and_stop_selling(farmer_client, coop):
         {"new-name": "10 kg", "new-price": "70", "new-weight_grams": "10100", "new-stock": "3"},
     )
     added = product.variants.get(name="10 kg")
+    assert added.stock == 3 and added.movements.get().reason == "receipt"
     farmer_client.post(
         f"/farm/products/{product.pk}/variants/{added.pk}/",
         {
             f"v{added.pk}-name": "10 kg sack",
             f"v{added.pk}-price": "72.5",
             f"v{added.pk}-weight_grams": "10100",
-            f"v{added.pk}-stock": "4",
+            f"v{added.pk}-stock_0": "4",
+            f"v{added.pk}-stock_1": "3",
         },
     )
     added.refresh_from_db()
@@ -248,6 +242,7 @@ def test_variant_add_edit_and_stop_selling(farmer_client, coop):
     farmer_client.post(f"/farm/products/{product.pk}/variants/{added.pk}/", {"remove": "1"})
     added.refresh_from_db()
     assert not added.is_active
+    assert_stock_ledger_consistent()
 
 
 def test_edit_product_details(farmer_client, coop):

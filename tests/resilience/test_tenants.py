@@ -280,9 +280,20 @@ ROWS = [
         "/farm/products/{variant_a_of}/variants/",
         only(302, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
     ),
+    # An empty card is shown again with what is missing (400), never saved.
     row(
         "POST",
         "/farm/products/{variant_a_of}/variants/{variant_a}/",
+        only(400, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+    ),
+    row(
+        "GET",
+        "/farm/products/{variant_a_of}/variants/{variant_a}/history/",
+        only(200, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+    ),
+    row(
+        "POST",
+        "/farm/stock/{variant_a}/",
         only(302, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
     ),
     row(
@@ -352,6 +363,13 @@ ROWS = [
         "/admin/fulfilment/shipment/{shipment_a_pk}/change/",
         only(200, ("manager_a", "staff"), LOGIN, manager_b=302),
     ),
+    # Read-only records: each manager sees their own cooperative's (scoped lists).
+    row(
+        "GET",
+        "/admin/catalog/stockmovement/",
+        only(200, ("manager_a", "manager_b", "staff"), LOGIN),
+    ),
+    row("GET", "/admin/catalog/auditevent/", only(200, ("manager_a", "manager_b", "staff"), LOGIN)),
     # --- fulfilment actions in the admin ---------------------------------------------
     row(
         "GET",

@@ -1,4 +1,8 @@
-"""Template helpers for every page: money in the reader's locale, query-string links."""
+"""Template helpers for every page: money in the reader's locale, query-string links.
+
+App-free (storefront imports no app): tags that read an app's data live in that app's
+``templatetags`` (``catalog_tags``: membership and certification labels; ``tracking``:
+shipment statuses)."""
 
 from __future__ import annotations
 
@@ -39,45 +43,6 @@ def query(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
-
-
-@register.simple_tag(takes_context=True)
-def is_farm_member(context) -> bool:
-    """Whether the signed-in user belongs to a cooperative (one cached query per request)."""
-    from catalog.selectors import user_cooperative_ids
-
-    user = context["request"].user
-    return bool(user.is_authenticated and user_cooperative_ids(user))
-
-
-@register.simple_tag(takes_context=True)
-def is_coop_manager(context) -> bool:
-    from catalog.selectors import user_managed_cooperative_ids
-
-    user = context["request"].user
-    return bool(user.is_authenticated and user_managed_cooperative_ids(user))
-
-
-@register.simple_tag
-def cert_label(kind: str) -> str:
-    from catalog.constants import CertificationKind
-
-    try:
-        return str(CertificationKind(kind).label)
-    except ValueError:
-        return kind
-
-
-@register.simple_tag
-def status_label(status: str) -> str:
-    """A tracking event's status in words (shipment statuses first, then carrier events)."""
-    from fulfilment import constants
-
-    for name in ("ShipmentStatus", "CarrierEventStatus"):
-        choices = getattr(constants, name, None)
-        if choices is not None and status in choices.values:
-            return str(choices(status).label)
-    return status
 
 
 @register.filter

@@ -1,4 +1,4 @@
-"""Cooperative scoping for the Django admin.
+"""Cooperative scoping for the Django admin (every app's cooperative-scoped admin uses it).
 
 Platform staff (superusers, ``is_platform_staff``) see everything. A cooperative
 manager (staff, not superuser) sees and edits only rows that belong to the
@@ -74,8 +74,8 @@ class ScopedPermissionsMixin:
         return self.manager_can_delete and self.has_view_permission(request, obj)
 
 
-class CooperativeScopedAdmin(ScopedPermissionsMixin, admin.ModelAdmin):
-    """A ModelAdmin whose rows, choices and URLs are limited to the manager's cooperatives."""
+class _ScopedRows:
+    """Rows and foreign-key choices limited to the manager's cooperatives."""
 
     # field name -> path from the related model to its cooperative ("self" for Cooperative)
     scoped_foreign_keys: dict[str, str] = {}
@@ -91,10 +91,12 @@ class CooperativeScopedAdmin(ScopedPermissionsMixin, admin.ModelAdmin):
         return formfield
 
 
-class CooperativeScopedInline(ScopedPermissionsMixin):
-    """Inline variant: the parent's scoping already applies; limit its FK choices too."""
+class CooperativeScopedAdmin(_ScopedRows, ScopedPermissionsMixin, admin.ModelAdmin):
+    """A ModelAdmin whose rows, choices and URLs are limited to the manager's cooperatives."""
 
-    scoped_foreign_keys: dict[str, str] = {}
+
+class CooperativeScopedInline(_ScopedRows, ScopedPermissionsMixin):
+    """Inline variant: the parent's scoping already applies; limit its FK choices too."""
 
     def _owns(self, request, obj: Model | None) -> bool:
         # Django asks an inline's permissions with the *parent* object: its path to the
@@ -106,13 +108,3 @@ class CooperativeScopedInline(ScopedPermissionsMixin):
                 type(obj)._default_manager.filter(pk=obj.pk), request, rest or "self"
             ).exists()
         return super()._owns(request, obj)
-
-    def get_queryset(self, request):
-        return scope_queryset(super().get_queryset(request), request, self.cooperative_path)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        path = self.scoped_foreign_keys.get(db_field.name)
-        if path and formfield is not None:
-            formfield.queryset = scope_queryset(formfield.queryset, request, path)
-        return formfield

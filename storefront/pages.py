@@ -1,4 +1,5 @@
-"""Helpers every page view shares: turning a service's ``ApplicationError`` into form errors.
+"""Helpers every page view shares (storefront, accounts, orders, the farmer portal):
+turning a service's ``ApplicationError`` into form errors.
 
 Services raise ``ApplicationError`` with a stable code, a message and per-field
 ``details``; a page shows the same message next to the field it concerns.
@@ -44,6 +45,8 @@ KNOWN_MESSAGES = [
     gettext_noop("The shipment cannot do that in its current status."),
     gettext_noop("A shipped order cannot be cancelled."),
     gettext_noop("A tracking number is 6 to 40 letters, digits or dashes."),
+    gettext_noop("The stock changed since the page was loaded; check the new figure."),
+    gettext_noop("There is not that much stock to take away."),
 ]
 
 
@@ -65,10 +68,10 @@ def form_add_error(form: forms.Form, exc: ApplicationError) -> None:
         form.add_error(None, _text(exc.message))
 
 
-def message_error(request, exc: ApplicationError) -> None:
-    """Flash a service error on the next page (for buttons that are not a form page)."""
+def error_text(exc: ApplicationError) -> str:
+    """A service error as one sentence for a person: its message and the sentences of its
+    details (ids and numbers in details are for programs, not people)."""
     details = exc.details if isinstance(exc.details, dict) else {}
-    # Only sentences: ids and numbers in details are for programs, not people.
     extra = [
         _text(p)
         for problems in details.values()
@@ -76,4 +79,9 @@ def message_error(request, exc: ApplicationError) -> None:
         for p in problems
         if isinstance(p, str)
     ]
-    messages.error(request, " ".join([_text(exc.message), *extra]) if extra else _text(exc.message))
+    return " ".join([_text(exc.message), *extra]) if extra else _text(exc.message)
+
+
+def message_error(request, exc: ApplicationError, *, extra_tags: str = "") -> None:
+    """Flash a service error on the next page (for buttons that are not a form page)."""
+    messages.error(request, error_text(exc), extra_tags=extra_tags)

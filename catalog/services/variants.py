@@ -1,0 +1,139 @@
+"""Variants: a listing's sizes, with their price, weight and whether they are on sale.
+
+Stock is not a field here: it moves only through ``catalog.stock`` as recorded
+movements. A page that edits a variant sends its stock part as a relative
+``StockChange`` (the figure it showed, and a delta or a guarded new count), applied in
+the same transaction as the other fields, so a refused stock change saves nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from storefront.errors import InvalidInput
+from storefront.text import clean_line
+
+from ..audit import audit_record
+from ..constants import AuditAction
+from ..models import Product, Variant
+from ..stock import StockChange, clean_figure, stock_change_apply, stock_record_opening
+from ._common import full_clean, raise_errors, refuse_unknown
+
+VARIANT_FIELDS = ("name", "price", "weight_grams", "is_active", "position")
+PRICE_MAX = Decimal("99999.99")
+# Fields whose changes the audit trail keeps (who changed a price, who stopped a sale).
+_AUDITED = {"price": AuditAction.PRICE, "is_active": AuditAction.LISTING}
+
+
+def variant_check(variant: Variant) -> None:
+    """The rules on an unsaved variant (name, price, weight); ``InvalidInput``. Stock is
+    not here: it is the stock service's."""
+    raise_errors(_errors(variant))
+
+
+def _errors(variant: Variant) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not variant.name:
+        errors["name"] = [_("A name is required.")]
+    try:
+        price = Decimal(variant.price)
+    except (InvalidOperation, TypeError, ValueError):
+        price = None
+    if price is None or not price.is_finite() or price <= 0:
+        errors["price"] = [_("The price must be more than 0.")]
+    elif price > PRICE_MAX:
+        errors["price"] = [_("The price is too high.")]
+    try:
+        weight = int(variant.weight_grams)
+    except (TypeError, ValueError):
+        weight = 0
+    if weight <= 0:
+        errors["weight_grams"] = [_("The weight must be more than 0 g.")]
+    elif weight > 1_000_000:
+        errors["weight_grams"] = [_("The weight is too high.")]
+    return errors
+
+
+@transaction.atomic
+def variant_create(
+    *,
+    product: Product,
+    name: str,
+    price: Decimal,
+    weight_grams: int,
+    stock: int = 0,
+    sku: str = "",
+    is_active: bool = True,
+    position: int = 0,
+    actor: User | None = None,
+) -> Variant:
+    """A new variant; its opening stock is recorded as goods received (a movement)."""
+    variant = Variant(
+        product=product,
+        name=clean_line(name, max_length=80),
+        price=price,
+        weight_grams=weight_grams,
+        stock=stock,
+        is_active=is_active,
+        position=position,
+        sku=(
+            clean_line(sku, max_length=40).upper()
+            or f"FG-{product.pk}-{secrets.token_hex(3).upper()}"
+        ),
+    )
+    errors = _errors(variant)
+    try:
+        clean_figure(stock, "stock")
+    except InvalidInput as exc:
+        errors.update(exc.details)
+    full_clean(variant, errors, exclude=["stock"])
+    variant.save()
+    stock_record_opening(variants=[variant], actor=actor)
+    priced = {"price": (None, variant.price)}
+    audit_record(target=variant, action=AuditAction.PRICE, actor=actor, changes=priced, note="new")
+    return variant
+
+
+@transaction.atomic
+def variant_update(
+    *,
+    variant: Variant,
+    actor: User | None = None,
+    stock_change: StockChange | None = None,
+    **fields,
+) -> Variant:
+    """Edit a variant's name, price, weight, sale flag or position, and apply the page's
+    stock change (if any) in the same transaction. ``stock`` itself is not accepted:
+    a figure read earlier would undo whatever checkout sold meanwhile.
+
+    Raises ``InvalidInput``, or ``StockChanged``/``StockWouldGoNegative`` from the stock
+    change (then nothing is saved).
+    """
+    refuse_unknown(fields, VARIANT_FIELDS)
+    # Lock the row first (pk order is trivial with one row): the stock UPDATE below and
+    # checkout's conditional UPDATE wait on the same lock.
+    locked = Variant.objects.select_for_update().select_related("product").get(pk=variant.pk)
+    if "name" in fields:
+        fields["name"] = clean_line(fields["name"], max_length=80)
+    before = {name: getattr(locked, name) for name in fields}
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    full_clean(locked, _errors(locked), exclude=["stock"])
+    changed = [name for name in fields if getattr(locked, name) != before[name]]
+    if changed:
+        # Only the changed columns: ``stock`` is never written from a page's copy.
+        locked.save(update_fields=changed)
+    for name in changed:
+        if name in _AUDITED:
+            change = {name: (before[name], getattr(locked, name))}
+            audit_record(target=locked, action=_AUDITED[name], actor=actor, changes=change)
+    if stock_change is not None and not stock_change.is_empty:
+        movement = stock_change_apply(variant_id=locked.pk, change=stock_change, actor=actor)
+        if movement is not None:
+            locked.stock = movement.balance
+    return locked
