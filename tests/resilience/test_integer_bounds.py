@@ -129,14 +129,20 @@ def farmer_client():
 @pytest.mark.parametrize("variant", ["abc", "²", "٣", str(HUGE), "-1", "", "1.0"])
 def test_the_stock_page_answers_404_for_a_variant_that_is_no_id(farmer_client, variant):
     client, _product = farmer_client
-    assert client.post("/farm/stock/", {"variant": variant, "stock": "1"}).status_code == 404
+    # Each row saves to /farm/stock/<variant id>/: anything but an id in range is no page.
+    assert client.post(f"/farm/stock/{variant}/", {"v1-stock_delta": "1"}).status_code == 404
 
 
 @pytest.mark.parametrize("number", [MAX_COUNT + 1, HUGE])
 def test_portal_counts_stop_where_postgresql_integer_columns_do(farmer_client, number):
     client, product = farmer_client
     variant = product.variants.get()
-    client.post("/farm/stock/", {"variant": variant.pk, "stock": str(number)})
+    prefix = f"v{variant.pk}-"
+    client.post(
+        f"/farm/stock/{variant.pk}/",
+        {f"{prefix}stock_0": str(number), f"{prefix}stock_1": "5", f"{prefix}stock_delta": ""},
+    )
+    client.post(f"/farm/stock/{variant.pk}/", {f"{prefix}stock_delta": str(number)})
     client.post(
         f"/farm/products/{product.pk}/variants/",
         {"new-name": "big", "new-price": "1", "new-weight_grams": str(number), "new-stock": "1"},
