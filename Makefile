@@ -10,7 +10,7 @@ PUBLIC_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 PUBLIC_BASE_URL ?= http://$(PUBLIC_HOST):$(PORT)
 export HOST PORT PUBLIC_BASE_URL
 
-.PHONY: run test install install-test lint messages bench clean system-deps
+.PHONY: run test install install-test lint messages bench clean system-deps vendor-chartjs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,10 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run_all.py
+
+## Re-vendor the charting library from the npm registry (CHARTJS_VERSION=x.y.z to change it)
+vendor-chartjs:
+	scripts/vendor_chartjs.sh $(CHARTJS_VERSION)
 
 clean:
 	rm -rf var .pytest_cache

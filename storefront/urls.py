@@ -38,6 +38,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/reports/", include("reports.admin_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -55,6 +56,7 @@ urlpatterns = [
     *_optional("payments.urls"),
     *_optional("fulfilment.urls"),
     *_optional("farm.urls"),
+    *_optional("reports.urls"),
     path("", include("catalog.urls")),
 ]
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 
 from .env import env_bool, env_decimal, env_int, env_list, env_str
 
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
     "payments",
     "fulfilment",
     "farm",
+    "members",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -284,11 +287,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES_NAMES = ("default", "payments", "fulfilment", "media")
+CELERY_TASK_QUEUES_NAMES = ("default", "payments", "fulfilment", "media", "reports")
 CELERY_TASK_ROUTES = {
     "payments.tasks.*": {"queue": "payments"},
     "fulfilment.tasks.*": {"queue": "fulfilment"},
     "catalog.tasks.*": {"queue": "media"},
+    # Exports, imports and aggregate rebuilds run long: their own queue, so they never
+    # hold up an e-mail or a thumbnail.
+    "reports.tasks.*": {"queue": "reports"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Workers keep their database connection across tasks (closing and reopening it per
@@ -326,6 +332,20 @@ CELERY_BEAT_SCHEDULE["payments-reconcile-sweep"] = {
     "task": "payments.tasks.payments_reconcile_sweep_task",
     "schedule": timedelta(minutes=5),
 }
+# Reports: today's and yesterday's aggregates rebuilt every 30 minutes (idempotent);
+# yesterday's compared with the ledger early each morning; expired job files removed.
+CELERY_BEAT_SCHEDULE["reports-aggregates-build"] = {
+    "task": "reports.tasks.aggregates_build_recent_task",
+    "schedule": timedelta(minutes=30),
+}
+CELERY_BEAT_SCHEDULE["reports-aggregates-check"] = {
+    "task": "reports.tasks.aggregates_check_yesterday_task",
+    "schedule": crontab(hour=3, minute=15),
+}
+CELERY_BEAT_SCHEDULE["reports-jobs-expire"] = {
+    "task": "reports.tasks.jobs_expire_task",
+    "schedule": timedelta(hours=1),
+}
 # How long enqueueing may block a request when the broker is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
@@ -343,6 +363,9 @@ RETURN_WINDOW_DAYS = env_int("RETURN_WINDOW_DAYS", 7)
 AUTO_DELIVER_DAYS = env_int("AUTO_DELIVER_DAYS", 15)
 # Per-carrier HMAC secrets for /api/v1/fulfilment/carrier-events/: JSON {"sf": "...", ...}.
 CARRIER_WEBHOOK_SECRETS: dict[str, str] = json.loads(env_str("CARRIER_WEBHOOK_SECRETS", "{}"))
+# Extra demo loaders `manage.py load_demo` runs after the catalogue (dotted paths): the
+# settings name them so that the catalogue never imports the apps above it.
+DEMO_EXTENSIONS = ["members.demo.load_households_demo"]
 # Mounts the bare hello views the benchmarks compare against; off unless bench/ turns it on.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 
