@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from fulfilment.models import Shipment
@@ -168,7 +168,7 @@ def _cooperative_days(day: date, paid: Q) -> dict[int, DailyCooperative]:
         get(r["cooperative"]).payouts = r["s"]
     for r in (
         OrderLine.objects.filter(paid)
-        .values("cooperative", province=KT("order__shipping_address__province"))
+        .values("cooperative", province=KeyTextTransform("province", "order__shipping_address"))
         .annotate(orders=Count("order", distinct=True), sales=Sum("line_total"))
         .order_by()
     ):

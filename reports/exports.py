@@ -21,7 +21,7 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KeyTextTransform
 from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -94,8 +94,8 @@ _register(
             Column(gettext_lazy("shipped at"), "order__shipped_at", WHEN),
             Column(gettext_lazy("delivered at"), "order__delivered_at", WHEN),
             Column(gettext_lazy("cooperative"), "cooperative__name"),
-            Column(gettext_lazy("province"), KT("order__shipping_address__province")),
-            Column(gettext_lazy("city"), KT("order__shipping_address__city")),
+            Column(gettext_lazy("province"), KeyTextTransform("province", "order__shipping_address")),
+            Column(gettext_lazy("city"), KeyTextTransform("city", "order__shipping_address")),
             Column(gettext_lazy("goods"), "goods_total", MONEY),
             Column(gettext_lazy("shipping fee"), "fee", MONEY),
         ),
@@ -141,8 +141,8 @@ _register(
             Column(gettext_lazy("packed at"), "packed_at", WHEN),
             Column(gettext_lazy("shipped at"), "shipped_at", WHEN),
             Column(gettext_lazy("delivered at"), "delivered_at", WHEN),
-            Column(gettext_lazy("province"), KT("order__shipping_address__province")),
-            Column(gettext_lazy("city"), KT("order__shipping_address__city")),
+            Column(gettext_lazy("province"), KeyTextTransform("province", "order__shipping_address")),
+            Column(gettext_lazy("city"), KeyTextTransform("city", "order__shipping_address")),
         ),
         rows=lambda source, scope: _scoped(source, scope).order_by("id"),
     )
