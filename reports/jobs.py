@@ -97,7 +97,7 @@ def _run_export(job: Job) -> None:
     progress = Progress(job.pk, total=rows.count())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     filename = f"farmgate-{exporter.name}-{stamp}.{job.format}"
-    with exports.spooled_file() as out:
+    with exports.output_file() as out:
         exports.write_export(exporter, rows, job.format, out, progress.advance)
         progress.close()
         out.seek(0)

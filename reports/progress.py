@@ -50,8 +50,9 @@ class Progress:
             )
 
     def close(self) -> None:
+        """The final figures, through the job's own connection (after the work's
+        transaction, if it had one)."""
         if self._side is not None:
             self._side.close()
             self._side = None
-        if not connection.in_atomic_block:
-            Job.objects.filter(pk=self.job_id).update(done=self.done, total=self.total)
+        Job.objects.filter(pk=self.job_id).update(done=self.done, total=self.total)

@@ -12,7 +12,12 @@ from django.db.models import Sum
 
 from payments.constants import LedgerKind
 from payments.models import LedgerEntry
-from reports.aggregates import aggregates_build_day, aggregates_build_range, aggregates_check_day, day_bounds
+from reports.aggregates import (
+    aggregates_build_day,
+    aggregates_build_range,
+    aggregates_check_day,
+    day_bounds,
+)
 from reports.constants import Figure
 from reports.models import AggregateDay, AggregateDifference, DailyCooperative, DailySales
 from storefront import metrics
@@ -32,12 +37,9 @@ def fees(settings):
 def _ledger_by_created_day(kind, first, last):
     start, _ = day_bounds(first)
     _, end = day_bounds(last)
-    return (
-        LedgerEntry.objects.filter(kind=kind, created__gte=start, created__lt=end).aggregate(
-            s=Sum("amount")
-        )["s"]
-        or Decimal("0")
-    )
+    return LedgerEntry.objects.filter(kind=kind, created__gte=start, created__lt=end).aggregate(
+        s=Sum("amount")
+    )["s"] or Decimal("0")
 
 
 @pytest.mark.slow
@@ -85,7 +87,10 @@ def test_a_rebuild_is_idempotent_and_follows_late_changes(fees):
     assert aggregates_build_day(day=day) == 2  # the variant row and the cooperative row
     first = list(DailySales.objects.values_list("sku", "units", "sales", "shipping", "refunds"))
     aggregates_build_day(day=day)
-    assert list(DailySales.objects.values_list("sku", "units", "sales", "shipping", "refunds")) == first
+    assert (
+        list(DailySales.objects.values_list("sku", "units", "sales", "shipping", "refunds"))
+        == first
+    )
     assert aggregates_check_day(day=day) == []
 
     # Refunded the next day: the refund counts on its own day, the sale stays.
@@ -98,7 +103,9 @@ def test_a_rebuild_is_idempotent_and_follows_late_changes(fees):
     assert aggregates_check_day(day=next_day) == []
 
 
-def test_the_check_flags_a_difference_with_a_row_and_a_metric(fees, django_capture_on_commit_callbacks):
+def test_the_check_flags_a_difference_with_a_row_and_a_metric(
+    fees, django_capture_on_commit_callbacks
+):
     product = make_product(price="20.00", stock=100)
     day = __import__("datetime").date(2026, 4, 2)
     order = paid_order([(product.variants.get(), 1)], local(day, 10))
