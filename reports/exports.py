@@ -95,7 +95,9 @@ _register(
             Column(gettext_lazy("shipped at"), "order__shipped_at", WHEN),
             Column(gettext_lazy("delivered at"), "order__delivered_at", WHEN),
             Column(gettext_lazy("cooperative"), "cooperative__name"),
-            Column(gettext_lazy("province"), KeyTextTransform("province", "order__shipping_address")),
+            Column(
+                gettext_lazy("province"), KeyTextTransform("province", "order__shipping_address")
+            ),
             Column(gettext_lazy("city"), KeyTextTransform("city", "order__shipping_address")),
             Column(gettext_lazy("goods"), "goods_total", MONEY),
             Column(gettext_lazy("shipping fee"), "fee", MONEY),
@@ -142,7 +144,9 @@ _register(
             Column(gettext_lazy("packed at"), "packed_at", WHEN),
             Column(gettext_lazy("shipped at"), "shipped_at", WHEN),
             Column(gettext_lazy("delivered at"), "delivered_at", WHEN),
-            Column(gettext_lazy("province"), KeyTextTransform("province", "order__shipping_address")),
+            Column(
+                gettext_lazy("province"), KeyTextTransform("province", "order__shipping_address")
+            ),
             Column(gettext_lazy("city"), KeyTextTransform("city", "order__shipping_address")),
         ),
         rows=lambda source, scope: _scoped(source, scope).order_by("id"),

@@ -4,8 +4,9 @@
 ``import_check`` reads and checks a file without writing anything and returns every
 error by row and column, and what applying would do. ``import_apply`` checks the file
 again against the rows it locks and then writes everything in one transaction, or
-nothing: products through ``catalog.services`` (new ones are drafts, to be submitted
-and approved as usual), stock through ``catalog.stock`` — the file's stock is the
+nothing: products through ``catalog.services`` and, for many new ones at once,
+``catalog.bulk`` (new products are drafts, to be submitted and approved as usual),
+stock through ``catalog.stock`` — the file's stock is the
 target figure, and the difference to the figure read under the row lock is recorded as
 a correction movement. Importing the same file twice changes nothing the second time.
 """
@@ -23,6 +24,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from catalog import bulk
 from catalog import services as catalog_services
 from catalog.models import Category, Cooperative, Product, Variant
 from catalog.stock import STOCK_MAX, stock_set_if_unchanged
@@ -413,60 +415,67 @@ def import_apply(
 
 def _write(plan: Plan, cooperative: Cooperative, actor, advance: Callable[[int], None]) -> None:
     categories = {c.pk: c for c in Category.objects.all()}
-    products: dict[str, Product] = {}
     first_row: dict[str, Row] = {}
     for row in plan.rows:
         first_row.setdefault(row.title, row)
+    products: dict[str, Product] = {}
+    new_titles = [t for t in first_row if plan.product_for_title.get(t) is None]
+    created = bulk.products_create_drafts(
+        cooperative=cooperative,
+        products=[
+            bulk.NewProduct(t, categories[first_row[t].category_id], first_row[t].description)
+            for t in new_titles
+        ],
+    )
+    products.update(zip(new_titles, created, strict=True))
     for title, row in first_row.items():
         product = plan.product_for_title.get(title)
-        category = categories[row.category_id]
         if product is None:
-            product = catalog_services.product_create(
-                cooperative=cooperative, title=title, category=category, description=row.description
-            )
-        elif (product.title, product.category_id, product.description) != (
+            continue
+        if (product.title, product.category_id, product.description) != (
             title,
             row.category_id,
             row.description,
         ):
             product = catalog_services.product_update(
-                product=product, title=title, category=category, description=row.description
+                product=product,
+                title=title,
+                category=categories[row.category_id],
+                description=row.description,
             )
         products[title] = product
     note = _("import")
+    new_rows = [row for row in plan.rows if row.sku not in plan.variant_for_sku]
+    for start in range(0, len(new_rows), 1000):
+        chunk = new_rows[start : start + 1000]
+        bulk.variants_create_many(
+            variants=[
+                bulk.NewVariant(
+                    products[r.title], r.variant, r.price, r.weight_grams, r.stock, r.sku
+                )
+                for r in chunk
+            ],
+            actor=actor,
+            note=note,
+        )
+        advance(len(chunk))
     for row in plan.rows:
         variant = plan.variant_for_sku.get(row.sku)
         if variant is None:
-            catalog_services.variant_create(
-                product=products[row.title],
-                name=row.variant,
-                price=row.price,
-                weight_grams=row.weight_grams,
-                stock=row.stock,
-                sku=row.sku,
-                actor=actor,
+            continue
+        if (variant.name, variant.price, variant.weight_grams) != (
+            row.variant,
+            row.price,
+            row.weight_grams,
+        ):
+            catalog_services.variant_update(
+                variant=variant, name=row.variant, price=row.price, weight_grams=row.weight_grams
             )
-        else:
-            if (variant.name, variant.price, variant.weight_grams) != (
-                row.variant,
-                row.price,
-                row.weight_grams,
-            ):
-                catalog_services.variant_update(
-                    variant=variant,
-                    name=row.variant,
-                    price=row.price,
-                    weight_grams=row.weight_grams,
-                )
-            if variant.stock != row.stock:
-                # The row is locked (_plan): the figure read is the figure replaced.
-                stock_set_if_unchanged(
-                    variant_id=variant.pk,
-                    expected=variant.stock,
-                    new=row.stock,
-                    actor=actor,
-                    note=note,
-                )
+        if variant.stock != row.stock:
+            # The row is locked (_plan): the figure read is the figure replaced.
+            stock_set_if_unchanged(
+                variant_id=variant.pk, expected=variant.stock, new=row.stock, actor=actor, note=note
+            )
         advance(1)
 
 
