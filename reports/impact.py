@@ -129,8 +129,15 @@ class Reconciliation:
 
     @property
     def reconciled(self) -> bool:
-        return self.net_orders == self.net_payments == self.net_ledger and (
-            self.paid_orders == self.ledger_sales and self.refunds_orders == self.ledger_refunds
+        # Gross as well as net: a sale and a refund wrong by the same amount in one
+        # period would cancel out in the net.
+        return (
+            self.paid_orders
+            == self.payments_received - self.payments_other_counties
+            == self.ledger_sales
+        ) and (
+            self.refunds_orders == self.refunds_given - self.refunds_other_counties
+            == self.ledger_refunds
         )
 
 
