@@ -368,7 +368,7 @@ def _write_xlsx(export, rows, headers, out, advance) -> None:
     workbook.close()
 
 
-_SHEET_NAME = str.maketrans({c: " " for c in "[]:*?/\\"})
+_SHEET_NAME = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 
 
 def output_file() -> IO[bytes]:

@@ -136,7 +136,8 @@ class Reconciliation:
             == self.payments_received - self.payments_other_counties
             == self.ledger_sales
         ) and (
-            self.refunds_orders == self.refunds_given - self.refunds_other_counties
+            self.refunds_orders
+            == self.refunds_given - self.refunds_other_counties
             == self.ledger_refunds
         )
 

@@ -29,3 +29,13 @@ def export_links(context, cl) -> dict:
             for export in exports_for(cl.model)
         ]
     }
+
+
+@register.inclusion_tag("reports/admin/_index_module.html", takes_context=True)
+def reports_module(context) -> dict:
+    """The reports' entry on the admin home (for issue 18's manager overview to grow)."""
+    from reports.jobs import user_scope
+
+    user = context["request"].user
+    scope = user_scope(user)
+    return {"show": scope is None or bool(scope)}

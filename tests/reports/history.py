@@ -8,7 +8,6 @@ import contextlib
 import random
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 from unittest import mock
 
 from django.utils import timezone
@@ -95,7 +94,7 @@ def generate(*, days: int = 90, seed: int = 16, end=None):
     released: list[Order] = []
     for offset in range(days):
         day = first + timedelta(days=offset)
-        for n in range(rng.randint(0, 3)):
+        for _n in range(rng.randint(0, 3)):
             # Orders near midnight too: the day is the local day of the payment.
             moment = local(day, rng.choice([0, 9, 13, 23]), rng.choice([0, 1, 30, 59]))
             items = [(v, rng.randint(1, 4)) for v in rng.sample(variants, rng.randint(1, 3))]

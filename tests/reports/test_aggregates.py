@@ -44,7 +44,7 @@ def _ledger_by_created_day(kind, first, last):
 
 @pytest.mark.slow
 def test_ninety_days_of_aggregates_equal_the_ledger(fees):
-    coops, _counties, first, last = generate(days=90)
+    _coops, _counties, first, last = generate(days=90)
     # Refunds may come two days after the last order.
     built = aggregates_build_range(first=first, last=last + timedelta(days=3))
     assert built == 93

@@ -5,7 +5,7 @@ a table, a fixed number of queries whatever the data."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone

@@ -62,7 +62,7 @@ def test_cell_safe_escapes_formulas_but_not_plain_text():
 def test_a_manager_exports_the_lines_of_the_filtered_list_only_their_cooperative(
     two_coops, on_commit
 ):
-    coop_a, coop_b, order, other = two_coops
+    coop_a, _coop_b, order, _other = two_coops
     manager = make_manager(coop_a)
     manager.email = "m@example.com"
     manager.save()
@@ -88,7 +88,7 @@ def test_a_manager_exports_the_lines_of_the_filtered_list_only_their_cooperative
 
 
 def test_orders_export_as_xlsx_keeps_numbers_as_numbers(two_coops, on_commit):
-    coop_a, coop_b, order, other = two_coops
+    _coop_a, _coop_b, order, _other = two_coops
     staff = make_user(is_staff=True, is_platform_staff=True)
     with on_commit():
         job = jobs.export_job_create(
@@ -137,11 +137,12 @@ def test_bad_filters_other_lists_and_formats_are_refused(two_coops):
 
 
 def test_the_job_page_the_download_and_their_scope(client, two_coops, on_commit):
-    coop_a, coop_b, order, other = two_coops
+    coop_a, coop_b, _order, _other = two_coops
     manager_a, manager_b = make_manager(coop_a), make_manager(coop_b)
     client.force_login(manager_a)
     changelist = client.get("/admin/orders/order/?status__exact=paid")
-    link = f"/admin/reports/export/?{urlencode({'source': 'orders.Order', 'export': 'lines', 'filters': 'status__exact=paid'})}"
+    query = {"source": "orders.Order", "export": "lines", "filters": "status__exact=paid"}
+    link = f"/admin/reports/export/?{urlencode(query)}"
     assert link.replace("&", "&amp;") in changelist.content.decode()
     page = client.get(link)
     assert page.status_code == 200 and "1 row will be written" in page.content.decode()
@@ -282,7 +283,7 @@ def test_100000_lines_export_as_a_job_within_a_minute_with_flat_memory(monkeypat
     assert small.status == JobStatus.DONE and small.total == 10_000
 
     _bulk_lines(90_000, coop, variant, "B")
-    _time, big_peak, big = _export(staff, "csv", traced=True)
+    _time, big_peak, _big = _export(staff, "csv", traced=True)
     # Ten times the rows, not ten times the memory: streamed, never held whole.
     assert big_peak < small_peak * 1.5 + 1_000_000, (small_peak, big_peak)
 

@@ -40,7 +40,7 @@ def _households(coop, n: int, poor: int, paid_on: date, amount="100.00"):
 
 @pytest.mark.slow
 def test_totals_equal_payments_less_refunds_and_the_ledger_to_the_fen(fees):
-    coops, (county_a, county_b), first, last = generate(days=60)
+    _coops, (county_a, county_b), first, last = generate(days=60)
     from payments.constants import LedgerKind, PaymentStatus
     from payments.models import LedgerEntry, Payment, Refund
 
