@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from storefront.admin_scoping import CooperativeScopedAdmin, is_platform
+from storefront.admin_scoping import CooperativeScopedAdmin, ReadOnlyAdminMixin, is_platform
 
 from .aggregates import aggregates_build_day, aggregates_check_day
 from .models import AggregateDay, AggregateDifference
@@ -16,19 +16,8 @@ from .models import AggregateDay, AggregateDifference
 ACTION_MAX_DAYS = 62
 
 
-class _ReadOnly:
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(AggregateDay)
-class AggregateDayAdmin(_ReadOnly, admin.ModelAdmin):
+class AggregateDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("day", "built_at", "checked_at", "differences")
     date_hierarchy = "day"
     actions = ["rebuild_and_check"]
@@ -64,7 +53,7 @@ class AggregateDayAdmin(_ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(AggregateDifference)
-class AggregateDifferenceAdmin(_ReadOnly, CooperativeScopedAdmin):
+class AggregateDifferenceAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     list_display = (
         "day",
         "cooperative",

@@ -75,6 +75,13 @@ def _choices(choices) -> dict:
 
 
 ORDER_STATUS = _choices(OrderStatus)
+# The order's own columns, first in both order exports.
+ORDER_COLUMNS = (
+    Column(gettext_lazy("order"), "order__number"),
+    Column(gettext_lazy("status"), "order__status", labels=ORDER_STATUS),
+    Column(gettext_lazy("created"), "order__created", WHEN),
+    Column(gettext_lazy("paid at"), "order__paid_at", WHEN),
+)
 EXPORTS: dict[str, Export] = {}
 
 
@@ -88,10 +95,7 @@ _register(
         label=gettext_lazy("Orders (one row per order and cooperative)"),
         sources=(Order,),
         columns=(
-            Column(gettext_lazy("order"), "order__number"),
-            Column(gettext_lazy("status"), "order__status", labels=ORDER_STATUS),
-            Column(gettext_lazy("created"), "order__created", WHEN),
-            Column(gettext_lazy("paid at"), "order__paid_at", WHEN),
+            *ORDER_COLUMNS,
             Column(gettext_lazy("shipped at"), "order__shipped_at", WHEN),
             Column(gettext_lazy("delivered at"), "order__delivered_at", WHEN),
             Column(gettext_lazy("cooperative"), "cooperative__name"),
@@ -113,10 +117,7 @@ _register(
         label=gettext_lazy("Order lines"),
         sources=(Order,),
         columns=(
-            Column(gettext_lazy("order"), "order__number"),
-            Column(gettext_lazy("status"), "order__status", labels=ORDER_STATUS),
-            Column(gettext_lazy("created"), "order__created", WHEN),
-            Column(gettext_lazy("paid at"), "order__paid_at", WHEN),
+            *ORDER_COLUMNS,
             Column(gettext_lazy("cooperative"), "cooperative__name"),
             Column(gettext_lazy("SKU"), "sku"),
             Column(gettext_lazy("title"), "title"),

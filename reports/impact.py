@@ -36,6 +36,7 @@ from storefront.errors import InvalidInput
 from .suppression import Cell, Group, suppress
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 YEAR = "year"
 TOTAL = "total"
 
@@ -162,8 +163,9 @@ class ImpactReport:
 
 
 def _by_coop(qs: QuerySet, *, sign: int = 1, field_name: str = "amount") -> dict[int, Decimal]:
+    # quantize: SQLite hands sums of decimals back with ten places.
     return {
-        r["cooperative"]: sign * r["s"]
+        r["cooperative"]: (sign * r["s"]).quantize(CENT)
         for r in qs.values("cooperative").annotate(s=Sum(field_name)).order_by()
     }
 
@@ -216,7 +218,9 @@ def _reconcile(coops: list[int], period: Period, money: dict) -> Reconciliation:
     paid = period.q("order__paid_at")
     sales = LedgerEntry.objects.filter(paid, kind=LedgerKind.SALE)
     paying = sales.filter(cooperative_id__in=coops).values("payment_id")
-    received = Payment.objects.filter(pk__in=paying).aggregate(s=Sum("amount"))["s"] or ZERO
+    received = (
+        Payment.objects.filter(pk__in=paying).aggregate(s=Sum("amount"))["s"] or ZERO
+    ).quantize(CENT)
     orders = Payment.objects.filter(pk__in=paying).values("order_id")
     other = _other_part(orders, in_county)
     sale_of_payment = LedgerEntry.objects.filter(payment=OuterRef("payment"), kind=LedgerKind.SALE)
@@ -235,7 +239,7 @@ def _reconcile(coops: list[int], period: Period, money: dict) -> Reconciliation:
         payments_other_counties=other,
         ledger_sales=sum(money["ledger_sales"].values(), ZERO),
         refunds_orders=sum(money["refunds"].values(), ZERO),
-        refunds_given=given or ZERO,
+        refunds_given=(given or ZERO).quantize(CENT),
         refunds_other_counties=other_refunded,
         ledger_refunds=-(
             sum(money["reversals"].values(), ZERO) + sum(money["refunded_fees"].values(), ZERO)
@@ -255,7 +259,7 @@ def _other_part(order_ids, in_county: set[int]) -> Decimal:
         .exclude(cooperative_id__in=in_county)
         .aggregate(s=Sum("fee"))["s"]
     )
-    return (lines or ZERO) + (shipping or ZERO)
+    return ((lines or ZERO) + (shipping or ZERO)).quantize(CENT)
 
 
 def _household_cells(coops: list[int], year: int) -> tuple[dict, dict, set[int]]:
@@ -272,13 +276,13 @@ def _household_cells(coops: list[int], year: int) -> tuple[dict, dict, set[int]]
             .annotate(n=Count("household", distinct=True), s=Sum("amount"))
             .order_by()
         ):
-            grid[(r["cooperative"], r["m"])] = Cell(r["n"], r["s"])
+            grid[(r["cooperative"], r["m"])] = Cell(r["n"], r["s"].quantize(CENT))
         for r in (
             qs.values("cooperative")
             .annotate(n=Count("household", distinct=True), s=Sum("amount"))
             .order_by()
         ):
-            grid[(r["cooperative"], YEAR)] = Cell(r["n"], r["s"])
+            grid[(r["cooperative"], YEAR)] = Cell(r["n"], r["s"].quantize(CENT))
         # A household belongs to one cooperative: the county's count is the sum.
         for column in [*range(1, 13), YEAR]:
             parts = [grid[(c, column)] for c in coops if (c, column) in grid]

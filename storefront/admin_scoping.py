@@ -116,3 +116,16 @@ class CooperativeScopedInline(ScopedPermissionsMixin):
         if path and formfield is not None:
             formfield.queryset = scope_queryset(formfield.queryset, request, path)
         return formfield
+
+
+class ReadOnlyAdminMixin:
+    """Rows written by services only (money, derived figures): the admin shows them."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
