@@ -62,27 +62,37 @@ def _bars(pdf: FPDF, items: list[tuple[str, Decimal | None]], *, width: float) -
 
 
 def _month_chart(pdf: FPDF, months: list[dict], *, width: float) -> None:
-    """Grouped columns per month: paid by buyers and what reached the cooperatives."""
+    """Grouped columns per month: paid by buyers, what reached the cooperatives and what
+    reached member households (a suppressed month draws no household column)."""
     height, x0 = 55.0, pdf.l_margin + 12
     y0 = pdf.get_y()
-    top = max([m["paid"] for m in months] + [m["reached"] for m in months] + [Decimal(1)])
+    series = ("paid", "reached", "households")
+
+    def value(month, key) -> Decimal:
+        if key == "households":
+            return month["households"].shown_amount or Decimal(0)
+        return month[key]
+
+    top = max([value(m, k) for m in months for k in series] + [Decimal(1)])
     slot = (width - 12) / len(months)
+    bar = (slot - 2) / len(series)
     pdf.set_draw_color(180, 180, 180)
     pdf.line(x0, y0 + height, x0 + width - 12, y0 + height)
     for i, month in enumerate(months):
         x = x0 + i * slot
-        for j, key in enumerate(("paid", "reached")):
-            value = month[key]
-            h = float(value / top) * height if value > 0 else 0
-            pdf.set_fill_color(*COLOURS[j * 3])
-            pdf.rect(x + 1 + j * (slot - 2) / 2, y0 + height - h, (slot - 2) / 2, h, style="F")
+        for j, key in enumerate(series):
+            amount = value(month, key)
+            h = float(amount / top) * height if amount > 0 else 0
+            pdf.set_fill_color(*COLOURS[j * 2])
+            pdf.rect(x + 1 + j * bar, y0 + height - h, bar, h, style="F")
         pdf.set_xy(x, y0 + height + 1)
         pdf.set_font("cjk", size=7)
         pdf.cell(slot, 4, str(month["month"]), align="C")
     pdf.set_font("cjk", size=8)
     pdf.set_xy(x0, y0 + height + 6)
-    for j, label in enumerate((_("Paid by buyers"), _("Reached the cooperatives"))):
-        pdf.set_fill_color(*COLOURS[j * 3])
+    labels = (_("Paid by buyers"), _("Reached the cooperatives"), _("Reached member households"))
+    for j, label in enumerate(labels):
+        pdf.set_fill_color(*COLOURS[j * 2])
         pdf.rect(pdf.get_x(), pdf.get_y() + 1, 4, 3, style="F")
         pdf.set_x(pdf.get_x() + 5)
         pdf.cell(50, 5, label)
@@ -166,6 +176,7 @@ def render_impact_pdf(report: ImpactReport) -> bytes:
     pdf.set_font("cjk", size=13)
     pdf.cell(0, 8, _("Cooperatives"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("cjk", size=8)
+    pdf.set_fill_color(255, 255, 255)  # the charts' last colour must not fill the table
     headings = FontFace(emphasis="", fill_color=(230, 230, 230))
     with pdf.table(
         col_widths=(44, 22, 20, 24, 22, 16, 22, 16),
