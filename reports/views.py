@@ -13,6 +13,7 @@ from functools import wraps
 from urllib.parse import parse_qs, urlencode
 
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,6 +30,8 @@ from .constants import FINISHED, ExportFormat
 from .impact import impact_report, period_parse
 from .models import Job
 from .pdf import render_impact_pdf
+
+PUBLIC_IMPACT_SECONDS = 600
 
 
 def admin_page(view):
@@ -385,7 +388,13 @@ def _impact_charts(report) -> list[dict]:
 def public_impact_view(request, slug: str):
     county = get_object_or_404(County, slug=slug)
     period = _impact_args(request)
-    report = impact_report(county=county, period=period, version="public")
+    # A year's report is about a hundred grouped queries: anyone may ask for it, so the
+    # figures (not the page: it carries a CSRF token) are cached for a few minutes.
+    report = cache.get_or_set(
+        f"reports:impact:public:{county.pk}:{period.label}",
+        lambda: impact_report(county=county, period=period, version="public"),
+        PUBLIC_IMPACT_SECONDS,
+    )
     return render(
         request,
         "reports/impact_public.html",
