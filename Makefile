@@ -18,7 +18,7 @@ LOCK_RUN  := requirements/run.txt
 LOCK_TEST := requirements/test.txt
 UV_SPEC   := uv>=0.5,<1
 
-.PHONY: run test install install-test lint lock lock-check messages bench clean system-deps
+.PHONY: run test install install-test lint lock lock-check messages bench clean system-deps vendor-chartjs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -93,6 +93,10 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run_all.py
+
+## Re-vendor the charting library from the npm registry (CHARTJS_VERSION=x.y.z to change it)
+vendor-chartjs:
+	scripts/vendor_chartjs.sh $(CHARTJS_VERSION)
 
 clean:
 	rm -rf var .pytest_cache

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from accounts.models import User
+from storefront.extensions import run_demo_extensions
 
 from . import demo_art, services
 from .constants import CertificationKind, MembershipRole, ProductStatus
@@ -553,6 +554,7 @@ def load_demo(*, with_photos: bool = True, with_admin: bool = False) -> dict:
             )
     product_search_rebuild()
     return {
+        **run_demo_extensions(),  # households etc. of the apps above (settings.DEMO_EXTENSIONS)
         "counties": County.objects.count(),
         "cooperatives": Cooperative.objects.count(),
         "products": Product.objects.count(),

@@ -31,6 +31,7 @@ urlpatterns = [
     # Uploaded files, when the app serves them (SERVE_MEDIA on a single host, or DEBUG).
     path("media/<path:path>", views.media, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/reports/", include("reports.admin_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -48,6 +49,7 @@ urlpatterns = [
     path("", include("payments.sandbox.urls")),
     path("", include("farm.urls")),
     path("", include("sms.urls")),
+    path("", include("reports.urls")),
     path("", include("catalog.urls")),
 ]
 

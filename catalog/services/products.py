@@ -159,6 +159,8 @@ def product_approve(*, product: Product, by: User) -> Product:
     locked.reviewed_by, locked.reviewed_at = by, timezone.now()
     locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated"])
     _audit_status(locked, before, locked.status, by)
+    # Going on sale: its search entry is current (listings made in bulk have none yet).
+    product_search_update(product_ids=[locked.pk])
     return locked
 
 

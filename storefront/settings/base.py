@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 import dj_email_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from storefront.logs import logging_config
@@ -81,6 +82,8 @@ INSTALLED_APPS = [
     "fulfilment",
     "lifecycle",
     "farm",
+    "members",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -376,7 +379,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES_NAMES = ("default", "payments", "fulfilment", "media", "sms")
+CELERY_TASK_QUEUES_NAMES = ("default", "payments", "fulfilment", "media", "sms", "reports")
 CELERY_TASK_ROUTES = {
     "payments.sandbox.tasks.*": {"queue": "payments"},
     "lifecycle.tasks.payment*": {"queue": "payments"},
@@ -385,6 +388,9 @@ CELERY_TASK_ROUTES = {
     "fulfilment.tasks.*": {"queue": "fulfilment"},
     "catalog.tasks.*": {"queue": "media"},
     "sms.tasks.*": {"queue": "sms"},
+    # Exports, imports and aggregate rebuilds run long: their own queue, so they never
+    # hold up an e-mail or a thumbnail.
+    "reports.tasks.*": {"queue": "reports"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Workers keep their database connection across tasks (closing and reopening it per
@@ -427,6 +433,20 @@ CELERY_BEAT_SCHEDULE["payments-reconcile-sweep"] = {
 CELERY_BEAT_SCHEDULE["ratelimits-prune"] = {
     "task": "storefront.tasks.ratelimits_prune_task",
     "schedule": timedelta(days=1),
+}
+# Reports: today's and yesterday's aggregates rebuilt every 30 minutes (idempotent);
+# yesterday's compared with the ledger early each morning; expired job files removed.
+CELERY_BEAT_SCHEDULE["reports-aggregates-build"] = {
+    "task": "reports.tasks.aggregates_build_recent_task",
+    "schedule": timedelta(minutes=30),
+}
+CELERY_BEAT_SCHEDULE["reports-aggregates-check"] = {
+    "task": "reports.tasks.aggregates_check_yesterday_task",
+    "schedule": crontab(hour=3, minute=15),
+}
+CELERY_BEAT_SCHEDULE["reports-jobs-expire"] = {
+    "task": "reports.tasks.jobs_expire_task",
+    "schedule": timedelta(hours=1),
 }
 # How long enqueueing may block a request when the broker is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -504,6 +524,9 @@ CARRIER_WEBHOOK_SECRETS: dict[str, str] = json.loads(env_str("CARRIER_WEBHOOK_SE
 # `load_demo` may create the superuser `admin` (with DEBUG on or --with-admin); never in
 # production (production.py turns it off).
 DEMO_SUPERUSER_ALLOWED = True
+# Extra demo loaders `manage.py load_demo` runs after the catalogue (dotted paths): the
+# settings name them so that the catalogue never imports the apps above it.
+DEMO_EXTENSIONS = ["members.demo.load_households_demo"]
 # Mounts the bare hello views the benchmarks compare against; off unless bench/ turns it on.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
 from django.urls import get_resolver
@@ -32,6 +33,8 @@ from fulfilment.models import Shipment
 from orders.constants import OrderStatus
 from orders.models import CartItem
 from payments.models import Payment
+from reports.constants import JobKind, JobStatus
+from reports.models import Job
 from tests.factories import (
     ADDRESS,
     make_batch,
@@ -100,6 +103,17 @@ def _world() -> World:
         order=unpaid_a, provider="sandbox", out_trade_no="T-TENANT-A", amount=unpaid_a.total
     )
     item_a = CartItem.objects.create(user=w.users["buyer"], variant=variant_b, quantity=1)
+    job_a = Job.objects.create(
+        owner=w.users["manager_a"],
+        token="tenant-job-a",
+        kind=JobKind.EXPORT,
+        status=JobStatus.DONE,
+        export="lines",
+        format="csv",
+        scope=[coop_a.pk],
+        filename="lines.csv",
+        file=ContentFile(b"order\n", name="lines.csv"),
+    )
     w.ids = {
         "coop_a": coop_a.slug,
         "county_a": coop_a.county.slug,
@@ -126,6 +140,7 @@ def _world() -> World:
         "shipment_b_pk": Shipment.objects.get(order=order_b).pk,
         "membership_a_pk": Membership.objects.get(user=w.users["farmer_a"]).pk,
         "user_buyer_pk": w.users["buyer"].pk,
+        "job_a_pk": job_a.pk,
     }
     return w
 
@@ -224,6 +239,7 @@ ROWS = [
     row("GET", "/cooperatives/{coop_a}/", {"*": 200}),
     row("GET", "/counties/{county_a}/", {"*": 200}),
     row("GET", "/trace/{batch_a}/", {"*": 200}),
+    row("GET", "/counties/{county_a}/impact/", {"*": 200}),
     # Signed-in users are sent on from the log-in and sign-up pages.
     row("GET", "/accounts/login/", {"anon": 200, "*": 302}),
     row("GET", "/accounts/signup/", {"anon": 200, "*": 302}),
@@ -381,6 +397,54 @@ ROWS = [
         "/admin/fulfilment/shipment/{shipment_a_pk}/slip/",
         only(200, ("manager_a", "staff"), LOGIN, manager_b=404),
     ),
+    # --- reports: dashboards, jobs (their owner's only), import, impact ------------------
+    row("GET", "/admin/reports/", only(200, ("manager_a", "manager_b", "staff"), LOGIN)),
+    row(
+        "GET",
+        "/admin/reports/?cooperative={coop_a_pk}",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=404),
+        covers="/admin/reports/ (another cooperative)",
+    ),
+    row("GET", "/admin/reports/jobs/", only(200, ("manager_a", "manager_b", "staff"), LOGIN)),
+    row(
+        "GET",
+        "/admin/reports/jobs/{job_a_pk}/",
+        only(200, ("manager_a",), LOGIN, manager_b=404, staff=404),
+    ),
+    row(
+        "GET",
+        "/admin/reports/jobs/{job_a_pk}/status/",
+        only(200, ("manager_a",), LOGIN, manager_b=404, staff=404),
+    ),
+    row(
+        "GET",
+        "/admin/reports/jobs/{job_a_pk}/download/",
+        only(200, ("manager_a",), LOGIN, manager_b=404, staff=404),
+    ),
+    row(
+        "POST",
+        "/admin/reports/jobs/{job_a_pk}/apply/",
+        only(302, ("manager_a",), LOGIN, manager_b=404, staff=404),
+    ),
+    row(
+        "GET",
+        "/admin/reports/export/?source=orders.Order&export=lines",
+        only(200, ("manager_a", "manager_b", "staff"), LOGIN),
+    ),
+    row("GET", "/admin/reports/import/", only(200, ("manager_a", "manager_b", "staff"), LOGIN)),
+    row(
+        "GET",
+        "/admin/reports/import/template.csv",
+        only(200, ("manager_a", "manager_b", "staff"), LOGIN),
+    ),
+    row("GET", "/admin/reports/impact/", only(200, ("manager_a", "manager_b", "staff"), LOGIN)),
+    row(
+        "GET",
+        "/admin/reports/impact/?cooperative={coop_a_pk}",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=404),
+        covers="/admin/reports/impact/ (another cooperative)",
+    ),
+    row("GET", "/admin/reports/impact/pdf/", only(200, ("manager_a", "manager_b", "staff"), LOGIN)),
     # --- platform-only admin ------------------------------------------------------------
     # User accounts are managed by superusers only (Django's own model permissions):
     # platform staff without that permission are refused like managers.
@@ -503,6 +567,7 @@ def test_the_table_covers_every_url():
             "shipment_b_pk",
             "membership_a_pk",
             "user_buyer_pk",
+            "job_a_pk",
         ),
         "1",
     )

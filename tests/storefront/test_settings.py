@@ -1,6 +1,7 @@
 """Settings and project wiring."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,15 +65,16 @@ def test_celery_is_configured_for_safety():
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1
     assert conf.task_serializer == "json" and conf.accept_content == ["json"]
-    assert {q.name for q in conf.task_queues} == {
-        "default",
-        "payments",
-        "fulfilment",
-        "media",
-        "sms",
-    }
+    queues = {q.name for q in conf.task_queues}
+    assert queues == {"default", "payments", "fulfilment", "media", "sms", "reports"}
     assert conf.task_routes["sms.tasks.*"] == {"queue": "sms"}
+    assert conf.task_routes["reports.tasks.*"] == {"queue": "reports"}
     assert conf.task_time_limit and conf.task_soft_time_limit
+    # Every queue has a worker, in production (Procfile) and in `make run` (Procfile.dev).
+    for procfile in ("Procfile", "Procfile.dev"):
+        text = (ROOT / procfile).read_text()
+        consumed = {q for found in re.findall(r"-Q (\S+)", text) for q in found.split(",")}
+        assert consumed == queues, procfile
 
 
 def test_health_endpoints(client, db):
