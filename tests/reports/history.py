@@ -25,8 +25,8 @@ from payments.services import (
     payout_create,
     refund_apply_result,
 )
-from tests.factories import make_cooperative, make_county, make_product, make_user
-from tests.fulfilment.factories import make_order, record_sale
+from tests.factories import make_cooperative, make_county, make_paid_order, make_product, make_user
+from tests.fulfilment.factories import record_sale
 
 
 @contextmanager
@@ -42,7 +42,7 @@ def local(day, hour=12, minute=0) -> datetime:
 def paid_order(items, moment: datetime, *, user=None, shipping_fee="12.00") -> Order:
     # 12.00 splits evenly over 1 to 4 cooperatives: the shipping parts add up to the fee.
     with at(moment):
-        order = make_order(items=items, user=user, shipping_fee=shipping_fee)
+        order = make_paid_order(items=items, user=user, shipping_fee=shipping_fee)
         record_sale(order)
     return order
 

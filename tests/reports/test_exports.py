@@ -24,8 +24,14 @@ from reports.constants import JobStatus
 from reports.models import Job
 from storefront.errors import InvalidInput, NotFound
 from storefront.spreadsheet import cell_safe
-from tests.factories import make_cooperative, make_manager, make_product, make_user
-from tests.fulfilment.factories import ADDRESS, make_order
+from tests.factories import (
+    ADDRESS,
+    make_cooperative,
+    make_manager,
+    make_paid_order,
+    make_product,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +41,8 @@ def two_coops():
     coop_a, coop_b = make_cooperative(name="Wheat"), make_cooperative(name="Honey")
     pa = make_product(cooperative=coop_a, title='=HYPERLINK("http://x")', price="10.00")
     pb = make_product(cooperative=coop_b, title="Honey", price="30.00")
-    order = make_order(items=[(pa.variants.get(), 2), (pb.variants.get(), 1)])
-    other = make_order(items=[(pa.variants.get(), 1)], status=OrderStatus.PENDING_PAYMENT)
+    order = make_paid_order(items=[(pa.variants.get(), 2), (pb.variants.get(), 1)])
+    other = make_paid_order(items=[(pa.variants.get(), 1)], status=OrderStatus.PENDING_PAYMENT)
     return coop_a, coop_b, order, other
 
 
