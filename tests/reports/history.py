@@ -10,8 +10,10 @@ from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from unittest import mock
 
+from django.db import transaction
 from django.utils import timezone
 
+from lifecycle.services.refunds import refund_confirmed
 from orders.constants import OrderStatus
 from orders.models import Order
 from payments.constants import RefundStatus
@@ -57,7 +59,14 @@ def refund(order: Order, moment: datetime) -> Refund:
             amount=payment.amount,
             status=RefundStatus.PENDING,
         )
-        refund_apply_result(refund_id=created.pk, result=RefundResult(status="succeeded"))
+        # As lifecycle.services.refund_submit records a provider's answer: in one
+        # transaction, and the completed refund carried to the order.
+        with transaction.atomic():
+            _refund, done = refund_apply_result(
+                refund_id=created.pk, result=RefundResult(status="succeeded")
+            )
+            if done is not None:
+                refund_confirmed(done)
     return created
 
 

@@ -92,6 +92,7 @@ def test_compose_runs_web_a_worker_per_queue_group_one_beat_and_the_services():
         "worker-fulfilment",
         "worker-media",
         "worker-sms",
+        "worker-reports",
         "beat",
     }
     workers = {n: s["command"] for n, s in services.items() if "worker" in s.get("command", [])}
