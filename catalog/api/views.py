@@ -197,9 +197,12 @@ class SearchSuggestView(APIView):
         tags=["catalogue"],
     )
     def get(self, request):
-        query = clean_line(request.query_params.get("q", ""))
-        if len(query) > self.MAX_LENGTH:
+        raw = request.query_params.get("q", "")
+        # The limit is on what was sent (the schema's maxLength), not on what is left
+        # once control characters and markup are cleaned away.
+        if len(raw) > self.MAX_LENGTH:
             raise InvalidInput(details={"q": [f"At most {self.MAX_LENGTH} characters."]})
+        query = clean_line(raw)
         found = search_suggest(selectors.public_products(), query)
         response = Response(_Suggestions({"suggestions": found}).data)
         # Titles change rarely; a minute of reuse spares the database a request per key.

@@ -10,7 +10,7 @@ from notifications import selectors
 from notifications.constants import NotificationKind
 from notifications.messages import render
 from notifications.models import Notification
-from storefront.api.schema import ERROR_401
+from storefront.api.schema import ERROR_400, ERROR_401
 
 
 class NotificationSerializer(serializers.Serializer):
@@ -34,7 +34,7 @@ class NotificationSerializer(serializers.Serializer):
 
 @extend_schema_view(
     get=extend_schema(
-        responses={200: NotificationSerializer(many=True), 401: ERROR_401},
+        responses={200: NotificationSerializer(many=True), 400: ERROR_400, 401: ERROR_401},
         tags=["notifications"],
     )
 )

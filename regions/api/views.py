@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
 from regions import selectors
 from storefront.api.pagination import PageNumberPagination
-from storefront.api.schema import ERROR_400, paginated
+from storefront.api.schema import ERROR_400, ERROR_404, paginated
 from storefront.errors import InvalidInput
+
+_CODE = re.compile(r"[0-9]{6}")
 
 
 class RegionSerializer(serializers.Serializer):
@@ -40,12 +45,19 @@ class RegionListView(APIView):
             OpenApiParameter("page", {"type": "integer", "minimum": 1}),
             OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": 100}),
         ],
-        responses={200: paginated(RegionSerializer, "PaginatedRegionList"), 400: ERROR_400},
+        responses={
+            200: paginated(RegionSerializer, "PaginatedRegionList"),
+            400: ERROR_400,
+            404: ERROR_404,
+        },
     )
     def get(self, request):
         parent = request.query_params.get("parent")
+        if parent is not None and not _CODE.fullmatch(parent):
+            raise InvalidInput(details={"parent": [_("A region code is six digits.")]})
         if parent is not None and selectors.region_get(parent) is None:
-            raise InvalidInput(details={"parent": [_("No region has this code.")]})
+            # A well-formed code of no region is a missing resource, not bad input.
+            raise NotFound(_("No region has this code."))
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(list(selectors.region_children(parent)), request, self)
         response = paginator.get_paginated_response(RegionSerializer(page, many=True).data)

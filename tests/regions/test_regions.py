@@ -63,12 +63,21 @@ def test_api_lists_provinces_then_children(api_client, django_assert_num_queries
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("parent", ["999999", "abc", "65", ""])
-def test_api_refuses_an_unknown_parent(api_client, parent):
+@pytest.mark.parametrize("parent", ["abc", "65", "", "6543261", "６５４３２６"])
+def test_api_refuses_a_malformed_parent(api_client, parent):
     response = api_client.get("/api/v1/regions/", {"parent": parent})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
     assert "parent" in response.json()["error"]["details"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("parent", ["999999", "000000"])
+def test_api_answers_404_for_a_well_formed_code_of_no_region(api_client, parent):
+    # The schema's pattern admits the code, so it is not bad input: the region is missing.
+    response = api_client.get("/api/v1/regions/", {"parent": parent})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
 
 
 class _Form(RegionSelectMixin, forms.Form):
