@@ -167,7 +167,7 @@ def test_suggestions_refuse_a_huge_query(api_client):
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
     # The limit counts what was sent: control characters cleaned away later still count
     # (the schema's maxLength, which the fuzzer checks, is on the raw parameter).
-    response = api_client.get(SUGGEST, {"q": "\x01" * 95 + "mf"  + "\r" * 10})
+    response = api_client.get(SUGGEST, {"q": "\x01" * 95 + "mf" + "\r" * 10})
     assert response.status_code == 400
     assert api_client.get(SUGGEST, {"q": "\x01" * 90 + "mf"}).status_code == 200
 
