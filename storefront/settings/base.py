@@ -574,7 +574,8 @@ CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = sorted(
 LOG_FORMAT = env_str("LOG_FORMAT")
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = logging_config(fmt=LOG_FORMAT or ("text" if DEBUG else "json"), level=LOG_LEVEL)
-# Peers whose X-Request-ID (and X-Forwarded-For) are believed: the reverse proxy.
+# Peers whose X-Request-ID is kept (the reverse proxy's addresses). Which address is
+# the client (X-Forwarded-For) is TRUSTED_PROXY_COUNT's job, above: one rule each.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1/32,::1/128")
 # /metrics answers a request with `Authorization: Bearer <METRICS_TOKEN>`, or one that
 # comes straight (no proxy in between) from a network in METRICS_ALLOWED_CIDRS.
