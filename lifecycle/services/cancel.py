@@ -1,5 +1,6 @@
 """The buyer cancels: before payment the stock comes back; after payment, before any
-parcel has left, the shipments are cancelled and the money is refunded."""
+parcel has left, the shipments are cancelled, the stock comes back and the money is
+refunded."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from orders.services import (
     order_copy_state,
     order_lock,
     order_mark_refund_pending,
+    stock_release,
 )
 from payments.services import order_refund_start
 
@@ -23,8 +25,9 @@ from .refunds import refunds_submit_on_commit
 @transaction.atomic
 def order_cancel(*, order: Order, note: str = "") -> Order:
     """``pending_payment`` → ``cancelled`` with the stock returned; ``paid`` →
-    ``refund_pending``, its shipments cancelled and its payments' refunds started (the
-    provider is asked on commit); any later state raises ``OrderInvalidState`` (409
+    ``refund_pending``, its shipments cancelled, its units back on sale (nothing has
+    left the cooperatives) and its payments' refunds started (the provider is asked on
+    commit); any later state raises ``OrderInvalidState`` (409
     ``invalid_state``). Locks: the order, its shipments, its payments."""
     locked = order_lock(order)
     if locked.status == OrderStatus.PENDING_PAYMENT:
@@ -34,6 +37,7 @@ def order_cancel(*, order: Order, note: str = "") -> Order:
         # uncancellable (409 invalid_state) before anything has changed.
         shipments_cancel_for_order(order=locked, note=note or "order cancelled by buyer")
         order_mark_refund_pending(order=locked, note=note or "cancelled by buyer")
+        stock_release(order=locked, actor=locked.user)
         refunds_submit_on_commit(order_refund_start(order=locked, reason="cancelled"))
     else:
         raise OrderInvalidState(

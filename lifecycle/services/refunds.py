@@ -10,7 +10,12 @@ from django.db import transaction
 
 from fulfilment.services import shipments_cancel_for_order, shipments_left_cooperative
 from orders.constants import OrderStatus
-from orders.services import order_flag, order_mark_refund_pending, order_mark_refunded
+from orders.services import (
+    order_flag,
+    order_mark_refund_pending,
+    order_mark_refunded,
+    stock_release,
+)
 from payments import services as payments
 from payments.models import Payment, Refund
 from payments.outcomes import RefundDone
@@ -56,7 +61,7 @@ def refund_confirmed(done: RefundDone) -> str:
       holds a sale entry is refunded; a duplicate payment's refund does not close it.
     - ``paid``, refunded outside our flow (the provider's merchant console) for the
       payment that paid the goods: nothing has left the cooperatives, so fulfilment
-      stops (shipments cancelled) and the order goes ``refund_pending`` → ``refunded``;
+      stops (shipments cancelled, units back on sale) and the order goes ``refund_pending`` → ``refunded``;
       if a parcel has left already, staff are flagged and nothing else changes.
     - ``shipped``/``delivered``/``completed``, same: staff are flagged.
 
@@ -76,6 +81,7 @@ def refund_confirmed(done: RefundDone) -> str:
     if order.status == OrderStatus.PAID and not shipments_left_cooperative(order=order):
         shipments_cancel_for_order(order=order, note="refunded at the payment provider")
         order_mark_refund_pending(order=order, note="refunded at the payment provider")
+        stock_release(order=order)
         if order_sale_payments_refunded(order_id=order.pk):
             order_mark_refunded(order=order, note=f"refund {refund.out_refund_no}")
             return "fulfilment stopped, order refunded"
