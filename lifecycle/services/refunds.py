@@ -61,7 +61,8 @@ def refund_confirmed(done: RefundDone) -> str:
       holds a sale entry is refunded; a duplicate payment's refund does not close it.
     - ``paid``, refunded outside our flow (the provider's merchant console) for the
       payment that paid the goods: nothing has left the cooperatives, so fulfilment
-      stops (shipments cancelled, units back on sale) and the order goes ``refund_pending`` → ``refunded``;
+      stops (shipments cancelled, units back on sale) and the order goes
+      ``refund_pending`` → ``refunded``;
       if a parcel has left already, staff are flagged and nothing else changes.
     - ``shipped``/``delivered``/``completed``, same: staff are flagged.
 
