@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from regions.selectors import region_path, region_resolve
 from storefront.errors import InvalidInput
+from storefront.phones import InvalidPhoneNumber, phone_normalize
 from storefront.ids import MAX_ID
 
 from .constants import MAX_LINE_QUANTITY
@@ -174,6 +175,13 @@ def clean_address(address: Any) -> dict[str, str]:
             ]
         elif rule.pattern and not re.fullmatch(rule.pattern, value):
             errors[name] = [_(rule.pattern_message)]
+        elif name == "phone":
+            # Stored in one form everywhere (E.164, as accounts store theirs), so the
+            # same number typed "138 0013 8000" or "+86-138…" compares equal.
+            try:
+                value = phone_normalize(value)
+            except InvalidPhoneNumber:
+                errors[name] = [_(rule.pattern_message)]
         cleaned[name] = value
     if errors:
         raise InvalidInput(details={"shipping_address": errors})

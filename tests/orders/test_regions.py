@@ -30,6 +30,7 @@ def test_region_code_fills_province_city_and_district(buyer_client, address):
     assert response.status_code == 201, response.content
     assert response.json()["shipping_address"] | {} == {
         **address,
+        "phone": "+8613800138000",  # stored E.164, like accounts' numbers
         "province": "新疆维吾尔自治区",
         "city": "阿勒泰地区",
         "district": "吉木乃县",
@@ -145,3 +146,21 @@ def test_checkout_page_asks_for_the_district(page_buyer, address):
     body = page_buyer.post("/checkout/", data).content.decode()
     assert "Choose your province, city and district." in body
     assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "typed", ["13800138000", "138 0013 8000", "+86 138-0013-8000", "86 13800138000"]
+)
+def test_an_address_phone_is_stored_in_e164_however_it_was_typed(buyer_client, address, typed):
+    variant = make_product().variants.get()
+    response = buyer_client.post(ORDERS, _body(variant, {**address, "phone": typed}), format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["shipping_address"]["phone"] == "+8613800138000"
+
+
+@pytest.mark.parametrize("typed", ["12345678901", "0000000000", "010 0000000"])
+def test_an_address_phone_of_no_real_number_is_refused(buyer_client, address, typed):
+    variant = make_product().variants.get()
+    response = buyer_client.post(ORDERS, _body(variant, {**address, "phone": typed}), format="json")
+    assert response.status_code == 400
+    assert "phone" in response.json()["error"]["details"]["shipping_address"]
