@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from regions.selectors import region_path, region_resolve
 from storefront.errors import InvalidInput
-from storefront.phones import InvalidPhoneNumber, phone_normalize
 from storefront.ids import MAX_ID
+from storefront.phones import InvalidPhoneNumber, phone_normalize
 
 from .constants import MAX_LINE_QUANTITY
 

@@ -62,7 +62,11 @@ def test_create_order_answers_201_with_the_order(buyer_client, address):
     assert line["quantity"] == 2 and line["unit_price"] == "39.90" and line["line_total"] == "79.80"
     assert line["cooperative"]["slug"] == variant.product.cooperative.slug
     # The names are the official ones for Beijing › Haidian: the address gains its code.
-    assert body["shipping_address"] == {**address, "phone": "+8613800138000", "region_code": "110108"}
+    assert body["shipping_address"] == {
+        **address,
+        "phone": "+8613800138000",
+        "region_code": "110108",
+    }
     assert _stock(variant) == 8
     assert buyer_client.get(f"{ORDERS}{body['number']}/").json() == body
 

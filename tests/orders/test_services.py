@@ -80,7 +80,8 @@ def test_place_copies_lines_and_prices_shipping_per_cooperative(buyer, address):
     line.refresh_from_db()
     assert line.unit_price == Decimal("39.90")
     assert OrderEvent.objects.get(order=order).to_status == OrderStatus.PENDING_PAYMENT
-    assert order.shipping_address == {**address, "phone": "+8613800138000", "region_code": "110108"}  # names matched
+    # names matched; the phone in E.164
+    assert order.shipping_address == {**address, "phone": "+8613800138000", "region_code": "110108"}
 
 
 def test_shipping_fee_rule():
