@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import _CONSOLE_MAIL, DATABASES, EMAIL_ALLOW_CONSOLE, EMAIL_BACKEND
+from .base import _CONSOLE_MAIL, DATABASES, EMAIL_ALLOW_CONSOLE, EMAIL_BACKEND, SMS_BACKEND
 from .env import env_bool, env_int, env_str
 
 DEBUG = False
@@ -28,6 +28,14 @@ if EMAIL_BACKEND == _CONSOLE_MAIL and not EMAIL_ALLOW_CONSOLE:
     raise ImproperlyConfigured(
         "production needs a mail server: set EMAIL_URL (or EMAIL_HOST, EMAIL_PORT, ...), "
         "or EMAIL_ALLOW_CONSOLE=1 to write mail to the log on purpose"
+    )
+
+# The development outbox writes every text, sign-in codes included, to the database and
+# the worker's log: a code there signs anyone in as that number's owner.
+if SMS_BACKEND == "outbox":
+    raise ImproperlyConfigured(
+        "SMS_BACKEND=outbox keeps sign-in codes in the log: production sends by aliyun or "
+        "tencent, or leaves SMS_BACKEND empty (no text messages, no sign-in by code)"
     )
 
 PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", False)

@@ -145,3 +145,12 @@ def test_production_refuses_to_print_mail_unless_told_to():
     # Development keeps printing mail to the console with nothing configured.
     local = _run("from django.conf import settings as s\nprint(s.EMAIL_BACKEND)")
     assert local.stdout.strip() == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_production_refuses_the_development_sms_outbox():
+    # The outbox logs each text whole: in production a sign-in code would sit in the log.
+    check = "print('started')"
+    refused = _run(check, **PRODUCTION, EMAIL_ALLOW_CONSOLE="1", SMS_BACKEND="outbox")
+    assert refused.returncode != 0 and "SMS_BACKEND=outbox" in refused.stderr
+    none = _run(check, **PRODUCTION, EMAIL_ALLOW_CONSOLE="1", SMS_BACKEND="")
+    assert none.returncode == 0 and "started" in none.stdout, none.stderr
