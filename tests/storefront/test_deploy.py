@@ -303,3 +303,16 @@ def test_a_changed_dependency_without_a_new_lock_fails_loudly(tmp_path):
     assert lock.check(tmp_path) == []
     result = subprocess.run(["make", "-s", "lock-check"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_nginx_media_example_serves_as_the_app_does():
+    # The guide's nginx lines must keep what storefront.views' media view does: packing
+    # slips never public, certificate documents downloads, everything sandboxed, nosniff.
+    guide = (ROOT / "deploy" / "README.md").read_text()
+    lines = {
+        m.group(1): m.group(2) for m in re.finditer(r"location (/media/[a-z-]*/?) \{(.*?)\}", guide)
+    }
+    assert "return 404" in lines["/media/packing-slips/"]
+    assert "Content-Disposition attachment" in lines["/media/certifications/"]
+    for location in ("/media/certifications/", "/media/"):
+        assert "sandbox" in lines[location] and "nosniff" in lines[location]
