@@ -9,8 +9,10 @@ import io
 import random
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from pypdf import PdfReader
 
 from members import services as members
@@ -20,6 +22,8 @@ from reports.suppression import MIN_HOUSEHOLDS, Cell, Group, suppress
 from tests.factories import make_cooperative, make_county, make_manager, make_product, make_user
 
 from .history import generate, local, paid_order, refund
+
+ROOT = Path(settings.BASE_DIR)
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +215,30 @@ def test_the_public_page_shows_aggregates_only(client):
     assert 'id="report-charts"' in html and "<script>" not in html
     assert client.get("/counties/nowhere/impact/").status_code == 404
     assert client.get("/counties/leishan-x/impact/?year=abc&month=99").status_code == 200
+
+
+def test_the_pdf_pages_render_with_their_charts(client):
+    """The PDF as county officials see it: each page rendered to an image (kept under
+    test-artifacts/ to look at), the charts drawn in colour, no page blank."""
+    import pypdfium2
+
+    county = make_county(name="吉木乃县", slug="jeminay-png")
+    coop = make_cooperative(county=county, name="金麦田合作社")
+    for month in (1, 2, 3):
+        _households(coop, 6, 4, date(2026, month, 2), amount=f"{80 + 20 * month}.00")
+    client.force_login(make_user(is_staff=True, is_platform_staff=True))
+    response = client.get("/admin/reports/impact/pdf/?county=jeminay-png&year=2026")
+    assert response.status_code == 200
+    out = ROOT / "test-artifacts" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    document = pypdfium2.PdfDocument(response.content)
+    coloured_pages = 0
+    for number in range(len(document)):
+        image = document[number].render(scale=1.5).to_pil().convert("RGB")
+        image.save(out / f"impact-pdf-page-{number + 1}.png")
+        pixels = list(image.getdata())
+        ink = sum(1 for r, g, b in pixels if min(r, g, b) < 200)
+        colour = sum(1 for r, g, b in pixels if max(r, g, b) - min(r, g, b) > 60)
+        assert ink > len(pixels) // 200, f"page {number + 1} is almost blank"
+        coloured_pages += colour > len(pixels) // 100
+    assert coloured_pages >= 1  # the bar charts are drawn, not only the tables
