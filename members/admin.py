@@ -51,6 +51,19 @@ class ServiceForm(forms.ModelForm):
         return data
 
 
+class _FormGetsRequest:
+    """Hands the request to the form, whose service call records who did it."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+
+        class WithRequest(form_class):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, request=request, **kw)
+
+        return WithRequest
+
+
 class _AppendOnly:
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
@@ -109,7 +122,7 @@ class ProducePaymentForm(ServiceForm):
 
 
 @admin.register(HouseholdPayment)
-class HouseholdPaymentAdmin(_AppendOnly, CooperativeScopedAdmin):
+class HouseholdPaymentAdmin(_FormGetsRequest, _AppendOnly, CooperativeScopedAdmin):
     form = ProducePaymentForm
     list_display = ("paid_on", "household", "cooperative", "kind", "amount", "quantity_kg")
     list_filter = ("kind", "household__registered_poor")
@@ -117,15 +130,6 @@ class HouseholdPaymentAdmin(_AppendOnly, CooperativeScopedAdmin):
     list_select_related = ("household", "cooperative")
     date_hierarchy = "paid_on"
     scoped_foreign_keys = {"household": "cooperative"}
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change, **kwargs)
-
-        class WithRequest(form_class):
-            def __init__(self, *args, **kw):
-                super().__init__(*args, request=request, **kw)
-
-        return WithRequest
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -162,15 +166,13 @@ class DividendForm(ServiceForm):
 
 
 @admin.register(Dividend)
-class DividendAdmin(_AppendOnly, CooperativeScopedAdmin):
+class DividendAdmin(_FormGetsRequest, _AppendOnly, CooperativeScopedAdmin):
     form = DividendForm
     list_display = ("paid_on", "cooperative", "amount", "rule", "note")
     list_filter = ("rule",)
     list_select_related = ("cooperative",)
     date_hierarchy = "paid_on"
     scoped_foreign_keys = {"cooperative": "self"}
-
-    get_form = HouseholdPaymentAdmin.get_form
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
