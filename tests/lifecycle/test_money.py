@@ -1,4 +1,4 @@
-"""Issue 12, money items 1, 2, 4 and 5 (item 3, a race, is in test_money_races.py).
+"""Issue 12, money items 1, 2, 4 and 5 (item 3, a race, is in test_races.py).
 
 Each test fails without its fix; how that was checked is in the branch's report."""
 
