@@ -252,3 +252,15 @@ def _user_for_proven_number(number: str, *, language: str) -> tuple[User, bool]:
     user.set_unusable_password()
     user.save()
     return user, True
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """Remember the language the person reads the shop in: their e-mails and text
+    messages are written in it. ``InvalidInput`` for a language the shop does not speak."""
+    known = {code for code, _name in settings.LANGUAGES}
+    if not isinstance(language, str) or language not in known:
+        raise InvalidInput(details={"language": [f"One of {', '.join(sorted(known))}."]})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
