@@ -39,7 +39,7 @@ def language_of(user: User) -> str:
 def preference_for(*, user: User) -> NotificationPreference:
     """The person's choice (every channel on when they never chose). A user loaded with
     ``select_related("notification_preference")`` costs no query."""
-    if type(user).notification_preference.is_cached(user):
+    if User.notification_preference.is_cached(user):
         try:
             return user.notification_preference
         except NotificationPreference.DoesNotExist:
