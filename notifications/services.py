@@ -76,6 +76,7 @@ def notification_preferences_update(
     if language is not None:
         user_set_language(user=user, language=language)
     preference.save()
+    user.notification_preference = preference  # what ``preference_for(user)`` now reads
     return preference
 
 
