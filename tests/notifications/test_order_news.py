@@ -310,3 +310,31 @@ def test_every_delivery_is_recorded_sent(django_capture_on_commit_callbacks):
         (Channel.EMAIL, DeliveryStatus.SENT),
         (Channel.SMS, DeliveryStatus.SENT),
     }
+
+
+def test_a_delivery_whose_task_was_lost_is_sent_by_the_sweep_once(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications.tasks import notifications_sweep_task
+
+    queue_send_on_commit = notifications.queue.send_on_commit
+    buyer = _buyer()
+    # The broker was down when the notice committed: no task, the deliveries wait.
+    monkeypatch.setattr(notifications.queue, "send_on_commit", lambda *a, **k: None)
+    notifications.notify(
+        user=buyer,
+        kind=NotificationKind.ORDER_PAID,
+        event_key="order:FG1:paid",
+        context={"number": "FG1", "total": "88.30"},
+    )
+    monkeypatch.setattr(notifications.queue, "send_on_commit", queue_send_on_commit)
+    assert notifications_sweep_task.apply().get() == 0  # too fresh: its task may be alive
+    Notification.objects.update(created=timezone.now() - timedelta(minutes=11))
+    with django_capture_on_commit_callbacks(execute=True):  # the SMS is queued on commit
+        assert notifications_sweep_task.apply().get() == 2
+    assert notifications_sweep_task.apply().get() == 0  # sent: nothing left
+    assert len(mail.outbox) == 1 and OutboxMessage.objects.count() == 1
