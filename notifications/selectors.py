@@ -12,7 +12,7 @@ from accounts.models import User
 from .constants import DeliveryStatus
 from .models import Delivery, Notification
 
-#: A delivery tried this often is left to a person (the admin shows its attempts).
+#: A delivery tried this often is no longer swept (its row keeps the attempts and status).
 DELIVERY_MAX_ATTEMPTS = 30
 
 
