@@ -73,10 +73,19 @@ class NotificationSettingsSerializer(serializers.Serializer):
     )
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """``true`` or ``false`` as JSON booleans (DRF would also take ``0``, ``"yes"``...)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class NotificationSettingsInputSerializer(serializers.Serializer):
-    in_app = serializers.BooleanField(required=False)
-    email = serializers.BooleanField(required=False)
-    sms = serializers.BooleanField(required=False)
+    in_app = StrictBooleanField(required=False)
+    email = StrictBooleanField(required=False)
+    sms = StrictBooleanField(required=False)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
 
 

@@ -80,6 +80,8 @@ def test_api_says_when_a_channel_cannot_reach_the_person(api_client):
     ("data", "field"),
     [
         ({"email": "maybe"}, "email"),
+        ({"email": "true"}, "email"),
+        ({"sms": 0}, "sms"),
         ({"sms": [True]}, "sms"),
         ({"in_app": None}, "in_app"),
         ({"language": "fr"}, "language"),
