@@ -232,17 +232,21 @@ def sms_code_verify(*, phone: str, code: str, language: str = "") -> tuple[User,
 
 
 def _user_for_proven_number(number: str, *, language: str) -> tuple[User, bool]:
+    known = {code for code, _name in settings.LANGUAGES}
     holder = User.objects.select_for_update().filter(phone=number).first()
     if holder is not None and holder.phone_verified:
         if not holder.is_active:
             raise InvalidCredentials()
+        if not holder.language and language in known:
+            # An account from before languages were kept: the one they sign in with.
+            holder.language = language
+            holder.save(update_fields=["language"])
         return holder, False
     if holder is not None:
         # Someone typed this number at sign-up without proving it: it is not theirs to
         # keep, and signing the proven owner into their account would hand it over.
         holder.phone = ""
         holder.save(update_fields=["phone"])
-    known = {code for code, _name in settings.LANGUAGES}
     user = User(
         username=f"buyer-{number[-4:]}-{secrets.token_hex(3)}",
         phone=number,
@@ -252,3 +256,15 @@ def _user_for_proven_number(number: str, *, language: str) -> tuple[User, bool]:
     user.set_unusable_password()
     user.save()
     return user, True
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """Remember the language the person reads the shop in: their e-mails and text
+    messages are written in it. ``InvalidInput`` for a language the shop does not speak."""
+    known = {code for code, _name in settings.LANGUAGES}
+    if not isinstance(language, str) or language not in known:
+        raise InvalidInput(details={"language": [f"One of {', '.join(sorted(known))}."]})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user

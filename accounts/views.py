@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.debug import sensitive_post_parameters
 
 from sms.exceptions import SmsUnavailable
@@ -140,3 +141,14 @@ def sms_login(request):
         "dev_outbox": settings.DEBUG and settings.SMS_BACKEND == "outbox",
     }
     return render(request, "accounts/login_sms.html", context)
+
+
+def set_language(request):
+    """Django's language switch (``/i18n/setlang/``); a signed-in person's choice is also
+    kept on their account, so their e-mails and text messages follow it."""
+    response = i18n.set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        language = request.POST.get("language", "")
+        if language in {code for code, _name in settings.LANGUAGES}:
+            services.user_set_language(user=request.user, language=language)
+    return response

@@ -1,4 +1,5 @@
-"""The pipeline's e-mails, each rendered in its recipient's language (HTML + text)."""
+"""The pipeline's e-mails to cooperative managers, each rendered in its recipient's
+language (HTML + text). The buyer's news goes through ``notifications.notify``."""
 
 from __future__ import annotations
 
@@ -73,25 +74,3 @@ def send_new_shipment_to_managers(shipment: Shipment) -> int:
 
     with get_connection() as connection:
         return connection.send_messages(messages) or 0
-
-
-def send_shipped_to_buyer(shipment: Shipment) -> bool:
-    """The buyer's "on its way" e-mail with the carrier's tracking link."""
-    buyer = shipment.order.user
-    if not buyer.email:
-        return False
-    message = _build(
-        template="shipment_shipped",
-        to=buyer.email,
-        language=_language(buyer),
-        context={
-            "shipment": shipment,
-            "order": shipment.order,
-            "cooperative": shipment.cooperative,
-            "carrier": shipment.carrier,
-            "tracking_url": shipment.tracking_url,
-            "lines": _lines(shipment),
-            "recipient": buyer,
-        },
-    )
-    return bool(message.send())

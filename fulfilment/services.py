@@ -25,6 +25,8 @@ from django.utils.translation import gettext_noop
 
 from catalog.models import Batch
 from catalog.selectors import user_managed_cooperative_ids
+from notifications.constants import NotificationKind
+from notifications.services import notify_in_flow
 from orders import services as order_services
 from orders.constants import OrderStatus
 from orders.exceptions import OrderInvalidState
@@ -255,7 +257,8 @@ def _clean_tracking(carrier: str | Carrier | None, tracking_number: str | None) 
 def shipment_mark_shipped(
     *, shipment_id: int, carrier: str | Carrier, tracking_number: str, actor: Any = None
 ) -> Shipment:
-    """pending/packed → shipped with a carrier and its tracking number; e-mails the buyer.
+    """pending/packed → shipped with a carrier and its tracking number; tells the buyer
+    (in-app, and by e-mail / text message on commit: ``_tell_buyer_shipped``).
 
     A pending shipment is recorded as packed first (the cooperative packed and handed it
     over in one go). When every shipment of the order has shipped, the order is ``shipped``.
@@ -280,10 +283,7 @@ def shipment_mark_shipped(
         extra=("carrier", "tracking_number"),
     )
     _follow_shipments(order, _lock_shipments(order.pk))
-
-    from . import tasks
-
-    send_on_commit(tasks.shipment_notify_buyer_shipped_task, shipment.pk)
+    _tell_buyer_shipped(order, shipment)
     return shipment
 
 
@@ -474,20 +474,43 @@ def shipment_notify_managers(*, shipment_id: int) -> int:
     return sent
 
 
-def shipment_notify_buyer_shipped(*, shipment_id: int) -> bool:
-    """E-mail the buyer the carrier's tracking link once the shipment has shipped, once."""
-    from .notifications import send_shipped_to_buyer
+def _tell_buyer_shipped(order: Order, shipment: Shipment) -> None:
+    """The buyer's "on its way" notice for one parcel, with its carrier, tracking number
+    and tracking link, once per shipment (its ``event_key``; ``buyer_notified_at`` records
+    it). Precondition: the shipment is locked in the current transaction."""
+    if shipment.buyer_notified_at is not None:
+        return
+    notify_in_flow(
+        user_id=order.user_id,
+        kind=NotificationKind.ORDER_SHIPPED,
+        event_key=f"order:{order.number}:shipped:{shipment.pk}",
+        context={
+            "number": order.number,
+            "carrier": shipment.carrier.name,
+            "tracking_number": shipment.tracking_number,
+            "tracking_url": shipment.tracking_url,
+        },
+    )
+    shipment.buyer_notified_at = timezone.now()
+    shipment.save(update_fields=["buyer_notified_at"])
 
+
+def shipment_notify_buyer_shipped(*, shipment_id: int) -> bool:
+    """Tell the buyer a shipped parcel is on its way, unless they were told already.
+    ``shipment_mark_shipped`` tells them itself; this serves the tasks queued before it
+    did (and a person re-running it). Returns whether a notice was recorded now."""
+    order_id = Shipment.objects.filter(pk=shipment_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        return False
     with transaction.atomic():
-        shipment = Shipment.objects.select_for_update().filter(pk=shipment_id).first()
-        if shipment is None or shipment.buyer_notified_at is not None:
+        order = _lock_order(order_id)  # the locking rule: the order first
+        shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
+        if shipment.buyer_notified_at is not None or shipment.carrier_id is None:
             return False
         if FORWARD_RANK.get(shipment.status, -1) < FORWARD_RANK[ShipmentStatus.SHIPPED]:
             return False
-        sent = send_shipped_to_buyer(shipment)
-        shipment.buyer_notified_at = timezone.now()
-        shipment.save(update_fields=["buyer_notified_at"])
-    return sent
+        _tell_buyer_shipped(order, shipment)
+    return True
 
 
 def shipment_render_packing_slip(*, shipment_id: int, force: bool = False) -> bool:

@@ -53,8 +53,10 @@ def shipment_render_packing_slip_task(shipment_id: int) -> bool:
     return services.shipment_render_packing_slip(shipment_id=shipment_id)
 
 
-@shared_task(**_MAIL_RETRY)
+@shared_task(**_RETRY)
 def shipment_notify_buyer_shipped_task(shipment_id: int) -> bool:
+    """Kept for messages queued before ``shipment_mark_shipped`` told the buyer itself
+    (the notice, not an e-mail: ``notifications`` delivers it)."""
     return services.shipment_notify_buyer_shipped(shipment_id=shipment_id)
 
 

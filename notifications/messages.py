@@ -23,6 +23,9 @@ class Message:
     title: str
     body: str
     sms: str
+    #: ``(name, line)``: a line added to the body (the in-app notice and the e-mail) when
+    #: the context has a value for ``name``; never in the text message (a tracking link).
+    extras: tuple[tuple[str, str], ...] = ()
 
     def sms_params(self, context: dict) -> dict[str, str]:
         return {name: str(context[name]) for name in self.needs}
@@ -45,6 +48,7 @@ MESSAGES: dict[str, Message] = {
             "A parcel of order %(number)s is on its way with %(carrier)s, tracking number "
             "%(tracking_number)s."
         ),
+        extras=(("tracking_url", _("Follow your parcel: %(tracking_url)s")),),
         sms=_(
             "[Farmgate] Order %(number)s has shipped: %(carrier)s, tracking number "
             "%(tracking_number)s."
@@ -87,8 +91,12 @@ def render(kind: str, context: dict, *, language: str) -> Rendered:
             text = gettext("You have a new notice.")
             return Rendered(title=text, body=text, sms=text)
         values = {name: context.get(name, "") for name in message.needs}
+        body = gettext(message.body) % values
+        for name, line in message.extras:
+            if context.get(name):
+                body += "\n\n" + gettext(line) % {name: context[name]}
         return Rendered(
             title=gettext(message.title) % values,
-            body=gettext(message.body) % values,
+            body=body,
             sms=gettext(message.sms) % values,
         )

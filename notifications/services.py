@@ -13,15 +13,16 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import user_set_language
 from sms.exceptions import SmsUnavailable
 from sms.senders import sms_enabled
 from sms.services import sms_send
-from storefront import queue
+from storefront import metrics, queue
 from storefront.errors import InvalidInput
 
 from .constants import Channel, DeliveryStatus, NotificationKind
@@ -36,25 +37,56 @@ def language_of(user: User) -> str:
 
 
 def preference_for(*, user: User) -> NotificationPreference:
-    """The person's choice (every channel on when they never chose)."""
+    """The person's choice (every channel on when they never chose). A user loaded with
+    ``select_related("notification_preference")`` costs no query."""
+    if User.notification_preference.is_cached(user):
+        try:
+            return user.notification_preference
+        except NotificationPreference.DoesNotExist:
+            return NotificationPreference(user=user)
     found = NotificationPreference.objects.filter(user=user).first()
     return found or NotificationPreference(user=user)
 
 
 @transaction.atomic
 def notification_preferences_update(
-    *, user: User, in_app: bool | None = None, email: bool | None = None, sms: bool | None = None
+    *,
+    user: User,
+    in_app: bool | None = None,
+    email: bool | None = None,
+    sms: bool | None = None,
+    language: str | None = None,
 ) -> NotificationPreference:
+    """The person's choice of channels (and of the language notices are written in);
+    ``None`` leaves a value as it is. ``InvalidInput`` for a non-boolean or unknown
+    language, and nothing is saved."""
+    errors = {
+        name: ["Must be true or false."]
+        for name, value in (("in_app", in_app), ("email", email), ("sms", sms))
+        if value is not None and not isinstance(value, bool)
+    }
+    if errors:
+        raise InvalidInput(details=errors)
     preference, _created = NotificationPreference.objects.select_for_update().get_or_create(
         user=user
     )
     for name, value in (("in_app", in_app), ("email", email), ("sms", sms)):
         if value is not None:
-            if not isinstance(value, bool):
-                raise InvalidInput(details={name: ["Must be true or false."]})
             setattr(preference, name, value)
+    if language is not None:
+        user_set_language(user=user, language=language)
     preference.save()
+    user.notification_preference = preference  # what ``preference_for(user)`` now reads
     return preference
+
+
+def channels_possible(*, user: User) -> dict[str, bool]:
+    """Which channels can reach the person at all, whatever they chose: e-mail needs an
+    address, a text message a proven mobile number (and an SMS provider)."""
+    return {
+        Channel.EMAIL: bool(user.email),
+        Channel.SMS: bool(user.phone and user.phone_verified and sms_enabled()),
+    }
 
 
 def _channels(user: User, preference: NotificationPreference) -> list[str]:
@@ -79,19 +111,42 @@ def notify(*, user: User, kind: str, event_key: str, context: dict) -> Notificat
         raise InvalidInput(details={"context": missing, "event_key": [event_key]})
     preference = preference_for(user=user)
     with transaction.atomic():
-        notification, created = Notification.objects.get_or_create(
-            user=user,
-            event_key=event_key[:120],
-            defaults={"kind": kind, "context": context, "is_read": not preference.in_app},
-        )
-        if not created:
-            return notification
+        try:
+            # Insert first: a new event (the usual case) costs one statement; the same
+            # event again (or at once, from another worker) meets the unique constraint.
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    user=user,
+                    event_key=event_key[:120],
+                    kind=kind,
+                    context=context,
+                    is_read=not preference.in_app,
+                )
+        except IntegrityError:
+            return Notification.objects.get(user=user, event_key=event_key[:120])
         deliveries = Delivery.objects.bulk_create(
             [Delivery(notification=notification, channel=c) for c in _channels(user, preference)]
         )
         for delivery in deliveries:
             queue.send_on_commit(notification_deliver_task, delivery.pk)
     return notification
+
+
+def notify_in_flow(
+    *, user_id: int, kind: str, event_key: str, context: dict
+) -> Notification | None:
+    """``notify`` from inside the transaction of the flow where the event happens (an
+    order paid, a parcel shipped, a refund done): the notice commits with the event, its
+    channels are sent on commit, and a notice that cannot be written (a bug, a database
+    error) is rolled back to a savepoint, logged and counted, never failing the flow."""
+    try:
+        with transaction.atomic():
+            user = User.objects.select_related("notification_preference").get(pk=user_id)
+            return notify(user=user, kind=kind, event_key=event_key, context=context)
+    except Exception:  # the payment or the parcel matters more than its notice
+        logger.exception("could not notify user %s of %s (%s)", user_id, event_key, kind)
+        metrics.incr("notify_failed")
+        return None
 
 
 def notification_deliver(*, delivery_id: int) -> str:

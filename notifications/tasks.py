@@ -7,7 +7,9 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.db import OperationalError
 
-from . import services
+from storefront.queue import send
+
+from . import selectors, services
 
 
 @shared_task(
@@ -21,3 +23,13 @@ from . import services
 )
 def notification_deliver_task(delivery_id: int) -> str:
     return services.notification_deliver(delivery_id=delivery_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), max_retries=3)
+def notifications_sweep_task() -> int:
+    """Beat: send again the deliveries whose task was lost. A delivery whose task is
+    alive as well is claimed by one of the two, and sent once."""
+    ids = selectors.deliveries_stale_ids()
+    for delivery_id in ids:
+        send(notification_deliver_task, delivery_id)
+    return len(ids)

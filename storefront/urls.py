@@ -7,6 +7,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import views as account_views
+
 from . import views
 
 admin.site.site_header = _("Farmgate")
@@ -30,6 +32,8 @@ urlpatterns = [
     path("metrics", views.metrics_view, name="metrics"),
     # Uploaded files, when the app serves them (SERVE_MEDIA on a single host, or DEBUG).
     path("media/<path:path>", views.media, name="media"),
+    # The language switch also remembers a signed-in person's choice for their e-mails.
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/reports/", include("reports.admin_urls")),
     path("admin/", admin.site.urls),
@@ -45,6 +49,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("", include("accounts.urls")),
+    path("", include("notifications.urls")),
     path("", include("lifecycle.urls")),
     path("", include("payments.sandbox.urls")),
     path("", include("farm.urls")),

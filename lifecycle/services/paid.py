@@ -15,6 +15,7 @@ from payments.outcomes import Applied
 from payments.providers.base import HttpAnswer
 from storefront.queue import send_on_commit
 
+from .news import buyer_tell_paid
 from .refunds import refund_confirmed, refunds_submit_on_commit
 
 
@@ -54,12 +55,14 @@ def payment_notification_apply(*, inbox_id: int) -> PaymentNotification:
 
 
 def order_paid(*, order: Order, payment: Payment) -> None:
-    """pending_payment → paid, the cooperatives' ledger sale, fulfilment started.
+    """pending_payment → paid, the cooperatives' ledger sale, the buyer told (in-app,
+    and by e-mail / text message on commit), fulfilment started.
 
     Precondition: ``order`` and ``payment`` are locked in the current transaction."""
     # The order row is locked by the apply, in this transaction: no second lock.
     order_mark_paid(order=order, note=f"{payment.provider} {payment.out_trade_no}", locked=True)
     payments.ledger_record_sale(order=order, payment=payment)
+    buyer_tell_paid(order)
     fulfilment_start(order)
 
 

@@ -23,6 +23,8 @@ from payments.selectors import order_sale_payments_refunded
 from storefront import metrics
 from storefront.queue import send_on_commit
 
+from .news import buyer_tell_refunded
+
 logger = logging.getLogger(__name__)
 
 #: Orders whose goods may already be with the buyer: a refund outside our flow is
@@ -66,9 +68,12 @@ def refund_confirmed(done: RefundDone) -> str:
       if a parcel has left already, staff are flagged and nothing else changes.
     - ``shipped``/``delivered``/``completed``, same: staff are flagged.
 
+    Whatever the order does, the buyer is told the money is back (once per refund).
+
     Returns a note for the record (empty when nothing changed). Precondition: the order
     row is locked in the current transaction (order, payment, refund locks held)."""
     order, refund = done.order, done.refund
+    buyer_tell_refunded(order, refund)
     if order.status == OrderStatus.REFUND_PENDING:
         if not order_sale_payments_refunded(order_id=order.pk):
             return "order waits for its other refunds"

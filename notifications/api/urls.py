@@ -4,4 +4,9 @@ from . import views
 
 urlpatterns = [
     path("notifications/", views.NotificationListView.as_view(), name="api-notification-list"),
+    path(
+        "me/notifications/",
+        views.NotificationSettingsView.as_view(),
+        name="api-notification-settings",
+    ),
 ]

@@ -430,6 +430,11 @@ CELERY_BEAT_SCHEDULE["payments-reconcile-sweep"] = {
     "task": "lifecycle.tasks.payments_reconcile_sweep_task",
     "schedule": timedelta(minutes=5),
 }
+# Notifications: send again the e-mails and text messages whose task a down broker lost.
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
+    "task": "notifications.tasks.notifications_sweep_task",
+    "schedule": timedelta(minutes=5),
+}
 CELERY_BEAT_SCHEDULE["ratelimits-prune"] = {
     "task": "storefront.tasks.ratelimits_prune_task",
     "schedule": timedelta(days=1),

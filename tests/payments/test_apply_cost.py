@@ -43,7 +43,7 @@ def _statements(context) -> list[str]:
     return [q["sql"] for q in context.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
 
 
-def test_applying_a_payment_for_two_cooperatives_is_ten_statements():
+def test_applying_a_payment_for_two_cooperatives_is_thirteen_statements():
     order = make_order(
         parts=[(make_cooperative(), [("10.00", 2)], "5.00"), (None, [("3.30", 1)], "4.00")]
     )
@@ -53,8 +53,9 @@ def test_applying_a_payment_for_two_cooperatives_is_ten_statements():
         done = flows.payment_notification_apply(inbox_id=inbox.pk)
     sql = _statements(ctx)
     # inbox lock, order lock, payment lock, payment update, order update, order event,
-    # ledger sums of lines, ledger shipping, ledger insert, inbox update
-    assert len(sql) == 10, "\n".join(sql)
+    # ledger sums of lines, ledger shipping, ledger insert, the buyer's notice (the
+    # buyer with their choice of channels, the notice, its deliveries), inbox update
+    assert len(sql) == 13, "\n".join(sql)
     assert done.status == InboxStatus.APPLIED and done.reason == "order paid"
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED

@@ -170,6 +170,8 @@ ROWS = [
     # No code was sent to this number: nobody gets in.
     row("POST", "/api/v1/auth/sms/token/", {"*": 400}, {"phone": "13800138000", "code": "1"}),
     row("GET", "/api/v1/notifications/", {**API_AUTH, "*": 200}),
+    row("GET", "/api/v1/me/notifications/", {**API_AUTH, "*": 200}),
+    row("PATCH", "/api/v1/me/notifications/", {**API_AUTH, "*": 200}, {"sms": False}),
     row("GET", "/api/v1/regions/", {"*": 200}),
     # --- API: catalogue (public; drafts and pending products exist for nobody) -------
     row("GET", "/api/v1/counties/", {"*": 200}),
@@ -252,6 +254,8 @@ ROWS = [
     row("POST", "/cart/items/{item_a}/", {"anon": LOGIN, "buyer": 302, "*": 404}, {"quantity": 2}),
     row("GET", "/checkout/", {"anon": LOGIN, "buyer": 200, "*": 302}),
     row("GET", "/orders/", {"anon": LOGIN, "*": 200}),
+    row("GET", "/accounts/notifications/", {"anon": LOGIN, "*": 200}),
+    row("POST", "/accounts/notifications/", {"anon": LOGIN, "*": 302}, {"language": "ug"}),
     row("GET", "/orders/{order_a}/", {"anon": LOGIN, "buyer": 200, "*": 404}),
     row("GET", "/orders/{unpaid_a}/pay/", {"anon": LOGIN, "buyer": 200, "*": 404}),
     row("POST", "/orders/{order_a}/cancel/", {"anon": LOGIN, "buyer": 302, "*": 404}),

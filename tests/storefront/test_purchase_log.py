@@ -130,7 +130,7 @@ def test_a_whole_purchase_logs_no_secret(
         "sandbox_wallet_notify_task",
         "payment_notification_apply_task",
         "shipments_create_task",
-        "shipment_notify_buyer_shipped_task",
+        "notification_deliver_task",  # the buyer told of the payment and the parcel
     ):
         assert step in logged, text
     secrets = {

@@ -1,0 +1,31 @@
+"""The buyer's order news, told at the one place each event happens, in the transaction
+that records it (``notify_in_flow``: the notice commits with the event, its e-mail and
+text message are sent on commit, each event once by its ``event_key``). The shipped
+news is told by fulfilment (``shipment_mark_shipped``)."""
+
+from __future__ import annotations
+
+from notifications.constants import NotificationKind
+from notifications.services import notify_in_flow
+from orders.models import Order
+from payments.models import Refund
+
+
+def buyer_tell_paid(order: Order) -> None:
+    notify_in_flow(
+        user_id=order.user_id,
+        kind=NotificationKind.ORDER_PAID,
+        event_key=f"order:{order.number}:paid",
+        context={"number": order.number, "total": f"{order.total:.2f}"},
+    )
+
+
+def buyer_tell_refunded(order: Order, refund: Refund) -> None:
+    """One notice per refund that reached the buyer (a cancelled order's, a duplicate
+    payment's, one made at the provider's console)."""
+    notify_in_flow(
+        user_id=order.user_id,
+        kind=NotificationKind.ORDER_REFUNDED,
+        event_key=f"order:{order.number}:refund:{refund.out_refund_no}",
+        context={"number": order.number, "amount": f"{refund.amount:.2f}"},
+    )
