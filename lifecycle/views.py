@@ -27,7 +27,7 @@ from payments.exceptions import PaymentProviderUnavailable
 from payments.providers import configured_providers
 from payments.services import payment_start
 from storefront.errors import ApplicationError, InvalidInput, NotFound
-from storefront.pages import form_add_error, message_error
+from storefront.pages import button_action, form_add_error, message_error
 
 from . import selectors, services
 from .forms import AddressForm, AddToCartForm, QuantityForm
@@ -234,15 +234,15 @@ def _qr_svg(data: str) -> str:
 @require_POST
 def order_cancel(request, number: str):
     order = _order_or_404(request, number)
-    try:
-        services.order_cancel(order=order)
-    except ApplicationError as exc:
-        message_error(request, exc)
-    else:
-        if order.status == OrderStatus.REFUND_PENDING:
-            messages.success(request, _("Order cancelled. Your money is on its way back."))
-        else:
-            messages.success(request, _("Order cancelled."))
+    button_action(
+        request,
+        lambda: services.order_cancel(order=order),
+        lambda: (
+            _("Order cancelled. Your money is on its way back.")
+            if order.status == OrderStatus.REFUND_PENDING
+            else _("Order cancelled.")
+        ),
+    )
     return redirect("order_detail", number=order.number)
 
 
@@ -250,10 +250,9 @@ def order_cancel(request, number: str):
 @require_POST
 def order_confirm(request, number: str):
     order = _order_or_404(request, number)
-    try:
-        services.receipt_confirmed(order=order)
-    except ApplicationError as exc:
-        message_error(request, exc)
-    else:
-        messages.success(request, _("Thank you! The cooperative will be told the parcel arrived."))
+    button_action(
+        request,
+        lambda: services.receipt_confirmed(order=order),
+        _("Thank you! The cooperative will be told the parcel arrived."),
+    )
     return redirect("order_detail", number=order.number)
