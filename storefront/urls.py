@@ -14,15 +14,19 @@ admin.site.site_title = _("Farmgate admin")
 admin.site.index_title = _("Cooperative administration")
 
 
-api_v1 = [
-    path("", include("regions.api.urls")),
-    path("", include("accounts.api.urls")),
-    path("", include("notifications.api.urls")),
-    path("", include("catalog.api.urls")),
-    path("", include("orders.api.urls")),
-    path("", include("lifecycle.api.urls")),
-    path("", include("fulfilment.api.urls")),
-]
+API_APPS = ("regions", "accounts", "notifications", "catalog", "orders", "lifecycle", "fulfilment")
+# Page URLconfs, in the order they are tried.
+PAGE_URLCONFS = (
+    "accounts.urls",
+    "lifecycle.urls",
+    "payments.sandbox.urls",
+    "farm.urls",
+    "sms.urls",
+    "reports.urls",
+    "catalog.urls",
+)
+
+api_v1 = [path("", include(f"{app}.api.urls")) for app in API_APPS]
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -44,13 +48,7 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
-    path("", include("accounts.urls")),
-    path("", include("lifecycle.urls")),
-    path("", include("payments.sandbox.urls")),
-    path("", include("farm.urls")),
-    path("", include("sms.urls")),
-    path("", include("reports.urls")),
-    path("", include("catalog.urls")),
+    *(path("", include(urlconf)) for urlconf in PAGE_URLCONFS),
 ]
 
 if settings.BENCHMARK_VIEWS:
