@@ -230,29 +230,29 @@ def _qr_svg(data: str) -> str:
     return mark_safe(segno.make(data, error="m").svg_inline(scale=5))  # noqa: S308 - segno output
 
 
-@login_required
-@require_POST
-def order_cancel(request, number: str):
-    order = _order_or_404(request, number)
-    button_action(
-        request,
-        lambda: services.order_cancel(order=order),
-        lambda: (
-            _("Order cancelled. Your money is on its way back.")
-            if order.status == OrderStatus.REFUND_PENDING
-            else _("Order cancelled.")
-        ),
-    )
-    return redirect("order_detail", number=order.number)
+def _order_button(act, success):
+    """A button on the buyer's order page: ``act(order)``, then back to the order with
+    ``success(order)`` or the refusal flashed."""
+
+    @login_required
+    @require_POST
+    def view(request, number: str):
+        order = _order_or_404(request, number)
+        button_action(request, lambda: act(order), lambda: success(order))
+        return redirect("order_detail", number=order.number)
+
+    return view
 
 
-@login_required
-@require_POST
-def order_confirm(request, number: str):
-    order = _order_or_404(request, number)
-    button_action(
-        request,
-        lambda: services.receipt_confirmed(order=order),
-        _("Thank you! The cooperative will be told the parcel arrived."),
-    )
-    return redirect("order_detail", number=order.number)
+order_cancel = _order_button(
+    lambda order: services.order_cancel(order=order),
+    lambda order: (
+        _("Order cancelled. Your money is on its way back.")
+        if order.status == OrderStatus.REFUND_PENDING
+        else _("Order cancelled.")
+    ),
+)
+order_confirm = _order_button(
+    lambda order: services.receipt_confirmed(order=order),
+    lambda order: _("Thank you! The cooperative will be told the parcel arrived."),
+)

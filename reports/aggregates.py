@@ -65,7 +65,6 @@ def _refunded_order_ids(day: date):
     )
 
 
-@transaction.atomic
 def _per_variant(lines, **more):
     """Order lines summed per cooperative and SKU: units, ``s`` (money) and ``more``."""
     return (
@@ -81,6 +80,7 @@ def _per_variant(lines, **more):
     )
 
 
+@transaction.atomic
 def aggregates_build_day(*, day: date) -> int:
     """Rebuild ``day``'s aggregates; returns the number of sales rows written."""
     marker, _created = AggregateDay.objects.get_or_create(day=day)
