@@ -6,8 +6,19 @@ from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
 
-from . import models
 from .constants import MembershipRole, ProductStatus
+from .models import (
+    Batch,
+    Category,
+    Certification,
+    Cooperative,
+    County,
+    Membership,
+    Product,
+    ProductImage,
+    StockMovement,
+    Variant,
+)
 
 # Below this many units an active variant shows on the farm dashboard as running low.
 LOW_STOCK = 5
@@ -19,7 +30,7 @@ def user_cooperative_ids(user: User, *, role: str | None = None) -> set[int]:
         return set()
     cache_attr = f"_coop_ids_{role or 'any'}"
     if not hasattr(user, cache_attr):
-        qs = models.Membership.objects.filter(user=user, cooperative__is_active=True)
+        qs = Membership.objects.filter(user=user, cooperative__is_active=True)
         if role:
             qs = qs.filter(role=role)
         setattr(user, cache_attr, set(qs.values_list("cooperative_id", flat=True)))
@@ -36,7 +47,7 @@ def product_on_sale_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status": ProductStatus.ACTIVE, f"{prefix}cooperative__is_active": True})
 
 
-def product_is_on_sale(product: models.Product) -> bool:
+def product_is_on_sale(product: Product) -> bool:
     """``product_on_sale_q`` for a row already loaded (with its cooperative)."""
     return product.status == ProductStatus.ACTIVE and product.cooperative.is_active
 
@@ -45,36 +56,36 @@ def user_membership_roles(user: User) -> set[str]:
     """The roles (``farmer``, ``manager``) ``user`` holds in active cooperatives: a role
     source of ``settings.ACCOUNT_ROLE_SOURCES`` (``GET me/``)."""
     return set(
-        models.Membership.objects.filter(user=user, cooperative__is_active=True)
+        Membership.objects.filter(user=user, cooperative__is_active=True)
         .values_list("role", flat=True)
         .distinct()
     )
 
 
-def public_products() -> QuerySet[models.Product]:
+def public_products() -> QuerySet[Product]:
     """Approved, active products of active cooperatives: the only ones a buyer sees."""
-    return models.Product.objects.filter(product_on_sale_q())
+    return Product.objects.filter(product_on_sale_q())
 
 
-def variants_on_sale() -> QuerySet[models.Variant]:
+def variants_on_sale() -> QuerySet[Variant]:
     """Variants a buyer may put in a cart and order now (active, of a product on sale);
     cart, checkout and the stock UPDATE that takes an order's units all use this."""
-    return models.Variant.objects.filter(product_on_sale_q("product__"), is_active=True)
+    return Variant.objects.filter(product_on_sale_q("product__"), is_active=True)
 
 
-def public_cooperatives() -> QuerySet[models.Cooperative]:
+def public_cooperatives() -> QuerySet[Cooperative]:
     live = Count("products", filter=Q(products__status=ProductStatus.ACTIVE), distinct=True)
     return (
-        models.Cooperative.objects.filter(is_active=True)
+        Cooperative.objects.filter(is_active=True)
         .select_related("county")
         .annotate(product_count=live)
         .order_by("name")
     )
 
 
-def product_list() -> QuerySet[models.Product]:
+def product_list() -> QuerySet[Product]:
     """Public product summaries with price_from and in_stock, in a fixed number of queries."""
-    active_variants = models.Variant.objects.filter(product=OuterRef("pk"), is_active=True)
+    active_variants = Variant.objects.filter(product=OuterRef("pk"), is_active=True)
     qs = (
         public_products()
         .select_related("cooperative__county", "category")
@@ -83,14 +94,13 @@ def product_list() -> QuerySet[models.Product]:
             in_stock=Exists(active_variants.filter(stock__gt=0)),
         )
         .prefetch_related(
-            Prefetch("images", queryset=models.ProductImage.objects.order_by("position", "id")),
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
             Prefetch(
-                "certifications",
-                queryset=models.Certification.objects.only("id", "kind", "product_id"),
+                "certifications", queryset=Certification.objects.only("id", "kind", "product_id")
             ),
             Prefetch(
                 "cooperative__certifications",
-                queryset=models.Certification.objects.filter(product__isnull=True).only(
+                queryset=Certification.objects.filter(product__isnull=True).only(
                     "id", "kind", "cooperative_id"
                 ),
                 to_attr="cooperative_wide_certifications",
@@ -100,48 +110,44 @@ def product_list() -> QuerySet[models.Product]:
     return qs
 
 
-def product_detail_queryset() -> QuerySet[models.Product]:
+def product_detail_queryset() -> QuerySet[Product]:
     return product_list().prefetch_related(
-        Prefetch("variants", queryset=models.Variant.objects.filter(is_active=True)),
-        Prefetch("batches", queryset=models.Batch.objects.order_by("-harvested_on")),
+        Prefetch("variants", queryset=Variant.objects.filter(is_active=True)),
+        Prefetch("batches", queryset=Batch.objects.order_by("-harvested_on")),
     )
 
 
-def batch_for_trace(*, code: str) -> models.Batch | None:
+def batch_for_trace(*, code: str) -> Batch | None:
     """The batch a QR code points at, with everything the trace page shows, or None.
 
     Only batches of products that have been on sale: live ones, and archived ones
     (their bags are still in kitchens). A draft or rejected listing is nobody's
     business yet."""
     return (
-        models.Batch.objects.select_related("product__cooperative__county", "product__category")
+        Batch.objects.select_related("product__cooperative__county", "product__category")
         .prefetch_related(
-            Prefetch("product__certifications", queryset=models.Certification.objects.all()),
+            Prefetch("product__certifications", queryset=Certification.objects.all()),
             Prefetch(
                 "product__cooperative__certifications",
-                queryset=models.Certification.objects.filter(product__isnull=True),
+                queryset=Certification.objects.filter(product__isnull=True),
                 to_attr="cooperative_wide_certifications",
             ),
-            Prefetch(
-                "product__images", queryset=models.ProductImage.objects.order_by("position", "id")
-            ),
+            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id")),
         )
         .filter(code=code, product__status__in=[ProductStatus.ACTIVE, ProductStatus.ARCHIVED])
         .first()
     )
 
 
-def product_summary_list() -> QuerySet[models.Product]:
+def product_summary_list() -> QuerySet[Product]:
     """The lean public product list the API renders: one row per product, no GROUP BY.
 
     ``price_from``, ``in_stock`` and the first photo come from correlated subqueries,
     so a page is one query plus one for certifications
     (:func:`certification_kinds_for`), whatever the page size.
     """
-    active = models.Variant.objects.filter(product=OuterRef("pk"), is_active=True)
-    first_image = models.ProductImage.objects.filter(product=OuterRef("pk")).order_by(
-        "position", "id"
-    )
+    active = Variant.objects.filter(product=OuterRef("pk"), is_active=True)
+    first_image = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id")
     return (
         public_products()
         .select_related("cooperative__county", "category")
@@ -167,13 +173,13 @@ def product_summary_list() -> QuerySet[models.Product]:
     )
 
 
-def certification_kinds_for(products: list[models.Product]) -> dict[int, list[str]]:
+def certification_kinds_for(products: list[Product]) -> dict[int, list[str]]:
     """Product id -> sorted certification kinds (its own and its cooperative's), one query."""
     if not products:
         return {}
     product_ids = {p.pk for p in products}
     coop_ids = {p.cooperative_id for p in products}
-    rows = models.Certification.objects.filter(
+    rows = Certification.objects.filter(
         Q(product_id__in=product_ids) | Q(product__isnull=True, cooperative_id__in=coop_ids)
     ).values_list("kind", "product_id", "cooperative_id")
     own: dict[int, set[str]] = {}
@@ -189,44 +195,42 @@ def certification_kinds_for(products: list[models.Product]) -> dict[int, list[st
     }
 
 
-def county_list() -> QuerySet[models.County]:
-    return models.County.objects.order_by("province", "name", "id")
+def county_list() -> QuerySet[County]:
+    return County.objects.order_by("province", "name", "id")
 
 
-def category_list() -> QuerySet[models.Category]:
-    return models.Category.objects.select_related("parent").order_by("position", "name", "id")
+def category_list() -> QuerySet[Category]:
+    return Category.objects.select_related("parent").order_by("position", "name", "id")
 
 
 # --- the farmer portal: a member's own cooperatives only -----------------------
-def member_products(*, user: User) -> QuerySet[models.Product]:
+def member_products(*, user: User) -> QuerySet[Product]:
     """Products of the cooperatives ``user`` belongs to (anything else is not theirs)."""
-    return models.Product.objects.filter(cooperative_id__in=user_cooperative_ids(user))
+    return Product.objects.filter(cooperative_id__in=user_cooperative_ids(user))
 
 
-def member_product_list(*, user: User) -> QuerySet[models.Product]:
+def member_product_list(*, user: User) -> QuerySet[Product]:
     """The portal's product list: not archived, with photos and variants in two queries."""
     return (
         member_products(user=user)
         .exclude(status=ProductStatus.ARCHIVED)
         .select_related("cooperative")
         .prefetch_related(
-            Prefetch("images", queryset=models.ProductImage.objects.order_by("position", "id")),
-            Prefetch(
-                "variants", queryset=models.Variant.objects.order_by("position", "price", "id")
-            ),
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+            Prefetch("variants", queryset=Variant.objects.order_by("position", "price", "id")),
         )
         .order_by("-updated", "-id")
     )
 
 
-def member_variants(*, user: User) -> QuerySet[models.Variant]:
+def member_variants(*, user: User) -> QuerySet[Variant]:
     """Every variant of the member's cooperatives (what the portal may change)."""
-    return models.Variant.objects.filter(
+    return Variant.objects.filter(
         product__cooperative_id__in=user_cooperative_ids(user)
     ).select_related("product")
 
 
-def member_stock_list(*, user: User) -> QuerySet[models.Variant]:
+def member_stock_list(*, user: User) -> QuerySet[Variant]:
     """The stock page: variants on sale or about to be, by product."""
     return (
         member_variants(user=user)
@@ -238,10 +242,10 @@ def member_stock_list(*, user: User) -> QuerySet[models.Variant]:
 
 def low_stock_variants(
     *, cooperative_ids, below: int = LOW_STOCK, limit: int = 20
-) -> list[models.Variant]:
+) -> list[Variant]:
     """Active variants of live (or about to be live) listings running low, lowest first."""
     return list(
-        models.Variant.objects.filter(
+        Variant.objects.filter(
             product__cooperative_id__in=cooperative_ids,
             is_active=True,
             stock__lt=below,
@@ -255,7 +259,7 @@ def low_stock_variants(
 def product_status_counts(*, cooperative_ids) -> dict[str, int]:
     """Status → number of the cooperatives' listings, one grouped query."""
     rows = (
-        models.Product.objects.filter(cooperative_id__in=cooperative_ids)
+        Product.objects.filter(cooperative_id__in=cooperative_ids)
         .values("status")
         .annotate(n=Count("id"))
         .order_by()
@@ -263,43 +267,39 @@ def product_status_counts(*, cooperative_ids) -> dict[str, int]:
     return {row["status"]: row["n"] for row in rows}
 
 
-def member_batch_list(*, user: User, limit: int = 50) -> list[models.Batch]:
+def member_batch_list(*, user: User, limit: int = 50) -> list[Batch]:
     return list(
-        models.Batch.objects.filter(product__cooperative_id__in=user_cooperative_ids(user))
+        Batch.objects.filter(product__cooperative_id__in=user_cooperative_ids(user))
         .select_related("product")
         .order_by("-harvested_on", "code")[:limit]
     )
 
 
-def products_to_review(*, cooperative_ids) -> QuerySet[models.Product]:
+def products_to_review(*, cooperative_ids) -> QuerySet[Product]:
     """Listings waiting for a manager of these cooperatives, oldest first."""
     return (
-        models.Product.objects.filter(
+        Product.objects.filter(
             cooperative_id__in=cooperative_ids, status=ProductStatus.PENDING_REVIEW
         )
         .select_related("cooperative", "farmer", "category")
         .prefetch_related(
-            Prefetch("images", queryset=models.ProductImage.objects.order_by("position", "id")),
-            Prefetch("variants", queryset=models.Variant.objects.filter(is_active=True)),
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+            Prefetch("variants", queryset=Variant.objects.filter(is_active=True)),
         )
         .order_by("updated", "id")
     )
 
 
-def variant_movements(*, variant: models.Variant) -> QuerySet[models.StockMovement]:
+def variant_movements(*, variant: Variant) -> QuerySet[StockMovement]:
     """A variant's stock history, newest first, with who made each change."""
-    return (
-        models.StockMovement.objects.filter(variant=variant).select_related("actor").order_by("-id")
-    )
+    return StockMovement.objects.filter(variant=variant).select_related("actor").order_by("-id")
 
 
 def variants_off_ledger(*, variant_ids=None) -> dict[int, tuple[int, int]]:
     """Variants whose stock is not the sum of their movements: ``{id: (stock, sum)}``.
     Empty when the stock ledger holds (tests and benchmarks check it after every race)."""
     variants = (
-        models.Variant.objects.all()
-        if variant_ids is None
-        else models.Variant.objects.filter(pk__in=variant_ids)
+        Variant.objects.all() if variant_ids is None else Variant.objects.filter(pk__in=variant_ids)
     )
     rows = variants.annotate(moved=Sum("movements__delta")).values_list("pk", "stock", "moved")
     return {pk: (stock, moved or 0) for pk, stock, moved in rows if stock != (moved or 0)}

@@ -26,8 +26,9 @@ from orders.exceptions import InsufficientStock, VariantUnavailable
 from payments.exceptions import PaymentProviderUnavailable
 from payments.providers import configured_providers
 from payments.services import payment_start
+from storefront import pages
 from storefront.errors import ApplicationError, InvalidInput, NotFound
-from storefront.pages import button_action, form_add_error, message_error
+from storefront.pages import form_add_error, message_error
 
 from . import selectors, services
 from .forms import AddressForm, AddToCartForm, QuantityForm
@@ -230,29 +231,35 @@ def _qr_svg(data: str) -> str:
     return mark_safe(segno.make(data, error="m").svg_inline(scale=5))  # noqa: S308 - segno output
 
 
-def _order_button(act, success):
+@login_required
+@require_POST
+def order_cancel(request, number: str):
+    return _order_button(
+        request,
+        number,
+        lambda order: services.order_cancel(order=order),
+        lambda order: (
+            _("Order cancelled. Your money is on its way back.")
+            if order.status == OrderStatus.REFUND_PENDING
+            else _("Order cancelled.")
+        ),
+    )
+
+
+@login_required
+@require_POST
+def order_confirm(request, number: str):
+    return _order_button(
+        request,
+        number,
+        lambda order: services.receipt_confirmed(order=order),
+        lambda order: _("Thank you! The cooperative will be told the parcel arrived."),
+    )
+
+
+def _order_button(request, number: str, act, success):
     """A button on the buyer's order page: ``act(order)``, then back to the order with
     ``success(order)`` or the refusal flashed."""
-
-    @login_required
-    @require_POST
-    def view(request, number: str):
-        order = _order_or_404(request, number)
-        button_action(request, lambda: act(order), lambda: success(order))
-        return redirect("order_detail", number=order.number)
-
-    return view
-
-
-order_cancel = _order_button(
-    lambda order: services.order_cancel(order=order),
-    lambda order: (
-        _("Order cancelled. Your money is on its way back.")
-        if order.status == OrderStatus.REFUND_PENDING
-        else _("Order cancelled.")
-    ),
-)
-order_confirm = _order_button(
-    lambda order: services.receipt_confirmed(order=order),
-    lambda order: _("Thank you! The cooperative will be told the parcel arrived."),
-)
+    order = _order_or_404(request, number)
+    pages.button_action(request, lambda: act(order), lambda: success(order))
+    return redirect("order_detail", number=order.number)
