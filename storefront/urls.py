@@ -15,16 +15,6 @@ admin.site.index_title = _("Cooperative administration")
 
 
 API_APPS = ("regions", "accounts", "notifications", "catalog", "orders", "lifecycle", "fulfilment")
-# Page URLconfs, in the order they are tried.
-PAGE_URLCONFS = (
-    "accounts.urls",
-    "lifecycle.urls",
-    "payments.sandbox.urls",
-    "farm.urls",
-    "sms.urls",
-    "reports.urls",
-    "catalog.urls",
-)
 
 api_v1 = [path("", include(f"{app}.api.urls")) for app in API_APPS]
 
@@ -48,7 +38,13 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
-    *(path("", include(urlconf)) for urlconf in PAGE_URLCONFS),
+    path("", include("accounts.urls")),
+    path("", include("lifecycle.urls")),
+    path("", include("payments.sandbox.urls")),
+    path("", include("farm.urls")),
+    path("", include("sms.urls")),
+    path("", include("reports.urls")),
+    path("", include("catalog.urls")),
 ]
 
 if settings.BENCHMARK_VIEWS:
