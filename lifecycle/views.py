@@ -233,33 +233,27 @@ def _qr_svg(data: str) -> str:
 
 @login_required
 @require_POST
-def order_cancel(request, number: str):
-    return _order_button(
-        request,
-        number,
+def order_button(request, number: str, button: str):
+    """A button on the buyer's order page (``button``: a key of ``ORDER_BUTTONS``): its
+    service call, then back to the order with its success or refusal flashed."""
+    act, success = ORDER_BUTTONS[button]
+    order = _order_or_404(request, number)
+    pages.button_action(request, lambda: act(order), lambda: success(order))
+    return redirect("order_detail", number=order.number)
+
+
+#: button -> (what it does to the order, the sentence once done)
+ORDER_BUTTONS = {
+    "cancel": (
         lambda order: services.order_cancel(order=order),
         lambda order: (
             _("Order cancelled. Your money is on its way back.")
             if order.status == OrderStatus.REFUND_PENDING
             else _("Order cancelled.")
         ),
-    )
-
-
-@login_required
-@require_POST
-def order_confirm(request, number: str):
-    return _order_button(
-        request,
-        number,
+    ),
+    "confirm": (
         lambda order: services.receipt_confirmed(order=order),
         lambda order: _("Thank you! The cooperative will be told the parcel arrived."),
-    )
-
-
-def _order_button(request, number: str, act, success):
-    """A button on the buyer's order page: ``act(order)``, then back to the order with
-    ``success(order)`` or the refusal flashed."""
-    order = _order_or_404(request, number)
-    pages.button_action(request, lambda: act(order), lambda: success(order))
-    return redirect("order_detail", number=order.number)
+    ),
+}
