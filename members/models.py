@@ -20,13 +20,18 @@ from django.utils.translation import gettext_lazy as _
 from .constants import DividendRule, PaymentKind
 
 
-class Household(models.Model):
-    cooperative = models.ForeignKey(
+def _cooperative(related_name: str) -> models.ForeignKey:
+    """The cooperative a row belongs to (never deleted while it has rows)."""
+    return models.ForeignKey(
         "catalog.Cooperative",
         on_delete=models.PROTECT,
-        related_name="households",
+        related_name=related_name,
         verbose_name=_("cooperative"),
     )
+
+
+class Household(models.Model):
+    cooperative = _cooperative("households")
     name = models.CharField(
         _("head of household"), max_length=100, help_text=_("As the cooperative knows them.")
     )
@@ -87,12 +92,7 @@ class PaidRecord(models.Model):
 class Dividend(PaidRecord):
     """One distribution of a sum to the cooperative's active households by a rule."""
 
-    cooperative = models.ForeignKey(
-        "catalog.Cooperative",
-        on_delete=models.PROTECT,
-        related_name="dividends",
-        verbose_name=_("cooperative"),
-    )
+    cooperative = _cooperative("dividends")
     rule = models.CharField(_("rule"), max_length=16, choices=DividendRule.choices)
     period_start = models.DateField(_("produce from"), null=True, blank=True)
     period_end = models.DateField(_("produce until"), null=True, blank=True)
@@ -111,12 +111,7 @@ class Dividend(PaidRecord):
 class HouseholdPayment(PaidRecord):
     """Money that reached one household from its cooperative (append-only)."""
 
-    cooperative = models.ForeignKey(
-        "catalog.Cooperative",
-        on_delete=models.PROTECT,
-        related_name="household_payments",
-        verbose_name=_("cooperative"),
-    )
+    cooperative = _cooperative("household_payments")
     household = models.ForeignKey(
         Household,
         on_delete=models.PROTECT,
