@@ -10,16 +10,6 @@ urlpatterns = [
     path("orders/", views.order_list, name="order_list"),
     path("orders/<str:number>/", views.order_detail, name="order_detail"),
     path("orders/<str:number>/pay/", views.order_pay, name="order_pay"),
-    path(
-        "orders/<str:number>/cancel/",
-        views.order_button,
-        {"button": "cancel"},
-        name="order_cancel",
-    ),
-    path(
-        "orders/<str:number>/confirm-receipt/",
-        views.order_button,
-        {"button": "confirm"},
-        name="order_confirm",
-    ),
+    path("orders/<str:number>/cancel/", views.order_cancel, name="order_cancel"),
+    path("orders/<str:number>/confirm-receipt/", views.order_confirm, name="order_confirm"),
 ]

@@ -7,6 +7,8 @@ Another buyer's order or cart item answers 404, as in the API.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -257,3 +259,5 @@ ORDER_BUTTONS = {
         lambda order: _("Thank you! The cooperative will be told the parcel arrived."),
     ),
 }
+order_cancel = partial(order_button, button="cancel")
+order_confirm = partial(order_button, button="confirm")
