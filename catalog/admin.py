@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from storefront.admin_helpers import ReadOnlyAdminMixin
+from storefront.admin_helpers import ReadOnlyAdminMixin, admin_bulk_run
 from storefront.errors import ApplicationError
 from storefront.pages import error_text, form_add_error
 
@@ -502,15 +502,14 @@ class ProductAdmin(ServiceWrites, CooperativeScopedAdmin):
             formset.changed_objects.append((image, subform.changed_data))
 
     def _run(self, request, queryset, fn, done_message, **kwargs):
-        done = 0
-        for product in queryset:
-            try:
-                fn(product=product, **kwargs)
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{product}: {error_text(exc)}", messages.ERROR)
-        if done:
-            self.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+        admin_bulk_run(
+            self,
+            request,
+            queryset,
+            lambda product: fn(product=product, **kwargs),
+            done_message,
+            error=error_text,
+        )
 
     @admin.action(description=_("Approve selected listings"))
     def approve(self, request, queryset):

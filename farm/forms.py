@@ -117,6 +117,18 @@ class RejectForm(forms.Form):
     )
 
 
+def _percent(label, decimal_places: int = 1) -> forms.DecimalField:
+    """An optional lab figure in percent (0 to 100)."""
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        max_digits=4,
+        decimal_places=decimal_places,
+        min_value=0,
+        max_value=100,
+    )
+
+
 class BatchForm(forms.Form):
     product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
     code = forms.CharField(
@@ -131,33 +143,10 @@ class BatchForm(forms.Form):
     quantity_kg = forms.DecimalField(
         label=_("Quantity (kg)"), required=False, max_digits=10, decimal_places=1, min_value=0
     )
-    protein_pct = forms.DecimalField(
-        label=_("Protein %"),
-        required=False,
-        max_digits=4,
-        decimal_places=1,
-        min_value=0,
-        max_value=100,
-    )
-    moisture_pct = forms.DecimalField(
-        label=_("Moisture %"),
-        required=False,
-        max_digits=4,
-        decimal_places=1,
-        min_value=0,
-        max_value=100,
-    )
-    ash_pct = forms.DecimalField(
-        label=_("Ash %"), required=False, max_digits=4, decimal_places=2, min_value=0, max_value=100
-    )
-    gluten_pct = forms.DecimalField(
-        label=_("Wet gluten %"),
-        required=False,
-        max_digits=4,
-        decimal_places=1,
-        min_value=0,
-        max_value=100,
-    )
+    protein_pct = _percent(_("Protein %"))
+    moisture_pct = _percent(_("Moisture %"))
+    ash_pct = _percent(_("Ash %"), decimal_places=2)
+    gluten_pct = _percent(_("Wet gluten %"))
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -33,7 +33,7 @@ from catalog.stock_forms import stock_refusal_text
 from fulfilment.selectors import shipments_to_pack_for_user
 from orders import selectors as order_selectors
 from storefront.errors import ApplicationError
-from storefront.pages import error_text, form_add_error, message_error
+from storefront.pages import button_action, error_text, form_add_error, message_error
 
 from .forms import (
     BatchForm,
@@ -364,14 +364,11 @@ def photo_delete(request, pk: int, image_id: int):
 @require_POST
 def product_submit(request, pk: int):
     product = _my_product(request, pk)
-    try:
-        catalog_services.product_submit(product=product, actor=request.user)
-    except ApplicationError as exc:
-        message_error(request, exc)
-    else:
-        messages.success(
-            request, _("Sent for review. A manager of your cooperative will look at it.")
-        )
+    button_action(
+        request,
+        lambda: catalog_services.product_submit(product=product, actor=request.user),
+        _("Sent for review. A manager of your cooperative will look at it."),
+    )
     return redirect("farm:product_edit", pk=product.pk)
 
 
@@ -514,12 +511,11 @@ def _reviewable(request, pk: int):
 @require_POST
 def product_approve(request, pk: int):
     product = _reviewable(request, pk)
-    try:
-        catalog_services.product_approve(product=product, by=request.user)
-    except ApplicationError as exc:
-        message_error(request, exc)
-    else:
-        messages.success(request, _("%(title)s is now on sale.") % {"title": product.title})
+    button_action(
+        request,
+        lambda: catalog_services.product_approve(product=product, by=request.user),
+        lambda: _("%(title)s is now on sale.") % {"title": product.title},
+    )
     if request.POST.get("back") == "edit":
         return redirect("farm:product_edit", pk=pk)
     return redirect("farm:review")

@@ -7,6 +7,8 @@ Another buyer's order or cart item answers 404, as in the API.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +28,7 @@ from orders.exceptions import InsufficientStock, VariantUnavailable
 from payments.exceptions import PaymentProviderUnavailable
 from payments.providers import configured_providers
 from payments.services import payment_start
+from storefront import pages
 from storefront.errors import ApplicationError, InvalidInput, NotFound
 from storefront.pages import form_add_error, message_error
 
@@ -232,28 +235,29 @@ def _qr_svg(data: str) -> str:
 
 @login_required
 @require_POST
-def order_cancel(request, number: str):
+def order_button(request, number: str, button: str):
+    """A button on the buyer's order page (``button``: a key of ``ORDER_BUTTONS``): its
+    service call, then back to the order with its success or refusal flashed."""
+    act, success = ORDER_BUTTONS[button]
     order = _order_or_404(request, number)
-    try:
-        services.order_cancel(order=order)
-    except ApplicationError as exc:
-        message_error(request, exc)
-    else:
-        if order.status == OrderStatus.REFUND_PENDING:
-            messages.success(request, _("Order cancelled. Your money is on its way back."))
-        else:
-            messages.success(request, _("Order cancelled."))
+    pages.button_action(request, lambda: act(order), lambda: success(order))
     return redirect("order_detail", number=order.number)
 
 
-@login_required
-@require_POST
-def order_confirm(request, number: str):
-    order = _order_or_404(request, number)
-    try:
-        services.receipt_confirmed(order=order)
-    except ApplicationError as exc:
-        message_error(request, exc)
-    else:
-        messages.success(request, _("Thank you! The cooperative will be told the parcel arrived."))
-    return redirect("order_detail", number=order.number)
+#: button -> (what it does to the order, the sentence once done)
+ORDER_BUTTONS = {
+    "cancel": (
+        lambda order: services.order_cancel(order=order),
+        lambda order: (
+            _("Order cancelled. Your money is on its way back.")
+            if order.status == OrderStatus.REFUND_PENDING
+            else _("Order cancelled.")
+        ),
+    ),
+    "confirm": (
+        lambda order: services.receipt_confirmed(order=order),
+        lambda order: _("Thank you! The cooperative will be told the parcel arrived."),
+    ),
+}
+order_cancel = partial(order_button, button="cancel")
+order_confirm = partial(order_button, button="confirm")

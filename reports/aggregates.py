@@ -65,6 +65,21 @@ def _refunded_order_ids(day: date):
     )
 
 
+def _per_variant(lines, **more):
+    """Order lines summed per cooperative and SKU: units, ``s`` (money) and ``more``."""
+    return (
+        lines.values("cooperative", "sku")
+        .annotate(
+            variant_id=Max("variant"),
+            title_=Max("title"),
+            units=Sum("quantity"),
+            s=Sum("line_total"),
+            **more,
+        )
+        .order_by()
+    )
+
+
 @transaction.atomic
 def aggregates_build_day(*, day: date) -> int:
     """Rebuild ``day``'s aggregates; returns the number of sales rows written."""
@@ -80,21 +95,10 @@ def aggregates_build_day(*, day: date) -> int:
         return rows[key]
 
     paid = _in("order__paid_at", day)
-    for r in (
-        OrderLine.objects.filter(paid)
-        .values("cooperative", "sku")
-        .annotate(
-            variant_id=Max("variant"),
-            title_=Max("title"),
-            units=Sum("quantity"),
-            sales=Sum("line_total"),
-            orders=Count("order", distinct=True),
-        )
-        .order_by()
-    ):
+    for r in _per_variant(OrderLine.objects.filter(paid), orders=Count("order", distinct=True)):
         sold = row(r["cooperative"], r["sku"])
         sold.variant_id, sold.title = r["variant_id"], r["title_"][:240]
-        sold.units, sold.sales, sold.orders = r["units"], r["sales"], r["orders"]
+        sold.units, sold.sales, sold.orders = r["units"], r["s"], r["orders"]
     for r in (
         OrderLine.objects.filter(paid)
         .values("cooperative")
@@ -115,17 +119,7 @@ def aggregates_build_day(*, day: date) -> int:
         row(r["cooperative"]).fees = -r["s"]
 
     refunded = _refunded_order_ids(day)
-    for r in (
-        OrderLine.objects.filter(order_id__in=refunded)
-        .values("cooperative", "sku")
-        .annotate(
-            variant_id=Max("variant"),
-            title_=Max("title"),
-            units=Sum("quantity"),
-            s=Sum("line_total"),
-        )
-        .order_by()
-    ):
+    for r in _per_variant(OrderLine.objects.filter(order_id__in=refunded)):
         back = row(r["cooperative"], r["sku"])
         back.variant_id = back.variant_id or r["variant_id"]
         back.title = back.title or r["title_"][:240]
