@@ -11,6 +11,7 @@ audit trail are read-only lists, scoped like everything else.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -18,6 +19,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -49,6 +51,7 @@ from .models import (
 from .models import Certification as CertificationModel
 from .qr import trace_qr_svg, trace_url
 from .stock_forms import StockChangeFields, stock_refusal_text
+from .translation import PRODUCT_TRANSLATION_ARGS, SOURCE_LANGUAGE, TRANSLATION_LANGUAGES, column
 
 
 class Refused(Exception):
@@ -388,6 +391,18 @@ class ProductImageInline(CooperativeScopedInline, admin.TabularInline):
         return "—"
 
 
+_LANGUAGES = (SOURCE_LANGUAGE, *TRANSLATION_LANGUAGES)
+_TITLE_COLUMNS = tuple(column("title", language) for language in _LANGUAGES)
+_DESCRIPTION_COLUMNS = tuple(column("description", language) for language in _LANGUAGES)
+_TEXT_COLUMNS = (*_TITLE_COLUMNS, *_DESCRIPTION_COLUMNS)
+_COLUMN_LABELS = {
+    column(field, code): (field, name)
+    for field in ("title", "description")
+    for code, name in settings.LANGUAGES
+}
+_SERVICE_ARG = {column("title"): "title", column("description"): "description"}
+
+
 class ProductAdminForm(ServiceCheckedForm):
     service_check = staticmethod(services.product_check)
 
@@ -403,19 +418,21 @@ class ProductAdmin(ServiceWrites, CooperativeScopedAdmin):
     form = ProductAdminForm
     list_display = ("title", "cooperative", "category", "status", "farmer", "created")
     list_filter = ("status", "category", "cooperative__county")
-    search_fields = ("title", "description", "variants__sku")
+    # Every language's texts (a bare "title" would search the admin's language only).
+    search_fields = (*_TEXT_COLUMNS, "variants__sku")
     list_select_related = ("cooperative", "category", "farmer")
     inlines = [VariantInline, ProductImageInline]
     actions = ["approve", "reject", "archive"]
     scoped_foreign_keys = {"cooperative": "self", "farmer": "memberships__cooperative"}
+    # Each language's column on its own (catalog/translation.py): Chinese, Uyghur, English.
     fields = (
         "cooperative",
-        "title",
+        *_TITLE_COLUMNS,
         "slug",
         "category",
         "grade",
         "origin",
-        "description",
+        *_DESCRIPTION_COLUMNS,
         "farmer",
         "status",
         "rejection_reason",
@@ -437,19 +454,36 @@ class ProductAdmin(ServiceWrites, CooperativeScopedAdmin):
             initial.setdefault("cooperative", coops.first().pk)
         return initial
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        for name, (original, language_name) in _COLUMN_LABELS.items():
+            field = form.base_fields.get(name)
+            if field is not None:
+                verbose = Product._meta.get_field(original).verbose_name
+                field.label = f"{capfirst(verbose)} ({language_name})"
+                if name.endswith("_ug"):
+                    field.widget.attrs.update({"lang": "ug", "dir": "rtl"})
+        return form
+
     def service_save(self, request, obj, form, change):
-        data = form.cleaned_data
+        # The form's columns → the service's arguments (``title`` is the Chinese one).
+        data = {_SERVICE_ARG.get(k, k): v for k, v in form.cleaned_data.items()}
         if change:
-            services.product_update(product=obj, **_changed(form, services.EDITABLE_PRODUCT_FIELDS))
+            changed = {_SERVICE_ARG.get(name, name) for name in form.changed_data}
+            services.product_update(
+                product=obj,
+                **{k: data[k] for k in services.EDITABLE_PRODUCT_FIELDS if k in changed},
+            )
             return
         product = services.product_create(
             cooperative=data["cooperative"],
             title=data["title"],
             category=data["category"],
-            description=data.get("description", ""),
+            description=data.get("description") or "",
             grade=data.get("grade", ""),
             origin=data.get("origin", ""),
             farmer=data.get("farmer"),
+            **{name: data.get(name) or "" for name in PRODUCT_TRANSLATION_ARGS},
         )
         _copy_saved(product, obj)
 

@@ -30,6 +30,7 @@ from catalog.exceptions import ImageRejected, StockChanged
 from catalog.models import Cooperative, ProductImage, Variant
 from catalog.stock import stock_change_apply
 from catalog.stock_forms import stock_refusal_text
+from catalog.translation import PRODUCT_TRANSLATION_ARGS
 from fulfilment.selectors import shipments_to_pack_for_user
 from orders import selectors as order_selectors
 from storefront.errors import ApplicationError
@@ -138,6 +139,7 @@ def product_create(request):
                 description=data["description"],
                 grade=data["grade"],
                 origin=data["origin"],
+                **{name: data[name] for name in PRODUCT_TRANSLATION_ARGS},
                 farmer=request.user,
                 actor=request.user,
                 first_variant={

@@ -14,6 +14,7 @@ from catalog.models import Batch, Category, Cooperative, County, Product, Varian
 from catalog.search.index import product_search_update
 from catalog.selectors import variants_off_ledger
 from catalog.services import membership_grant
+from catalog.translation import PRODUCT_TRANSLATION_ARGS
 from catalog.stock import stock_record_opening
 from orders.constants import OrderStatus
 from orders.models import Order, OrderLine, OrderShipping
@@ -76,12 +77,23 @@ def make_product(
     **fields,
 ) -> Product:
     i = n()
+    # ``title``/``description`` are the Chinese texts, as in the services; every language's
+    # column is named, so none follows the language active in the test.
+    title = fields.pop("title", f"Flour {i}")
+    description = fields.pop("description", "")
+    texts = {
+        "title": title,
+        "title_zh_hans": title,
+        "description": description,
+        "description_zh_hans": description,
+        **{name: fields.pop(name, "") for name in PRODUCT_TRANSLATION_ARGS},
+    }
     product = Product.objects.create(
         cooperative=cooperative or make_cooperative(),
         category=category or make_category(),
-        title=fields.pop("title", f"Flour {i}"),
         slug=fields.pop("slug", f"flour-{i}"),
         status=status,
+        **texts,
         **fields,
     )
     for v in range(variants):
