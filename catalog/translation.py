@@ -14,8 +14,10 @@ writing has chosen, and the original column keeps the Chinese text too.
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import F, OrderBy, Value
+from django.db.models.functions import Coalesce, NullIf
 from modeltranslation.translator import TranslationOptions, register
-from modeltranslation.utils import build_localized_fieldname
+from modeltranslation.utils import build_localized_fieldname, get_language
 
 from .models import Product
 
@@ -58,3 +60,16 @@ def all_languages(instance, field: str) -> list[str]:
         if text and text not in texts:
             texts.append(text)
     return texts
+
+
+def order_by_localized(field: str, *, descending: bool = False) -> OrderBy:
+    """Order by ``field`` as the active language reads it: its translation, or the
+    Chinese text where that is empty (a bare ``order_by("title")`` would put every
+    untranslated listing first)."""
+    language = get_language()
+    source = F(column(field))
+    if language == SOURCE_LANGUAGE:
+        expression = source
+    else:
+        expression = Coalesce(NullIf(F(column(field, language)), Value("")), source)
+    return expression.desc() if descending else expression.asc()

@@ -304,10 +304,12 @@ def _plan(plan: Plan, cooperative: Cooperative, *, lock: bool) -> None:
     for row in plan.rows:
         groups.setdefault(row.title, []).append(row)
     titles = [t for t in groups if not any(r.sku in by_sku for r in groups[t])]
-    products = Product.objects.filter(cooperative=cooperative, title__in=titles).order_by("pk")
+    # A sheet's titles are the Chinese ones (the column of that language, not the reading
+    # that follows the manager's language: catalog/translation.py).
+    products = Product.objects.filter(cooperative=cooperative, title_zh_hans__in=titles)
     existing_by_title: dict[str, Product] = {}
-    for product in products:
-        existing_by_title.setdefault(product.title, product)
+    for product in products.order_by("pk"):
+        existing_by_title.setdefault(product.title_zh_hans, product)
     claimed: dict[int, str] = {}
     for title, rows in groups.items():
         first = rows[0]
@@ -340,7 +342,7 @@ def _plan(plan: Plan, cooperative: Cooperative, *, lock: bool) -> None:
                 )
                 continue
             claimed[product.pk] = title
-            if (product.title, product.category_id, product.description) != (
+            if (product.title_zh_hans, product.category_id, product.description_zh_hans or "") != (
                 title,
                 first.category_id,
                 first.description,
@@ -432,7 +434,7 @@ def _write(plan: Plan, cooperative: Cooperative, actor, advance: Callable[[int],
         product = plan.product_for_title.get(title)
         if product is None:
             continue
-        if (product.title, product.category_id, product.description) != (
+        if (product.title_zh_hans, product.category_id, product.description_zh_hans or "") != (
             title,
             row.category_id,
             row.description,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, serializers
@@ -207,4 +207,6 @@ class SearchSuggestView(APIView):
         response = Response(_Suggestions({"suggestions": found}).data)
         # Titles change rarely; a minute of reuse spares the database a request per key.
         patch_cache_control(response, public=True, max_age=60)
+        # They are in the buyer's language, chosen by the header or the language cookie.
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response

@@ -71,6 +71,8 @@ def _save(product: Product, **kwargs) -> None:
     (django-modeltranslation fills them from the active language's reading)."""
     with translation.override(SOURCE_LANGUAGE):
         product.save(**kwargs)
+
+
 # A listing that never went on sale and never held stock may be deleted; any other is
 # archived (it stays on old orders, its batches' QR codes keep working).
 DELETABLE_STATUSES = (ProductStatus.DRAFT, ProductStatus.PENDING_REVIEW, ProductStatus.REJECTED)
@@ -123,7 +125,9 @@ def product_create(
     if not title:
         raise InvalidInput(details={"title": [_("A title is required.")]})
     _check_farmer(farmer, cooperative.pk)
-    texts = {name: _TEXT_CLEANERS[name](translations.get(name)) for name in PRODUCT_TRANSLATION_ARGS}
+    texts = {
+        name: _TEXT_CLEANERS[name](translations.get(name)) for name in PRODUCT_TRANSLATION_ARGS
+    }
     description = _clean_description(description)
     product = Product(
         cooperative=cooperative,

@@ -36,7 +36,7 @@ def test_farmer_lists_a_product_with_two_photos_and_a_manager_approves_it(new_pa
     shoot(page, "farmer-02-new-product-phone")
     page.click("main form button[type=submit]")
     page.wait_for_url("**/farm/products/*/")
-    product = Product.objects.get(title="吉木乃石磨全麦粉 新麦")
+    product = Product.objects.get(title_zh_hans="吉木乃石磨全麦粉 新麦")
     assert product.status == ProductStatus.DRAFT and product.variants.count() == 1
 
     page.set_input_files(
