@@ -192,6 +192,8 @@ def test_the_farmer_portal_enters_the_three_languages(farmer_client):
     page = client.get("/farm/products/new/").content.decode()
     for name in ("title", "title_ug", "title_en", "description_ug", "description_en"):
         assert f'name="{name}"' in page, name
+    assert "مەھسۇلات نامى (ئۇيغۇرچە)" in page  # the labels are translated (locale/ug)
+    assert 'lang="ug" dir="rtl"' in page
     response = client.post(
         "/farm/products/new/",
         {
