@@ -14,8 +14,8 @@ from catalog.models import Batch, Category, Cooperative, County, Product, Varian
 from catalog.search.index import product_search_update
 from catalog.selectors import variants_off_ledger
 from catalog.services import membership_grant
-from catalog.translation import PRODUCT_TRANSLATION_ARGS
 from catalog.stock import stock_record_opening
+from catalog.translation import PRODUCT_TRANSLATION_ARGS
 from orders.constants import OrderStatus
 from orders.models import Order, OrderLine, OrderShipping
 

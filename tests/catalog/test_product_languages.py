@@ -154,7 +154,8 @@ def test_services_write_each_language_to_its_column_whatever_the_active_language
             title_en="Whole-wheat flour",
         )
     product = Product.objects.get(pk=product.pk)
-    assert product.title_zh_hans == "吉木乃全麦粉" and product.description_zh_hans == "整粒小麦石磨。"
+    assert product.title_zh_hans == "吉木乃全麦粉"
+    assert product.description_zh_hans == "整粒小麦石磨。"
     assert product.title_ug == "پۈتۈن بۇغداي ئۇنى" and product.title_en == "Whole-wheat flour"
     assert product.slug.startswith("whole-wheat-flour")  # readable, from the English title
     # The original columns keep the Chinese texts (raw reads, other apps' joins).
