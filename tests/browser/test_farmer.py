@@ -185,3 +185,19 @@ def test_a_stale_stock_save_is_refused_with_the_current_figure(new_page, lang):
         path=str(shoot(page, f"farmer-10-card-refused-{lang}").with_suffix(".view.png"))
     )
     assert_stock_ledger_consistent()
+
+
+def test_the_uyghur_product_page_shows_the_uyghur_title_and_description(new_page):
+    load_demo(with_photos=True)
+    product = Product.objects.get(slug="jeminay-stone-ground")
+    page = new_page(viewport=PHONE, lang="ug")
+    page.goto("/products/jeminay-stone-ground/")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("h1").inner_text().strip() == product.title_ug
+    assert product.description_ug in page.locator("main").inner_text()
+    assert product.title_zh_hans not in page.locator("main").inner_text()
+    shoot(page, "ug-product-phone")
+    # The search box finds it by a word of its Uyghur title.
+    page.goto("/products/?search=تۈگمەن")
+    assert product.title_ug in page.locator("main").inner_text()
+    shoot(page, "ug-search-phone")

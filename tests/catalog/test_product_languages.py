@@ -60,6 +60,8 @@ def test_a_uyghur_title_shows_on_the_uyghur_page_and_in_the_api(client, api_clie
 
     detail = _api(api_client, f"{PRODUCTS}stone-ground/", "ug")
     assert detail["title"] == UG_TITLE and detail["description"] == UG_DESCRIPTION
+    response = api_client.get(f"{PRODUCTS}stone-ground/", HTTP_ACCEPT_LANGUAGE="ug")
+    assert response["Content-Language"] == "ug" and "Accept-Language" in response["Vary"]
     listed = _api(api_client, PRODUCTS, "ug")["results"]
     assert [p["title"] for p in listed] == [UG_TITLE]
 
