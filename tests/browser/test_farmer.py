@@ -28,6 +28,8 @@ def test_farmer_lists_a_product_with_two_photos_and_a_manager_approves_it(new_pa
     page.click("text=+ 新商品 >> nth=0")
     page.fill("#id_title", "吉木乃石磨全麦粉 新麦")
     page.select_option("#id_category", label="面粉")
+    page.fill("#id_title_ug", "جېمىنەي پۈتۈن بۇغداي ئۇنى")
+    page.fill("#id_title_en", "Jeminay new-wheat whole flour")
     page.fill("#id_description", "新麦石磨，保留麸皮。")
     page.fill("#id_variant_name", "2.5 kg 袋")
     page.fill("#id_variant_price", "29.90")
@@ -38,6 +40,8 @@ def test_farmer_lists_a_product_with_two_photos_and_a_manager_approves_it(new_pa
     page.wait_for_url("**/farm/products/*/")
     product = Product.objects.get(title_zh_hans="吉木乃石磨全麦粉 新麦")
     assert product.status == ProductStatus.DRAFT and product.variants.count() == 1
+    assert product.title_ug == "جېمىنەي پۈتۈن بۇغداي ئۇنى"
+    assert product.slug.startswith("jeminay-new-wheat-whole-flour")
 
     page.set_input_files(
         "#photo-files",
