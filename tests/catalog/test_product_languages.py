@@ -24,13 +24,6 @@ UG_TITLE = "جېمىنەي تاش تۈگمەن ئۇنى"
 UG_DESCRIPTION = "ئەنئەنىۋى تاش تۈگمەندە ئاستا تارتىلغان."
 
 
-@pytest.fixture(autouse=True)
-def _default_language():
-    # A request's LocaleMiddleware leaves its language active in the thread.
-    yield
-    translation.deactivate()
-
-
 @pytest.fixture
 def flour():
     return make_product(
