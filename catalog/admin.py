@@ -51,7 +51,21 @@ from .models import (
 from .models import Certification as CertificationModel
 from .qr import trace_qr_svg, trace_url
 from .stock_forms import StockChangeFields, stock_refusal_text
-from .translation import PRODUCT_TRANSLATION_ARGS, SOURCE_LANGUAGE, TRANSLATION_LANGUAGES, column
+from .translation import PRODUCT_TRANSLATION_ARGS, column, columns
+
+
+# Texts with a column per language (catalog/translation.py): the admin shows each column
+# as its own field, labelled with its language, Uyghur right to left.
+def _label_languages(form_class, model, fields) -> None:
+    """Label each language's field of ``fields`` "title (ئۇيغۇرچە)", and so on."""
+    for field in fields:
+        verbose = capfirst(model._meta.get_field(field).verbose_name)
+        for code, language_name in settings.LANGUAGES:
+            form_field = form_class.base_fields.get(column(field, code))
+            if form_field is not None:
+                form_field.label = f"{verbose} ({language_name})"
+                if code == "ug":
+                    form_field.widget.attrs.update({"lang": "ug", "dir": "rtl"})
 
 
 class Refused(Exception):
@@ -189,7 +203,15 @@ class CountyAdmin(PlatformOnlyAdmin):
 @admin.register(Category)
 class CategoryAdmin(PlatformOnlyAdmin):
     list_display = ("name", "slug", "parent", "position")
-    prepopulated_fields = {"slug": ("name",)}
+    search_fields = columns("name")
+    fields = (*columns("name"), "slug", "parent", "position")
+    # A readable slug from the English name (a Chinese one gives none).
+    prepopulated_fields = {"slug": (column("name", "en"),)}
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        _label_languages(form, Category, ("name",))
+        return form
 
     def service_save(self, request, obj, form, change):
         services.category_save(category=obj)
@@ -391,15 +413,6 @@ class ProductImageInline(CooperativeScopedInline, admin.TabularInline):
         return "—"
 
 
-_LANGUAGES = (SOURCE_LANGUAGE, *TRANSLATION_LANGUAGES)
-_TITLE_COLUMNS = tuple(column("title", language) for language in _LANGUAGES)
-_DESCRIPTION_COLUMNS = tuple(column("description", language) for language in _LANGUAGES)
-_TEXT_COLUMNS = (*_TITLE_COLUMNS, *_DESCRIPTION_COLUMNS)
-_COLUMN_LABELS = {
-    column(field, code): (field, name)
-    for field in ("title", "description")
-    for code, name in settings.LANGUAGES
-}
 _SERVICE_ARG = {column("title"): "title", column("description"): "description"}
 
 
@@ -419,7 +432,7 @@ class ProductAdmin(ServiceWrites, CooperativeScopedAdmin):
     list_display = ("title", "cooperative", "category", "status", "farmer", "created")
     list_filter = ("status", "category", "cooperative__county")
     # Every language's texts (a bare "title" would search the admin's language only).
-    search_fields = (*_TEXT_COLUMNS, "variants__sku")
+    search_fields = (*columns("title"), *columns("description"), "variants__sku")
     list_select_related = ("cooperative", "category", "farmer")
     inlines = [VariantInline, ProductImageInline]
     actions = ["approve", "reject", "archive"]
@@ -427,12 +440,12 @@ class ProductAdmin(ServiceWrites, CooperativeScopedAdmin):
     # Each language's column on its own (catalog/translation.py): Chinese, Uyghur, English.
     fields = (
         "cooperative",
-        *_TITLE_COLUMNS,
+        *columns("title"),
         "slug",
         "category",
         "grade",
         "origin",
-        *_DESCRIPTION_COLUMNS,
+        *columns("description"),
         "farmer",
         "status",
         "rejection_reason",
@@ -456,13 +469,7 @@ class ProductAdmin(ServiceWrites, CooperativeScopedAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        for name, (original, language_name) in _COLUMN_LABELS.items():
-            field = form.base_fields.get(name)
-            if field is not None:
-                verbose = Product._meta.get_field(original).verbose_name
-                field.label = f"{capfirst(verbose)} ({language_name})"
-                if name.endswith("_ug"):
-                    field.widget.attrs.update({"lang": "ug", "dir": "rtl"})
+        _label_languages(form, Product, ("title", "description"))
         return form
 
     def service_save(self, request, obj, form, change):

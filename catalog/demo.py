@@ -80,13 +80,14 @@ COUNTIES = [
 REMOTE_SURCHARGES = {"540000": "15.00", "650000": "10.00"}
 
 CATEGORIES = [
-    ("grain", "粮油", None),
-    ("flour", "面粉", "grain"),
-    ("rice", "大米", "grain"),
-    ("nuts-dried-fruit", "坚果干果", None),
-    ("honey", "蜂蜜", None),
-    ("tea", "茶叶", None),
-    ("vegetables", "蔬菜", None),
+    # slug, Chinese name, parent, Uyghur name, English name
+    ("grain", "粮油", None, "ئاشلىق ۋە ماي", "Grain and oil"),
+    ("flour", "面粉", "grain", "ئۇن", "Flour"),
+    ("rice", "大米", "grain", "گۈرۈچ", "Rice"),
+    ("nuts-dried-fruit", "坚果干果", None, "مېغىز ۋە قاقلار", "Nuts and dried fruit"),
+    ("honey", "蜂蜜", None, "ھەسەل", "Honey"),
+    ("tea", "茶叶", None, "چاي", "Tea"),
+    ("vegetables", "蔬菜", None, "كۆكتات", "Vegetables"),
 ]
 
 
@@ -508,11 +509,19 @@ def load_demo(*, with_photos: bool = True, with_admin: bool = False) -> dict:
             },
         )
     categories = {}
-    for slug, name, parent in CATEGORIES:
-        categories[slug], _ = Category.objects.update_or_create(
-            slug=slug,
-            defaults={"name": name, "parent": categories.get(parent)},
-        )
+    for slug, name, parent, name_ug, name_en in CATEGORIES:
+        # Each language's column named; the original one holds the Chinese name.
+        with translation.override(SOURCE_LANGUAGE):
+            categories[slug], _ = Category.objects.update_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    column("name"): name,
+                    column("name", "ug"): name_ug,
+                    column("name", "en"): name_en,
+                    "parent": categories.get(parent),
+                },
+            )
 
     for index, spec in enumerate(COOPERATIVES):
         coop, _ = Cooperative.objects.update_or_create(

@@ -1,4 +1,5 @@
-"""Which catalogue texts exist in every language of ``settings.LANGUAGES``.
+"""Which catalogue texts exist in every language of ``settings.LANGUAGES``: a product's
+title and description, a category's name.
 
 django-modeltranslation (found by its autodiscovery of ``translation.py`` modules) adds
 one column per language next to each field named here, on the same row:
@@ -19,7 +20,7 @@ from django.db.models.functions import Coalesce, NullIf
 from modeltranslation.translator import TranslationOptions, register
 from modeltranslation.utils import build_localized_fieldname, get_language
 
-from .models import Product
+from .models import Category, Product
 
 
 @register(Product)
@@ -27,6 +28,14 @@ class ProductTranslation(TranslationOptions):
     fields = ("title", "description")
     # The Chinese title is required (the admin's form says so); every translation is not.
     required_languages = {settings.MODELTRANSLATION_DEFAULT_LANGUAGE: ("title",), "default": ()}
+
+
+@register(Category)
+class CategoryTranslation(TranslationOptions):
+    """Platform data: what a buyer filters by, named in every language."""
+
+    fields = ("name",)
+    required_languages = {settings.MODELTRANSLATION_DEFAULT_LANGUAGE: ("name",), "default": ()}
 
 
 # --- helpers for the services, the search index and the forms ----------------
@@ -42,6 +51,11 @@ def column(field: str, language: str = SOURCE_LANGUAGE) -> str:
     return build_localized_fieldname(field, language)
 
 
+def columns(field: str) -> tuple[str, ...]:
+    """Every language's column of ``field``, the Chinese one first."""
+    return tuple(column(field, language) for language in (SOURCE_LANGUAGE, *TRANSLATION_LANGUAGES))
+
+
 # ``title_ug``, ``title_en``, ``description_ug``, ``description_en``: the translation
 # arguments of the product services and the fields of the portal's product form.
 PRODUCT_TRANSLATION_ARGS = tuple(
@@ -49,6 +63,8 @@ PRODUCT_TRANSLATION_ARGS = tuple(
     for field in PRODUCT_TRANSLATED_FIELDS
     for language in TRANSLATION_LANGUAGES
 )
+# ``name_ug``, ``name_en``: a category's translations.
+CATEGORY_TRANSLATION_ARGS = tuple(column("name", language) for language in TRANSLATION_LANGUAGES)
 
 
 def all_languages(instance, field: str) -> list[str]:

@@ -28,6 +28,7 @@ from catalog import bulk
 from catalog import services as catalog_services
 from catalog.models import Category, Cooperative, Product, Variant
 from catalog.stock import STOCK_MAX, stock_set_if_unchanged
+from catalog.translation import columns
 from storefront.errors import InvalidInput
 from storefront.text import clean_line, clean_multiline
 
@@ -273,9 +274,12 @@ def read_rows(upload: IO[bytes], name: str, plan: Plan, categories: dict[str, in
 
 def categories_by_key() -> dict[str, int]:
     found: dict[str, int] = {}
-    for pk, slug, name in Category.objects.values_list("pk", "slug", "name"):
+    # A category by its slug or by its name in any language (catalog/translation.py).
+    for pk, slug, *translated in Category.objects.values_list("pk", "slug", *columns("name")):
         found.setdefault(slug.lower(), pk)
-        found.setdefault(name.strip().lower(), pk)
+        for name in translated:
+            if name:
+                found.setdefault(name.strip().lower(), pk)
     return found
 
 

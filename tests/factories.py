@@ -15,7 +15,7 @@ from catalog.search.index import product_search_update
 from catalog.selectors import variants_off_ledger
 from catalog.services import membership_grant
 from catalog.stock import stock_record_opening
-from catalog.translation import PRODUCT_TRANSLATION_ARGS
+from catalog.translation import CATEGORY_TRANSLATION_ARGS, PRODUCT_TRANSLATION_ARGS
 from orders.constants import OrderStatus
 from orders.models import Order, OrderLine, OrderShipping
 
@@ -63,7 +63,9 @@ def make_cooperative(*, county: County | None = None, **fields) -> Cooperative:
 
 def make_category(**fields) -> Category:
     i = n()
-    return Category.objects.create(**{"name": f"Cat {i}", "slug": f"cat-{i}", **fields})
+    name = fields.pop("name", f"Cat {i}")  # the Chinese name, in its own column
+    texts = {"name": name, "name_zh_hans": name, **dict.fromkeys(CATEGORY_TRANSLATION_ARGS, "")}
+    return Category.objects.create(**{**texts, "slug": f"cat-{i}", **fields})
 
 
 def make_product(

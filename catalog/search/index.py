@@ -23,13 +23,15 @@ def _titles(product: Product) -> list[str]:
 
 def _parts(product: Product) -> tuple[str, str, str, str]:
     """Title (A); category, cooperative, county and province (B); grade and origin (C);
-    description (D). Title and description in every language the listing has: Chinese
-    (segmented, with pinyin), Uyghur and English words alike."""
+    description (D). Title, description and category name in every language they have:
+    Chinese (segmented, with pinyin), Uyghur and English words alike."""
     coop = product.cooperative
     county = coop.county
     return (
         "\n".join(_titles(product)),
-        " ".join([product.category.name, coop.name, county.name, county.province]),
+        " ".join(
+            [*all_languages(product.category, "name"), coop.name, county.name, county.province]
+        ),
         " ".join([product.grade, product.origin]),
         "\n".join(all_languages(product, "description")),
     )

@@ -1,6 +1,7 @@
-"""Product texts in Chinese, Uyghur and English (issue 17): pages and the API in the
-buyer's language with the Chinese text when a translation is empty, the search in all
-three, the writes (services, farmer portal, admin) each language in its own column."""
+"""Product texts (and category names) in Chinese, Uyghur and English (issue 17): pages
+and the API in the buyer's language with the Chinese text when a translation is empty,
+the search in all three, the writes (services, farmer portal, admin) each language in
+its own column."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from django.utils import translation
 from catalog import services
 from catalog.constants import ProductStatus
 from catalog.demo import COOPERATIVES, load_demo
-from catalog.models import Product, ProductSearch
+from catalog.models import Category, Product, ProductSearch
 from catalog.search import query as search_query
 from catalog.search.query import product_search
-from tests.factories import make_category, make_cooperative, make_product
+from tests.factories import make_category, make_cooperative, make_product, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -285,6 +286,8 @@ def test_the_demo_products_have_english_and_uyghur_texts(api_client):
     for product in products:
         assert product.title_zh_hans and product.title_ug and product.title_en, product.slug
         assert product.description_ug and product.description_en, product.slug
+    for category in Category.objects.all():
+        assert category.name_zh_hans and category.name_ug and category.name_en, category.slug
     detail = _api(api_client, f"{PRODUCTS}jeminay-stone-ground/", "ug")
     assert detail["title"] == Product.objects.get(slug="jeminay-stone-ground").title_ug
     assert _slugs("walnuts")[0] == "yangbi-walnuts"
@@ -299,3 +302,51 @@ def test_the_demo_fills_missing_translations_and_keeps_edits():
     product.refresh_from_db()
     assert product.title_en and product.title_ug == "Edited"
     assert product.status == ProductStatus.ACTIVE
+
+
+# --- categories: platform data, the same treatment -----------------------------------
+def test_category_names_follow_the_language_with_the_chinese_fallback(api_client, client):
+    make_category(name="面粉", name_ug="ئۇن", name_en="Flour", slug="flour")
+    make_category(name="蔬菜", slug="vegetables")  # no translations
+    names = {c["slug"]: c["name"] for c in _api(api_client, "/api/v1/categories/", "ug")["results"]}
+    assert names == {"flour": "ئۇن", "vegetables": "蔬菜"}
+    names = {c["slug"]: c["name"] for c in _api(api_client, "/api/v1/categories/", "en")["results"]}
+    assert names == {"flour": "Flour", "vegetables": "蔬菜"}
+    client.cookies["django_language"] = "ug"
+    assert '<option value="flour">ئۇن</option>' in client.get("/products/").content.decode()
+
+
+def test_category_save_writes_each_language_to_its_column():
+    with translation.override("ug"):
+        category = services.category_save(
+            category=Category(name_zh_hans=" 蜂蜜 ", name_ug="ھەسەل", name_en="Honey")
+        )
+    category = Category.objects.get(pk=category.pk)
+    assert (category.name_zh_hans, category.name_ug, category.name_en) == ("蜂蜜", "ھەسەل", "Honey")
+    assert category.slug == "honey"  # readable, from the English name
+    assert Category.objects.rewrite(False).values_list("name", flat=True).get() == "蜂蜜"
+    # Built the plain way, the name is the Chinese one.
+    plain = services.category_save(category=Category(name="茶叶"))
+    assert Category.objects.get(pk=plain.pk).name_zh_hans == "茶叶"
+
+
+def test_a_product_is_found_by_its_category_in_any_language():
+    category = make_category(name="蜂蜜", name_ug="ھەسەل", name_en="Honey")
+    make_product(title="城口土蜂蜜", category=category, slug="honey")
+    make_product(title="漾濞泡核桃", slug="walnuts")
+    assert _slugs("ھەسەل") == ["honey"] and _slugs("honey") == ["honey"]
+
+
+def test_the_admin_names_a_category_in_the_three_languages(client):
+    client.force_login(make_user(is_staff=True, is_superuser=True, is_platform_staff=True))
+    page = client.get("/admin/catalog/category/add/").content.decode()
+    for name in ("name_zh_hans", "name_ug", "name_en"):
+        assert f'name="{name}"' in page, name
+    assert 'name="name"' not in page
+    response = client.post(
+        "/admin/catalog/category/add/",
+        {"name_zh_hans": "茶叶", "name_ug": "چاي", "name_en": "Tea", "slug": "tea", "position": 0},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    tea = Category.objects.get(slug="tea")
+    assert (tea.name_zh_hans, tea.name_ug, tea.name_en) == ("茶叶", "چاي", "Tea")
