@@ -374,14 +374,17 @@ def seed_catalog(
         for i, coop in enumerate(coops)
     )
     base = date(2026, 1, 1)
+    description = "Spring wheat from the county's terraces, stone-milled in small batches. " * 3
     rows = Product.objects.bulk_create(
         Product(
             cooperative=coops[i % len(coops)],
             category=category_rows[i % len(category_rows)],
+            # The Chinese columns named, whatever language is active (catalog/translation.py).
             title=f"Stone-milled flour {prefix}{i}",
+            title_zh_hans=f"Stone-milled flour {prefix}{i}",
             slug=f"{prefix}flour-{i}",
-            description="Spring wheat from the county's terraces, stone-milled in small batches. "
-            * 3,
+            description=description,
+            description_zh_hans=description,
             grade=("Grade 1", "Grade 2", "Special")[i % 3],
             origin="Jeminay",
             status=ProductStatus.ACTIVE,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from .constants import CertificationKind
 from .filters import ProductFilter
 from .models import Category, County
+from .translation import order_by_localized
 
 ORDERING_CHOICES = [
     # Empty: ranked by relevance when searching, else the newest first.
@@ -34,7 +35,10 @@ class ProductSearchFilter(ProductFilter):
         fields["category"].label = _("Category")
         fields["category"].widget = forms.Select(
             choices=[("", _("All categories"))]
-            + [(c.slug, c.name) for c in Category.objects.order_by("position", "name")]
+            + [
+                (c.slug, c.name)
+                for c in Category.objects.order_by("position", order_by_localized("name"))
+            ]
         )
         fields["county"].label = _("County")
         fields["county"].widget = forms.Select(

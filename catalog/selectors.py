@@ -19,6 +19,7 @@ from .models import (
     StockMovement,
     Variant,
 )
+from .translation import order_by_localized
 
 # Below this many units an active variant shows on the farm dashboard as running low.
 LOW_STOCK = 5
@@ -200,7 +201,10 @@ def county_list() -> QuerySet[County]:
 
 
 def category_list() -> QuerySet[Category]:
-    return Category.objects.select_related("parent").order_by("position", "name", "id")
+    # By the name the reader reads (its translation, else the Chinese one).
+    return Category.objects.select_related("parent").order_by(
+        "position", order_by_localized("name"), "id"
+    )
 
 
 # --- the farmer portal: a member's own cooperatives only -----------------------

@@ -18,6 +18,7 @@ from .constants import ProductStatus
 from .forms import ProductSearchFilter
 from .models import Category, Certification, County, Product, ProductImage
 from .qr import trace_qr_svg, trace_url
+from .translation import order_by_localized
 
 PAGE_SIZE = 24
 
@@ -134,7 +135,9 @@ def cooperative_detail(request, slug: str):
     cooperative = get_object_or_404(selectors.public_cooperatives(), slug=slug)
     products = _with_kinds(
         list(
-            selectors.product_summary_list().filter(cooperative=cooperative).order_by("title", "id")
+            selectors.product_summary_list()
+            .filter(cooperative=cooperative)
+            .order_by(order_by_localized("title"), "id")
         )
     )
     photos = [p for p in products if p.first_image][:8]

@@ -30,6 +30,7 @@ from catalog.exceptions import ImageRejected, StockChanged
 from catalog.models import Cooperative, ProductImage, Variant
 from catalog.stock import stock_change_apply
 from catalog.stock_forms import stock_refusal_text
+from catalog.translation import PRODUCT_TRANSLATION_ARGS, order_by_localized
 from fulfilment.selectors import shipments_to_pack_for_user
 from orders import selectors as order_selectors
 from storefront.errors import ApplicationError
@@ -138,6 +139,7 @@ def product_create(request):
                 description=data["description"],
                 grade=data["grade"],
                 origin=data["origin"],
+                **{name: data[name] for name in PRODUCT_TRANSLATION_ARGS},
                 farmer=request.user,
                 actor=request.user,
                 first_variant={
@@ -465,7 +467,11 @@ def variant_history(request, pk: int, variant_id: int):
 @member_required
 @require_http_methods(["GET", "POST"])
 def batches(request):
-    products = _my_products(request).exclude(status=ProductStatus.ARCHIVED).order_by("title")
+    products = (
+        _my_products(request)
+        .exclude(status=ProductStatus.ARCHIVED)
+        .order_by(order_by_localized("title"), "id")
+    )
     form = BatchForm(request.POST or None, products=products)
     if request.method == "POST" and form.is_valid():
         try:

@@ -223,8 +223,11 @@ def _int(value) -> int:
 
 def _category_names():
     from catalog.models import Category
+    from catalog.translation import order_by_localized
 
-    return Category.objects.order_by("position", "name").values_list("slug", "name")
+    return Category.objects.order_by("position", order_by_localized("name")).values_list(
+        "slug", "name"
+    )
 
 
 @admin_page

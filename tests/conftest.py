@@ -106,6 +106,19 @@ def manager_client(client, manager):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the settings' language: a request's LocaleMiddleware leaves
+    its language active in the thread, and product texts are read in the active one
+    (catalog/translation.py), so one test's Uyghur page must not change the next test's
+    ``product.title``."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

@@ -15,6 +15,7 @@ from catalog.search.index import product_search_update
 from catalog.selectors import variants_off_ledger
 from catalog.services import membership_grant
 from catalog.stock import stock_record_opening
+from catalog.translation import CATEGORY_TRANSLATION_ARGS, PRODUCT_TRANSLATION_ARGS
 from orders.constants import OrderStatus
 from orders.models import Order, OrderLine, OrderShipping
 
@@ -62,7 +63,9 @@ def make_cooperative(*, county: County | None = None, **fields) -> Cooperative:
 
 def make_category(**fields) -> Category:
     i = n()
-    return Category.objects.create(**{"name": f"Cat {i}", "slug": f"cat-{i}", **fields})
+    name = fields.pop("name", f"Cat {i}")  # the Chinese name, in its own column
+    texts = {"name": name, "name_zh_hans": name, **dict.fromkeys(CATEGORY_TRANSLATION_ARGS, "")}
+    return Category.objects.create(**{**texts, "slug": f"cat-{i}", **fields})
 
 
 def make_product(
@@ -76,12 +79,23 @@ def make_product(
     **fields,
 ) -> Product:
     i = n()
+    # ``title``/``description`` are the Chinese texts, as in the services; every language's
+    # column is named, so none follows the language active in the test.
+    title = fields.pop("title", f"Flour {i}")
+    description = fields.pop("description", "")
+    texts = {
+        "title": title,
+        "title_zh_hans": title,
+        "description": description,
+        "description_zh_hans": description,
+        **{name: fields.pop(name, "") for name in PRODUCT_TRANSLATION_ARGS},
+    }
     product = Product.objects.create(
         cooperative=cooperative or make_cooperative(),
         category=category or make_category(),
-        title=fields.pop("title", f"Flour {i}"),
         slug=fields.pop("slug", f"flour-{i}"),
         status=status,
+        **texts,
         **fields,
     )
     for v in range(variants):

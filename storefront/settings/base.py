@@ -56,6 +56,8 @@ PUBLIC_BASE_URL = (
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", PUBLIC_BASE_URL)
 
 INSTALLED_APPS = [
+    # Before the admin: its translation tabs and widgets (catalog/translation.py).
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -232,6 +234,13 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("ug", "ئۇيغۇرچە"), ("en", "English")]
 LANGUAGES_BIDI = ["he", "ar", "ar-dz", "fa", "ur", "ug", "ckb"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Product texts (and category names) in every language above, one column each
+# (django-modeltranslation, catalog/translation.py): ``title_zh_hans``, ``title_ug``,
+# ``title_en``. Reading ``product.title`` gives the active language's text, or the
+# Chinese one when that translation is empty. Chinese is the cooperatives' own
+# language, whatever a deployment's LANGUAGE_CODE (the tests run in English).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "zh-hans"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("zh-hans",)
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
