@@ -393,3 +393,15 @@ def test_api_order_shows_discounts_as_extra_fields(buyer, address, client_for):
     listed = client_for(buyer).get("/api/v1/orders/").json()
     first = listed["results"][0] if isinstance(listed, dict) else listed[0]
     assert first["discount_total"] == "2.50"
+
+
+def test_the_order_summary_shows_the_discount_only_when_there_is_one(buyer, address):
+    from django.template.loader import render_to_string
+
+    variant = make_product(price="10.00", stock=5).variants.get()
+    plain, _ = _place(buyer, address, _line(variant, 1))
+    assert "Discount" not in render_to_string("orders/_order_summary.html", {"order": plain})
+    plan = PlacementPlan(discounts=[Discount("voucher:X", D("2.50"))])
+    order, _ = _place(buyer, address, _line(variant, 1), plan)
+    html = render_to_string("orders/_order_summary.html", {"order": order})
+    assert "Discount" in html and "2.50" in html
