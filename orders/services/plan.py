@@ -68,7 +68,9 @@ class PlacementPlan:
       quota back through ``lifecycle.services.extensions.on_unpaid_release``);
     - ``hooks``: ``hook(order, priced)`` run inside the placement transaction after the
       lines are written and before the stock UPDATE; raise an ``ApplicationError`` to
-      roll everything back (no order, no stock taken);
+      roll everything back (no order, no stock taken). A hook may run more than once for
+      one placement (a re-price or a conflict retries the whole transaction, rolled back
+      in between): it must only write to the database, never call out;
     - ``channel`` / ``placed_by``: stored on the order.
 
     The plan's content (not its hooks) is part of the Idempotency-Key fingerprint.
