@@ -3,6 +3,7 @@
 - ``cart``: the cart's items;
 - ``pricing``: an order's lines and each cooperative's shipping fee;
 - ``placement``: ``order_place`` (the order and its stock, one transaction);
+- ``plan``: ``PlacementPlan`` and ``Discount``, what features add to a placement;
 - ``transitions``: each status step, checked against ``constants.TRANSITIONS``;
 - ``expiry``: which unpaid orders ran out of time.
 
@@ -13,6 +14,7 @@ completion) are the lifecycle app's; this app never calls up into them.
 from .cart import cart_item_add, cart_item_remove, cart_item_update
 from .expiry import order_lock_if_overdue, orders_overdue_ids
 from .placement import order_number_generate, order_place, request_fingerprint
+from .plan import Discount, PlacementPlan
 from .pricing import order_price, shipping_fee_for
 from .transitions import (
     order_cancel_unpaid,
@@ -29,6 +31,8 @@ from .transitions import (
 )
 
 __all__ = [
+    "Discount",
+    "PlacementPlan",
     "cart_item_add",
     "cart_item_remove",
     "cart_item_update",

@@ -160,9 +160,10 @@ def stock_release(*, order: Order, reason: str = StockReason.CANCELLATION, actor
     exactly once.
     """
     quantities: dict[int, int] = defaultdict(int)
-    for variant_id, quantity in order.lines.filter(variant__isnull=False).values_list(
-        "variant_id", "quantity"
-    ):
+    # Lines a feature's quota filled took no stock: the feature gives its quota back.
+    for variant_id, quantity in order.lines.filter(
+        variant__isnull=False, from_quota=False
+    ).values_list("variant_id", "quantity"):
         quantities[variant_id] += quantity
     if quantities:
         stock_return(quantities=quantities, reason=reason, order_id=order.pk, actor=actor)
