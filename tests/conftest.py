@@ -4,6 +4,10 @@
 ``@pytest.mark.redis`` tests a Redis server. Outside CI they are skipped with a
 reason when the service is not configured. In CI (``FARMGATE_REQUIRE_SERVICES=1``)
 a missing service stops the whole run instead: such tests must never skip there.
+
+After every concurrency test (a transactional-database test, a ``postgres`` test, or
+one that called ``tests.concurrency.run_together``) each variant's stock must equal
+the sum of its movements; ``pytest_runtest_call`` below checks it.
 """
 
 from __future__ import annotations
@@ -42,6 +46,43 @@ def pytest_configure(config):
             pytest.exit("CI needs DATABASE_URL pointing at PostgreSQL", returncode=3)
         if not _redis_reachable():
             pytest.exit(f"CI needs a reachable Redis at REDIS_URL={_redis_url()!r}", returncode=3)
+
+
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+def stock_ledger_checked(item, *, ran_together: bool = False) -> bool:
+    """Whether the stock-ledger invariant is checked after ``item``: it uses the database
+    and is a concurrency test (transactional database, ``postgres`` mark or threads
+    released by ``run_together``)."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if marker is None and not fixtures & _DB_FIXTURES:
+        return False
+    transactional = marker is not None and bool(
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    )
+    return (
+        transactional
+        or ran_together
+        or "postgres" in item.keywords
+        or bool(fixtures & {"transactional_db", "live_server"})
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After a concurrency test passes (before its fixtures are torn down, so the rows are
+    still there), every variant's stock equals the sum of its movements."""
+    from tests import concurrency
+
+    runs_before = concurrency.runs
+    result = yield
+    if stock_ledger_checked(item, ran_together=concurrency.runs != runs_before):
+        from tests.factories import assert_stock_ledger_consistent
+
+        assert_stock_ledger_consistent()
+    return result
 
 
 def pytest_collection_modifyitems(config, items):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from catalog.constants import ProductStatus
 from catalog.models import Variant
+from catalog.stock import stock_adjust
 from lifecycle import services as flows
 from lifecycle.tasks import orders_expire_task
 from orders import services
@@ -287,7 +288,7 @@ def test_failed_attempt_does_not_burn_the_key(buyer, address):
         services.order_place(
             user=buyer, shipping_address=address, lines=lines, idempotency_key="retry"
         )
-    Variant.objects.filter(pk=variant.pk).update(stock=5)
+    stock_adjust(variant_id=variant.pk, delta=4)  # goods received: 1 -> 5
     order, created = services.order_place(
         user=buyer, shipping_address=address, lines=lines, idempotency_key="retry"
     )
