@@ -91,9 +91,7 @@ def product_detail(request, slug: str):
         current = max(0, min(int(request.GET.get("photo", 0)), len(images) - 1))
     except ValueError:
         current = 0
-    certifications = list(product.certifications.all()) + list(
-        Certification.objects.filter(cooperative=product.cooperative, product__isnull=True)
-    )
+    certifications = selectors.product_certifications(product)
     variants = list(product.variants.all())
     return render(
         request,
@@ -160,9 +158,7 @@ def trace(request, code: str):
     if batch is None:
         raise Http404("No batch with this code")
     product: Product = batch.product
-    certifications = list(product.certifications.all()) + list(
-        getattr(product.cooperative, "cooperative_wide_certifications", [])
-    )
+    certifications = selectors.product_certifications(product)
     images: list[ProductImage] = list(product.images.all())
     return render(
         request,
