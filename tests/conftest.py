@@ -167,6 +167,8 @@ def _end_stray_test_database_sessions(django_db_setup, django_db_blocker):
         return
     from django.db import connection
 
+    if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+        return  # no test database was made: the run's tests never touched one (tests/bench)
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
