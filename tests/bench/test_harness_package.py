@@ -25,4 +25,4 @@ def test_the_modules_share_one_run_state():
     from bench._harness import databases, processes, run
 
     assert h._env is run._env is databases._env is processes._env
-    assert h._log_dir == run._log_dir and h.ROOT == BENCH.parent
+    assert h._log_dir == run._log_dir and BENCH.parent == h.ROOT
