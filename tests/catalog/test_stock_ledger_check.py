@@ -8,6 +8,7 @@ import pytest
 
 import tests.conftest as suite
 from catalog.models import Variant
+from tests import concurrency
 from tests.concurrency import run_together
 from tests.factories import make_product
 
@@ -37,21 +38,35 @@ def test_a_postgres_test_is_checked(request):
 @pytest.mark.django_db(transaction=True)
 def test_stock_written_without_a_movement_fails_a_concurrency_test(request):
     variant = make_product(stock=5).variants.get()
-    check = suite.pytest_runtest_call(request.node)
-    next(check)  # the test body runs here
     Variant.objects.filter(pk=variant.pk).update(stock=7)
     with pytest.raises(AssertionError, match="stock != sum of movements"):
-        check.send(None)
+        suite.stock_ledger_check(request.node, runs_before=concurrency.runs)
     Variant.objects.filter(pk=variant.pk).update(stock=5)  # this test's own check passes
 
 
 @pytest.mark.django_db
 def test_a_plain_database_test_that_ran_threads_is_checked(request):
     variant = make_product(stock=5).variants.get()
-    check = suite.pytest_runtest_call(request.node)
-    next(check)
+    runs_before = concurrency.runs
     assert run_together(2, lambda i: i) == [0, 1]
     Variant.objects.filter(pk=variant.pk).update(stock=7)
     with pytest.raises(AssertionError, match="stock != sum of movements"):
-        check.send(None)
+        suite.stock_ledger_check(request.node, runs_before=runs_before)
     Variant.objects.filter(pk=variant.pk).update(stock=5)  # this test's own check passes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_check_runs_with_the_tests_monkeypatches_undone(monkeypatch):
+    """A test that breaks the database connection for its own purpose (as the readyz test
+    does) is still checked, through the real connection."""
+    from django.db import connection
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("no database here")
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+
+
+def test_a_database_asked_for_by_name_is_checked(transactional_db, request):
+    make_product(stock=3)  # the check at teardown reads it before the flush
+    assert suite.stock_ledger_checked(request.node)
