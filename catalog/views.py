@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from . import selectors
@@ -93,9 +92,7 @@ def product_detail(request, slug: str):
         current = max(0, min(int(request.GET.get("photo", 0)), len(images) - 1))
     except ValueError:
         current = 0
-    certifications = list(product.certifications.all()) + list(
-        Certification.objects.filter(cooperative=product.cooperative, product__isnull=True)
-    )
+    certifications = selectors.product_certifications(product)
     variants = list(product.variants.all())
     return render(
         request,
@@ -164,9 +161,7 @@ def trace(request, code: str):
     if batch is None:
         raise Http404("No batch with this code")
     product: Product = batch.product
-    certifications = list(product.certifications.all()) + list(
-        getattr(product.cooperative, "cooperative_wide_certifications", [])
-    )
+    certifications = selectors.product_certifications(product)
     images: list[ProductImage] = list(product.images.all())
     return render(
         request,
@@ -179,7 +174,7 @@ def trace(request, code: str):
             "cooperative": product.cooperative,
             "county": product.cooperative.county,
             "certifications": certifications,
-            "qr_svg": mark_safe(trace_qr_svg(batch.code)),  # noqa: S308 - segno output of our URL
+            "qr_svg": trace_qr_svg(batch.code),
             "trace_url": trace_url(batch.code),
         },
     )

@@ -31,6 +31,7 @@ from payments.services import payment_start
 from storefront import pages
 from storefront.errors import ApplicationError, InvalidInput, NotFound
 from storefront.pages import form_add_error, message_error
+from storefront.qr import qr_svg
 
 from . import selectors, services
 from .forms import AddressForm, AddToCartForm, QuantityForm
@@ -219,18 +220,15 @@ def order_pay(request, number: str):
             return render(
                 request,
                 "orders/pay_qr.html",
-                {"order": order, "payment": payment, "qr_svg": _qr_svg(payload["code_url"])},
+                {
+                    "order": order,
+                    "payment": payment,
+                    "qr_svg": qr_svg(payload["code_url"], scale=5),
+                },
             )
         messages.error(request, _("This way of paying does not work in a browser."))
         return redirect("order_pay", number=order.number)
     return render(request, "orders/pay.html", {"order": order, "providers": providers})
-
-
-def _qr_svg(data: str) -> str:
-    import segno
-    from django.utils.safestring import mark_safe
-
-    return mark_safe(segno.make(data, error="m").svg_inline(scale=5))  # noqa: S308 - segno output
 
 
 @login_required

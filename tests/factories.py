@@ -16,6 +16,8 @@ from catalog.selectors import variants_off_ledger
 from catalog.services import membership_grant
 from catalog.stock import stock_record_opening
 from catalog.translation import CATEGORY_TRANSLATION_ARGS, PRODUCT_TRANSLATION_ARGS
+from fulfilment.constants import CARRIERS
+from fulfilment.models import Carrier
 from orders.constants import OrderStatus
 from orders.models import Order, OrderLine, OrderShipping
 
@@ -256,3 +258,58 @@ def make_notification(payment, *, event_id: str | None = None, **fields):
         out_trade_no=payment.out_trade_no,
         **{**defaults, **fields},
     )
+
+
+# --- fulfilment: the seeded carriers, a two-cooperative paid order, its ledger ---------
+
+
+def make_carriers() -> dict[str, Carrier]:
+    """The carriers migration 0002 seeds (tests run without migrations)."""
+    return {
+        c["code"]: Carrier.objects.get_or_create(code=c["code"], defaults=c)[0] for c in CARRIERS
+    }
+
+
+def make_two_coop_order(*, user=None, status: str = OrderStatus.PAID):
+    """An order over two cooperatives, each product with a batch: (order, coop_a, coop_b)."""
+    coop_a = make_cooperative(name="Jeminay Flour Co-op")
+    coop_b = make_cooperative(name="Tekes Honey Co-op")
+    product_a = make_product(cooperative=coop_a, title="Stone-milled flour")
+    product_b = make_product(cooperative=coop_b, title="Wildflower honey")
+    make_batch(product=product_a)
+    make_batch(product=product_b)
+    order = make_paid_order(
+        user=user,
+        status=status,
+        items=[(product_a.variants.get(), 2), (product_b.variants.get(), 1)],
+    )
+    return order, coop_a, coop_b
+
+
+def record_sale(order: Order):
+    """What the payments app writes when the order is paid: a payment and the pending ledger."""
+    from payments.constants import PaymentStatus
+    from payments.services import ledger_record_sale
+
+    payment = make_payment(
+        order=order,
+        out_trade_no=f"T{order.pk:08d}{n():04d}",
+        status=PaymentStatus.SUCCEEDED,
+        succeeded_at=timezone.now(),
+    )
+    return ledger_record_sale(order=order, payment=payment)
+
+
+def balances(cooperative: Cooperative) -> dict[str, Decimal]:
+    """The cooperative's ledger: account -> sum of its entries."""
+    from django.db.models import Sum
+
+    from payments.models import LedgerEntry
+
+    rows = (
+        LedgerEntry.objects.filter(cooperative=cooperative)
+        .values("account")
+        .annotate(total=Sum("amount"))
+        .order_by("account")
+    )
+    return {r["account"]: r["total"] for r in rows}

@@ -156,7 +156,9 @@ def product_update(*, product: Product, **fields) -> Product:
     (not its status: that moves only by the transitions; not its cooperative or slug:
     links and orders keep them)."""
     refuse_unknown(fields, EDITABLE_PRODUCT_FIELDS)
-    locked = Product.objects.select_for_update().get(pk=product.pk)
+    # NO KEY UPDATE: a text edit does not wait for checkouts, which key-share the product
+    # to see a status transition (those lock FOR UPDATE, below) that is under way.
+    locked = Product.objects.select_for_update(no_key=True).get(pk=product.pk)
     for name, value in fields.items():
         cleaner = _TEXT_CLEANERS.get(name)
         setattr(locked, _COLUMNS.get(name, name), cleaner(value) if cleaner else value)

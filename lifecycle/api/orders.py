@@ -75,6 +75,10 @@ class OrderListCreateView(GenericAPIView):
                 "`insufficient_stock` (details.variants: the ids that fall short; nothing "
                 "was reserved) or `idempotency_conflict` (this key was used with another body)."
             ),
+            503: error_response(
+                "`service_unavailable`: the database stayed busy, or the prices kept changing "
+                "under every try; nothing was placed or reserved: try again."
+            ),
         },
         tags=["orders"],
     )

@@ -25,7 +25,7 @@ from catalog.selectors import variants_on_sale
 from catalog.stock import stock_take
 from storefront import metrics
 from storefront.db import retry_on_conflict
-from storefront.errors import ApplicationError, InvalidInput
+from storefront.errors import ApplicationError, InvalidInput, ServiceUnavailable
 
 from .. import validation
 from ..constants import OrderStatus
@@ -168,6 +168,7 @@ def order_place(
     if short:
         raise InsufficientStock(details={"variants": short})
 
+    repriced = False
     for _attempt in range(5):
         try:
             order = _order_create(
@@ -185,10 +186,12 @@ def order_place(
         except _Repriced:
             # Nothing was kept. Price the lines again from the rows as they are now.
             metrics.incr("order_repriced")
+            repriced = True
             if requested is not None and not from_cart:
                 variants = variants_purchasable(requested)
             continue
         except _OrderInsertConflict:
+            repriced = False
             # The whole transaction rolled back (the order row is its first write).
             # Either a request with the same key committed first, or the random number
             # collided (about 1 in 10^12): then draw another.
@@ -199,6 +202,9 @@ def order_place(
             continue
         metrics.incr("order_placed")
         return order, True
+    if repriced:
+        # The prices kept changing under every try: busy, not broken; the buyer retries.
+        raise ServiceUnavailable("The prices changed while the order was placed; try again.")
     raise RuntimeError("could not draw a free order number")  # pragma: no cover
 
 
@@ -315,7 +321,9 @@ def _order_create(
 
     # The lines were priced from rows read before this UPDATE (outside the transaction
     # for explicit lines): the UPDATE takes the units only at that price and while the
-    # variant is on sale, so a change in between is never sold at the old terms.
+    # variant is on sale, and once it holds the rows stock_take reads them again (and
+    # share-locks their products), so a change in between, even one committed while the
+    # UPDATE waited for the row, is never sold at the old terms.
     if from_stock:
         short = stock_take(
             quantities=from_stock,
