@@ -14,11 +14,16 @@ def trace_url(code: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}{reverse('trace', kwargs={'code': code})}"
 
 
-def trace_qr_svg(code: str, *, scale: int = 4) -> str:
-    qr = segno.make(trace_url(code), error="m")
+def url_qr_svg(url: str, *, title: str, scale: int = 4) -> str:
+    """An inline SVG QR code of ``url`` (any page that shares itself)."""
+    qr = segno.make(url, error="m")
     out = io.BytesIO()
-    qr.save(out, kind="svg", scale=scale, xmldecl=False, svgns=True, title=f"Batch {code}")
+    qr.save(out, kind="svg", scale=scale, xmldecl=False, svgns=True, title=title)
     return out.getvalue().decode()
+
+
+def trace_qr_svg(code: str, *, scale: int = 4) -> str:
+    return url_qr_svg(trace_url(code), title=f"Batch {code}", scale=scale)
 
 
 def trace_qr_png(code: str, *, scale: int = 6) -> bytes:
