@@ -110,7 +110,7 @@ class TeamMember(models.Model):
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     released_at = models.DateTimeField(_("seat given back at"), null=True, blank=True)
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
-    refund_key = models.CharField(  # noqa: DJ001
+    refund_key = models.CharField(
         _("refund key"), max_length=64, null=True, blank=True, unique=True, editable=False
     )
     created = models.DateTimeField(_("joined"), auto_now_add=True)
@@ -193,7 +193,7 @@ class PreSaleOrder(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"))
     released_at = models.DateTimeField(_("quota given back at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=12, blank=True)
-    refund_key = models.CharField(  # noqa: DJ001
+    refund_key = models.CharField(
         _("refund key"), max_length=64, null=True, blank=True, unique=True, editable=False
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)

@@ -18,9 +18,7 @@ def team_held_order_ids() -> QuerySet:
 
 def presale_held_order_ids() -> QuerySet:
     """Orders whose fulfilment waits for their pre-sale's conversion."""
-    return PreSaleOrder.objects.exclude(presale__status=PreSaleStatus.CONVERTED).values(
-        "order_id"
-    )
+    return PreSaleOrder.objects.exclude(presale__status=PreSaleStatus.CONVERTED).values("order_id")
 
 
 def offers_running() -> QuerySet[TeamOffer]:

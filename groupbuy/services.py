@@ -290,9 +290,7 @@ def presale_convert_begin(*, presale_id: int, shortfall: int) -> PreSale:
                 "This pre-sale was converted already.", details={"status": presale.status}
             )
         if shortfall > presale.sold:
-            raise InvalidInput(
-                details={"shortfall": [f"At most the units sold ({presale.sold})."]}
-            )
+            raise InvalidInput(details={"shortfall": [f"At most the units sold ({presale.sold})."]})
         presale.status = PreSaleStatus.CONVERTING
         presale.shortfall = shortfall
         presale.save(update_fields=["status", "shortfall"])
@@ -303,8 +301,9 @@ def presale_claims_open(presale_id: int) -> list[PreSaleOrder]:
     """The claims still to decide, latest order first (the order the shortfall is
     refunded in)."""
     return list(
-        PreSaleOrder.objects.filter(presale_id=presale_id, outcome="", released_at__isnull=True)
-        .order_by("-order__created", "-order_id")
+        PreSaleOrder.objects.filter(
+            presale_id=presale_id, outcome="", released_at__isnull=True
+        ).order_by("-order__created", "-order_id")
     )
 
 

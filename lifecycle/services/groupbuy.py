@@ -81,9 +81,7 @@ def team_member_settle(*, member_id: int) -> bool:
     """A failed team's member, once: paid → cancelled and refunded (stock back, refund
     submitted on commit); unpaid → cancelled (stock and seat back). Order first, then
     the member row, re-checked: two sweeps at once settle it once. True if settled now."""
-    order_id = (
-        gb.TeamMember.objects.filter(pk=member_id).values_list("order_id", flat=True).first()
-    )
+    order_id = gb.TeamMember.objects.filter(pk=member_id).values_list("order_id", flat=True).first()
     if order_id is None:
         return False
     with transaction.atomic():

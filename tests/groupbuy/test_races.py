@@ -72,9 +72,7 @@ def test_many_teams_raced_never_exceed_their_size():
 
     run_together(
         20,
-        lambda i: gb_flows.team_join(
-            team=teams[i % 4], user=buyers[i], shipping_address=ADDRESS
-        ),
+        lambda i: gb_flows.team_join(team=teams[i % 4], user=buyers[i], shipping_address=ADDRESS),
     )
     for team in teams:
         team.refresh_from_db()
@@ -155,7 +153,11 @@ def test_a_payment_racing_the_failure_sweep_is_refunded_once():
     gb_flows.teams_fail_overdue()  # a later run settles what the race left
     assert not [r for r in results if isinstance(r, Exception)]
     leader_order.refresh_from_db()
-    assert leader_order.status in (OrderStatus.REFUND_PENDING, OrderStatus.REFUNDED, OrderStatus.CANCELLED)
+    assert leader_order.status in (
+        OrderStatus.REFUND_PENDING,
+        OrderStatus.REFUNDED,
+        OrderStatus.CANCELLED,
+    )
     assert Refund.objects.filter(payment__order=leader_order).count() <= 1
     assert not Shipment.objects.filter(order=leader_order).exists()
     assert Variant.objects.get(pk=offer.variant_id).stock == 10
