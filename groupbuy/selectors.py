@@ -6,9 +6,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog.constants import ProductStatus
+from orders.constants import OrderStatus
 
 from .constants import PreSaleStatus, TeamStatus
 from .models import PreSale, PreSaleOrder, Team, TeamMember, TeamOffer
+
+#: A paid member whose order ended like this no longer counts.
+MONEY_BACK = (OrderStatus.CANCELLED, OrderStatus.REFUND_PENDING, OrderStatus.REFUNDED)
 
 
 def team_held_order_ids() -> QuerySet:
@@ -36,9 +40,11 @@ def team_get(team_id: int) -> Team | None:
 
 
 def team_paid_count(team: Team) -> int:
-    return TeamMember.objects.filter(
-        team=team, paid_at__isnull=False, released_at__isnull=True
-    ).count()
+    return (
+        TeamMember.objects.filter(team=team, paid_at__isnull=False, released_at__isnull=True)
+        .exclude(order__status__in=MONEY_BACK)
+        .count()
+    )
 
 
 def teams_open_for_offer(offer: TeamOffer) -> QuerySet[Team]:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from orders.constants import OrderStatus
 from orders.models import Order
 from orders.services import PlacementPlan
 from storefront.errors import InvalidInput, InvalidState, NotFound
@@ -145,9 +146,13 @@ def team_member_paid(order: Order) -> TeamPaid | None:
         return TeamPaid(held=False)
     if team.status == TeamStatus.FAILED:
         return TeamPaid(held=True)  # the failure sweep refunds it
+    # A member counts while its order is paid (one cancelled after paying does not).
     paid = list(
         TeamMember.objects.filter(
-            team=team, paid_at__isnull=False, released_at__isnull=True
+            team=team,
+            paid_at__isnull=False,
+            released_at__isnull=True,
+            order__status=OrderStatus.PAID,
         ).values_list("order_id", flat=True)
     )
     if len(paid) < team.size:

@@ -230,3 +230,15 @@ def test_demo_is_idempotent():
     assert presale.quota == 500 and presale.is_selling
     assert TeamOffer.objects.count() == 1 and PreSale.objects.count() == 1
     assert not TeamMember.objects.exists()
+
+
+def test_a_member_who_cancelled_after_paying_does_not_fill_the_team():
+    offer = make_offer(stock=5, size=2)
+    order, team = _start(offer)
+    pay(order)
+    flows.order_cancel(order=Order.objects.get(pk=order.pk))
+    joined, _ = gb_flows.team_join(team=team, user=make_user(), shipping_address=ADDRESS)
+    pay(joined)
+    team.refresh_from_db()
+    assert team.status == TeamStatus.OPEN
+    assert not Shipment.objects.filter(order=joined).exists()
