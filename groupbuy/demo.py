@@ -21,7 +21,7 @@ def load_groupbuy_demo() -> dict:
     counts: dict[str, int] = {}
     variant = Variant.objects.filter(sku=TEAM_OFFER_SKU).first()
     if variant is not None:
-        _, created = TeamOffer.objects.get_or_create(
+        TeamOffer.objects.get_or_create(
             variant=variant,
             team_size=2,
             defaults={
@@ -30,11 +30,11 @@ def load_groupbuy_demo() -> dict:
                 "stock_cap": 100,
             },
         )
-        counts["team offers"] = int(created)
+        counts["team offers"] = TeamOffer.objects.filter(variant=variant).count()
     variant = Variant.objects.filter(sku=PRESALE_SKU).first()
     if variant is not None:
         now = timezone.now()
-        _, created = PreSale.objects.get_or_create(
+        PreSale.objects.get_or_create(
             variant=variant,
             title=PRESALE_TITLE,
             defaults={
@@ -45,5 +45,5 @@ def load_groupbuy_demo() -> dict:
                 "ships_on": (now + timedelta(days=75)).date(),
             },
         )
-        counts["pre-sales"] = int(created)
+        counts["pre-sales"] = PreSale.objects.filter(variant=variant).count()
     return counts

@@ -101,6 +101,8 @@ def team_join_plan(*, team: Team, user) -> tuple[PlacementPlan, list[dict]]:
 def team_seat_release(order: Order) -> None:
     """``on_unpaid_release``: an unpaid member's order was cancelled or expired: its seat
     (while the team is open) and its offer unit come back, once."""
+    if order.channel != TEAM_CHANNEL:
+        return
     member = (
         TeamMember.objects.select_for_update()
         .filter(order_id=order.pk, released_at__isnull=True, settled_at__isnull=True)
@@ -250,6 +252,8 @@ def presale_plan(*, presale: PreSale, quantity: int) -> tuple[PlacementPlan, lis
 
 def presale_release(order: Order) -> None:
     """``on_unpaid_release``: an unpaid pre-sale order's units go back to the quota, once."""
+    if order.channel != PRESALE_CHANNEL:
+        return
     claim = (
         PreSaleOrder.objects.select_for_update()
         .filter(order_id=order.pk, released_at__isnull=True)

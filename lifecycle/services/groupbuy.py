@@ -68,6 +68,8 @@ def team_join(*, team: Team, user, shipping_address: dict, idempotency_key=None)
 def team_order_paid(order: Order) -> bool:
     """``on_paid_hold``: a team order was paid. Held while its team is open; the payment
     that fills the team sends every member's order to fulfilment at once."""
+    if order.channel != gb.TEAM_CHANNEL:  # no query for an ordinary order
+        return False
     result = gb.team_member_paid(order)
     if result is None:
         return False
@@ -134,6 +136,8 @@ def presale_buy(*, presale: PreSale, user, quantity: int, shipping_address: dict
 
 def presale_order_paid(order: Order) -> bool:
     """``on_paid_hold``: a paid pre-sale order waits for the conversion."""
+    if order.channel != gb.PRESALE_CHANNEL:
+        return False
     return bool(gb.presale_order_held(order))
 
 
