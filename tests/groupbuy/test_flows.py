@@ -242,3 +242,22 @@ def test_a_member_who_cancelled_after_paying_does_not_fill_the_team():
     team.refresh_from_db()
     assert team.status == TeamStatus.OPEN
     assert not Shipment.objects.filter(order=joined).exists()
+
+
+def test_admin_convert_asks_for_the_shortfall_then_converts(client):
+    presale = make_presale(quota=10)
+    manager = make_manager(presale.variant.product.cooperative)
+    client.force_login(manager)
+    url = "/admin/groupbuy/presale/"
+    ask = client.post(url, {"action": "convert_at_harvest", "_selected_action": [presale.pk]})
+    assert ask.status_code == 200 and 'name="shortfall"' in ask.content.decode()
+    done = client.post(
+        url, {"action": "convert_at_harvest", "_selected_action": [presale.pk], "shortfall": "0"}
+    )
+    assert done.status_code == 302
+    presale.refresh_from_db()
+    assert presale.status == "converted"
+    # Another cooperative's manager cannot see it, so cannot convert it either.
+    other = make_manager(make_presale().variant.product.cooperative)
+    client.force_login(other)
+    assert client.get(f"{url}{presale.pk}/change/").status_code == 302
