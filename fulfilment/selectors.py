@@ -12,6 +12,7 @@ from orders.constants import OrderStatus
 from orders.models import Order
 
 from .constants import AWAITING_HANDOVER, ShipmentStatus
+from .holds import orders_not_held
 from .models import Shipment, TrackingEvent
 
 
@@ -54,7 +55,8 @@ def orders_awaiting_fulfilment_ids(
         Q(packing_slip="") | Q(managers_notified_at__isnull=True)
     )
     return list(
-        Order.objects.filter(
+        orders_not_held(Order.objects.all())
+        .filter(
             status=OrderStatus.PAID,
             paid_at__lt=now - timedelta(seconds=older_than_seconds),
             paid_at__gt=now - timedelta(days=within_days),

@@ -52,6 +52,7 @@ from .exceptions import (
     UnknownCarrier,
     UnknownTrackingNumber,
 )
+from .holds import orders_not_held
 from .models import (
     Carrier,
     CarrierEvent,
@@ -187,6 +188,11 @@ def shipments_create_for_order(*, order_id: int) -> list[Shipment]:
             details={"status": order.status, "number": order.number},
         )
     shipments = {s.cooperative_id: s for s in _lock_shipments(order.pk)}
+    if (
+        order.status == OrderStatus.PAID
+        and not orders_not_held(Order.objects.filter(pk=order.pk)).exists()
+    ):
+        return list(shipments.values())  # held by a feature (a team, a pre-sale)
     if order.status == OrderStatus.PAID:
         lines = list(order.lines.select_related("variant").order_by("pk"))
         by_coop: dict[int, list] = defaultdict(list)

@@ -7,9 +7,12 @@ actions, so payments' admin never imports the flows above it."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from catalog.admin_scoping import is_platform
+from groupbuy.admin import PreSaleAdmin
+from groupbuy.models import PreSale
 from payments.admin import PaymentAdmin, RefundAdmin
 from payments.models import Payment, Refund
 from payments.providers import ProviderError, ProviderUnavailable
@@ -72,3 +75,48 @@ class LifecycleRefundAdmin(RefundAdmin):
 for model, model_admin in ((Payment, LifecyclePaymentAdmin), (Refund, LifecycleRefundAdmin)):
     admin.site.unregister(model)
     admin.site.register(model, model_admin)
+
+
+# --- pre-sales: the conversion at harvest --------------------------------------
+class LifecyclePreSaleAdmin(PreSaleAdmin):
+    """The pre-sale admin with its conversion: the manager names the harvest's shortfall
+    (units) on a confirmation page; the latest orders are refunded first."""
+
+    actions = ["convert_at_harvest"]
+
+    @admin.action(description=_("Convert at harvest (name the shortfall)"))
+    def convert_at_harvest(self, request, queryset):
+        if "shortfall" not in request.POST:
+            return TemplateResponse(
+                request,
+                "admin/groupbuy/presale_convert.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "presales": queryset,
+                    "opts": self.model._meta,
+                },
+            )
+        try:
+            shortfall = int(request.POST["shortfall"])
+        except ValueError:
+            self.message_user(
+                request, _("The shortfall is a whole number of units."), messages.ERROR
+            )
+            return None
+        for presale in queryset:
+            try:
+                counts = services.presale_convert(presale_id=presale.pk, shortfall=shortfall)
+            except ApplicationError as exc:
+                self.message_user(request, f"{presale}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(presale)s: %(converted)d orders to pack, %(refunded)d refunded.")
+                    % {"presale": presale, **counts},
+                    messages.SUCCESS,
+                )
+        return None
+
+
+admin.site.unregister(PreSale)
+admin.site.register(PreSale, LifecyclePreSaleAdmin)

@@ -8,3 +8,8 @@ class LifecycleConfig(AppConfig):
 
     name = "lifecycle"
     verbose_name = _("Order life cycle")
+
+    def ready(self) -> None:
+        from .services.groupbuy import groupbuy_register
+
+        groupbuy_register()

@@ -110,3 +110,12 @@ def orders_expire_task() -> int:
 def orders_complete_task() -> int:
     """Beat: delivered orders complete after ``RETURN_WINDOW_DAYS`` and credit the ledger."""
     return services.orders_complete_due()
+
+
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540, ignore_result=True)
+def teams_fail_overdue_task() -> dict:
+    """Beat: teams past their deadline fail and their paid members are refunded, each
+    once, however long the beat was stopped. Idempotent; safe to overlap."""
+    from .services.groupbuy import teams_fail_overdue
+
+    return teams_fail_overdue()

@@ -13,3 +13,12 @@ urlpatterns = [
     path("orders/<str:number>/cancel/", views.order_cancel, name="order_cancel"),
     path("orders/<str:number>/confirm-receipt/", views.order_confirm, name="order_confirm"),
 ]
+
+# Group buying and pre-sales (lifecycle/groupbuy_views.py).
+from . import groupbuy_views  # noqa: E402
+
+urlpatterns += [
+    path("teams/<int:team_id>/", groupbuy_views.team_detail, name="team_detail"),
+    path("team-offers/<int:offer_id>/", groupbuy_views.team_offer_start, name="team_offer"),
+    path("presales/<int:presale_id>/", groupbuy_views.presale_detail, name="presale_detail"),
+]

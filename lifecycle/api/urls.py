@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import orders, payments
+from . import groupbuy, orders, payments
 
 urlpatterns = [
     path("orders/", orders.OrderListCreateView.as_view(), name="api-orders"),
@@ -29,5 +29,26 @@ urlpatterns = [
             ("wechat", payments.WechatCallbackView),
             ("sandbox", payments.SandboxCallbackView),
         )
+    ),
+    # Group buying and pre-sales (lifecycle/api/groupbuy.py).
+    path("team-offers/", groupbuy.TeamOfferListView.as_view(), name="api-team-offers"),
+    path(
+        "team-offers/<int:offer_id>/teams/",
+        groupbuy.TeamStartView.as_view(),
+        name="api-team-offer-start",
+    ),
+    path("teams/<int:team_id>/", groupbuy.TeamDetailView.as_view(), name="api-team"),
+    path("teams/<int:team_id>/join/", groupbuy.TeamJoinView.as_view(), name="api-team-join"),
+    path("presales/", groupbuy.PreSaleListView.as_view(), name="api-presales"),
+    path("presales/<int:presale_id>/", groupbuy.PreSaleDetailView.as_view(), name="api-presale"),
+    path(
+        "presales/<int:presale_id>/orders/",
+        groupbuy.PreSaleOrderView.as_view(),
+        name="api-presale-order",
+    ),
+    path(
+        "presales/<int:presale_id>/convert/",
+        groupbuy.PreSaleConvertView.as_view(),
+        name="api-presale-convert",
     ),
 ]

@@ -18,6 +18,7 @@ from .cancel import order_cancel
 from .checkout import checkout_place
 from .delivery import order_complete, orders_complete_due, receipt_confirmed
 from .expiry import order_expire, orders_expire_overdue
+from .groupbuy import presale_convert, teams_fail_overdue
 from .paid import (
     fulfilment_start,
     order_paid,
@@ -46,9 +47,11 @@ __all__ = [
     "payment_notification_receive",
     "payment_reconcile",
     "payment_refund",
+    "presale_convert",
     "receipt_confirmed",
     "refund_confirmed",
     "refund_retry",
     "refund_submit",
     "refunds_submit_on_commit",
+    "teams_fail_overdue",
 ]

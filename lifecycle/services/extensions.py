@@ -42,3 +42,27 @@ def unpaid_release_run(order: Order) -> None:
     transaction that cancelled the unpaid ``order``, its row locked."""
     for callback in list(_unpaid_release):
         callback(order)
+
+
+# --- paid orders a feature holds back from fulfilment ---------------------------
+
+PaidHold = Callable[[Order], bool]
+
+_paid_hold: list[PaidHold] = []
+
+
+def on_paid_hold(callback: PaidHold) -> PaidHold:
+    """Register ``callback(order) -> bool``: run in the paid flow's transaction (order
+    locked, just paid); ``True`` holds the order's fulfilment (the feature starts it
+    later: a team that fills, a pre-sale converted). Registering twice keeps one."""
+    if callback not in _paid_hold:
+        _paid_hold.append(callback)
+    return callback
+
+
+def paid_hold_run(order: Order) -> bool:
+    """Every registered callback runs; the order is held if any says so."""
+    held = False
+    for callback in list(_paid_hold):
+        held = callback(order) or held
+    return held

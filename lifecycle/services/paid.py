@@ -15,6 +15,7 @@ from payments.outcomes import Applied
 from payments.providers.base import HttpAnswer
 from storefront.queue import send_on_commit
 
+from .extensions import paid_hold_run
 from .news import buyer_tell_paid
 from .refunds import refund_confirmed, refunds_submit_on_commit
 
@@ -63,7 +64,8 @@ def order_paid(*, order: Order, payment: Payment) -> None:
     order_mark_paid(order=order, note=f"{payment.provider} {payment.out_trade_no}", locked=True)
     payments.ledger_record_sale(order=order, payment=payment)
     buyer_tell_paid(order)
-    fulfilment_start(order)
+    if not paid_hold_run(order):  # a team not yet filled, a pre-sale not yet converted
+        fulfilment_start(order)
 
 
 def fulfilment_start(order: Order) -> None:

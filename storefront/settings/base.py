@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "farm",
     "members",
     "reports",
+    "groupbuy",
 ]
 
 MIDDLEWARE = [
@@ -411,6 +412,8 @@ _MINUTE, _HOUR, _DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=
 _BEAT = {
     # Orders: cancel unpaid orders past expires_at and return their stock (idempotent).
     "orders-expire": ("lifecycle.tasks.orders_expire_task", _MINUTE),
+    # Group buying: teams past their deadline fail; paid members refunded once each.
+    "teams-fail-overdue": ("lifecycle.tasks.teams_fail_overdue_task", _MINUTE),
     # Fulfilment: shipments shipped AUTO_DELIVER_DAYS ago count as delivered; delivered
     # orders complete after RETURN_WINDOW_DAYS and release the ledger for payout.
     "fulfilment-auto-deliver": ("fulfilment.tasks.shipments_auto_deliver_task", _HOUR),
@@ -516,7 +519,7 @@ CARRIER_WEBHOOK_SECRETS: dict[str, str] = json.loads(env_str("CARRIER_WEBHOOK_SE
 DEMO_SUPERUSER_ALLOWED = True
 # Extra demo loaders `manage.py load_demo` runs after the catalogue (dotted paths): the
 # settings name them so that the catalogue never imports the apps above it.
-DEMO_EXTENSIONS = ["members.demo.load_households_demo"]
+DEMO_EXTENSIONS = ["members.demo.load_households_demo", "groupbuy.demo.load_groupbuy_demo"]
 # Mounts the bare hello views the benchmarks compare against; off unless bench/ turns it on.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 

@@ -142,7 +142,37 @@ def _world() -> World:
         "user_buyer_pk": w.users["buyer"].pk,
         "job_a_pk": job_a.pk,
     }
+    w.ids.update(_groupbuy_world(variant_a, w.users["buyer"]))
     return w
+
+
+def _groupbuy_world(variant_a, leader) -> dict:
+    """A team offer, an open team of 2 with a free seat and a pre-sale, all of A."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from groupbuy.models import PreSale, Team, TeamOffer
+
+    offer = TeamOffer.objects.create(variant=variant_a, team_price=Decimal("9.00"), stock_cap=50)
+    team = Team.objects.create(
+        offer=offer,
+        leader=leader,
+        size=2,
+        seats_taken=1,
+        deadline=timezone.now() + timedelta(hours=2),
+    )
+    presale = PreSale.objects.create(
+        variant=variant_a,
+        title="Harvest A",
+        price=Decimal("20.00"),
+        quota=10,
+        opens_at=timezone.now() - timedelta(hours=1),
+        closes_at=timezone.now() + timedelta(days=3),
+        ships_on=timezone.now().date() + timedelta(days=30),
+    )
+    return {"offer_a": offer.pk, "team_a": team.pk, "presale_a": presale.pk}
 
 
 def row(method, path, expected, data=None, *, covers=None):
@@ -461,6 +491,53 @@ ROWS = [
     row(
         "GET", "/admin/catalog/county/", only(200, ("staff",), LOGIN, manager_a=403, manager_b=403)
     ),
+    # --- group buying and pre-sales (issue 13) ------------------------------------------
+    row("GET", "/api/v1/team-offers/", {"*": 200}),
+    row(
+        "POST",
+        "/api/v1/team-offers/{offer_a}/teams/",
+        {**API_AUTH, "*": 201},
+        {"shipping_address": ADDRESS},
+    ),
+    row("GET", "/api/v1/teams/{team_a}/", {"*": 200}),
+    row(
+        "POST",
+        "/api/v1/teams/{team_a}/join/",
+        {**API_AUTH, "*": 201},
+        {"shipping_address": ADDRESS},
+    ),
+    row("GET", "/api/v1/presales/", {"*": 200}),
+    row("GET", "/api/v1/presales/{presale_a}/", {"*": 200}),
+    row(
+        "POST",
+        "/api/v1/presales/{presale_a}/orders/",
+        {**API_AUTH, "*": 201},
+        {"quantity": 1, "shipping_address": ADDRESS},
+    ),
+    row(
+        "POST",
+        "/api/v1/presales/{presale_a}/convert/",
+        only(200, ("manager_a", "staff"), 403, anon=401),
+        {"shortfall": 0},
+    ),
+    row("GET", "/teams/{team_a}/", {"*": 200}),
+    row("GET", "/team-offers/{offer_a}/", {"*": 200}),
+    row("GET", "/presales/{presale_a}/", {"*": 200}),
+    row(
+        "GET",
+        "/admin/groupbuy/teamoffer/{offer_a}/change/",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=302),
+    ),
+    row(
+        "GET",
+        "/admin/groupbuy/team/{team_a}/change/",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=302),
+    ),
+    row(
+        "GET",
+        "/admin/groupbuy/presale/{presale_a}/change/",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=302),
+    ),
 ]
 
 
@@ -572,6 +649,9 @@ def test_the_table_covers_every_url():
             "membership_a_pk",
             "user_buyer_pk",
             "job_a_pk",
+            "offer_a",
+            "team_a",
+            "presale_a",
         ),
         "1",
     )

@@ -1,0 +1,31 @@
+from storefront.errors import ApplicationError
+
+
+class TeamFull(ApplicationError):
+    code = "team_full"
+    status_code = 409
+    default_message = "This team is full or no longer open."
+
+
+class TeamAlreadyJoined(ApplicationError):
+    code = "team_already_joined"
+    status_code = 409
+    default_message = "You are already in this team."
+
+
+class OfferUnavailable(ApplicationError):
+    code = "offer_unavailable"
+    status_code = 409
+    default_message = "This team offer is not running or its units are all taken."
+
+
+class PreSaleUnavailable(ApplicationError):
+    code = "presale_unavailable"
+    status_code = 409
+    default_message = "This pre-sale is not open."
+
+
+class PreSaleSoldOut(ApplicationError):
+    code = "presale_sold_out"
+    status_code = 409
+    default_message = "Not enough of this pre-sale's quota is left."
