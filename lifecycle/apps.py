@@ -8,3 +8,10 @@ class LifecycleConfig(AppConfig):
 
     name = "lifecycle"
     verbose_name = _("Order life cycle")
+
+    def ready(self):
+        from wholesale.services import credit_release
+
+        from .services.extensions import on_unpaid_release
+
+        on_unpaid_release(credit_release)  # wholesale: credit taken by an unpaid order

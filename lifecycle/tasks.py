@@ -110,3 +110,11 @@ def orders_expire_task() -> int:
 def orders_complete_task() -> int:
     """Beat: delivered orders complete after ``RETURN_WINDOW_DAYS`` and credit the ledger."""
     return services.orders_complete_due()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=8)
+def wholesale_invoices_task() -> int:
+    """Beat: every delivered purchase order gets its invoice (idempotent)."""
+    from .services.wholesale import wholesale_invoices_issue_due
+
+    return wholesale_invoices_issue_due()

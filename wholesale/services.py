@@ -16,7 +16,7 @@ from catalog.models import Cooperative, Variant
 from catalog.selectors import user_managed_cooperative_ids
 from orders.models import Order
 from orders.services import PlacementPlan
-from storefront.errors import InvalidInput, NotFound, PermissionDenied
+from storefront.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from storefront.money import CENT, split_largest_remainder, to_fen
 from storefront.text import clean_line
 
@@ -307,7 +307,7 @@ def quote_answer(
     if not _may_manage(by, quote.cooperative_id):
         raise PermissionDenied()
     if quote.status not in (QuoteStatus.REQUESTED, QuoteStatus.QUOTED):
-        raise exc.InvalidState()
+        raise InvalidState()
     quote.unit_price = Decimal(unit_price).quantize(CENT)
     quote.valid_until = valid_until
     quote.delivery_dates = [str(d) for d in delivery_dates]
@@ -321,7 +321,7 @@ def quote_accept(*, quote: QuoteRequest, member: OrgMember) -> QuoteRequest:
     if quote.organisation_id != member.organisation_id:
         raise NotFound()
     if quote.status != QuoteStatus.QUOTED or quote.valid_until < timezone.localdate():
-        raise exc.InvalidState(details={"status": quote.status})
+        raise InvalidState(details={"status": quote.status})
     quote.status = QuoteStatus.ACCEPTED
     quote.save(update_fields=["status"])
     return quote

@@ -395,6 +395,7 @@ CELERY_TASK_ROUTES = {
     "lifecycle.tasks.payment*": {"queue": "payments"},
     "lifecycle.tasks.refund*": {"queue": "payments"},
     "lifecycle.tasks.orders_complete_task": {"queue": "fulfilment"},
+    "lifecycle.tasks.wholesale_invoices_task": {"queue": "fulfilment"},
     "fulfilment.tasks.*": {"queue": "fulfilment"},
     "catalog.tasks.*": {"queue": "media"},
     "sms.tasks.*": {"queue": "sms"},
@@ -418,6 +419,8 @@ _BEAT = {
     # Fulfilment: restart the pipeline of paid orders whose messages a down broker lost.
     "fulfilment-sweep": ("fulfilment.tasks.shipments_sweep_task", 2 * _MINUTE),
     "fulfilment-complete-orders": ("lifecycle.tasks.orders_complete_task", _HOUR),
+    # Wholesale: each delivered purchase order gets its invoice (idempotent).
+    "wholesale-invoices": ("lifecycle.tasks.wholesale_invoices_task", _HOUR),
     # Payments: re-enqueue inbox rows stored but not applied (broker was down), and ask
     # providers about payments pending over ten minutes (PAYMENTS.md step 5).
     "payments-inbox-sweep": ("lifecycle.tasks.payments_inbox_sweep_task", _MINUTE),
