@@ -397,7 +397,7 @@ def invoice_issue(*, wholesale_order: WholesaleOrder, batches: list[dict] | None
     with its quality figures (the delivery's batch certificate). One per order."""
     with transaction.atomic():
         wo = (
-            WholesaleOrder.objects.select_for_update()
+            WholesaleOrder.objects.select_for_update(of=("self",))
             .select_related("order", "organisation", "cooperative")
             .get(pk=wholesale_order.pk)
         )
@@ -477,7 +477,11 @@ def invoice_issue(*, wholesale_order: WholesaleOrder, batches: list[dict] | None
 
 
 def _lock_invoice(invoice: Invoice) -> Invoice:
-    return Invoice.objects.select_for_update().select_related("wholesale_order").get(pk=invoice.pk)
+    return (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("wholesale_order")
+        .get(pk=invoice.pk)
+    )
 
 
 def _settle(inv: Invoice, amount: Decimal) -> None:
