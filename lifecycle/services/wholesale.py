@@ -73,7 +73,7 @@ def delivery_batches(order: Order) -> list[dict]:
                 "harvested_on": str(b.harvested_on),
                 "milled_on": str(b.milled_on) if b.milled_on else "",
                 **{
-                    key: (str(getattr(b, key)) if getattr(b, key) is not None else "")
+                    key: (f"{getattr(b, key):.2f}" if getattr(b, key) is not None else "")
                     for key in wholesale.SPEC_FIELDS
                 },
             }

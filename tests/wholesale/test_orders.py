@@ -22,7 +22,11 @@ from wholesale.models import CreditAccount, Invoice, PriceList, PriceTier, Whole
 
 
 def _setup(*, price="100.00", stock=1000, limit=None, shipping="0.00", **credit):
-    coop = make_cooperative(shipping_base_fee=Decimal(shipping), shipping_fee_per_kg=Decimal("0"))
+    coop = make_cooperative(
+        shipping_base_fee=Decimal(shipping),
+        shipping_fee_per_kg=Decimal("0"),
+        free_shipping_over=None,
+    )
     variant = make_product(cooperative=coop, price="120.00", stock=stock).variants.get()
     org = make_organisation(cooperative=coop)
     pl = PriceList.objects.create(
@@ -93,7 +97,7 @@ def test_errors_each_have_a_code():
 
 @pytest.mark.django_db
 def test_a_credit_order_skips_payment_and_an_overdue_invoice_blocks_the_next():
-    coop, variant, org, buyer, _pl = _setup(limit="1000.00")
+    _coop, variant, org, buyer, _pl = _setup(limit="1000.00")
     order, _ = _place(buyer, variant, qty=2, on_credit=True)
     assert order.status == OrderStatus.PAID and order.wholesale.on_credit
     assert CreditAccount.objects.get(organisation=org).used == Decimal("200.00")
@@ -118,7 +122,7 @@ def test_no_credit_terms_no_credit_order():
 
 @pytest.mark.django_db
 def test_an_unpaid_credit_order_gives_its_credit_back_once_when_it_expires(monkeypatch):
-    coop, variant, org, buyer, _pl = _setup(limit="1000.00")
+    _coop, variant, org, buyer, _pl = _setup(limit="1000.00")
     # The process dies between the placement and the "on credit" mark: the order stays
     # unpaid with the credit taken, and its expiry gives the credit back.
     monkeypatch.setattr(
