@@ -102,7 +102,9 @@ def render_invoice(invoice: Invoice) -> bytes:
     )
     pdf.ln(3)
 
-    sign = "-" if red else ""
+    def money(value) -> str:
+        return f"-{value:.2f}" if red and value else f"{value:.2f}"
+
     pdf.set_font("cjk", size=9)
     headings = FontFace(emphasis="", fill_color=(230, 230, 230))
     with pdf.table(
@@ -122,16 +124,16 @@ def render_invoice(invoice: Invoice) -> bytes:
                     ln.sku,
                     qty,
                     price,
-                    f"{sign}{ln.net:.2f}",
+                    money(ln.net),
                     _rate(ln.tax_rate),
-                    f"{sign}{ln.tax:.2f}",
+                    money(ln.tax),
                 ]
             )
     pdf.ln(2)
     text(
         11,
-        f"合计 Net {sign}{invoice.net_total:.2f}    税额 Tax {sign}{invoice.tax_total:.2f}"
-        f"    价税合计 Total ¥{sign}{invoice.total:.2f}",
+        f"合计 Net {money(invoice.net_total)}    税额 Tax {money(invoice.tax_total)}"
+        f"    价税合计 Total ¥{money(invoice.total)}",
     )
     if not red:
         text(

@@ -4,11 +4,11 @@ the receivable right to the fen, the tax rate as data, and the PDF in Chinese.""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
-from catalog.models import Batch
 from fulfilment.models import ShipmentLine
 from fulfilment.services import shipments_create_for_order
 from lifecycle.services.wholesale import wholesale_invoice_issue, wholesale_invoices_issue_due
@@ -25,6 +25,8 @@ from wholesale.pdf import render_invoice
 from wholesale.selectors import statement
 
 from .test_orders import _place, _setup
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _delivered(buyer, variant, qty, po, on_credit=True):
@@ -79,9 +81,11 @@ def test_invoice_credit_note_and_partial_payment_leave_the_receivable_right_to_t
 
 
 @pytest.mark.django_db
-def test_the_invoice_of_a_delivery_lists_its_batches_and_the_pdf_renders_chinese(tmp_path):
+def test_the_invoice_of_a_delivery_lists_its_batches_and_the_pdf_renders_chinese():
     make_carriers()
-    _coop, variant, _org, buyer, _pl = _setup(limit="100000.00")
+    coop, variant, _org, buyer, _pl = _setup(limit="100000.00")
+    coop.name = "吉木乃县金麦田面粉合作社"
+    coop.save()
     batch = make_batch(product=variant.product, code="JMN-2026-08", ash_pct=Decimal("0.55"))
     order, _ = _place(buyer, variant, qty=12, po="PO-大单", on_credit=True)
     shipments_create_for_order(order_id=order.pk)
@@ -98,14 +102,23 @@ def test_the_invoice_of_a_delivery_lists_its_batches_and_the_pdf_renders_chinese
     pdf = render_invoice(invoice)
     assert pdf.startswith(b"%PDF")
     note = services.credit_note_issue(invoice=invoice, amount=Decimal("90.00"), reason="退货 2 袋")
-    out = tmp_path / "invoice.pdf"
-    out.write_bytes(pdf)
-    (tmp_path / "credit.pdf").write_bytes(render_invoice(note))
-    # The Chinese text is in the PDF's text layer (the page images were looked at).
-    from fpdf import FPDF  # noqa: F401 - fpdf2 embeds the font subset
+    # Each page as an image (kept under test-artifacts/ to look at): ink on every page,
+    # the credit note's red heading in colour, and the Chinese text in the text layer.
+    import pypdfium2
 
-    assert b"FontFile2" in pdf or b"/FontFile" in pdf
-    assert Batch.objects.filter(code="JMN-2026-08").exists()
+    out = ROOT / "test-artifacts" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in (("invoice", pdf), ("credit-note", render_invoice(note))):
+        document = pypdfium2.PdfDocument(data)
+        text = document[0].get_textpage().get_text_range()
+        assert "发票" in text and "吉木乃" in text, text[:200]
+        image = document[0].render(scale=1.5).to_pil().convert("RGB")
+        image.save(out / f"wholesale-{name}-page-1.png")
+        pixels = list(image.get_flattened_data())
+        assert sum(1 for r, g, b in pixels if min(r, g, b) < 200) > len(pixels) // 200
+        red = sum(1 for r, g, b in pixels if r > 150 and g < 80 and b < 80)
+        assert (red > 50) is (name == "credit-note")
+    assert "JMN-2026-08" in pypdfium2.PdfDocument(pdf)[0].get_textpage().get_text_range()
 
 
 @pytest.mark.postgres
