@@ -366,3 +366,12 @@ class TaxRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.variant_id}: {self.rate}"
+
+
+class CreditNote(Invoice):
+    """Credit notes (red invoices) in the admin: the add form issues one."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("credit note")
+        verbose_name_plural = _("credit notes")

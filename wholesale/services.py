@@ -280,7 +280,7 @@ def quote_request(
     )
 
 
-def _clean_spec(spec: dict) -> dict:
+def clean_spec(spec: dict) -> dict:
     out = {}
     for key, bounds in (spec or {}).items():
         if key not in SPEC_FIELDS:
@@ -311,7 +311,7 @@ def quote_answer(
     quote.unit_price = Decimal(unit_price).quantize(CENT)
     quote.valid_until = valid_until
     quote.delivery_dates = [str(d) for d in delivery_dates]
-    quote.spec = _clean_spec(spec or {})
+    quote.spec = clean_spec(spec or {})
     quote.status = QuoteStatus.QUOTED
     quote.save()
     return quote
