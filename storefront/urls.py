@@ -58,6 +58,7 @@ urlpatterns = [
     path("", include("farm.urls")),
     path("", include("sms.urls")),
     path("", include("reports.urls")),
+    path("", include("wholesale.urls")),
     path("", include("catalog.urls")),
 ]
 
