@@ -17,7 +17,7 @@ from catalog.models import Batch
 from fulfilment.models import ShipmentLine
 from orders.constants import OrderStatus
 from orders.models import Order
-from orders.services import order_mark_paid
+from orders.services import order_mark_paid, order_mark_refunded
 from storefront.errors import InvalidState
 from wholesale import services as wholesale
 from wholesale.models import Invoice, WholesaleOrder
@@ -102,3 +102,16 @@ def wholesale_invoices_issue_due() -> int:
         wholesale_invoice_issue(wholesale_order=wo)
         count += 1
     return count
+
+
+def wholesale_credit_cancelled(order: Order) -> None:
+    """A paid order on credit, cancelled before it shipped (``order_cancel``, in its
+    transaction, order locked, now ``refund_pending``): no money was paid, so there is
+    nothing to refund; the credit comes back and the order is refunded at once."""
+    if order.channel != "wholesale":
+        return
+    wo = WholesaleOrder.objects.filter(order=order, on_credit=True).first()
+    if wo is None:
+        return
+    wholesale.credit_release(order)
+    order_mark_refunded(order=order.pk, note="on credit: nothing was paid")

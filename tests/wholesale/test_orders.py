@@ -156,3 +156,15 @@ def test_twenty_credit_orders_at_once_against_a_limit_that_fits_seven():
     assert len(placed) == 7 and len(refused) == 13, results
     assert CreditAccount.objects.get(organisation=org).used == Decimal("700.00")
     assert WholesaleOrder.objects.filter(on_credit=True).count() == 7
+
+
+@pytest.mark.django_db
+def test_a_paid_credit_order_cancelled_before_shipping_gives_the_credit_back():
+    _coop, variant, org, buyer, _pl = _setup(limit="1000.00")
+    order, _ = _place(buyer, variant, qty=3, on_credit=True)
+    assert CreditAccount.objects.get(organisation=org).used == Decimal("300.00")
+    flows.order_cancel(order=order)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED
+    assert CreditAccount.objects.get(organisation=org).used == 0
+    assert variant.__class__.objects.get(pk=variant.pk).stock == 1000
