@@ -84,7 +84,9 @@ def statement(*, organisation_id: int | None = None, cooperative_ids=None) -> St
         invoices = invoices.filter(organisation_id=organisation_id)
     if cooperative_ids is not None:
         invoices = invoices.filter(cooperative_id__in=list(cooperative_ids))
-    invoices = invoices.select_related("organisation", "cooperative")
+    invoices = invoices.select_related("organisation", "cooperative").prefetch_related(
+        "credit_notes"
+    )
     s = Statement()
     s.invoices = [i for i in invoices if i.kind == InvoiceKind.INVOICE]
     s.credit_notes = [i for i in invoices if i.kind == InvoiceKind.CREDIT_NOTE]

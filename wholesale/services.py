@@ -7,7 +7,7 @@ import datetime
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -202,32 +202,38 @@ def purchase_plan(
             raise exc.BelowMinimumOrder(
                 details={"price_list": pl.name, "minimum": f"{pl.min_order_amount:.2f}"}
             )
+    terms = CreditAccount.objects.filter(organisation=org, cooperative_id=cooperative_id).first()
     account = None
     if on_credit:
-        account = CreditAccount.objects.filter(
-            organisation=org, cooperative_id=cooperative_id
-        ).first()
-        if account is None or account.limit <= 0:
+        if terms is None or terms.limit <= 0:
             raise exc.NoCredit()
         if _overdue_exists(org.pk, cooperative_id, timezone.localdate()):
             raise exc.CreditBlockedOverdue()
+        account = terms
 
     def record(order: Order, priced) -> None:
         if WholesaleOrder.objects.filter(organisation=org, po_number=po).exists():
             raise exc.DuplicatePurchaseOrder(details={"po_number": po})
         if (
-            account is not None
-            and account.approval_above is not None
-            and order.total > account.approval_above
+            terms is not None
+            and terms.approval_above is not None
+            and order.total > terms.approval_above
             and member.role != OrgRole.APPROVER
         ):
-            raise exc.ApprovalRequired(details={"above": f"{account.approval_above:.2f}"})
+            raise exc.ApprovalRequired(details={"above": f"{terms.approval_above:.2f}"})
         if account is not None:
             claimed = CreditAccount.objects.filter(
                 pk=account.pk, used__lte=F("limit") - order.total
             ).update(used=F("used") + order.total)
             if claimed != 1:
                 raise exc.CreditLimitExceeded()
+        try:
+            with transaction.atomic():  # a savepoint: the same PO placed at the same moment
+                _wholesale_order_create(order)
+        except IntegrityError:
+            raise exc.DuplicatePurchaseOrder(details={"po_number": po}) from None
+
+    def _wholesale_order_create(order: Order) -> None:
         WholesaleOrder.objects.create(
             order=order,
             organisation=org,
