@@ -120,3 +120,26 @@ class LifecyclePreSaleAdmin(PreSaleAdmin):
 
 admin.site.unregister(PreSale)
 admin.site.register(PreSale, LifecyclePreSaleAdmin)
+# --- wholesale: a delivered purchase order's invoice, with its batch certificate --------
+from wholesale.admin import WholesaleOrderAdmin  # noqa: E402
+from wholesale.models import WholesaleOrder  # noqa: E402
+
+
+class LifecycleWholesaleOrderAdmin(WholesaleOrderAdmin):
+    actions = ["issue_invoices"]
+
+    @admin.action(description=_("Issue the invoice of selected delivered purchase orders"))
+    def issue_invoices(self, request, queryset):
+        from .services.wholesale import wholesale_invoice_issue
+
+        for wo in queryset.select_related("order"):
+            try:
+                invoice = wholesale_invoice_issue(wholesale_order=wo)
+            except ApplicationError as exc:
+                self.message_user(request, f"{wo}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{wo}: {invoice.number}")
+
+
+admin.site.unregister(WholesaleOrder)
+admin.site.register(WholesaleOrder, LifecycleWholesaleOrderAdmin)

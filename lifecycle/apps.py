@@ -10,6 +10,11 @@ class LifecycleConfig(AppConfig):
     verbose_name = _("Order life cycle")
 
     def ready(self) -> None:
+        # What features give back or hold, registered here: they sit below lifecycle.
+        from wholesale.services import credit_release
+
+        from .services.extensions import on_unpaid_release
         from .services.groupbuy import groupbuy_register
 
         groupbuy_register()
+        on_unpaid_release(credit_release)  # wholesale: credit taken by an unpaid order

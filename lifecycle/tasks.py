@@ -119,3 +119,11 @@ def teams_fail_overdue_task() -> dict:
     from .services.groupbuy import teams_fail_overdue
 
     return teams_fail_overdue()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=8)
+def wholesale_invoices_task() -> int:
+    """Beat: every delivered purchase order gets its invoice (idempotent)."""
+    from .services.wholesale import wholesale_invoices_issue_due
+
+    return wholesale_invoices_issue_due()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("orders/<str:number>/pay/", views.order_pay, name="order_pay"),
     path("orders/<str:number>/cancel/", views.order_cancel, name="order_cancel"),
     path("orders/<str:number>/confirm-receipt/", views.order_confirm, name="order_confirm"),
+    path("wholesale/orders/new/", views.wholesale_order_new, name="wholesale_order_new"),
 ]
 
 # Group buying and pre-sales (lifecycle/groupbuy_views.py).

@@ -259,3 +259,61 @@ ORDER_BUTTONS = {
 }
 order_cancel = partial(order_button, button="cancel")
 order_confirm = partial(order_button, button="confirm")
+
+
+# --- wholesale purchase orders ----------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def wholesale_order_new(request):
+    """A purchase order: choose a product and quantity, see the price the one pricing
+    rule gives (list and tier), then place it (on credit when granted)."""
+    from wholesale import selectors as wholesale_selectors
+    from wholesale import services as wholesale
+    from wholesale.exceptions import NotWholesaleBuyer
+    from wholesale.forms import PurchaseOrderForm
+    from wholesale.pricing import price_for
+
+    from .services.wholesale import wholesale_order_place
+
+    try:
+        member = wholesale.buyer_for(request.user)
+    except NotWholesaleBuyer:
+        return redirect("wholesale_home")
+    sheet = wholesale_selectors.price_sheet(member.organisation)
+    choices = [
+        (row["variant"].pk, f"{row['variant'].product.title} — {row['variant'].name}")
+        for row in sheet
+    ]
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = PurchaseOrderForm(data, choices=choices, initial={"quantity": 10})
+    price = None
+    if data is not None and form.is_valid():
+        variant = next(
+            r["variant"] for r in sheet if r["variant"].pk == form.cleaned_data["variant"]
+        )
+        price = price_for(
+            organisation=member.organisation,
+            variant=variant,
+            quantity=form.cleaned_data["quantity"],
+        )
+        if request.method == "POST" and "place" in request.POST:
+            try:
+                order, _created = wholesale_order_place(
+                    user=request.user,
+                    lines=[{"variant": variant.pk, "quantity": form.cleaned_data["quantity"]}],
+                    po_number=form.cleaned_data["po_number"],
+                    on_credit=form.cleaned_data["on_credit"],
+                )
+            except ApplicationError as exc:
+                form_add_error(form, exc)
+            else:
+                if order.status == OrderStatus.PENDING_PAYMENT:
+                    return redirect("order_pay", number=order.number)
+                messages.success(request, _("Purchase order placed on credit."))
+                return redirect("order_detail", number=order.number)
+    return render(
+        request,
+        "wholesale/order_new.html",
+        {"form": form, "price": price, "member": member, "sheet": sheet},
+        status=400 if request.method == "POST" and form.errors else 200,
+    )

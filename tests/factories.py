@@ -313,3 +313,41 @@ def balances(cooperative: Cooperative) -> dict[str, Decimal]:
         .order_by("account")
     )
     return {r["account"]: r["total"] for r in rows}
+
+
+# --- wholesale ------------------------------------------------------------------------
+
+
+def make_credit_code() -> str:
+    """A fresh unified social credit code with a valid check character."""
+    from wholesale.validators import credit_code_check_char
+
+    first17 = f"91650000{n():09d}"
+    return first17 + credit_code_check_char(first17)
+
+
+def make_organisation(
+    *,
+    cooperative: Cooperative | None = None,
+    user: User | None = None,
+    role: str = "buyer",
+    status: str = "approved",
+    **fields,
+):
+    """An organisation (approved by default) with ``user`` (made if None) as ``role``."""
+    from wholesale.models import Organisation, OrgMember
+
+    i = n()
+    defaults = {
+        "name": f"Mill {i}",
+        "credit_code": make_credit_code(),
+        "invoice_title": f"Mill {i} Ltd",
+        "tax_number": f"91650000TAX{i:05d}",
+        "address": "Urumqi",
+        "delivery_address": ADDRESS,
+        "status": status,
+        "cooperative": cooperative or make_cooperative(),
+    }
+    org = Organisation.objects.create(**{**defaults, **fields})
+    OrgMember.objects.create(organisation=org, user=user or make_user(), role=role)
+    return org

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import groupbuy, orders, payments
+from . import groupbuy, orders, payments, wholesale
 
 urlpatterns = [
     path("orders/", orders.OrderListCreateView.as_view(), name="api-orders"),
@@ -17,6 +17,11 @@ urlpatterns = [
         "orders/<str:number>/payments/",
         payments.PaymentStartView.as_view(),
         name="api-order-payment-start",
+    ),
+    path(
+        "wholesale/orders/",
+        wholesale.PurchaseOrderListCreateView.as_view(),
+        name="api-wholesale-orders",
     ),
     *(
         path(

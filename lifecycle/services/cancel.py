@@ -21,6 +21,7 @@ from payments.services import order_refund_start
 
 from .extensions import unpaid_release_run
 from .refunds import refunds_submit_on_commit
+from .wholesale import wholesale_credit_cancelled
 
 
 @transaction.atomic
@@ -41,6 +42,7 @@ def order_cancel(*, order: Order, note: str = "") -> Order:
         order_mark_refund_pending(order=locked, note=note or "cancelled by buyer")
         stock_release(order=locked, actor=locked.user)
         refunds_submit_on_commit(order_refund_start(order=locked, reason="cancelled"))
+        wholesale_credit_cancelled(locked)  # an order on credit: nothing paid, credit back
     else:
         raise OrderInvalidState(
             "This order can no longer be cancelled.",

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "lifecycle",
     "farm",
     "members",
+    "wholesale",
     "reports",
     "groupbuy",
 ]
@@ -395,6 +396,7 @@ CELERY_TASK_ROUTES = {
     "lifecycle.tasks.payment*": {"queue": "payments"},
     "lifecycle.tasks.refund*": {"queue": "payments"},
     "lifecycle.tasks.orders_complete_task": {"queue": "fulfilment"},
+    "lifecycle.tasks.wholesale_invoices_task": {"queue": "fulfilment"},
     "fulfilment.tasks.*": {"queue": "fulfilment"},
     "catalog.tasks.*": {"queue": "media"},
     "sms.tasks.*": {"queue": "sms"},
@@ -420,6 +422,8 @@ _BEAT = {
     # Fulfilment: restart the pipeline of paid orders whose messages a down broker lost.
     "fulfilment-sweep": ("fulfilment.tasks.shipments_sweep_task", 2 * _MINUTE),
     "fulfilment-complete-orders": ("lifecycle.tasks.orders_complete_task", _HOUR),
+    # Wholesale: each delivered purchase order gets its invoice (idempotent).
+    "wholesale-invoices": ("lifecycle.tasks.wholesale_invoices_task", _HOUR),
     # Payments: re-enqueue inbox rows stored but not applied (broker was down), and ask
     # providers about payments pending over ten minutes (PAYMENTS.md step 5).
     "payments-inbox-sweep": ("lifecycle.tasks.payments_inbox_sweep_task", _MINUTE),
@@ -519,7 +523,11 @@ CARRIER_WEBHOOK_SECRETS: dict[str, str] = json.loads(env_str("CARRIER_WEBHOOK_SE
 DEMO_SUPERUSER_ALLOWED = True
 # Extra demo loaders `manage.py load_demo` runs after the catalogue (dotted paths): the
 # settings name them so that the catalogue never imports the apps above it.
-DEMO_EXTENSIONS = ["members.demo.load_households_demo", "groupbuy.demo.load_groupbuy_demo"]
+DEMO_EXTENSIONS = [
+    "members.demo.load_households_demo",
+    "groupbuy.demo.load_groupbuy_demo",
+    "wholesale.demo.load_wholesale_demo",
+]
 # Mounts the bare hello views the benchmarks compare against; off unless bench/ turns it on.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 

@@ -41,6 +41,7 @@ from tests.factories import (
     make_carriers,
     make_cooperative,
     make_manager,
+    make_organisation,
     make_paid_order,
     make_product,
     make_user,
@@ -114,7 +115,10 @@ def _world() -> World:
         filename="lines.csv",
         file=ContentFile(b"order\n", name="lines.csv"),
     )
+    invoice_a = _wholesale_invoice(coop_a, w.users["buyer"], order_a)
     w.ids = {
+        "invoice_a": invoice_a.number,
+        "invoice_a_pk": invoice_a.pk,
         "coop_a": coop_a.slug,
         "county_a": coop_a.county.slug,
         "coop_a_pk": coop_a.pk,
@@ -173,6 +177,19 @@ def _groupbuy_world(variant_a, leader) -> dict:
         ships_on=timezone.now().date() + timedelta(days=30),
     )
     return {"offer_a": offer.pk, "team_a": team.pk, "presale_a": presale.pk}
+
+
+def _wholesale_invoice(coop, buyer, order):
+    """The buyer belongs to an approved organisation of cooperative A; order A is its
+    purchase order, invoiced."""
+    from wholesale.models import WholesaleOrder
+    from wholesale.services import invoice_issue
+
+    org = make_organisation(cooperative=coop, user=buyer)
+    wo = WholesaleOrder.objects.create(
+        order=order, organisation=org, cooperative=coop, po_number="PO-A"
+    )
+    return invoice_issue(wholesale_order=wo)
 
 
 def row(method, path, expected, data=None, *, covers=None):
@@ -538,6 +555,25 @@ ROWS = [
         "/admin/groupbuy/presale/{presale_a}/change/",
         only(200, ("manager_a", "staff"), LOGIN, manager_b=302),
     ),
+    # --- wholesale: the buyer belongs to cooperative A's business buyer ------------------
+    row("GET", "/api/v1/wholesale/organisation/", {**API_AUTH, "buyer": 200, "*": 404}),
+    row("GET", "/api/v1/wholesale/prices/", {**API_AUTH, "buyer": 200, "*": 403}),
+    # Without ?variant=&quantity= a member gets 400; nobody else gets that far.
+    row("GET", "/api/v1/wholesale/price/", {**API_AUTH, "buyer": 400, "*": 403}),
+    row("GET", "/api/v1/wholesale/statement/", {**API_AUTH, "buyer": 200, "*": 403}),
+    row("GET", "/api/v1/wholesale/quotes/", {**API_AUTH, "buyer": 200, "*": 403}),
+    row("GET", "/api/v1/wholesale/orders/", {**API_AUTH, "buyer": 200, "*": 403}),
+    row("GET", "/wholesale/", {"anon": LOGIN, "*": 200}),
+    row("GET", "/wholesale/apply/", {"anon": LOGIN, "buyer": 302, "*": 200}),
+    row("GET", "/wholesale/quotes/", {"anon": LOGIN, "buyer": 200, "*": 302}),
+    row("GET", "/wholesale/statement/", {"anon": LOGIN, "buyer": 200, "*": 302}),
+    row("GET", "/wholesale/orders/new/", {"anon": LOGIN, "buyer": 200, "*": 302}),
+    row("GET", "/wholesale/invoices/{invoice_a}.pdf", {"anon": LOGIN, "buyer": 200, "*": 404}),
+    row(
+        "GET",
+        "/admin/wholesale/invoice/{invoice_a_pk}/pdf/",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=404),
+    ),
 ]
 
 
@@ -626,7 +662,17 @@ def _as_regex(pattern: str) -> re.Pattern:
 
 def test_the_table_covers_every_url():
     world_like = dict.fromkeys(
-        ("coop_a", "county_a", "product_a", "draft_a", "batch_a", "order_a", "unpaid_a", "trade_a"),
+        (
+            "coop_a",
+            "county_a",
+            "product_a",
+            "draft_a",
+            "batch_a",
+            "order_a",
+            "unpaid_a",
+            "trade_a",
+            "invoice_a",
+        ),
         "x1",
     )
     numeric = dict.fromkeys(
@@ -652,6 +698,7 @@ def test_the_table_covers_every_url():
             "offer_a",
             "team_a",
             "presale_a",
+            "invoice_a_pk",
         ),
         "1",
     )
