@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "lifecycle",
     "farm",
     "members",
+    "channels",
     "reports",
 ]
 
@@ -516,7 +517,7 @@ CARRIER_WEBHOOK_SECRETS: dict[str, str] = json.loads(env_str("CARRIER_WEBHOOK_SE
 DEMO_SUPERUSER_ALLOWED = True
 # Extra demo loaders `manage.py load_demo` runs after the catalogue (dotted paths): the
 # settings name them so that the catalogue never imports the apps above it.
-DEMO_EXTENSIONS = ["members.demo.load_households_demo"]
+DEMO_EXTENSIONS = ["members.demo.load_households_demo", "channels.demo.load_channels_demo"]
 # Mounts the bare hello views the benchmarks compare against; off unless bench/ turns it on.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 
