@@ -47,7 +47,9 @@ def station_order_place(
     plan = PlacementPlan(
         channel=CHANNEL_STATION,
         placed_by=agent,
-        hooks=[channels.channel_order_hook(place=place, agent=agent, villager_name=name, phone=phone)],
+        hooks=[
+            channels.channel_order_hook(place=place, agent=agent, villager_name=name, phone=phone)
+        ],
     )
     return checkout_place(
         user=agent,
@@ -169,9 +171,7 @@ def cash_report(*, place: Place, day) -> list[dict]:
         .annotate(total=Sum("amount"))
         .order_by("order__channel_order__agent__username")
     )
-    return [
-        {"clerk": r["order__channel_order__agent__username"], "cash": r["total"]} for r in rows
-    ]
+    return [{"clerk": r["order__channel_order__agent__username"], "cash": r["total"]} for r in rows]
 
 
 __all__ = [

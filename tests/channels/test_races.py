@@ -76,7 +76,9 @@ def test_two_pickups_with_the_same_code_at_the_same_moment_give_one_handover():
     hands = [agent, other_agent]
     results = run_together(
         2,
-        lambda i: flows.pickup_collect(place_slug=station.slug, code=row.pickup_code, agent=hands[i]),
+        lambda i: flows.pickup_collect(
+            place_slug=station.slug, code=row.pickup_code, agent=hands[i]
+        ),
     )
     handed = [r for r in results if isinstance(r, ChannelOrder)]
     assert len(handed) == 1, results

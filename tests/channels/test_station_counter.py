@@ -40,9 +40,7 @@ def _station_order(agent, station, variant, *, key="k-1", quantity=2, phone="138
     )
 
 
-def test_station_order_is_placed_for_the_villager_delivered_to_the_station(
-    agent, station, variant
-):
+def test_station_order_is_placed_for_the_villager_delivered_to_the_station(agent, station, variant):
     order, created = _station_order(agent, station, variant)
     assert created
     assert order.channel == "station" and order.placed_by_id == agent.pk
