@@ -13,3 +13,10 @@ urlpatterns = [
     path("orders/<str:number>/cancel/", views.order_cancel, name="order_cancel"),
     path("orders/<str:number>/confirm-receipt/", views.order_confirm, name="order_confirm"),
 ]
+
+from . import channel_views  # noqa: E402  (the offline channel's pages)
+
+urlpatterns += [
+    path("channels/", channel_views.channel_places, name="channel_places"),
+    path("channels/<slug:slug>/", channel_views.channel_page, name="channel_page"),
+]

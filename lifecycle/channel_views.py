@@ -1,0 +1,30 @@
+"""The station agent's and the store clerk's pages. The page is a shell: the work is
+done through the channels API (``lifecycle.api.channels``) by ``static/js/channel.js``,
+which keeps an Idempotency-Key per submission so a resend never orders or pays twice."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from channels import selectors as channel_selectors
+from channels import services as channel_services
+from channels.constants import PlaceKind
+
+
+@login_required
+def channel_places(request):
+    """The places where the signed-in user is an agent or clerk."""
+    places = channel_selectors.places_of_agent(request.user)
+    return render(request, "channels/places.html", {"places": places})
+
+
+@login_required
+def channel_page(request, slug: str):
+    """The counter (a county store) or the station page (a village station)."""
+    place = channel_services.place_for_agent(slug=slug, user=request.user)
+    return render(
+        request,
+        "channels/page.html",
+        {"place": place, "is_station": place.kind == PlaceKind.STATION},
+    )
