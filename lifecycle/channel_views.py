@@ -5,11 +5,14 @@ which keeps an Idempotency-Key per submission so a resend never orders or pays t
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import render
 
 from channels import selectors as channel_selectors
 from channels import services as channel_services
 from channels.constants import PlaceKind
+from channels.exceptions import NotAnAgent, PlaceNotFound
 
 
 @login_required
@@ -22,7 +25,12 @@ def channel_places(request):
 @login_required
 def channel_page(request, slug: str):
     """The counter (a county store) or the station page (a village station)."""
-    place = channel_services.place_for_agent(slug=slug, user=request.user)
+    try:
+        place = channel_services.place_for_agent(slug=slug, user=request.user)
+    except PlaceNotFound:
+        raise Http404 from None
+    except NotAnAgent:
+        raise PermissionDenied from None
     return render(
         request,
         "channels/page.html",

@@ -18,16 +18,20 @@ from channels.exceptions import NotAnAgent
 from channels.models import ChannelOrder, Place
 from notifications.constants import NotificationKind
 from notifications.services import notify_in_flow
+from orders.constants import OrderStatus
 from orders.models import Order
 from orders.services import PlacementPlan
 from payments import services as payments
 from payments.constants import PaymentStatus, RefundStatus
 from payments.models import Payment, Refund
-from storefront.errors import InvalidInput, NotFound
+from storefront.errors import InvalidInput, InvalidState, NotFound
 from storefront.money import CENT
 
 from .checkout import checkout_place
 from .paid import order_paid
+
+#: An order whose parcel may reach the station (paid; shipped or delivered by the carrier).
+ARRIVABLE = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 
 
 def station_order_place(
@@ -110,6 +114,11 @@ def parcel_arrived(*, number: str, agent: User) -> ChannelOrder:
     """The one place a parcel reaches the station: the agent scans it in; the order is
     ready for pickup and its buyer is told (once, with the pickup code)."""
     row = _agent_order(number=number, agent=agent)
+    if row.order.status not in ARRIVABLE:
+        raise InvalidState(
+            "Only a paid order's parcel can arrive.",
+            details={"status": row.order.status, "number": number},
+        )
     with transaction.atomic():
         row, changed = channels.channel_order_mark_ready(channel_order_id=row.pk, agent=agent)
         if changed:

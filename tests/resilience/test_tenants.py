@@ -114,8 +114,34 @@ def _world() -> World:
         filename="lines.csv",
         file=ContentFile(b"order\n", name="lines.csv"),
     )
+    # The offline channel: the buyer is also the agent of a village station (any user
+    # can be one), with one order placed there.
+    from channels.models import Place
+    from lifecycle.services.channels import station_order_place
+
+    station = Place.objects.create(
+        kind="station",
+        name="T station",
+        slug="t-station",
+        county=coop_a.county,
+        province="新疆维吾尔自治区",
+        city="阿勒泰地区",
+        district="吉木乃县",
+        address="村委会旁",
+        is_pickup_point=True,
+    )
+    station.agents.add(w.users["buyer"])
+    station_order, _ = station_order_place(
+        agent=w.users["buyer"],
+        place_slug="t-station",
+        villager_name="村民",
+        villager_phone="13900139000",
+        lines=[{"variant": variant_a.pk, "quantity": 1}],
+        idempotency_key="tenant-station",
+    )
     w.ids = {
-        "coop_a": coop_a.slug,
+        "station": "t-station",
+        "station_order": station_order.number,
         "county_a": coop_a.county.slug,
         "coop_a_pk": coop_a.pk,
         "coop_b_pk": coop_b.pk,
@@ -461,6 +487,50 @@ ROWS = [
     row(
         "GET", "/admin/catalog/county/", only(200, ("staff",), LOGIN, manager_a=403, manager_b=403)
     ),
+    # --- the offline channel: a station's agent (here the buyer) only ----------------------
+    row("GET", "/channels/", {"anon": LOGIN, "*": 200}),
+    row("GET", "/channels/{station}/", {"anon": LOGIN, "buyer": 200, "*": 403}),
+    row("GET", "/api/v1/channels/{station}/orders/", {**API_AUTH, "buyer": 200, "*": 403}),
+    row(
+        "POST",
+        "/api/v1/channels/{station}/orders/",
+        {**API_AUTH, "buyer": 201, "*": 403},
+        {
+            "lines": [{"variant": "{variant_a}", "quantity": 1}],
+            "villager": {"name": "村民", "phone": "13900139001"},
+        },
+    ),
+    row(
+        "POST",
+        "/api/v1/channels/{station}/orders/{station_order}/cash/",
+        {**API_AUTH, "buyer": 200, "*": 403},
+    ),
+    row(
+        "POST",
+        "/api/v1/channels/{station}/orders/{station_order}/wallet/",
+        {**API_AUTH, "buyer": 200, "*": 403},
+    ),
+    row(
+        "POST",
+        "/api/v1/channels/{station}/orders/{station_order}/arrived/",
+        {**API_AUTH, "buyer": 409, "*": 403},
+    ),
+    row(
+        "POST",
+        "/api/v1/channels/{station}/pickup/",
+        {**API_AUTH, "buyer": 400, "*": 403},
+        {"code": "000000"},
+    ),
+    row("GET", "/api/v1/channels/{station}/lookup/", {**API_AUTH, "buyer": 200, "*": 403}),
+    row("GET", "/api/v1/channels/{station}/cash-report/", {**API_AUTH, "buyer": 200, "*": 403}),
+    row(
+        "GET", "/admin/channels/place/", only(200, ("staff",), LOGIN, manager_a=403, manager_b=403)
+    ),
+    row(
+        "GET",
+        "/admin/channels/channelorder/",
+        only(200, ("staff",), LOGIN, manager_a=403, manager_b=403),
+    ),
 ]
 
 
@@ -549,7 +619,18 @@ def _as_regex(pattern: str) -> re.Pattern:
 
 def test_the_table_covers_every_url():
     world_like = dict.fromkeys(
-        ("coop_a", "county_a", "product_a", "draft_a", "batch_a", "order_a", "unpaid_a", "trade_a"),
+        (
+            "coop_a",
+            "county_a",
+            "product_a",
+            "draft_a",
+            "batch_a",
+            "order_a",
+            "unpaid_a",
+            "trade_a",
+            "station",
+            "station_order",
+        ),
         "x1",
     )
     numeric = dict.fromkeys(
