@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from catalog.models import Batch, Variant
-from catalog.qr import trace_url
+from catalog.qr import trace_qr_svg, trace_url
 from catalog.selectors import variants_on_sale
 
 from .models import ChannelOrder, Place
@@ -53,5 +53,6 @@ def receipt_traces(order) -> dict[int, dict[str, str]]:
         .order_by("product_id", "-harvested_on", "-created", "-id")
         .values_list("product_id", "code")
     ):
-        latest.setdefault(product_id, {"code": code, "url": trace_url(code)})
+        if product_id not in latest:
+            latest[product_id] = {"code": code, "url": trace_url(code), "svg": trace_qr_svg(code)}
     return latest

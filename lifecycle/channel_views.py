@@ -36,3 +36,31 @@ def channel_page(request, slug: str):
         "channels/page.html",
         {"place": place, "is_station": place.kind == PlaceKind.STATION},
     )
+
+
+@login_required
+def channel_receipt(request, slug: str, number: str):
+    """The receipt of an order this agent placed here: its lines, what was paid, and the
+    trace QR of each product's batch (printable; shown on screen at the counter)."""
+    try:
+        place = channel_services.place_for_agent(slug=slug, user=request.user)
+    except PlaceNotFound:
+        raise Http404 from None
+    except NotAnAgent:
+        raise PermissionDenied from None
+    row = (
+        channel_selectors.channel_orders_of_agent(user=request.user, place=place)
+        .filter(order__number=number)
+        .prefetch_related("order__lines__variant")
+        .first()
+    )
+    if row is None:
+        raise Http404
+    traces = channel_selectors.receipt_traces(row.order)
+    lines = [
+        (line, traces.get(line.variant.product_id) if line.variant is not None else None)
+        for line in row.order.lines.all()
+    ]
+    return render(
+        request, "channels/receipt.html", {"place": place, "row": row, "lines": lines}
+    )

@@ -118,6 +118,10 @@
       var p = el("p"); p.appendChild(el("span", t.tCode + " ")); p.appendChild(el("span", o.pickup_code, "channel-code"));
       box.appendChild(p);
     }
+    var receipt = el("a", t.tReceipt);
+    receipt.href = "/channels/" + root.dataset.slug + "/orders/" + o.number + "/receipt/";
+    receipt.className = "channel-receipt";
+    box.appendChild(el("p")).appendChild(receipt);
     if (o.status === "pending_payment") {
       var cash = el("button", t.tCash); cash.type = "button"; cash.id = "take-cash";
       cash.addEventListener("click", function () { payCash(o.number); });

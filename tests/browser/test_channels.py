@@ -105,3 +105,8 @@ def test_store_clerk_sells_over_the_counter_with_a_scan(new_page):
     shoot(page, "channels-07-counter-paid-phone")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
+    # The receipt shows the trace QR of the bag's batch.
+    page.click("a.channel-receipt")
+    page.wait_for_url("**/receipt/")
+    assert page.locator(".channel-trace svg").count() == 1
+    shoot(page, "channels-08-counter-receipt-phone")

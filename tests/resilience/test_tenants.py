@@ -492,6 +492,11 @@ ROWS = [
     row("GET", "/channels/{station}/", {"anon": LOGIN, "buyer": 200, "*": 403}),
     row("GET", "/api/v1/channels/{station}/orders/", {**API_AUTH, "buyer": 200, "*": 403}),
     row(
+        "GET",
+        "/channels/{station}/orders/{station_order}/receipt/",
+        {"anon": LOGIN, "buyer": 200, "*": 403},
+    ),
+    row(
         "POST",
         "/api/v1/channels/{station}/orders/",
         {**API_AUTH, "buyer": 201, "*": 403},
