@@ -75,7 +75,8 @@ def channel_order_hook(*, place: Place, agent: User, villager_name: str = "", ph
         if place.kind == PlaceKind.STORE or order.channel == CHANNEL_COUNTER:
             _no_shipping(order, priced)
         for _attempt in range(20):
-            code = _pickup_code() if place.is_pickup_point else ""
+            pickup = place.is_pickup_point and order.channel != CHANNEL_COUNTER
+            code = _pickup_code() if pickup else ""
             try:
                 with transaction.atomic():
                     ChannelOrder.objects.create(

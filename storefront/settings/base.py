@@ -433,6 +433,8 @@ _BEAT = {
         crontab(hour=3, minute=15),
     ),
     "reports-jobs-expire": ("reports.tasks.jobs_expire_task", _HOUR),
+    # Stations: parcels not collected after the station's N days are flagged to the agent.
+    "channels-uncollected-flag": ("channels.tasks.uncollected_flag_task", _HOUR),
 }
 CELERY_BEAT_SCHEDULE = {
     name: {"task": task, "schedule": schedule} for name, (task, schedule) in _BEAT.items()

@@ -152,3 +152,30 @@ def test_commission_after_a_partial_refund_is_right_to_the_fen(agent, station, v
     order2, _ = _station_order(agent, station, variant, key="k-2", quantity=1)
     flows.channel_cash_take(number=order2.number, agent=agent)
     assert flows.station_commission(place=station) == Decimal("1.40")
+
+
+def test_uncollected_parcels_are_flagged_once_after_the_stations_days(agent, station, variant):
+    from datetime import timedelta
+
+    from channels.services import uncollected_flag
+
+    order, _ = _station_order(agent, station, variant)
+    flows.channel_cash_take(number=order.number, agent=agent)
+    flows.parcel_arrived(number=order.number, agent=agent)
+    later = timezone.now() + timedelta(days=station.pickup_days, hours=1)
+    assert uncollected_flag(now=timezone.now()) == 0
+    assert uncollected_flag(now=later) == 1
+    assert uncollected_flag(now=later) == 0
+    assert ChannelOrder.objects.get(order=order).flagged_at is not None
+
+
+def test_a_counter_sale_gets_no_pickup_code_even_at_a_pickup_point(clerk, store, variant):
+    store.is_pickup_point = True
+    store.save()
+    order, _ = flows.counter_sale_place(
+        clerk=clerk,
+        place_slug=store.slug,
+        lines=[{"variant": variant.pk, "quantity": 1}],
+        idempotency_key=None,
+    )
+    assert ChannelOrder.objects.get(order=order).pickup_code == ""
