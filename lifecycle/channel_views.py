@@ -61,6 +61,4 @@ def channel_receipt(request, slug: str, number: str):
         (line, traces.get(line.variant.product_id) if line.variant is not None else None)
         for line in row.order.lines.all()
     ]
-    return render(
-        request, "channels/receipt.html", {"place": place, "row": row, "lines": lines}
-    )
+    return render(request, "channels/receipt.html", {"place": place, "row": row, "lines": lines})

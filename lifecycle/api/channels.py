@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import segno
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
@@ -97,6 +99,7 @@ class PickupInputSerializer(serializers.Serializer):
 
 class WalletPaySerializer(serializers.Serializer):
     pay_url = serializers.CharField()
+    qr_svg = serializers.CharField(help_text="The pay link as a QR code (SVG) to show on screen.")
 
 
 def _row(request, slug: str, number: str):
@@ -249,7 +252,9 @@ class ChannelWalletView(_AgentView):
     def post(self, request, slug: str, number: str):
         row = _row(request, slug, number)
         payment = payment_start(order=row.order, provider="sandbox")
-        return Response({"pay_url": payment.client_payload.get("pay_url", "")})
+        pay_url = payment.client_payload.get("pay_url", "")
+        qr = segno.make(pay_url, error="m").svg_inline(scale=4) if pay_url else ""
+        return Response({"pay_url": pay_url, "qr_svg": qr})
 
 
 class ChannelArrivedView(_AgentView):

@@ -143,8 +143,12 @@
   function walletLink(number) {
     call("POST", "orders/" + number + "/wallet/").then(function (res) {
       if (!res.ok) { say($("status"), errorText(res), true); return; }
+      var box = el("div", undefined, "channel-wallet");
+      // The QR is SVG made by the server (segno) from the pay link: no script in it.
+      box.appendChild(new DOMParser().parseFromString(res.data.qr_svg, "image/svg+xml").documentElement);
       var a = el("a", res.data.pay_url); a.href = res.data.pay_url; a.className = "channel-paylink";
-      $("result").appendChild(el("p")).appendChild(a);
+      box.appendChild(el("p")).appendChild(a);
+      $("result").appendChild(box);
     });
   }
 

@@ -114,3 +114,13 @@ def test_the_endpoints_are_in_the_schema(client):
         assert path in paths, path
     pickup = paths["/api/v1/channels/{slug}/pickup/"]["post"]["responses"]
     assert {"200", "400", "401", "403", "409"} <= set(pickup)
+
+
+def test_the_wallet_pay_link_comes_with_its_qr(agent, station, variant):
+    client = _client(agent)
+    base = f"/api/v1/channels/{station.slug}/"
+    number = client.post(base + "orders/", _body(variant), format="json").json()["number"]
+    answer = client.post(base + f"orders/{number}/wallet/")
+    assert answer.status_code == 200
+    assert "/pay/sandbox/" in answer.json()["pay_url"]
+    assert answer.json()["qr_svg"].startswith("<svg")
