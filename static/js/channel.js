@@ -126,7 +126,7 @@
       var cash = el("button", t.tCash); cash.type = "button"; cash.id = "take-cash";
       cash.addEventListener("click", function () { payCash(o.number); });
       box.appendChild(cash);
-      var wallet = el("button", t.tWallet); wallet.type = "button";
+      var wallet = el("button", t.tWallet); wallet.type = "button"; wallet.id = "wallet-qr";
       wallet.addEventListener("click", function () { walletLink(o.number); });
       box.appendChild(document.createTextNode(" "));
       box.appendChild(wallet);
