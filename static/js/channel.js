@@ -145,7 +145,8 @@
       if (!res.ok) { say($("status"), errorText(res), true); return; }
       var box = el("div", undefined, "channel-wallet");
       // The QR is SVG made by the server (segno) from the pay link: no script in it.
-      box.appendChild(new DOMParser().parseFromString(res.data.qr_svg, "image/svg+xml").documentElement);
+      var svg = new DOMParser().parseFromString(res.data.qr_svg, "text/html").body.firstElementChild;
+      if (svg) box.appendChild(svg);
       var a = el("a", res.data.pay_url); a.href = res.data.pay_url; a.className = "channel-paylink";
       box.appendChild(el("p")).appendChild(a);
       $("result").appendChild(box);
