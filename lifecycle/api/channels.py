@@ -56,6 +56,7 @@ class ChannelLineSerializer(serializers.Serializer):
 class ChannelOrderSerializer(serializers.Serializer):
     number = serializers.CharField(source="order.number")
     status = serializers.CharField(source="order.status")
+    status_display = serializers.CharField(source="order.get_status_display")
     channel = serializers.CharField(source="order.channel")
     total = serializers.DecimalField(source="order.total", max_digits=12, decimal_places=2)
     shipping_fee = serializers.DecimalField(

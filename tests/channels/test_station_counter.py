@@ -179,3 +179,25 @@ def test_a_counter_sale_gets_no_pickup_code_even_at_a_pickup_point(clerk, store,
         idempotency_key=None,
     )
     assert ChannelOrder.objects.get(order=order).pickup_code == ""
+
+
+def test_a_cash_order_cancelled_is_handed_back_and_the_commission_reversed(
+    agent, station, variant, django_capture_on_commit_callbacks
+):
+    from lifecycle.services import order_cancel
+    from payments.constants import PaymentStatus
+
+    order, _ = _station_order(agent, station, variant)
+    payment = flows.channel_cash_take(number=order.number, agent=agent)
+    assert flows.station_commission(place=station) > 0
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order=order, note="villager changed their mind")
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED
+    assert payment.status == PaymentStatus.REFUNDED
+    refund = Refund.objects.get(payment=payment)
+    assert refund.status == RefundStatus.SUCCEEDED and refund.amount == payment.amount
+    assert LedgerEntry.objects.filter(order=order).aggregate(s=Sum("amount"))["s"] == 0
+    assert flows.station_commission(place=station) == Decimal("0.00")
+    assert Variant.objects.get(pk=variant.pk).stock == 10
