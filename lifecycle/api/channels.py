@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 
 import segno
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
