@@ -142,6 +142,7 @@ def _world() -> World:
     w.ids = {
         "station": "t-station",
         "station_order": station_order.number,
+        "coop_a": coop_a.slug,
         "county_a": coop_a.county.slug,
         "coop_a_pk": coop_a.pk,
         "coop_b_pk": coop_b.pk,
