@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from django.db import OperationalError, connections
 
 from catalog.models import Variant
 from channels.constants import PlaceKind
@@ -28,6 +31,19 @@ def test_fifty_units_sold_at_once_online_at_counters_and_stations_never_oversell
     line = [{"variant": variant.pk, "quantity": 1}]
 
     def work(i):
+        # 104 connections at once may exceed a shared server's max_connections: a refused
+        # connection did nothing yet, so that participant simply tries again.
+        for _attempt in range(50):
+            try:
+                return sell(i)
+            except OperationalError as exc:
+                if "too many clients" not in str(exc):
+                    raise
+                connections.close_all()
+                time.sleep(0.1)
+        raise RuntimeError("no connection")
+
+    def sell(i):
         if i < 100:
             return checkout_place(
                 user=buyers[i], shipping_address=ADDRESS, lines=line, idempotency_key=f"o{i}"
