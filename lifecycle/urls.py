@@ -23,3 +23,15 @@ urlpatterns += [
     path("team-offers/<int:offer_id>/", groupbuy_views.team_offer_start, name="team_offer"),
     path("presales/<int:presale_id>/", groupbuy_views.presale_detail, name="presale_detail"),
 ]
+
+from . import channel_views  # noqa: E402  (the offline channel's pages)
+
+urlpatterns += [
+    path("channels/", channel_views.channel_places, name="channel_places"),
+    path("channels/<slug:slug>/", channel_views.channel_page, name="channel_page"),
+    path(
+        "channels/<slug:slug>/orders/<str:number>/receipt/",
+        channel_views.channel_receipt,
+        name="channel_receipt",
+    ),
+]

@@ -66,4 +66,5 @@ PROVIDER_CHOICES = [
     ("sandbox", _("Sandbox wallet")),
     ("alipay", "Alipay"),
     ("wechat", "WeChat Pay"),
+    ("cash", _("Cash")),
 ]

@@ -57,3 +57,43 @@ urlpatterns = [
         name="api-presale-convert",
     ),
 ]
+
+from . import channels  # noqa: E402  (the offline channel's endpoints)
+
+urlpatterns += [
+    path(
+        "channels/<slug:slug>/orders/",
+        channels.ChannelOrdersView.as_view(),
+        name="api-channel-orders",
+    ),
+    path(
+        "channels/<slug:slug>/orders/<str:number>/cash/",
+        channels.ChannelCashView.as_view(),
+        name="api-channel-order-cash",
+    ),
+    path(
+        "channels/<slug:slug>/orders/<str:number>/wallet/",
+        channels.ChannelWalletView.as_view(),
+        name="api-channel-order-wallet",
+    ),
+    path(
+        "channels/<slug:slug>/orders/<str:number>/arrived/",
+        channels.ChannelArrivedView.as_view(),
+        name="api-channel-order-arrived",
+    ),
+    path(
+        "channels/<slug:slug>/pickup/",
+        channels.ChannelPickupView.as_view(),
+        name="api-channel-pickup",
+    ),
+    path(
+        "channels/<slug:slug>/lookup/",
+        channels.ChannelLookupView.as_view(),
+        name="api-channel-lookup",
+    ),
+    path(
+        "channels/<slug:slug>/cash-report/",
+        channels.ChannelCashReportView.as_view(),
+        name="api-channel-cash-report",
+    ),
+]

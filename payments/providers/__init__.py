@@ -14,16 +14,19 @@ from typing import Any
 from . import base
 from .alipay import AlipayConfig, AlipayProvider
 from .base import *  # noqa: F403 (the protocol's names, listed once in base.__all__)
+from .cash import CashProvider
 from .sandbox import PAY_PATH as SANDBOX_PAY_PATH
 from .sandbox import SandboxConfig, SandboxProvider
 from .wechat import WechatConfig, WechatProvider
 
 __all__ = [
     *base.__all__,
+    "OFFLINE_PROVIDERS",
     "PROVIDERS",
     "SANDBOX_PAY_PATH",
     "AlipayConfig",
     "AlipayProvider",
+    "CashProvider",
     "SandboxConfig",
     "SandboxProvider",
     "WechatConfig",
@@ -33,11 +36,14 @@ __all__ = [
 ]
 
 PROVIDERS = ("sandbox", "alipay", "wechat")
+#: Recorded by staff, never offered to an online buyer (see ``providers.cash``).
+OFFLINE_PROVIDERS = ("cash",)
 
 _CLASSES: dict[str, type[base.Provider]] = {
     "sandbox": SandboxProvider,
     "alipay": AlipayProvider,
     "wechat": WechatProvider,
+    "cash": CashProvider,
 }
 
 

@@ -11,6 +11,7 @@ Payments sits above orders and beside fulfilment: it reads orders and returns ou
 (``payments.outcomes``); the lifecycle flows act on them (order paid, fulfilment started).
 """
 
+from .cash import cash_payment_record
 from .ledger import ledger_record_refund, ledger_record_sale, ledger_release_for_order
 from .notifications import (
     Received,
@@ -39,6 +40,7 @@ from .start import payment_start
 __all__ = [
     "PAYOUT_CSV_HEADER",
     "Received",
+    "cash_payment_record",
     "inbox_stale_ids",
     "inbox_sweep",
     "ledger_record_refund",

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "farm",
     "members",
     "wholesale",
+    "channels",
     "reports",
     "groupbuy",
 ]
@@ -439,6 +440,8 @@ _BEAT = {
         crontab(hour=3, minute=15),
     ),
     "reports-jobs-expire": ("reports.tasks.jobs_expire_task", _HOUR),
+    # Stations: parcels not collected after the station's N days are flagged to the agent.
+    "channels-uncollected-flag": ("channels.tasks.uncollected_flag_task", _HOUR),
 }
 CELERY_BEAT_SCHEDULE = {
     name: {"task": task, "schedule": schedule} for name, (task, schedule) in _BEAT.items()
@@ -527,6 +530,7 @@ DEMO_EXTENSIONS = [
     "members.demo.load_households_demo",
     "groupbuy.demo.load_groupbuy_demo",
     "wholesale.demo.load_wholesale_demo",
+    "channels.demo.load_channels_demo",
 ]
 # Mounts the bare hello views the benchmarks compare against; off unless bench/ turns it on.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)

@@ -116,9 +116,36 @@ def _world() -> World:
         file=ContentFile(b"order\n", name="lines.csv"),
     )
     invoice_a = _wholesale_invoice(coop_a, w.users["buyer"], order_a)
+    # The offline channel: the buyer is also the agent of a village station (any user
+    # can be one), with one order placed there.
+    from channels.models import Place
+    from lifecycle.services.channels import station_order_place
+
+    station = Place.objects.create(
+        kind="station",
+        name="T station",
+        slug="t-station",
+        county=coop_a.county,
+        province="新疆维吾尔自治区",
+        city="阿勒泰地区",
+        district="吉木乃县",
+        address="村委会旁",
+        is_pickup_point=True,
+    )
+    station.agents.add(w.users["buyer"])
+    station_order, _ = station_order_place(
+        agent=w.users["buyer"],
+        place_slug="t-station",
+        villager_name="村民",
+        villager_phone="13900139000",
+        lines=[{"variant": variant_a.pk, "quantity": 1}],
+        idempotency_key="tenant-station",
+    )
     w.ids = {
         "invoice_a": invoice_a.number,
         "invoice_a_pk": invoice_a.pk,
+        "station": "t-station",
+        "station_order": station_order.number,
         "coop_a": coop_a.slug,
         "county_a": coop_a.county.slug,
         "coop_a_pk": coop_a.pk,
@@ -573,6 +600,54 @@ ROWS = [
         "GET",
         "/admin/wholesale/invoice/{invoice_a_pk}/pdf/",
         only(200, ("manager_a", "staff"), LOGIN, manager_b=404),
+    # --- the offline channel: a station's agent (here the buyer) only ----------------------
+    row("GET", "/channels/", {"anon": LOGIN, "*": 200}),
+    row("GET", "/channels/{station}/", {"anon": LOGIN, "buyer": 200, "*": 403}),
+    row("GET", "/api/v1/channels/{station}/orders/", {**API_AUTH, "buyer": 200, "*": 403}),
+    row(
+        "GET",
+        "/channels/{station}/orders/{station_order}/receipt/",
+        {"anon": LOGIN, "buyer": 200, "*": 403},
+    ),
+    row(
+        "POST",
+        "/api/v1/channels/{station}/orders/",
+        {**API_AUTH, "buyer": 201, "*": 403},
+        {
+            "lines": [{"variant": "{variant_a}", "quantity": 1}],
+            "villager": {"name": "村民", "phone": "13900139001"},
+        },
+    ),
+    row(
+        "POST",
+        "/api/v1/channels/{station}/orders/{station_order}/cash/",
+        {**API_AUTH, "buyer": 200, "*": 403},
+    ),
+    row(
+        "POST",
+        "/api/v1/channels/{station}/orders/{station_order}/wallet/",
+        {**API_AUTH, "buyer": 200, "*": 403},
+    ),
+    row(
+        "POST",
+        "/api/v1/channels/{station}/orders/{station_order}/arrived/",
+        {**API_AUTH, "buyer": 409, "*": 403},
+    ),
+    row(
+        "POST",
+        "/api/v1/channels/{station}/pickup/",
+        {**API_AUTH, "buyer": 400, "*": 403},
+        {"code": "000000"},
+    ),
+    row("GET", "/api/v1/channels/{station}/lookup/", {**API_AUTH, "buyer": 200, "*": 403}),
+    row("GET", "/api/v1/channels/{station}/cash-report/", {**API_AUTH, "buyer": 200, "*": 403}),
+    row(
+        "GET", "/admin/channels/place/", only(200, ("staff",), LOGIN, manager_a=403, manager_b=403)
+    ),
+    row(
+        "GET",
+        "/admin/channels/channelorder/",
+        only(200, ("staff",), LOGIN, manager_a=403, manager_b=403),
     ),
 ]
 
@@ -672,6 +747,8 @@ def test_the_table_covers_every_url():
             "unpaid_a",
             "trade_a",
             "invoice_a",
+            "station",
+            "station_order",
         ),
         "x1",
     )

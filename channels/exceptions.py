@@ -1,0 +1,36 @@
+"""Failures of the offline channel, each with a stable code."""
+
+from django.utils.translation import gettext_lazy as _
+
+from storefront.errors import ApplicationError, InvalidInput, InvalidState, NotFound
+
+
+class NotAnAgent(ApplicationError):
+    code = "not_an_agent"
+    status_code = 403
+    default_message = _("You are not an agent of this store or station.")
+
+
+class PlaceNotFound(NotFound):
+    code = "place_not_found"
+    default_message = _("No such store or station.")
+
+
+class WrongPickupCode(InvalidInput):
+    code = "wrong_pickup_code"
+    default_message = _("No order waiting at this station has that pickup code.")
+
+
+class AlreadyCollected(InvalidState):
+    code = "already_collected"
+    default_message = _("This order has been collected already.")
+
+
+class NotReadyForPickup(InvalidState):
+    code = "not_ready_for_pickup"
+    default_message = _("This order has not reached the station yet.")
+
+
+class NotAPickupPoint(InvalidInput):
+    code = "not_a_pickup_point"
+    default_message = _("This place is not a pickup point.")

@@ -1,0 +1,346 @@
+"""The station agent's and the store clerk's API (under /api/v1/channels/<place>/).
+
+Thin: parse, call one flow in ``lifecycle.services.channels`` or a selector in
+``channels.selectors``, render. Every endpoint needs a signed-in agent of the place;
+an agent sees only the orders they placed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import segno
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from channels import selectors as channel_selectors
+from channels import services as channel_services
+from channels.constants import PlaceKind
+from orders.api.serializers import IDEMPOTENCY_KEY_HELP
+from payments.services import payment_start
+from storefront.api.schema import ERROR_400, ERROR_401, error_response
+from storefront.errors import InvalidInput, NotFound
+
+from ..services import channels as flows
+
+ERROR_403_AGENT = error_response("`not_an_agent`: you are not an agent of this place.")
+ERROR_404_PLACE = error_response("`place_not_found` or `not_found` (not an order you placed).")
+
+
+class LineSerializer(serializers.Serializer):
+    variant = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+
+
+class VillagerSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    phone = serializers.CharField(max_length=32)
+
+
+class ChannelOrderInputSerializer(serializers.Serializer):
+    lines = LineSerializer(many=True)
+    villager = VillagerSerializer(required=False, help_text="Station orders only.")
+
+
+class ChannelLineSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    sku = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class ChannelOrderSerializer(serializers.Serializer):
+    number = serializers.CharField(source="order.number")
+    status = serializers.CharField(source="order.status")
+    status_display = serializers.CharField(source="order.get_status_display")
+    channel = serializers.CharField(source="order.channel")
+    total = serializers.DecimalField(source="order.total", max_digits=12, decimal_places=2)
+    shipping_fee = serializers.DecimalField(
+        source="order.shipping_fee", max_digits=10, decimal_places=2
+    )
+    villager_name = serializers.CharField()
+    pickup_code = serializers.CharField()
+    ready_at = serializers.DateTimeField(allow_null=True)
+    collected_at = serializers.DateTimeField(allow_null=True)
+    flagged_at = serializers.DateTimeField(allow_null=True)
+    created = serializers.DateTimeField()
+    lines = serializers.SerializerMethodField()
+
+    def get_lines(self, row) -> list[dict]:
+        return ChannelLineSerializer(row.order.lines.all(), many=True).data
+
+
+class VariantFoundSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    sku = serializers.CharField()
+    title = serializers.CharField(source="product.title")
+    name = serializers.CharField()
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    stock = serializers.IntegerField()
+
+
+class CashLineSerializer(serializers.Serializer):
+    clerk = serializers.CharField()
+    cash = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class CashReportSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    clerks = CashLineSerializer(many=True)
+    commission = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class PickupInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=12)
+
+
+class WalletPaySerializer(serializers.Serializer):
+    pay_url = serializers.CharField()
+    qr_svg = serializers.CharField(help_text="The pay link as a QR code (SVG) to show on screen.")
+
+
+def _row(request, slug: str, number: str):
+    """The order ``number`` if this agent placed it at this place (else 403/404)."""
+    place = channel_services.place_for_agent(slug=slug, user=request.user)
+    row = (
+        channel_selectors.channel_orders_of_agent(user=request.user, place=place)
+        .filter(order__number=number)
+        .first()
+    )
+    if row is None:
+        raise NotFound(details={"number": number})
+    return row
+
+
+def _order_out(request, slug: str, number: str, code=status.HTTP_200_OK, headers=None):
+    return Response(
+        ChannelOrderSerializer(_row(request, slug, number)).data, status=code, headers=headers
+    )
+
+
+class _AgentView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+
+class ChannelOrdersView(_AgentView):
+    @extend_schema(
+        operation_id="channels_orders_list",
+        responses={
+            200: ChannelOrderSerializer(many=True),
+            401: ERROR_401,
+            403: ERROR_403_AGENT,
+            404: ERROR_404_PLACE,
+        },
+        tags=["channels"],
+        description="The orders this agent placed at this place, newest first (at most 50).",
+    )
+    def get(self, request, slug: str):
+        place = channel_services.place_for_agent(slug=slug, user=request.user)
+        rows = channel_selectors.channel_orders_of_agent(user=request.user, place=place)
+        rows = rows.prefetch_related("order__lines")[:50]
+        return Response(ChannelOrderSerializer(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="channels_orders_create",
+        request=ChannelOrderInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description=IDEMPOTENCY_KEY_HELP
+                + " The counter and station pages generate one per submission, so a resend "
+                "after a lost answer returns the first order.",
+            )
+        ],
+        responses={
+            201: OpenApiResponse(ChannelOrderSerializer, description="The new order."),
+            200: OpenApiResponse(
+                ChannelOrderSerializer,
+                description="A resend with the same Idempotency-Key: the first order "
+                "(header `Idempotent-Replayed: true`).",
+            ),
+            400: error_response(
+                "`invalid`: bad lines, a missing villager name, a bad phone (details.phone)."
+            ),
+            401: ERROR_401,
+            403: ERROR_403_AGENT,
+            404: ERROR_404_PLACE,
+            409: error_response("`insufficient_stock` or `idempotency_conflict`."),
+        },
+        tags=["channels"],
+        description="A station order for a walk-in villager (delivered to the station, "
+        "collected with its pickup code) or a counter sale (no shipping).",
+    )
+    def post(self, request, slug: str):
+        data = ChannelOrderInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        place = channel_services.place_for_agent(slug=slug, user=request.user)
+        lines = [dict(line) for line in data.validated_data["lines"]]
+        key = request.headers.get("Idempotency-Key")
+        if place.kind == PlaceKind.STATION:
+            villager = data.validated_data.get("villager")
+            if not villager:
+                raise InvalidInput(details={"villager": ["Enter the villager's name and phone."]})
+            order, created = flows.station_order_place(
+                agent=request.user,
+                place_slug=slug,
+                villager_name=villager["name"],
+                villager_phone=villager["phone"],
+                lines=lines,
+                idempotency_key=key,
+            )
+        else:
+            order, created = flows.counter_sale_place(
+                clerk=request.user, place_slug=slug, lines=lines, idempotency_key=key
+            )
+        if created:
+            return _order_out(request, slug, order.number, status.HTTP_201_CREATED)
+        return _order_out(request, slug, order.number, headers={"Idempotent-Replayed": "true"})
+
+
+def _action_schema(operation_id: str, description: str, request=None, extra=None):
+    return extend_schema(
+        operation_id=operation_id,
+        request=request,
+        responses={
+            200: ChannelOrderSerializer,
+            401: ERROR_401,
+            403: ERROR_403_AGENT,
+            404: ERROR_404_PLACE,
+            409: error_response("`invalid_state`: not possible in the order's status."),
+            **(extra or {}),
+        },
+        tags=["channels"],
+        description=description,
+    )
+
+
+class ChannelCashView(_AgentView):
+    @_action_schema(
+        "channels_orders_cash",
+        "Cash taken for the order by the agent or clerk who placed it: the order is paid "
+        "(ledger sale written). Sent again: the same payment, nothing twice.",
+    )
+    def post(self, request, slug: str, number: str):
+        _row(request, slug, number)
+        flows.channel_cash_take(number=number, agent=request.user)
+        return _order_out(request, slug, number)
+
+
+class ChannelWalletView(_AgentView):
+    @extend_schema(
+        operation_id="channels_orders_wallet",
+        request=None,
+        responses={
+            200: WalletPaySerializer,
+            400: error_response("`provider_unavailable`: no wallet configured."),
+            401: ERROR_401,
+            403: ERROR_403_AGENT,
+            404: ERROR_404_PLACE,
+            409: error_response("`invalid_state`: the order is not waiting for payment."),
+            502: error_response("`provider_error`: the wallet did not answer."),
+        },
+        tags=["channels"],
+        description="The pay link the buyer's wallet opens (shown as a QR code on screen, "
+        "or sent by SMS as a pay link).",
+    )
+    def post(self, request, slug: str, number: str):
+        row = _row(request, slug, number)
+        payment = payment_start(order=row.order, provider="sandbox")
+        pay_url = payment.client_payload.get("pay_url", "")
+        qr = segno.make(pay_url, error="m").svg_inline(scale=4) if pay_url else ""
+        return Response({"pay_url": pay_url, "qr_svg": qr})
+
+
+class ChannelArrivedView(_AgentView):
+    @_action_schema(
+        "channels_orders_arrived",
+        "The parcel reached the station (scanned in): ready for pickup; the buyer is told "
+        "once. `not_a_pickup_point` (400) at a place that is not one.",
+    )
+    def post(self, request, slug: str, number: str):
+        _row(request, slug, number)
+        flows.parcel_arrived(number=number, agent=request.user)
+        return _order_out(request, slug, number)
+
+
+class ChannelPickupView(_AgentView):
+    @extend_schema(
+        operation_id="channels_pickup",
+        request=PickupInputSerializer,
+        responses={
+            200: ChannelOrderSerializer,
+            400: error_response("`wrong_pickup_code`: no order here has that code."),
+            401: ERROR_401,
+            403: ERROR_403_AGENT,
+            404: ERROR_404_PLACE,
+            409: error_response(
+                "`already_collected` (two pickups with one code: exactly one succeeds) or "
+                "`not_ready_for_pickup`."
+            ),
+        },
+        tags=["channels"],
+        description="The villager collects with the 6-digit pickup code.",
+    )
+    def post(self, request, slug: str):
+        data = PickupInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = flows.pickup_collect(
+            place_slug=slug, code=data.validated_data["code"], agent=request.user
+        )
+        return Response(ChannelOrderSerializer(row).data)
+
+
+class ChannelLookupView(_AgentView):
+    @extend_schema(
+        operation_id="channels_lookup",
+        parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="A scan or a search.")],
+        responses={
+            200: VariantFoundSerializer(many=True),
+            401: ERROR_401,
+            403: ERROR_403_AGENT,
+            404: ERROR_404_PLACE,
+        },
+        tags=["channels"],
+        description="A scanned SKU (exact) or a search over SKUs and titles.",
+    )
+    def get(self, request, slug: str):
+        channel_services.place_for_agent(slug=slug, user=request.user)
+        found = channel_selectors.variant_lookup(request.query_params.get("q", ""))
+        return Response(VariantFoundSerializer(found, many=True).data)
+
+
+class ChannelCashReportView(_AgentView):
+    @extend_schema(
+        operation_id="channels_cash_report",
+        parameters=[OpenApiParameter("day", OpenApiTypes.DATE, description="Default: today.")],
+        responses={
+            200: CashReportSerializer,
+            400: ERROR_400,
+            401: ERROR_401,
+            403: ERROR_403_AGENT,
+            404: ERROR_404_PLACE,
+        },
+        tags=["channels"],
+        description="End of day: the cash each clerk took here, and the place's commission.",
+    )
+    def get(self, request, slug: str):
+        from django.utils import timezone
+
+        place = channel_services.place_for_agent(slug=slug, user=request.user)
+        raw = request.query_params.get("day")
+        try:
+            day = date.fromisoformat(raw) if raw else timezone.localdate()
+        except ValueError:
+            raise InvalidInput(details={"day": ["A date like 2026-12-01."]}) from None
+        body = {
+            "day": day,
+            "clerks": flows.cash_report(place=place, day=day),
+            "commission": flows.station_commission(place=place),
+        }
+        return Response(CashReportSerializer(body).data)
