@@ -600,6 +600,7 @@ ROWS = [
         "GET",
         "/admin/wholesale/invoice/{invoice_a_pk}/pdf/",
         only(200, ("manager_a", "staff"), LOGIN, manager_b=404),
+    ),
     # --- the offline channel: a station's agent (here the buyer) only ----------------------
     row("GET", "/channels/", {"anon": LOGIN, "*": 200}),
     row("GET", "/channels/{station}/", {"anon": LOGIN, "buyer": 200, "*": 403}),
