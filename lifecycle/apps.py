@@ -8,3 +8,10 @@ class LifecycleConfig(AppConfig):
 
     name = "lifecycle"
     verbose_name = _("Order life cycle")
+
+    def ready(self) -> None:
+        from marketing.services.vouchers import voucher_release
+
+        from .services.extensions import on_unpaid_release
+
+        on_unpaid_release(voucher_release)  # marketing: a voucher use comes back

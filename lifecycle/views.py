@@ -129,8 +129,10 @@ def checkout(request):
         return redirect("cart")
     form = AddressForm(request.POST or None)
     if request.method == "POST" and not form.region_refresh_requested and form.is_valid():
+        voucher = form.cleaned_data.get("voucher", "").strip()
         try:
-            order, _created = services.checkout_place(
+            order, _created = services.checkout_place_marketed(
+                **({"voucher": voucher} if voucher else {}),
                 user=request.user,
                 shipping_address=form.address(),
                 from_cart=True,
@@ -145,7 +147,10 @@ def checkout(request):
                 exc = InvalidInput(exc.message, details=address_errors)
             form_add_error(form, exc)
         except ApplicationError as exc:
-            form_add_error(form, exc)
+            if exc.code.startswith("voucher_"):
+                form.add_error("voucher", _(exc.message))
+            else:
+                form_add_error(form, exc)
         else:
             return redirect("order_pay", number=order.number)
     return render(request, "orders/checkout.html", {"form": form, "cart": cart})

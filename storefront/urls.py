@@ -16,7 +16,16 @@ admin.site.site_title = _("Farmgate admin")
 admin.site.index_title = _("Cooperative administration")
 
 
-API_APPS = ("regions", "accounts", "notifications", "catalog", "orders", "lifecycle", "fulfilment")
+API_APPS = (
+    "regions",
+    "accounts",
+    "notifications",
+    "catalog",
+    "orders",
+    "lifecycle",
+    "fulfilment",
+    "marketing",
+)
 
 api_v1 = [path("", include(f"{app}.api.urls")) for app in API_APPS]
 
@@ -49,6 +58,7 @@ urlpatterns = [
     path("", include("farm.urls")),
     path("", include("sms.urls")),
     path("", include("reports.urls")),
+    path("", include("marketing.urls")),
     path("", include("catalog.urls")),
 ]
 

@@ -18,6 +18,7 @@ from .cancel import order_cancel
 from .checkout import checkout_place
 from .delivery import order_complete, orders_complete_due, receipt_confirmed
 from .expiry import order_expire, orders_expire_overdue
+from .marketing import checkout_place_marketed
 from .paid import (
     fulfilment_start,
     order_paid,
@@ -35,6 +36,7 @@ from .refunds import (
 
 __all__ = [
     "checkout_place",
+    "checkout_place_marketed",
     "fulfilment_start",
     "order_cancel",
     "order_complete",

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "farm",
     "members",
     "reports",
+    "marketing",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "marketing.middleware.CampaignMiddleware",  # ?c=CODE: the campaign a buyer came with
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "storefront.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its 429 answer.
@@ -516,7 +518,7 @@ CARRIER_WEBHOOK_SECRETS: dict[str, str] = json.loads(env_str("CARRIER_WEBHOOK_SE
 DEMO_SUPERUSER_ALLOWED = True
 # Extra demo loaders `manage.py load_demo` runs after the catalogue (dotted paths): the
 # settings name them so that the catalogue never imports the apps above it.
-DEMO_EXTENSIONS = ["members.demo.load_households_demo"]
+DEMO_EXTENSIONS = ["members.demo.load_households_demo", "marketing.demo.load_marketing_demo"]
 # Mounts the bare hello views the benchmarks compare against; off unless bench/ turns it on.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)
 
