@@ -32,7 +32,7 @@ def checkout_place_marketed(
             precheck_left=not fields.get("idempotency_key"),
         )
         try:
-            return checkout_place(plan=plan, **fields)
+            return checkout_place(user=user, plan=plan, **fields)
         except CheckoutChanged:
             if attempt == ATTEMPTS - 1:
                 raise

@@ -35,9 +35,11 @@ def test_placed_order_is_seven_statements_with_the_stock_moved_last(buyer_client
         response = buyer_client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert response.status_code == 201, response.content
     sql = _sql(ctx)
-    # variant pre-check, order (claims the key), lines, shipping, event, then the stock:
+    # marketing's campaign-price read, variant pre-check, order (claims the key), lines,
+    # shipping, event, marketing's read of the buyer's campaign touch, then the stock:
     # its conditional UPDATE ... RETURNING and the movement row recording it
-    assert len(sql) == 7, "\n".join(sql)
+    assert len(sql) == 9, "\n".join(sql)
+    assert sql[0].startswith('SELECT "marketing_campaignitem"'), sql[0]
     assert sql[-2].startswith('UPDATE "catalog_variant"'), sql[-2]
     assert sql[-1].startswith('INSERT INTO "catalog_stockmovement"'), sql[-1]
     assert not any(s.startswith('UPDATE "orders_order"') for s in sql)
@@ -52,7 +54,8 @@ def test_sold_out_variant_is_refused_by_one_read_and_a_key_lookup(buyer_client, 
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "insufficient_stock"
     assert response.json()["error"]["details"] == {"variants": [variant.pk]}
-    assert len(_sql(ctx)) == 2, "\n".join(_sql(ctx))
+    # marketing's campaign-price read, then the two reads of the refusal
+    assert len(_sql(ctx)) == 3, "\n".join(_sql(ctx))
     assert not any(s.startswith("INSERT") for s in _sql(ctx))
     assert Order.objects.count() == 0
     assert Variant.objects.get(pk=variant.pk).stock == 1
