@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from marketing.selectors import cart_at_campaign_prices
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.constants import MAX_LINE_QUANTITY, OrderStatus
@@ -153,7 +154,9 @@ def checkout(request):
                 form_add_error(form, exc)
         else:
             return redirect("order_pay", number=order.number)
-    return render(request, "orders/checkout.html", {"form": form, "cart": cart})
+    return render(
+        request, "orders/checkout.html", {"form": form, "cart": cart_at_campaign_prices(cart)}
+    )
 
 
 # --- orders ---------------------------------------------------------------

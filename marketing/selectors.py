@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -89,3 +90,16 @@ def voucher_public(code: str) -> Voucher | None:
         return None
     now = timezone.now()
     return Voucher.objects.filter(code__iexact=code, is_active=True, valid_until__gt=now).first()
+
+
+def cart_at_campaign_prices(cart):
+    """``cart`` (``orders.selectors.Cart``) with each item's ``unit_price`` (its campaign
+    price while one runs, else its list price), ``campaign_price`` (or None) and the
+    subtotal at those prices: what the checkout page shows before the order is placed."""
+    prices = campaign_prices(item.variant_id for item in cart.items)
+    subtotal = Decimal("0.00")
+    for item in cart.items:
+        item.campaign_price = prices.get(item.variant_id)
+        item.unit_price = item.campaign_price or item.variant.price
+        subtotal += item.unit_price * item.quantity
+    return replace(cart, subtotal=subtotal.quantize(Decimal("0.01")))

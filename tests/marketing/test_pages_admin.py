@@ -171,3 +171,11 @@ def test_load_demo_marketing_is_idempotent():
         True,
     )
     assert Campaign.objects.filter(code="harvest2026").count() == 1
+
+
+def test_checkout_page_shows_the_campaign_price_it_will_charge(buyer_page):
+    variant = make_product(price="39.90", stock=10).variants.get()
+    make_campaign("fest", items=[(variant, "32.90")])
+    CartItem.objects.create(user=buyer_page.buyer, variant=variant, quantity=2)
+    html = buyer_page.get("/checkout/").content.decode()
+    assert "65.80" in html and "Campaign price" in html and "79.80" not in html
