@@ -179,3 +179,17 @@ def test_checkout_page_shows_the_campaign_price_it_will_charge(buyer_page):
     CartItem.objects.create(user=buyer_page.buyer, variant=variant, quantity=2)
     html = buyer_page.get("/checkout/").content.decode()
     assert "65.80" in html and "Campaign price" in html and "79.80" not in html
+
+
+def test_a_double_click_on_a_voucher_checkout_gives_the_first_order(buyer_page):
+    variant = make_product(price="39.90", stock=10).variants.get()
+    make_campaign("fest", items=[(variant, "32.90")])
+    make_voucher("FESTIVAL10", min_spend=Decimal("50.00"))
+    CartItem.objects.create(user=buyer_page.buyer, variant=variant, quantity=2)
+    data = {**ADDRESS, **REGION, "idempotency_key": "twice", "voucher": "FESTIVAL10"}
+    first = buyer_page.post("/checkout/", data)
+    CartItem.objects.create(user=buyer_page.buyer, variant=variant, quantity=2)
+    again = buyer_page.post("/checkout/", data)
+    order = Order.objects.get()
+    assert first["Location"] == again["Location"] == f"/orders/{order.number}/pay/"
+    assert order.discount_total == Decimal("6.58")
