@@ -12,7 +12,8 @@ from .services.campaigns import campaign_running, touch_from_session, touch_reco
 def campaign_touch(request) -> None:
     """Note ``request``'s ``?c=CODE`` (once per request) and move a signed-in buyer's
     session touches to their row."""
-    if getattr(request, "_campaign_touched", False):
+    django_request = getattr(request, "_request", request)  # a DRF Request wraps it
+    if getattr(django_request, "_campaign_touched", False):
         return
     user = getattr(request, "user", None)
     session = getattr(request, "session", None)
@@ -27,7 +28,7 @@ def campaign_touch(request) -> None:
         return
     if signed_in:
         touch_record(user=user, campaign=campaign)
-        request._campaign_touched = True
+        django_request._campaign_touched = True
     elif session is not None:
         touch_session(session=session, campaign=campaign)
 

@@ -11,7 +11,7 @@ from storefront.api.schema import ERROR_401, ERROR_404
 from storefront.errors import NotFound
 
 from .. import selectors
-from .serializers import CampaignProductSerializer, CampaignSerializer, VoucherSerializer
+from .serializers import CampaignSerializer, VoucherSerializer
 
 
 class VoucherNotFound(NotFound):
@@ -77,6 +77,3 @@ class CampaignDetailView(APIView):
         if campaign is None:
             raise CampaignNotFound()
         return Response(_render(request, [campaign])[0])
-
-
-__all__ = ["CampaignProductSerializer"]

@@ -108,6 +108,8 @@ def test_api_post_with_c_attributes_that_order(buyer_client, address):
     response = buyer_client.post(f"{ORDERS}?c=live", body, format="json")
     assert response.status_code == 201
     assert response.json()["campaign"] == "live"
+    # noted once, before the order: nothing is left over for the next order
+    assert not BuyerTouch.objects.exists()
 
 
 def test_token_client_get_with_c_is_noted(buyer, client_for, address):
