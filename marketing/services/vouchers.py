@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -174,9 +175,17 @@ def voucher_claim(*, voucher: Voucher, order, amount: Decimal) -> VoucherUse:
 
 
 def voucher_release(order) -> bool:
-    """Give back the voucher use of an unpaid ``order`` that was cancelled or expired:
-    exactly once (the conditional UPDATE of ``released_at`` wins once). Registered with
-    ``lifecycle.services.extensions.on_unpaid_release``."""
+    """Give back the voucher use of an unpaid ``order`` that was cancelled or expired,
+    exactly once: the conditional UPDATE of ``released_at`` wins once, in the
+    cancellation's transaction. Registered with
+    ``lifecycle.services.extensions.on_unpaid_release``.
+
+    The counter goes down (``used = used - 1``) right AFTER that transaction commits, in
+    a statement of its own: the cancellation holds its variants' row locks (the stock came
+    back first) and a checkout holds the voucher's row lock until it takes its stock, so
+    decrementing inside the cancellation could deadlock with a checkout. Until the
+    decrement the counter is one high, which can only refuse a use, never allow one too
+    many; ``voucher_used_recount`` sets it from the uses if a decrement was ever lost."""
     use = (
         VoucherUse.objects.filter(order=order, released_at__isnull=True)
         .only("pk", "voucher_id")
@@ -188,8 +197,22 @@ def voucher_release(order) -> bool:
         released_at=timezone.now()
     ):
         return False
-    Voucher.objects.filter(pk=use.voucher_id, used__gt=0).update(used=F("used") - 1)
+    voucher_id = use.voucher_id
+    transaction.on_commit(
+        lambda: Voucher.objects.filter(pk=voucher_id, used__gt=0).update(used=F("used") - 1)
+    )
     return True
+
+
+def voucher_used_recount(*, voucher_id: int) -> int:
+    """Set ``used`` to the uses not given back (repair, e.g. after a lost decrement).
+    The voucher's row is locked first, so every checkout that took a use has committed
+    its ``VoucherUse`` by the time they are counted."""
+    with transaction.atomic():
+        Voucher.objects.select_for_update().filter(pk=voucher_id).first()
+        used = VoucherUse.objects.filter(voucher_id=voucher_id, released_at__isnull=True).count()
+        Voucher.objects.filter(pk=voucher_id).update(used=used)
+    return used
 
 
 def voucher_terms_check(
