@@ -42,6 +42,12 @@ class AddressForm(RegionSelectMixin, forms.Form):
     (``regions.forms``: works without JavaScript), the street and the postcode."""
 
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    voucher = forms.CharField(
+        label=_("Voucher code"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from accounts.models import User
 from fulfilment.constants import LEFT_COOPERATIVE
 from fulfilment.selectors import shipments_prefetch
+from marketing.selectors import ORDER_RELATED as MARKETING_RELATED
 from orders import selectors as order_selectors
 from orders.constants import OrderStatus
 from orders.models import Order
@@ -19,7 +20,11 @@ from payments.constants import PaymentStatus
 
 def order_detail_queryset() -> QuerySet[Order]:
     """Orders with lines, payments and shipments (with their tracking events)."""
-    return order_selectors.order_queryset().prefetch_related("payments", shipments_prefetch())
+    return (
+        order_selectors.order_queryset()
+        .select_related(*MARKETING_RELATED)
+        .prefetch_related("payments", shipments_prefetch())
+    )
 
 
 def order_prime_new(order: Order) -> Order:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from marketing.selectors import cart_at_campaign_prices
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.constants import MAX_LINE_QUANTITY, OrderStatus
@@ -130,8 +131,10 @@ def checkout(request):
         return redirect("cart")
     form = AddressForm(request.POST or None)
     if request.method == "POST" and not form.region_refresh_requested and form.is_valid():
+        voucher = form.cleaned_data.get("voucher", "").strip()
         try:
-            order, _created = services.checkout_place(
+            order, _created = services.checkout_place_marketed(
+                **({"voucher": voucher} if voucher else {}),
                 user=request.user,
                 shipping_address=form.address(),
                 from_cart=True,
@@ -146,10 +149,15 @@ def checkout(request):
                 exc = InvalidInput(exc.message, details=address_errors)
             form_add_error(form, exc)
         except ApplicationError as exc:
-            form_add_error(form, exc)
+            if exc.code.startswith("voucher_"):
+                form.add_error("voucher", _(exc.message))
+            else:
+                form_add_error(form, exc)
         else:
             return redirect("order_pay", number=order.number)
-    return render(request, "orders/checkout.html", {"form": form, "cart": cart})
+    return render(
+        request, "orders/checkout.html", {"form": form, "cart": cart_at_campaign_prices(cart)}
+    )
 
 
 # --- orders ---------------------------------------------------------------

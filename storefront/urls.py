@@ -25,6 +25,7 @@ API_APPS = (
     "lifecycle",
     "fulfilment",
     "wholesale",
+    "marketing",
 )
 
 api_v1 = [path("", include(f"{app}.api.urls")) for app in API_APPS]
@@ -59,6 +60,7 @@ urlpatterns = [
     path("", include("sms.urls")),
     path("", include("reports.urls")),
     path("", include("wholesale.urls")),
+    path("", include("marketing.urls")),
     path("", include("catalog.urls")),
 ]
 

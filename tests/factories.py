@@ -351,3 +351,47 @@ def make_organisation(
     org = Organisation.objects.create(**{**defaults, **fields})
     OrgMember.objects.create(organisation=org, user=user or make_user(), role=role)
     return org
+
+
+def make_voucher(code: str | None = None, **fields):
+    """A running, platform-funded, whole-site voucher (10 % off, 1 per buyer) by default."""
+    from marketing.models import Voucher
+
+    now = timezone.now()
+    products = fields.pop("products", None)
+    defaults = {
+        "code": code or f"V{n()}",
+        "kind": "percent",
+        "value": Decimal("10"),
+        "min_spend": Decimal("0.00"),
+        "valid_from": now - timedelta(days=1),
+        "valid_until": now + timedelta(days=30),
+        "total_limit": None,
+        "per_buyer_limit": 1,
+        "scope": "site",
+    }
+    voucher = Voucher.objects.create(**{**defaults, **fields})
+    if products:
+        voucher.products.set(products)
+    return voucher
+
+
+def make_campaign(code: str | None = None, *, items=(), **fields):
+    """A running campaign; ``items`` are ``(variant, campaign_price or None)``."""
+    from marketing.models import Campaign, CampaignItem
+
+    now = timezone.now()
+    defaults = {
+        "code": code or f"camp{n()}",
+        "title": "Harvest festival",
+        "starts": now - timedelta(days=1),
+        "ends": now + timedelta(days=10),
+    }
+    campaign = Campaign.objects.create(**{**defaults, **fields})
+    for variant, price in items:
+        CampaignItem.objects.create(
+            campaign=campaign,
+            variant=variant,
+            campaign_price=Decimal(price) if price is not None else None,
+        )
+    return campaign

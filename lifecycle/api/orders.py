@@ -14,6 +14,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketing.middleware import campaign_touch
 from orders.api.serializers import IDEMPOTENCY_KEY_HELP, OrderCreateInputSerializer
 from storefront.api.schema import (
     ERROR_400,
@@ -68,12 +69,14 @@ class OrderListCreateView(GenericAPIView):
             400: error_response(
                 "`invalid`: bad quantities, unknown/inactive variants (details.variants), "
                 "address fields, an empty cart, an Idempotency-Key over 64 characters; "
-                "`parse_error` for a body that is not JSON."
+                "`parse_error` for a body that is not JSON; `voucher_invalid`, "
+                "`voucher_expired`, `voucher_not_applicable`, `voucher_min_spend`."
             ),
             401: ERROR_401,
             409: error_response(
                 "`insufficient_stock` (details.variants: the ids that fall short; nothing "
-                "was reserved) or `idempotency_conflict` (this key was used with another body)."
+                "was reserved), `idempotency_conflict` (this key was used with another body) "
+                "or `voucher_exhausted` (the voucher's uses, or this buyer's, are used up)."
             ),
             503: error_response(
                 "`service_unavailable`: the database stayed busy, or the prices kept changing "
@@ -87,7 +90,10 @@ class OrderListCreateView(GenericAPIView):
         data.is_valid(raise_exception=True)
         # The serializer checked the types; the service applies the rules to the body as
         # sent (e.g. it refuses unknown address keys, which a serializer would drop).
-        order, created = services.checkout_place(
+        campaign_touch(request)
+        extra = {"voucher": request.data["voucher"]} if "voucher" in request.data else {}
+        order, created = services.checkout_place_marketed(
+            **extra,
             user=request.user,
             shipping_address=request.data["shipping_address"],
             lines=request.data.get("lines") or None,

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from fulfilment.api.serializers import ShipmentSerializer
+from marketing.selectors import order_campaign_code, order_voucher_code
 from orders.api.serializers import AddressSerializer, OrderLineSerializer
 from orders.constants import CURRENCY, OrderStatus
 from payments.api.serializers import PaymentSummarySerializer
@@ -38,8 +39,18 @@ class OrderSerializer(serializers.Serializer):
     total = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.ChoiceField(choices=[CURRENCY])
     shipping_address = AddressSerializer()
+    voucher = serializers.SerializerMethodField(help_text="The voucher code used, or null.")
+    campaign = serializers.SerializerMethodField(
+        help_text="The campaign that brought the order (last touch), or null."
+    )
     shipments = serializers.SerializerMethodField()
     payments = serializers.SerializerMethodField()
+
+    def get_voucher(self, order) -> str | None:
+        return order_voucher_code(order)
+
+    def get_campaign(self, order) -> str | None:
+        return order_campaign_code(order)
 
     @extend_schema_field(ShipmentSerializer(many=True))
     def get_shipments(self, order) -> list[dict]:

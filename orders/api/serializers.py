@@ -74,6 +74,11 @@ class OrderCreateInputSerializer(serializers.Serializer):
     from_cart = serializers.BooleanField(
         required=False, default=False, help_text="Order the cart's items (and empty it)."
     )
+    voucher = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="A voucher code (any letter case): its discount comes off the goods.",
+    )
 
     def to_internal_value(self, data):
         # Strict booleans too: "yes" or 1 for from_cart is refused, not guessed.

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "channels",
     "reports",
     "groupbuy",
+    "marketing",
 ]
 
 MIDDLEWARE = [
@@ -106,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "marketing.middleware.CampaignMiddleware",  # ?c=CODE: the campaign a buyer came with
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "storefront.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its 429 answer.
@@ -531,6 +533,7 @@ DEMO_EXTENSIONS = [
     "groupbuy.demo.load_groupbuy_demo",
     "wholesale.demo.load_wholesale_demo",
     "channels.demo.load_channels_demo",
+    "marketing.demo.load_marketing_demo",
 ]
 # Mounts the bare hello views the benchmarks compare against; off unless bench/ turns it on.
 BENCHMARK_VIEWS = env_bool("BENCHMARK_VIEWS", False)

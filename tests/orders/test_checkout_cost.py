@@ -35,11 +35,13 @@ def test_placed_order_costs_few_statements_with_the_stock_moved_last(buyer_clien
         response = buyer_client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert response.status_code == 201, response.content
     sql = _sql(ctx)
-    # variant pre-check, order (claims the key), lines, shipping, event, then the stock:
+    # marketing's campaign-price read, variant pre-check, order (claims the key), lines,
+    # shipping, event, marketing's read of the buyer's campaign touch, then the stock:
     # its conditional UPDATE ... RETURNING, on PostgreSQL the re-read of the rows it now
     # holds (share-locking their products: issue 12 item 4), and the movement row
     locked_reread = connection.features.has_select_for_update
-    assert len(sql) == (8 if locked_reread else 7), "\n".join(sql)
+    assert len(sql) == (10 if locked_reread else 9), "\n".join(sql)
+    assert sql[0].startswith('SELECT "marketing_campaignitem"'), sql[0]
     update = sql[-3] if locked_reread else sql[-2]
     assert update.startswith('UPDATE "catalog_variant"'), update
     if locked_reread:
@@ -57,7 +59,8 @@ def test_sold_out_variant_is_refused_by_one_read_and_a_key_lookup(buyer_client, 
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "insufficient_stock"
     assert response.json()["error"]["details"] == {"variants": [variant.pk]}
-    assert len(_sql(ctx)) == 2, "\n".join(_sql(ctx))
+    # marketing's campaign-price read, then the two reads of the refusal
+    assert len(_sql(ctx)) == 3, "\n".join(_sql(ctx))
     assert not any(s.startswith("INSERT") for s in _sql(ctx))
     assert Order.objects.count() == 0
     assert Variant.objects.get(pk=variant.pk).stock == 1

@@ -96,6 +96,9 @@ def test_order_schema_fields_match_api_md(schema):
         # name and as discount_total (total = subtotal - discount_total + shipping_fee).
         "discount",
         "discount_total",
+        # API.md "Vouchers and campaigns": the voucher code and the campaign (or null).
+        "voucher",
+        "campaign",
     }
     line_ref = order["properties"]["lines"]["items"]["$ref"].rsplit("/", 1)[-1]
     assert "discount" in schema["components"]["schemas"][line_ref]["properties"]

@@ -262,6 +262,11 @@ ROWS = [
     ),
     row("GET", "/api/v1/trace/{batch_a}/", {"*": 200}),
     row("GET", "/api/v1/search/suggest/", {"*": 200}),
+    # --- API: marketing (an unknown code is a 404 for everybody allowed to ask) ---------
+    row("GET", "/api/v1/vouchers/NOPE/", {**API_AUTH, "*": 404}),
+    row("GET", "/api/v1/campaigns/", {"*": 200}),
+    row("GET", "/api/v1/campaigns/nope/", {"*": 404}),
+    row("GET", "/campaigns/nope/", {"*": 404}),
     # --- API: cart ------------------------------------------------------------------
     row("GET", "/api/v1/cart/", {**API_AUTH, "*": 200}),
     row(

@@ -1,0 +1,105 @@
+"""Marketing reads: running campaigns, their featured products and prices."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from catalog.selectors import variants_on_sale
+
+from .models import Campaign, CampaignItem, OrderAttribution, Voucher, VoucherUse
+
+
+def campaigns_running(*, now: datetime | None = None) -> QuerySet[Campaign]:
+    now = now or timezone.now()
+    return Campaign.objects.filter(starts__lte=now, ends__gt=now).order_by("ends", "id")
+
+
+def campaigns_running_for(*, county=None, cooperative=None) -> list[Campaign]:
+    """Running campaigns of a cooperative or featuring its (or the county's) goods."""
+    if cooperative is not None:
+        q = Q(cooperative=cooperative) | Q(items__variant__product__cooperative=cooperative)
+    else:
+        q = Q(cooperative__county=county) | Q(items__variant__product__cooperative__county=county)
+    return list(campaigns_running().filter(q).distinct()[:6])
+
+
+def campaign_get(code: str) -> Campaign | None:
+    """A campaign by code (any letter case) that has started, or None."""
+    if not isinstance(code, str) or len(code) > 40:
+        return None
+    return Campaign.objects.filter(code__iexact=code, starts__lte=timezone.now()).first()
+
+
+def campaign_items(campaign: Campaign) -> list[CampaignItem]:
+    """The featured variants still on sale, with product, cooperative and first image."""
+    on_sale = variants_on_sale().values("pk")
+    return list(
+        CampaignItem.objects.filter(campaign=campaign, variant__in=on_sale)
+        .select_related("variant__product__cooperative")
+        .prefetch_related("variant__product__images")
+        .order_by("variant__product_id", "variant_id")
+    )
+
+
+def campaign_prices(
+    variant_ids: Iterable[int], *, now: datetime | None = None
+) -> dict[int, Decimal]:
+    """``{variant_id: price}``: the lowest campaign price among running campaigns."""
+    prices: dict[int, Decimal] = {}
+    rows = CampaignItem.objects.filter(
+        variant_id__in=list(variant_ids),
+        campaign__in=campaigns_running(now=now),
+        campaign_price__isnull=False,
+        campaign_price__lt=F("variant__price"),
+    ).values_list("variant_id", "campaign_price")
+    for vid, price in rows:
+        if vid not in prices or price < prices[vid]:
+            prices[vid] = price
+    return prices
+
+
+def order_voucher_code(order) -> str | None:
+    """The voucher code of ``order`` (no query when selected with ``voucher_use__voucher``
+    or just placed through marketing's plan)."""
+    try:
+        return order.voucher_use.voucher.code
+    except VoucherUse.DoesNotExist:
+        return None
+
+
+def order_campaign_code(order) -> str | None:
+    """The campaign (last touch) that brought ``order``, like ``order_voucher_code``."""
+    try:
+        return order.attribution.last_campaign.code
+    except OrderAttribution.DoesNotExist:
+        return None
+
+
+#: What ``order_voucher_code`` and ``order_campaign_code`` read, for ``select_related``.
+ORDER_RELATED = ("voucher_use__voucher", "attribution__last_campaign")
+
+
+def voucher_public(code: str) -> Voucher | None:
+    if not isinstance(code, str) or len(code) > 40:
+        return None
+    now = timezone.now()
+    return Voucher.objects.filter(code__iexact=code, is_active=True, valid_until__gt=now).first()
+
+
+def cart_at_campaign_prices(cart):
+    """``cart`` (``orders.selectors.Cart``) with each item's ``unit_price`` (its campaign
+    price while one runs, else its list price), ``campaign_price`` (or None) and the
+    subtotal at those prices: what the checkout page shows before the order is placed."""
+    prices = campaign_prices(item.variant_id for item in cart.items)
+    subtotal = Decimal("0.00")
+    for item in cart.items:
+        item.campaign_price = prices.get(item.variant_id)
+        item.unit_price = item.campaign_price or item.variant.price
+        subtotal += item.unit_price * item.quantity
+    return replace(cart, subtotal=subtotal.quantize(Decimal("0.01")))

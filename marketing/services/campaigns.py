@@ -1,0 +1,67 @@
+"""Campaign attribution: the code a buyer arrived with (``?c=CODE``) is kept on the server
+(``BuyerTouch`` for a signed-in buyer, the session before that), and copied onto the order
+when it is placed (``OrderAttribution``: first and last touch)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from ..constants import SESSION_FIRST, SESSION_LAST
+from ..models import BuyerTouch, Campaign, OrderAttribution
+from ..selectors import campaigns_running
+
+
+def campaign_running(code: object) -> Campaign | None:
+    if not isinstance(code, str) or not code or len(code) > 40:
+        return None
+    return campaigns_running().filter(code__iexact=code).first()
+
+
+def touch_record(*, user, campaign: Campaign) -> None:
+    """Note that ``user`` arrived through ``campaign``: the first touch stays, the last
+    moves. One row per buyer (a concurrent first insert falls back to the update)."""
+    updated = BuyerTouch.objects.filter(user=user).update(last_campaign=campaign)
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            BuyerTouch.objects.create(user=user, first_campaign=campaign, last_campaign=campaign)
+    except IntegrityError:
+        BuyerTouch.objects.filter(user=user).update(last_campaign=campaign)
+
+
+def touch_from_session(*, user, session) -> None:
+    """Move a visitor's campaign codes from the session to the signed-in buyer's row."""
+    first, last = session.get(SESSION_FIRST), session.get(SESSION_LAST)
+    if not last:
+        return
+    for code in (first, last):
+        campaign = Campaign.objects.filter(code__iexact=code).first() if code else None
+        if campaign is not None:
+            if code == first and not BuyerTouch.objects.filter(user=user).exists():
+                BuyerTouch.objects.create(
+                    user=user, first_campaign=campaign, last_campaign=campaign
+                )
+            else:
+                touch_record(user=user, campaign=campaign)
+    session.pop(SESSION_FIRST, None)
+    session.pop(SESSION_LAST, None)
+
+
+def touch_session(*, session, campaign: Campaign) -> None:
+    if not session.get(SESSION_FIRST):
+        session[SESSION_FIRST] = campaign.code
+    session[SESSION_LAST] = campaign.code
+
+
+def attribution_write(order) -> OrderAttribution | None:
+    """Copy the buyer's touches onto ``order`` and start afresh for the next order.
+    Precondition: inside the placement transaction (a plan hook)."""
+    touch = BuyerTouch.objects.filter(user_id=order.user_id).select_related("last_campaign").first()
+    if touch is None:
+        return None
+    row = OrderAttribution.objects.create(
+        order=order, first_campaign_id=touch.first_campaign_id, last_campaign=touch.last_campaign
+    )
+    BuyerTouch.objects.filter(pk=touch.pk).delete()
+    return row
