@@ -106,6 +106,8 @@ def product_detail(request, slug: str):
             "current_index": current,
             "variants": variants,
             "default_variant_id": next((v.id for v in variants if v.stock > 0), None),
+            # The quantity field never offers more than the most any size has in stock.
+            "max_quantity": max([v.stock for v in variants if v.stock > 0] or [1]),
             "certifications": certifications,
         },
     )

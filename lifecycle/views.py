@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from orders import selectors as order_selectors
@@ -48,6 +48,18 @@ def _back(request, fallback: str) -> str:
 
 
 # --- cart -----------------------------------------------------------------
+def _over_stock(exc: InsufficientStock) -> str:
+    """What is available, in the buyer's words (the service's message is the API's)."""
+    available = next(iter(((exc.details or {}).get("available") or {}).values()), 0)
+    if not available:
+        return _("Sorry, this size is sold out.")
+    return ngettext(
+        "Only %(n)d left: you can order up to %(n)d.",
+        "Only %(n)d left: you can order up to %(n)d.",
+        available,
+    ) % {"n": available}
+
+
 @login_required
 def cart(request):
     return render(
@@ -74,6 +86,9 @@ def cart_add(request):
     except VariantUnavailable:
         messages.error(request, _("Sorry, this item is not for sale any more."))
         return redirect(back)
+    except InsufficientStock as exc:
+        messages.error(request, _over_stock(exc))
+        return redirect(back)
     except ApplicationError as exc:
         message_error(request, exc)
         return redirect(back)
@@ -99,6 +114,8 @@ def cart_item(request, item_id: int):
             messages.success(request, _("Cart updated."))
     except NotFound as exc:
         raise Http404(str(exc)) from exc
+    except InsufficientStock as exc:
+        messages.error(request, _over_stock(exc))
     except ApplicationError as exc:
         message_error(request, exc)
     return redirect("cart")

@@ -7,10 +7,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from catalog.models import Variant
 from storefront.errors import InvalidInput
 
 from .. import validation
-from ..exceptions import CartItemNotFound
+from ..exceptions import CartItemNotFound, InsufficientStock
 from ..models import CartItem
 from ..selectors import variants_purchasable
 
@@ -21,15 +22,27 @@ def _clean_variant_id(variant_id: Any) -> int:
     return variant_id
 
 
+def _within_stock(variant: Variant, quantity: int) -> None:
+    """A cart never holds more than is in stock now (it reserves nothing: checkout checks
+    again). Refused with what is available, so the page can say it where it is chosen."""
+    if quantity > variant.stock:
+        available = max(variant.stock, 0)
+        raise InsufficientStock(
+            f"Only {available} in stock.",
+            details={"variants": [variant.pk], "available": {str(variant.pk): available}},
+        )
+
+
 @transaction.atomic
 def cart_item_add(*, user: User, variant_id: int, quantity: int) -> CartItem:
     """Put ``quantity`` of a variant in the cart; a variant already there gets the quantity
     added (the sum must stay within 1..999). Reserves no stock."""
     variant_id = _clean_variant_id(variant_id)
     quantity = validation.clean_quantity(quantity)
-    variants_purchasable([variant_id])
+    variant = variants_purchasable([variant_id])[variant_id]
     item = CartItem.objects.select_for_update().filter(user=user, variant_id=variant_id).first()
     if item is None:
+        _within_stock(variant, quantity)
         try:
             with transaction.atomic():
                 return CartItem.objects.create(user=user, variant_id=variant_id, quantity=quantity)
@@ -38,6 +51,7 @@ def cart_item_add(*, user: User, variant_id: int, quantity: int) -> CartItem:
             item = CartItem.objects.select_for_update().get(user=user, variant_id=variant_id)
     total = item.quantity + quantity
     validation.clean_quantity(total)
+    _within_stock(variant, total)
     item.quantity = total
     item.save(update_fields=["quantity", "updated"])
     return item
@@ -45,11 +59,19 @@ def cart_item_add(*, user: User, variant_id: int, quantity: int) -> CartItem:
 
 @transaction.atomic
 def cart_item_update(*, user: User, item_id: int, quantity: int) -> CartItem:
-    """Set an item's quantity (1..999). Another user's item is ``CartItemNotFound``."""
+    """Set an item's quantity (1..999, and no more than in stock when raised). Another
+    user's item is ``CartItemNotFound``."""
     quantity = validation.clean_quantity(quantity)
-    item = CartItem.objects.select_for_update().filter(user=user, pk=item_id).first()
+    item = (
+        CartItem.objects.select_for_update(of=("self",))
+        .select_related("variant")
+        .filter(user=user, pk=item_id)
+        .first()
+    )
     if item is None:
         raise CartItemNotFound(details={"id": item_id})
+    if quantity > item.quantity:  # lowering an item the stock fell under is always allowed
+        _within_stock(item.variant, quantity)
     item.quantity = quantity
     item.save(update_fields=["quantity", "updated"])
     return item

@@ -98,6 +98,19 @@ def test_add_update_remove(client, buyer):
     assert not CartItem.objects.exists()
 
 
+def test_cart_above_stock_is_refused_saying_what_is_available(client, buyer):
+    variant = make_product(title="Flour A", stock=16).variants.get()
+    body = client.post(
+        "/cart/add/", {"variant": variant.pk, "quantity": 50, "next": "/products/"}, follow=True
+    ).content.decode()
+    assert "Only 16 left: you can order up to 16." in body and not CartItem.objects.exists()
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 10})
+    item = CartItem.objects.get(user=buyer)
+    body = client.post(f"/cart/items/{item.pk}/", {"quantity": "50"}, follow=True)
+    item.refresh_from_db()
+    assert item.quantity == 10 and "Only 16 left" in body.content.decode()
+
+
 def test_add_unpublished_variant_is_refused(client, buyer):
     variant = make_product(status="draft").variants.get()
     body = client.post("/cart/add/", {"variant": variant.pk, "quantity": 1}, follow=True)

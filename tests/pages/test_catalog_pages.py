@@ -233,3 +233,15 @@ def test_product_list_form_with_empty_choices_still_filters(client):
 def test_filter_selects_offer_words_not_dashes(client):
     body = client.get("/products/").content.decode()
     assert "---------" not in body
+
+
+def test_sold_out_product_has_a_disabled_button_that_says_so(client):
+    from tests.factories import make_product as _make
+
+    product = _make(title="Sold-out flour", stock=0)
+    body = client.get(product.get_absolute_url()).content.decode()
+    assert "data-sold-out" in body and "Sold out — none left in any size" in body
+    assert 'type="submit" class="grow">Add to cart' not in body
+    on_sale = _make(title="Flour in stock", stock=16)
+    body = client.get(on_sale.get_absolute_url()).content.decode()
+    assert "Add to cart" in body and "data-sold-out" not in body and 'max="16"' in body
