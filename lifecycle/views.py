@@ -190,6 +190,7 @@ def order_detail(request, number: str):
         "orders/order_detail.html",
         {
             "order": order,
+            "state": selectors.order_buyer_state(order=order),
             **actions,
             "refresh_seconds": 4 if actions["awaiting_payment"] else None,
         },

@@ -243,3 +243,60 @@ def test_order_awaiting_a_wallet_payment_reloads_itself(client):
     assert 'http-equiv="refresh"' not in client.get(f"/orders/{order.number}/").content.decode()
     make_payment(order=order)
     assert 'http-equiv="refresh"' in client.get(f"/orders/{order.number}/").content.decode()
+
+
+# --- one true state: expired orders and late payments ------------------------
+def _expired_order(buyer):
+    """An order the expiry sweep cancelled while a wallet page was still open."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lifecycle.services.expiry import orders_expire_overdue
+    from tests.factories import make_payment
+
+    order = _order(buyer)
+    payment = make_payment(order=order)  # the wallet page was opened: pending
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    orders_expire_overdue()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    return order, payment
+
+
+def test_expired_order_page_shows_one_true_state(client, buyer):
+    order, _payment = _expired_order(buyer)
+    body = client.get(f"/orders/{order.number}/").content.decode()
+    assert 'data-state="expired"' in body
+    assert "The time to pay ran out, so the order was cancelled. Nothing was charged." in body
+    assert "getting your parcels ready" not in body and "Pay " not in body
+    assert "Cancel order" not in body and 'http-equiv="refresh"' not in body
+    # The wallet payment that never went through is not "pending"/"processing".
+    assert "Not completed: nothing was taken" in body and ">Pending<" not in body
+
+
+def test_late_payment_refund_is_explained_on_the_order_page(client, buyer):
+    from django.utils import timezone
+
+    from payments.constants import PaymentStatus, RefundStatus
+    from payments.models import Refund
+
+    order, payment = _expired_order(buyer)
+    # The buyer paid on the still-open wallet page: the money is taken and given back.
+    payment.status, payment.succeeded_at = PaymentStatus.SUCCEEDED, timezone.now()
+    payment.save()
+    refund = Refund.objects.create(
+        payment=payment, out_refund_no="R-late-1", amount=payment.amount, reason="late"
+    )
+    body = client.get(f"/orders/{order.number}/").content.decode()
+    assert 'data-state="late_refund"' in body
+    assert "Your payment arrived after the time to pay had run out" in body
+    assert "being returned to you in full" in body and "Refund on its way" in body
+    assert "Received; being returned to you" in body and "Nothing was charged" not in body
+    refund.status = RefundStatus.SUCCEEDED
+    refund.save()
+    payment.status = PaymentStatus.REFUNDED
+    payment.save()
+    body = client.get(f"/orders/{order.number}/").content.decode()
+    assert "The money has been returned to you in full." in body and "Refunded:" in body
+    assert "Returned to you" in body
