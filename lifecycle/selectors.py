@@ -178,3 +178,13 @@ def order_buyer_state(*, order: Order) -> BuyerState:
             "delivered", _("Delivered"), _("Delivered. Tell us when you have received it.")
         )
     return BuyerState("completed", _("Completed"), _("Completed. Thank you for your order."))
+
+
+def order_refund_preview(*, order: Order) -> list[tuple[str, Decimal]]:
+    """What cancelling now would give back: ``[(provider label, amount)]`` for each
+    payment taken (none for an unpaid order). From the prefetched payments (no query)."""
+    return [
+        (p.get_provider_display(), p.amount)
+        for p in order.payments.all()
+        if p.status == PaymentStatus.SUCCEEDED
+    ]

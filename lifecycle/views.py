@@ -249,9 +249,21 @@ def _qr_svg(data: str) -> str:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def order_cancel(request, number: str):
+    """GET asks first and says what will happen (a refund of how much, to where);
+    the page's POST cancels."""
     order = _order_or_404(request, number)
+    if request.method == "GET":
+        actions = selectors.order_actions(order=order)
+        if not actions["can_cancel"]:
+            messages.info(request, _("This order can no longer be cancelled."))
+            return redirect("order_detail", number=order.number)
+        return render(
+            request,
+            "orders/order_cancel.html",
+            {"order": order, "refund": selectors.order_refund_preview(order=order)},
+        )
     try:
         services.order_cancel(order=order)
     except ApplicationError as exc:

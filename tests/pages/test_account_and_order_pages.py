@@ -300,3 +300,30 @@ def test_late_payment_refund_is_explained_on_the_order_page(client, buyer):
     body = client.get(f"/orders/{order.number}/").content.decode()
     assert "The money has been returned to you in full." in body and "Refunded:" in body
     assert "Returned to you" in body
+
+
+def test_cancel_asks_first_and_says_what_will_happen(client, buyer):
+    from django.utils import timezone
+
+    from payments.constants import PaymentStatus
+    from tests.factories import make_payment
+
+    unpaid = _order(buyer)
+    detail = client.get(f"/orders/{unpaid.number}/").content.decode()
+    assert f'href="/orders/{unpaid.number}/cancel/"' in detail  # a link: no one-tap cancel
+    page = client.get(f"/orders/{unpaid.number}/cancel/").content.decode()
+    assert "Cancel this order?" in page and "You have not paid, so nothing is charged." in page
+    assert "Yes, cancel the order" in page and "No, keep my order" in page
+    unpaid.refresh_from_db()
+    assert unpaid.status == OrderStatus.PENDING_PAYMENT  # asking changes nothing
+
+    paid = _order(buyer)
+    make_payment(order=paid, status=PaymentStatus.SUCCEEDED, succeeded_at=timezone.now())
+    Order.objects.filter(pk=paid.pk).update(status=OrderStatus.PAID, paid_at=timezone.now())
+    page = client.get(f"/orders/{paid.number}/cancel/").content.decode()
+    assert "data-refund" in page and f"¥{paid.total}" in page and "Sandbox wallet" in page
+    assert "Yes, cancel and refund" in page
+
+    client.post(f"/orders/{unpaid.number}/cancel/")
+    response = client.get(f"/orders/{unpaid.number}/cancel/", follow=True)
+    assert "This order can no longer be cancelled." in response.content.decode()

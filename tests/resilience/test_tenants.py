@@ -258,6 +258,7 @@ ROWS = [
     row("POST", "/accounts/notifications/", {"anon": LOGIN, "*": 302}, {"language": "ug"}),
     row("GET", "/orders/{order_a}/", {"anon": LOGIN, "buyer": 200, "*": 404}),
     row("GET", "/orders/{unpaid_a}/pay/", {"anon": LOGIN, "buyer": 200, "*": 404}),
+    row("GET", "/orders/{order_a}/cancel/", {"anon": LOGIN, "buyer": 200, "*": 404}),
     row("POST", "/orders/{order_a}/cancel/", {"anon": LOGIN, "buyer": 302, "*": 404}),
     row("POST", "/orders/{order_a}/confirm-receipt/", {"anon": LOGIN, "buyer": 302, "*": 404}),
     # The sandbox wallet's pay page is a payment code: whoever holds the link may pay.
