@@ -7,6 +7,8 @@ Another buyer's order or cart item answers 404, as in the API.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -48,6 +50,21 @@ def _back(request, fallback: str) -> str:
 
 
 # --- cart -----------------------------------------------------------------
+def _costs(cart, region_code: str = "") -> dict:
+    """Each cooperative's shipping for the cart (``shipping_fee_for``, the rule the order
+    is priced by) and the total, shown before the order is placed."""
+    parts = order_services.shipping_preview(
+        lines=[(i.variant, i.quantity) for i in cart.items], region_code=region_code
+    )
+    fee = sum((p.fee for p in parts), Decimal("0.00"))
+    return {
+        "shipping_parts": parts,
+        "shipping_total": fee,
+        "grand_total": cart.subtotal + fee,
+        "surcharge_unknown": any(p.surcharges and not p.region_known for p in parts),
+    }
+
+
 def _over_stock(exc: InsufficientStock) -> str:
     """What is available, in the buyer's words (the service's message is the API's)."""
     available = next(iter(((exc.details or {}).get("available") or {}).values()), 0)
@@ -62,10 +79,11 @@ def _over_stock(exc: InsufficientStock) -> str:
 
 @login_required
 def cart(request):
+    cart = order_selectors.cart_get(user=request.user)
     return render(
         request,
         "orders/cart.html",
-        {"cart": order_selectors.cart_get(user=request.user), "max_quantity": MAX_LINE_QUANTITY},
+        {"cart": cart, "max_quantity": MAX_LINE_QUANTITY, **_costs(cart)},
     )
 
 
@@ -162,7 +180,14 @@ def checkout(request):
             form_add_error(form, exc)
         else:
             return redirect("order_pay", number=order.number)
-    return render(request, "orders/checkout.html", {"form": form, "cart": cart})
+    region_code = form.data.get("region_code", "") if form.is_bound else ""
+    if not isinstance(region_code, str) or not region_code.isdigit():
+        region_code = ""
+    return render(
+        request,
+        "orders/checkout.html",
+        {"form": form, "cart": cart, **_costs(cart, region_code)},
+    )
 
 
 # --- orders ---------------------------------------------------------------

@@ -93,7 +93,9 @@ class Cart:
 
 
 def cart_items_queryset() -> QuerySet[CartItem]:
-    return CartItem.objects.select_related("variant__product").order_by("created", "id")
+    return CartItem.objects.select_related("variant__product__cooperative").order_by(
+        "created", "id"
+    )
 
 
 def cart_get(*, user: User) -> Cart:

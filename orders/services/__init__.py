@@ -13,7 +13,7 @@ completion) are the lifecycle app's; this app never calls up into them.
 from .cart import cart_item_add, cart_item_remove, cart_item_update
 from .expiry import order_lock_if_overdue, orders_overdue_ids
 from .placement import order_number_generate, order_place, request_fingerprint
-from .pricing import order_price, shipping_fee_for
+from .pricing import ShippingPreview, order_price, shipping_fee_for, shipping_preview
 from .transitions import (
     order_cancel_unpaid,
     order_copy_state,
@@ -29,6 +29,7 @@ from .transitions import (
 )
 
 __all__ = [
+    "ShippingPreview",
     "cart_item_add",
     "cart_item_remove",
     "cart_item_update",
@@ -46,6 +47,7 @@ __all__ = [
     "order_number_generate",
     "order_place",
     "order_price",
+    "shipping_preview",
     "orders_overdue_ids",
     "request_fingerprint",
     "shipping_fee_for",

@@ -327,3 +327,40 @@ def test_cancel_asks_first_and_says_what_will_happen(client, buyer):
     client.post(f"/orders/{unpaid.number}/cancel/")
     response = client.get(f"/orders/{unpaid.number}/cancel/", follow=True)
     assert "This order can no longer be cancelled." in response.content.decode()
+
+
+def test_cart_and_checkout_show_the_shipping_fee_before_the_order_and_what_makes_it_free(
+    client, buyer
+):
+    from decimal import Decimal
+
+    from catalog.models import Cooperative
+
+    variant = make_product(title="Flour A", price="85.00").variants.get()
+    coop = variant.product.cooperative
+    Cooperative.objects.filter(pk=coop.pk).update(
+        shipping_base_fee=Decimal("8.00"),
+        shipping_fee_per_kg=Decimal("1.50"),
+        free_shipping_over=Decimal("199.00"),
+        shipping_region_surcharges={"650000": "12.00"},
+    )
+    variant.weight_grams = 5000
+    variant.save()
+    CartItem.objects.create(user=buyer, variant=variant, quantity=1)
+    # 8.00 + 5 started kg × 1.50 = 15.50; free from 199 (114 more).
+    cart = client.get("/cart/").content.decode()
+    assert "Subtotal" in cart and "Goods" not in cart
+    assert "¥15.50" in cart and "¥100.50" in cart
+    assert "Free from <bdi class=\"money\">¥199.00</bdi> at this cooperative: add <bdi class=\"money\">¥114.00</bdi> more." in cart
+    assert "remote provinces" in cart
+    checkout = client.get("/checkout/").content.decode()
+    assert "¥15.50" in checkout and "To pay: <strong><bdi class=\"money\">¥100.50</bdi></strong>" in checkout
+    # Choosing a Xinjiang district (the no-JavaScript refresh) adds the surcharge.
+    xinjiang = {"region_province": "650000", "region_city": "650100", "region_code": "650102"}
+    page = client.post(
+        "/checkout/", {**ADDRESS, **xinjiang, "region_refresh": "1", "idempotency_key": "k9"}
+    ).content.decode()
+    assert "¥27.50" in page and "remote provinces" not in page
+    # The order is priced by the very same rule.
+    client.post("/checkout/", {**ADDRESS, **REGION, "idempotency_key": "k10"})
+    assert Order.objects.get().shipping_fee == Decimal("15.50")
