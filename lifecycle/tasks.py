@@ -110,3 +110,11 @@ def orders_expire_task() -> int:
 def orders_complete_task() -> int:
     """Beat: delivered orders complete after ``RETURN_WINDOW_DAYS`` and credit the ledger."""
     return services.orders_complete_due()
+
+
+@shared_task(
+    autoretry_for=(DatabaseError,), retry_backoff=2, retry_jitter=True, max_retries=5
+)
+def order_receipt_task(order_id: int) -> None:
+    """The buyer's receipt of a new order (once per order, however often this runs)."""
+    services.buyer_tell_placed(order_id=order_id)

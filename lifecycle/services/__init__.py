@@ -17,6 +17,7 @@ from .cancel import order_cancel
 from .checkout import checkout_place
 from .delivery import order_complete, orders_complete_due, receipt_confirmed
 from .expiry import order_expire, orders_expire_overdue
+from .news import buyer_tell_placed
 from .paid import (
     fulfilment_start,
     order_paid,
@@ -33,6 +34,7 @@ from .refunds import (
 )
 
 __all__ = [
+    "buyer_tell_placed",
     "checkout_place",
     "fulfilment_start",
     "order_cancel",

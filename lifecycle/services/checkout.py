@@ -6,6 +6,7 @@ from __future__ import annotations
 from accounts.models import User
 from orders.models import Order
 from orders.services import order_place
+from storefront.queue import send_on_commit
 
 from ..selectors import order_prime_new
 
@@ -21,7 +22,8 @@ def checkout_place(
     """Place an order (``orders.services.order_place``: see it for the rules and errors).
 
     A created order comes back with its lines, and its empty payments and shipments, in
-    the prefetch cache, so rendering it costs no query."""
+    the prefetch cache, so rendering it costs no query. A new order's receipt is sent on
+    commit (``order_receipt_task``)."""
     order, created = order_place(
         user=user,
         shipping_address=shipping_address,
@@ -31,4 +33,8 @@ def checkout_place(
     )
     if created:
         order_prime_new(order)
+        # The receipt is told by a task once the order has committed.
+        from ..tasks import order_receipt_task
+
+        send_on_commit(order_receipt_task, order.pk)
     return order, created
