@@ -32,7 +32,7 @@ from storefront.errors import ApplicationError, InvalidInput, NotFound
 from storefront.pages import form_add_error, message_error
 
 from . import selectors, services
-from .forms import AddressForm, AddToCartForm, QuantityForm
+from .forms import AddressBookForm, AddressForm, AddToCartForm, QuantityForm
 
 ORDERS_PER_PAGE = 10
 PROVIDER_LABELS = {
@@ -152,6 +152,23 @@ def _stock_problem(cart, exc: ApplicationError) -> str:
     return text % {"items": ", ".join(names) or "—"}
 
 
+CHECKOUT_ADDRESS_KEY = "checkout_address"
+
+
+def _checkout_initial(request) -> dict:
+    """Where the checkout form starts: what the buyer typed before an over-stock cart
+    sent them back, else the address chosen from the book (``?address=<id>``), else the
+    default address."""
+    typed = request.session.pop(CHECKOUT_ADDRESS_KEY, None)
+    if isinstance(typed, dict):
+        return {k: v for k, v in typed.items() if isinstance(v, str)}
+    chosen = request.GET.get("address", "")
+    saved = order_selectors.saved_address_get(
+        user=request.user, address_id=int(chosen) if chosen.isdigit() and len(chosen) < 10 else None
+    )
+    return dict(saved.address) if saved else {}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkout(request):
@@ -159,7 +176,7 @@ def checkout(request):
     if not cart.items:
         messages.info(request, _("Your cart is empty."))
         return redirect("cart")
-    form = AddressForm(request.POST or None)
+    form = AddressForm(request.POST or None, initial=_checkout_initial(request))
     if request.method == "POST" and not form.region_refresh_requested and form.is_valid():
         try:
             order, _created = services.checkout_place(
@@ -170,6 +187,8 @@ def checkout(request):
             )
         except (InsufficientStock, VariantUnavailable) as exc:
             messages.error(request, _stock_problem(cart, exc))
+            # Kept for the way back: the buyer lowers a quantity and comes back to it.
+            request.session[CHECKOUT_ADDRESS_KEY] = form.typed()
             return redirect("cart")
         except InvalidInput as exc:
             address_errors = (exc.details or {}).get("shipping_address")
@@ -179,15 +198,69 @@ def checkout(request):
         except ApplicationError as exc:
             form_add_error(form, exc)
         else:
+            if form.cleaned_data.get("save_address"):
+                try:
+                    order_services.address_save(user=request.user, address=order.shipping_address)
+                except ApplicationError:  # the order is placed: the book is a convenience
+                    pass
             return redirect("order_pay", number=order.number)
     region_code = form.data.get("region_code", "") if form.is_bound else ""
+    if not form.is_bound:
+        region_code = form.initial.get("region_code", "")
     if not isinstance(region_code, str) or not region_code.isdigit():
         region_code = ""
     return render(
         request,
         "orders/checkout.html",
-        {"form": form, "cart": cart, **_costs(cart, region_code)},
+        {
+            "form": form,
+            "cart": cart,
+            "saved_addresses": order_selectors.saved_addresses(user=request.user),
+            **_costs(cart, region_code),
+        },
     )
+
+
+# --- address book -----------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_book(request):
+    form = AddressBookForm(request.POST or None)
+    if request.method == "POST" and not form.region_refresh_requested and form.is_valid():
+        try:
+            order_services.address_save(
+                user=request.user,
+                address=form.address(),
+                make_default=form.cleaned_data.get("make_default", False),
+            )
+        except InvalidInput as exc:
+            address_errors = (exc.details or {}).get("shipping_address")
+            if isinstance(address_errors, dict):
+                exc = InvalidInput(exc.message, details=address_errors)
+            form_add_error(form, exc)
+        else:
+            messages.success(request, _("Address saved."))
+            return redirect("address_book")
+    return render(
+        request,
+        "orders/address_book.html",
+        {"form": form, "addresses": order_selectors.saved_addresses(user=request.user)},
+    )
+
+
+@login_required
+@require_POST
+def address_change(request, address_id: int):
+    try:
+        if "delete" in request.POST:
+            order_services.address_delete(user=request.user, address_id=address_id)
+            messages.success(request, _("Address removed."))
+        else:
+            order_services.address_set_default(user=request.user, address_id=address_id)
+            messages.success(request, _("This is now your default address."))
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    return redirect("address_book")
 
 
 # --- orders ---------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Every order write, one module per job:
 
+- ``addresses``: the buyer's address book;
 - ``cart``: the cart's items;
 - ``pricing``: an order's lines and each cooperative's shipping fee;
 - ``placement``: ``order_place`` (the order and its stock, one transaction);
@@ -10,6 +11,7 @@ Flows that also touch payments or fulfilment (cancel after payment, payment appl
 completion) are the lifecycle app's; this app never calls up into them.
 """
 
+from .addresses import address_delete, address_save, address_set_default
 from .cart import cart_item_add, cart_item_remove, cart_item_update
 from .expiry import order_lock_if_overdue, orders_overdue_ids
 from .placement import order_number_generate, order_place, request_fingerprint
@@ -29,6 +31,9 @@ from .transitions import (
 )
 
 __all__ = [
+    "address_delete",
+    "address_save",
+    "address_set_default",
     "ShippingPreview",
     "cart_item_add",
     "cart_item_remove",

@@ -364,3 +364,61 @@ def test_cart_and_checkout_show_the_shipping_fee_before_the_order_and_what_makes
     # The order is priced by the very same rule.
     client.post("/checkout/", {**ADDRESS, **REGION, "idempotency_key": "k10"})
     assert Order.objects.get().shipping_fee == Decimal("15.50")
+
+
+# --- address book --------------------------------------------------------------
+def test_address_book_saves_validated_addresses_with_one_default(client, buyer):
+    from orders.models import SavedAddress
+
+    page = client.post(
+        "/accounts/addresses/", {**ADDRESS, **REGION, "phone": "12345"}
+    ).content.decode()
+    assert "Enter a mobile number" in page and not SavedAddress.objects.exists()
+    client.post("/accounts/addresses/", {**ADDRESS, **REGION, "phone": "138 0013 8000"})
+    first = SavedAddress.objects.get()
+    assert first.is_default and first.address["phone"] == "+8613800138000"  # E.164
+    assert first.address["district"] == "海淀区"  # names from the region code
+    client.post(
+        "/accounts/addresses/", {**ADDRESS, **REGION, "name": "李四", "make_default": "on"}
+    )
+    second = SavedAddress.objects.exclude(pk=first.pk).get()
+    first.refresh_from_db()
+    assert second.is_default and not first.is_default
+    client.post(f"/accounts/addresses/{first.pk}/", {})  # make default
+    first.refresh_from_db()
+    assert first.is_default and SavedAddress.objects.filter(is_default=True).count() == 1
+    client.post(f"/accounts/addresses/{first.pk}/", {"delete": "1"})
+    assert SavedAddress.objects.get().is_default  # the other one became the default
+    other = make_user("someone")
+    theirs = SavedAddress.objects.create(user=other, address={"name": "x"})
+    assert client.post(f"/accounts/addresses/{theirs.pk}/", {"delete": "1"}).status_code == 404
+
+
+def test_checkout_starts_from_the_default_address_and_saves_new_ones(client, buyer):
+    from orders.models import SavedAddress
+
+    CartItem.objects.create(user=buyer, variant=make_product().variants.get(), quantity=1)
+    client.post("/checkout/", {**ADDRESS, **REGION, "save_address": "on", "idempotency_key": "a1"})
+    saved = SavedAddress.objects.get(user=buyer)
+    assert saved.is_default and saved.address == Order.objects.get().shipping_address
+    CartItem.objects.create(user=buyer, variant=make_product().variants.get(), quantity=1)
+    page = client.get("/checkout/").content.decode()
+    assert f'value="{ADDRESS["name"]}"' in page and 'value="110108" selected' in page
+    assert "data-saved-addresses" in page
+    client.post("/checkout/", {**ADDRESS, **REGION, "save_address": "on", "idempotency_key": "a2"})
+    assert Order.objects.count() == 2 and SavedAddress.objects.count() == 1  # no copy
+
+
+def test_over_stock_cart_keeps_the_typed_address_for_the_way_back(client, buyer):
+    from catalog.models import Variant
+
+    variant = make_product(title="Rare honey", stock=5).variants.get()
+    CartItem.objects.create(user=buyer, variant=variant, quantity=3)
+    Variant.objects.filter(pk=variant.pk).update(stock=1)  # sold elsewhere meanwhile
+    typed = {**ADDRESS, **REGION, "name": "阿依古丽", "idempotency_key": "s1"}
+    body = client.post("/checkout/", typed, follow=True).content.decode()
+    assert "Not enough stock left for: Rare honey" in body
+    CartItem.objects.filter(user=buyer).update(quantity=1)
+    page = client.get("/checkout/").content.decode()
+    assert 'value="阿依古丽"' in page and f'value="{ADDRESS["address"]}"' in page
+    assert 'value="110108" selected' in page

@@ -256,6 +256,10 @@ ROWS = [
     row("GET", "/orders/", {"anon": LOGIN, "*": 200}),
     row("GET", "/accounts/notifications/", {"anon": LOGIN, "*": 200}),
     row("POST", "/accounts/notifications/", {"anon": LOGIN, "*": 302}, {"language": "ug"}),
+    row("GET", "/accounts/addresses/", {"anon": LOGIN, "*": 200}),
+    row("POST", "/accounts/addresses/", {"anon": LOGIN, "*": 200}, {"name": ""}),
+    # Someone's saved address answers 404 to anyone else (the world has none: 404 to all).
+    row("POST", "/accounts/addresses/999999/", {"anon": LOGIN, "*": 404}, {"delete": "1"}),
     row("GET", "/orders/{order_a}/", {"anon": LOGIN, "buyer": 200, "*": 404}),
     row("GET", "/orders/{unpaid_a}/pay/", {"anon": LOGIN, "buyer": 200, "*": 404}),
     row("GET", "/orders/{order_a}/cancel/", {"anon": LOGIN, "buyer": 200, "*": 404}),
