@@ -11,9 +11,12 @@ from django.db.models import QuerySet
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from catalog.models import Variant
 from fulfilment.constants import LEFT_COOPERATIVE
 from fulfilment.selectors import shipments_prefetch
 from orders import selectors as order_selectors
@@ -37,9 +40,39 @@ def order_prime_new(order: Order) -> Order:
     return order
 
 
-def order_list_for_user(*, user: User) -> QuerySet[Order]:
-    """The user's orders, newest first, ready to render."""
-    return order_selectors.order_list_for_user(user=user, queryset=order_detail_queryset())
+#: The order list's tabs: ``(key, label, statuses)``; "all" first.
+ORDER_TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("all", gettext_lazy("All"), ()),
+    ("to_pay", gettext_lazy("To pay"), (OrderStatus.PENDING_PAYMENT,)),
+    (
+        "in_progress",
+        gettext_lazy("On the way"),
+        (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED),
+    ),
+    ("completed", gettext_lazy("Completed"), (OrderStatus.COMPLETED,)),
+    (
+        "cancelled",
+        gettext_lazy("Cancelled"),
+        (OrderStatus.CANCELLED, OrderStatus.REFUND_PENDING, OrderStatus.REFUNDED),
+    ),
+)
+
+
+def order_list_for_user(*, user: User, tab: str = "all") -> QuerySet[Order]:
+    """The user's orders, newest first, ready to render with a photo of each line's
+    product; ``tab`` (a key of ``ORDER_TABS``; unknown means all) narrows the statuses."""
+    statuses = next((t[2] for t in ORDER_TABS if t[0] == tab), ())
+    queryset = order_detail_queryset().prefetch_related(
+        Prefetch(
+            "lines__variant",
+            queryset=Variant.objects.select_related("product").prefetch_related(
+                "product__images"
+            ),
+        )
+    )
+    if statuses:
+        queryset = queryset.filter(status__in=statuses)
+    return order_selectors.order_list_for_user(user=user, queryset=queryset)
 
 
 def order_get_for_user(*, user: User, number: str) -> Order:

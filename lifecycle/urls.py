@@ -12,6 +12,7 @@ urlpatterns = [
     path("orders/", views.order_list, name="order_list"),
     path("orders/<str:number>/", views.order_detail, name="order_detail"),
     path("orders/<str:number>/pay/", views.order_pay, name="order_pay"),
+    path("orders/<str:number>/buy-again/", views.order_buy_again, name="order_buy_again"),
     path("orders/<str:number>/cancel/", views.order_cancel, name="order_cancel"),
     path("orders/<str:number>/confirm-receipt/", views.order_confirm, name="order_confirm"),
 ]

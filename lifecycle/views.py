@@ -273,10 +273,32 @@ def _order_or_404(request, number: str):
 
 @login_required
 def order_list(request):
-    page = Paginator(selectors.order_list_for_user(user=request.user), ORDERS_PER_PAGE).get_page(
-        request.GET.get("page")
+    tab = request.GET.get("status", "all")
+    if tab not in {t[0] for t in selectors.ORDER_TABS}:
+        tab = "all"
+    page = Paginator(
+        selectors.order_list_for_user(user=request.user, tab=tab), ORDERS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orders/order_list.html",
+        {"page": page, "tabs": selectors.ORDER_TABS, "tab": tab},
     )
-    return render(request, "orders/order_list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def order_buy_again(request, number: str):
+    order = _order_or_404(request, number)
+    added, missed = order_services.cart_add_from_order(user=request.user, order=order)
+    if added:
+        messages.success(request, _("The items are in your cart again, at today's prices."))
+    if missed:
+        messages.warning(
+            request,
+            _("Not available any more (or sold out): %(items)s.") % {"items": ", ".join(missed)},
+        )
+    return redirect("cart")
 
 
 @login_required

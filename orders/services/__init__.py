@@ -12,7 +12,7 @@ completion) are the lifecycle app's; this app never calls up into them.
 """
 
 from .addresses import address_delete, address_save, address_set_default
-from .cart import cart_item_add, cart_item_remove, cart_item_update
+from .cart import cart_add_from_order, cart_item_add, cart_item_remove, cart_item_update
 from .expiry import order_lock_if_overdue, orders_overdue_ids
 from .placement import order_number_generate, order_place, request_fingerprint
 from .pricing import ShippingPreview, order_price, shipping_fee_for, shipping_preview
@@ -35,6 +35,7 @@ __all__ = [
     "address_save",
     "address_set_default",
     "ShippingPreview",
+    "cart_add_from_order",
     "cart_item_add",
     "cart_item_remove",
     "cart_item_update",

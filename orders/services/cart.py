@@ -11,8 +11,8 @@ from catalog.models import Variant
 from storefront.errors import InvalidInput
 
 from .. import validation
-from ..exceptions import CartItemNotFound, InsufficientStock
-from ..models import CartItem
+from ..exceptions import CartItemNotFound, InsufficientStock, VariantUnavailable
+from ..models import CartItem, Order
 from ..selectors import variants_purchasable
 
 
@@ -82,3 +82,33 @@ def cart_item_remove(*, user: User, item_id: int) -> None:
     deleted, _ = CartItem.objects.filter(user=user, pk=item_id).delete()
     if not deleted:
         raise CartItemNotFound(details={"id": item_id})
+
+
+def cart_add_from_order(*, user: User, order: Order) -> tuple[list[CartItem], list[str]]:
+    """"Buy again": each line of ``order`` (the user's) back in the cart, at today's
+    price, as many as asked then or as many as are left. Returns the items added and the
+    titles of lines that could not be (not for sale any more, sold out), each line on
+    its own so one missing product does not stop the others."""
+    added, missed = [], []
+    for line in order.lines.all():
+        if line.variant_id is None:
+            missed.append(line.title)
+            continue
+        try:
+            with transaction.atomic():
+                variant = variants_purchasable([line.variant_id])[line.variant_id]
+                in_cart = (
+                    CartItem.objects.filter(user=user, variant_id=variant.pk)
+                    .values_list("quantity", flat=True)
+                    .first()
+                    or 0
+                )
+                quantity = min(line.quantity, variant.stock - in_cart)
+                if quantity < 1:
+                    raise InsufficientStock(details={"variants": [variant.pk]})
+                added.append(
+                    cart_item_add(user=user, variant_id=variant.pk, quantity=quantity)
+                )
+        except (VariantUnavailable, InsufficientStock, InvalidInput):
+            missed.append(line.title)
+    return added, missed

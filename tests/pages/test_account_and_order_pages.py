@@ -422,3 +422,52 @@ def test_over_stock_cart_keeps_the_typed_address_for_the_way_back(client, buyer)
     page = client.get("/checkout/").content.decode()
     assert 'value="阿依古丽"' in page and f'value="{ADDRESS["address"]}"' in page
     assert 'value="110108" selected' in page
+
+
+# --- order list: products, tabs, buy again ---------------------------------------
+def test_order_list_shows_products_with_status_tabs(client, buyer, django_assert_max_num_queries):
+    from django.utils import timezone
+
+    unpaid = _order(buyer)
+    done = _order(buyer)
+    Order.objects.filter(pk=done.pk).update(
+        status=OrderStatus.COMPLETED, completed_at=timezone.now()
+    )
+    with django_assert_max_num_queries(14):
+        body = client.get("/orders/").content.decode()
+    line_title = unpaid.lines.get().title
+    assert line_title in body and "order-thumb" in body and "Buy again" in body
+    assert 'aria-current="page">All<' in body
+    for _ in range(6):
+        _order(buyer)
+    with django_assert_max_num_queries(14):  # the same count at any page length
+        client.get("/orders/")
+    to_pay = client.get("/orders/?status=to_pay").content.decode()
+    assert unpaid.number in to_pay and done.number not in to_pay
+    completed = client.get("/orders/?status=completed").content.decode()
+    assert done.number in completed and unpaid.number not in completed
+    assert "No orders here." in client.get("/orders/?status=cancelled").content.decode()
+    assert unpaid.number in client.get("/orders/?status=nonsense").content.decode()
+
+
+def test_buy_again_puts_what_is_still_for_sale_back_in_the_cart(client, buyer):
+    from catalog.models import Product, Variant
+
+    order, _ = order_place(
+        user=buyer,
+        shipping_address=ADDRESS,
+        lines=[
+            {"variant": make_product(title="Flour", stock=10).variants.get().pk, "quantity": 3},
+            {"variant": make_product(title="Honey", stock=10).variants.get().pk, "quantity": 1},
+        ],
+    )
+    flour, honey = (line.variant for line in order.lines.order_by("title"))
+    Variant.objects.filter(pk=flour.pk).update(stock=2)  # fewer left than bought then
+    Product.objects.filter(pk=honey.product_id).update(status="draft")  # withdrawn
+    body = client.post(f"/orders/{order.number}/buy-again/", follow=True).content.decode()
+    assert list(CartItem.objects.filter(user=buyer).values_list("variant", "quantity")) == [
+        (flour.pk, 2)
+    ]
+    assert "in your cart again" in body and "Not available any more" in body and "Honey" in body
+    other = _order(make_user())
+    assert client.post(f"/orders/{other.number}/buy-again/").status_code == 404

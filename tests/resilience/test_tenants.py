@@ -262,6 +262,7 @@ ROWS = [
     row("POST", "/accounts/addresses/999999/", {"anon": LOGIN, "*": 404}, {"delete": "1"}),
     row("GET", "/orders/{order_a}/", {"anon": LOGIN, "buyer": 200, "*": 404}),
     row("GET", "/orders/{unpaid_a}/pay/", {"anon": LOGIN, "buyer": 200, "*": 404}),
+    row("POST", "/orders/{order_a}/buy-again/", {"anon": LOGIN, "buyer": 302, "*": 404}),
     row("GET", "/orders/{order_a}/cancel/", {"anon": LOGIN, "buyer": 200, "*": 404}),
     row("POST", "/orders/{order_a}/cancel/", {"anon": LOGIN, "buyer": 302, "*": 404}),
     row("POST", "/orders/{order_a}/confirm-receipt/", {"anon": LOGIN, "buyer": 302, "*": 404}),
