@@ -471,3 +471,31 @@ def test_buy_again_puts_what_is_still_for_sale_back_in_the_cart(client, buyer):
     assert "in your cart again" in body and "Not available any more" in body and "Honey" in body
     other = _order(make_user())
     assert client.post(f"/orders/{other.number}/buy-again/").status_code == 404
+
+
+# --- forgotten password ----------------------------------------------------------
+def test_password_reset_by_email_end_to_end(client):
+    import re
+
+    from django.core import mail
+
+    user = make_user("amina", password="old-password-2026", email="amina@example.com")
+    assert "/accounts/password/reset/" in client.get("/accounts/login/").content.decode()
+    page = client.get("/accounts/password/reset/").content.decode()
+    assert "Forgot your password?" in page and 'class="site-header"' in page
+    response = client.post("/accounts/password/reset/", {"email": "nobody@example.com"})
+    assert response["Location"] == "/accounts/password/reset/sent/" and not mail.outbox
+    client.post("/accounts/password/reset/", {"email": "AMINA@example.com"})
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["amina@example.com"]
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[0].body)
+    form_page = client.get(link.group(1), follow=True)
+    assert "Choose a new password" in form_page.content.decode()
+    set_url = form_page.redirect_chain[-1][0]
+    done = client.post(
+        set_url, {"new_password1": "wheat-field-2027", "new_password2": "wheat-field-2027"}
+    )
+    assert done["Location"] == "/accounts/password/reset/done/"
+    user.refresh_from_db()
+    assert user.check_password("wheat-field-2027")
+    again = client.get(link.group(1), follow=True).content.decode()
+    assert "data-invalid-link" in again  # the link works once

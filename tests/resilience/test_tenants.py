@@ -246,6 +246,12 @@ ROWS = [
     row("GET", "/accounts/login/", {"anon": 200, "*": 302}),
     row("GET", "/accounts/signup/", {"anon": 200, "*": 302}),
     row("GET", "/accounts/login/sms/", {"anon": 200, "*": 302}),
+    # A forgotten password: anyone may ask; the answer never says whether the address exists.
+    row("GET", "/accounts/password/reset/", {"*": 200}),
+    row("POST", "/accounts/password/reset/", {"*": 200}, {"email": ""}),
+    row("GET", "/accounts/password/reset/sent/", {"*": 200}),
+    row("GET", "/accounts/password/reset/MQ/bad-token/", {"*": 200}),
+    row("GET", "/accounts/password/reset/done/", {"*": 200}),
     # The development SMS outbox exists only with DEBUG on (off here, as in production).
     row("GET", "/dev/sms/", {"*": 404}),
     # --- buyer pages ----------------------------------------------------------------
