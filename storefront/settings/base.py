@@ -86,6 +86,9 @@ INSTALLED_APPS = [
     "reports",
 ]
 
+# A form sent from a stale page: the site's page, in the site's language.
+CSRF_FAILURE_VIEW = "storefront.views.csrf_failure"
+
 MIDDLEWARE = [
     "storefront.middleware.RequestIdMiddleware",
     "storefront.middleware.MetricsMiddleware",
@@ -102,6 +105,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After sessions, locale and auth: the site's 404 page needs the language and user.
+    "storefront.middleware.SiteErrorPagesMiddleware",
     "storefront.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its 429 answer.
     "axes.middleware.AxesMiddleware",
