@@ -237,6 +237,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("ug", "ئۇيغۇرچە"), ("en", "English")]
 LANGUAGES_BIDI = ["he", "ar", "ar-dz", "fa", "ur", "ug", "ckb"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates in ISO order, not the US month-first style (storefront/formats/en).
+FORMAT_MODULE_PATH = ["storefront.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

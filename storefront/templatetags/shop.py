@@ -33,6 +33,15 @@ def money(value) -> str:
 
 
 @register.filter
+def label(value) -> str:
+    """A stored platform name (category, county, province, carrier, grade, variant
+    size) in the reader's language: ``storefront.labels``."""
+    from storefront.labels import platform_label
+
+    return platform_label(value)
+
+
+@register.filter
 def money_text(value) -> str:
     """``money`` as plain text, for attributes (a share card's title)."""
     if value is None or value == "":
