@@ -25,6 +25,13 @@ pytestmark = [
 SMALL = {"390": {"width": 390, "height": 844}, "360": {"width": 360, "height": 740}}
 
 
+# The elements that stick out of the screen, innermost first (what to fix).
+WIDEST = """() => [...document.querySelectorAll('body *')].filter(e => {
+  const r = e.getBoundingClientRect();
+  return r.width && (r.right > window.innerWidth + 1 || r.left < -1);
+}).slice(-6).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width))"""
+
+
 class Watch:
     """Console errors and uncaught exceptions of a page, and the overflow check."""
 
@@ -39,7 +46,9 @@ class Watch:
             "[document.documentElement.scrollWidth, window.innerWidth]"
         )
         shoot(self.page, f"{self.name}-{step}")
-        assert widths[0] <= widths[1], f"{step}: page {widths[0]}px wide on a {widths[1]}px screen"
+        if widths[0] > widths[1]:
+            wide = self.page.evaluate(WIDEST)
+            raise AssertionError(f"{step}: page {widths[0]}px on a {widths[1]}px screen: {wide}")
         assert not self.errors, f"{step}: console errors {self.errors}"
 
 
