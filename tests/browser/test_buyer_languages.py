@@ -1,7 +1,11 @@
 """Issue 18: the buyer's whole flow on small phones in the three languages — browse, cart
 (shipping shown before the order), checkout, pay in the sandbox wallet, the order page,
 cancel with its confirmation — with no horizontal overflow and no console error on any
-page. Screenshots: test-artifacts/screenshots/buyer18-<lang>-<width>-<step>.png."""
+page. Screenshots: test-artifacts/screenshots/buyer18-<lang>-<width>-<step>.png.
+
+Tasks run eagerly here (the wallet's notification is delivered over HTTP to the live
+server from inside its request); test_buyer.py walks the same payment with a real
+Celery worker on Redis."""
 
 from __future__ import annotations
 
@@ -55,7 +59,7 @@ class Watch:
 @pytest.mark.parametrize("width", list(SMALL))
 @pytest.mark.parametrize("lang", ["zh-hans", "ug", "en"])
 def test_buyer_flow_fits_small_phones_in_each_language(
-    new_page, live_server, settings, celery_worker_all_queues, lang, width
+    new_page, live_server, settings, lang, width
 ):
     settings.PUBLIC_BASE_URL = live_server.url  # where the wallet delivers its notification
     load_demo(with_photos=False)
