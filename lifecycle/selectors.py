@@ -6,12 +6,10 @@ Composed here, above the three apps, so ``orders`` never imports ``payments`` or
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -65,9 +63,7 @@ def order_list_for_user(*, user: User, tab: str = "all") -> QuerySet[Order]:
     queryset = order_detail_queryset().prefetch_related(
         Prefetch(
             "lines__variant",
-            queryset=Variant.objects.select_related("product").prefetch_related(
-                "product__images"
-            ),
+            queryset=Variant.objects.select_related("product").prefetch_related("product__images"),
         )
     )
     if statuses:
@@ -125,7 +121,11 @@ def _money_back(order: Order) -> tuple[Decimal, bool, bool]:
             r.status == RefundStatus.SUCCEEDED for r in payment.refunds.all()
         ):
             all_back = False
-        if order.cancelled_at and payment.succeeded_at and payment.succeeded_at > order.cancelled_at:
+        if (
+            order.cancelled_at
+            and payment.succeeded_at
+            and payment.succeeded_at > order.cancelled_at
+        ):
             late = True
     return taken, all_back, late
 
@@ -203,9 +203,7 @@ def order_buyer_state(*, order: Order) -> BuyerState:
             "paid", _("Paid"), _("Paid. The cooperatives are getting your parcels ready.")
         )
     if status == OrderStatus.SHIPPED:
-        return BuyerState(
-            "shipped", _("Shipped"), _("On its way. Follow each parcel below.")
-        )
+        return BuyerState("shipped", _("Shipped"), _("On its way. Follow each parcel below."))
     if status == OrderStatus.DELIVERED:
         return BuyerState(
             "delivered", _("Delivered"), _("Delivered. Tell us when you have received it.")

@@ -112,9 +112,7 @@ def orders_complete_task() -> int:
     return services.orders_complete_due()
 
 
-@shared_task(
-    autoretry_for=(DatabaseError,), retry_backoff=2, retry_jitter=True, max_retries=5
-)
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=2, retry_jitter=True, max_retries=5)
 def order_receipt_task(order_id: int) -> None:
     """The buyer's receipt of a new order (once per order, however often this runs)."""
     services.buyer_tell_placed(order_id=order_id)

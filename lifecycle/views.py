@@ -7,6 +7,7 @@ Another buyer's order or cart item answers 404, as in the API.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from decimal import Decimal
 
 from django.conf import settings
@@ -199,10 +200,9 @@ def checkout(request):
             form_add_error(form, exc)
         else:
             if form.cleaned_data.get("save_address"):
-                try:
+                # The order is placed: the address book is a convenience, never a failure.
+                with suppress(ApplicationError):
                     order_services.address_save(user=request.user, address=order.shipping_address)
-                except ApplicationError:  # the order is placed: the book is a convenience
-                    pass
             return redirect("order_pay", number=order.number)
     region_code = form.data.get("region_code", "") if form.is_bound else ""
     if not form.is_bound:

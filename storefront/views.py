@@ -11,9 +11,9 @@ from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.static import serve
 
 from . import metrics
@@ -178,4 +178,3 @@ def admin_login(request, **kwargs):
     if user.is_authenticated and not user.is_staff:
         return render(request, "403.html", {"admin": True}, status=403)
     return admin.site.login(request, **kwargs)
-

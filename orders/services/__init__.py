@@ -31,10 +31,10 @@ from .transitions import (
 )
 
 __all__ = [
+    "ShippingPreview",
     "address_delete",
     "address_save",
     "address_set_default",
-    "ShippingPreview",
     "cart_add_from_order",
     "cart_item_add",
     "cart_item_remove",
@@ -53,9 +53,9 @@ __all__ = [
     "order_number_generate",
     "order_place",
     "order_price",
-    "shipping_preview",
     "orders_overdue_ids",
     "request_fingerprint",
     "shipping_fee_for",
+    "shipping_preview",
     "stock_release",
 ]

@@ -85,7 +85,7 @@ def cart_item_remove(*, user: User, item_id: int) -> None:
 
 
 def cart_add_from_order(*, user: User, order: Order) -> tuple[list[CartItem], list[str]]:
-    """"Buy again": each line of ``order`` (the user's) back in the cart, at today's
+    """ "Buy again": each line of ``order`` (the user's) back in the cart, at today's
     price, as many as asked then or as many as are left. Returns the items added and the
     titles of lines that could not be (not for sale any more, sold out), each line on
     its own so one missing product does not stop the others."""
@@ -106,9 +106,7 @@ def cart_add_from_order(*, user: User, order: Order) -> tuple[list[CartItem], li
                 quantity = min(line.quantity, variant.stock - in_cart)
                 if quantity < 1:
                     raise InsufficientStock(details={"variants": [variant.pk]})
-                added.append(
-                    cart_item_add(user=user, variant_id=variant.pk, quantity=quantity)
-                )
+                added.append(cart_item_add(user=user, variant_id=variant.pk, quantity=quantity))
         except (VariantUnavailable, InsufficientStock, InvalidInput):
             missed.append(line.title)
     return added, missed

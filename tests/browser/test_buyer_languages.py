@@ -33,7 +33,8 @@ SMALL = {"390": {"width": 390, "height": 844}, "360": {"width": 360, "height": 7
 WIDEST = """() => [...document.querySelectorAll('body *')].filter(e => {
   const r = e.getBoundingClientRect();
   return r.width && (r.right > window.innerWidth + 1 || r.left < -1);
-}).slice(-6).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width))"""
+}).slice(-6).map(e => e.tagName + '.' + e.className + ' '
+  + Math.round(e.getBoundingClientRect().width))"""
 
 
 class Watch:
@@ -46,9 +47,7 @@ class Watch:
 
     def check(self, step: str) -> None:
         self.page.wait_for_load_state()
-        widths = self.page.evaluate(
-            "[document.documentElement.scrollWidth, window.innerWidth]"
-        )
+        widths = self.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         shoot(self.page, f"{self.name}-{step}")
         if widths[0] > widths[1]:
             wide = self.page.evaluate(WIDEST)

@@ -351,10 +351,16 @@ def test_cart_and_checkout_show_the_shipping_fee_before_the_order_and_what_makes
     cart = client.get("/cart/").content.decode()
     assert "Subtotal" in cart and "Goods" not in cart
     assert "¥15.50" in cart and "¥100.50" in cart
-    assert "Free from <bdi class=\"money\">¥199.00</bdi> at this cooperative: add <bdi class=\"money\">¥114.00</bdi> more." in cart
+    assert (
+        'Free from <bdi class="money">¥199.00</bdi> at this cooperative: '
+        'add <bdi class="money">¥114.00</bdi> more.' in cart
+    )
     assert "remote provinces" in cart
     checkout = client.get("/checkout/").content.decode()
-    assert "¥15.50" in checkout and "To pay: <strong><bdi class=\"money\">¥100.50</bdi></strong>" in checkout
+    assert (
+        "¥15.50" in checkout
+        and 'To pay: <strong><bdi class="money">¥100.50</bdi></strong>' in checkout
+    )
     # Choosing a Xinjiang district (the no-JavaScript refresh) adds the surcharge.
     xinjiang = {"region_province": "650000", "region_city": "650100", "region_code": "650102"}
     page = client.post(
@@ -378,9 +384,7 @@ def test_address_book_saves_validated_addresses_with_one_default(client, buyer):
     first = SavedAddress.objects.get()
     assert first.is_default and first.address["phone"] == "+8613800138000"  # E.164
     assert first.address["district"] == "海淀区"  # names from the region code
-    client.post(
-        "/accounts/addresses/", {**ADDRESS, **REGION, "name": "李四", "make_default": "on"}
-    )
+    client.post("/accounts/addresses/", {**ADDRESS, **REGION, "name": "李四", "make_default": "on"})
     second = SavedAddress.objects.exclude(pk=first.pk).get()
     first.refresh_from_db()
     assert second.is_default and not first.is_default
