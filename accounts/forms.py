@@ -39,34 +39,28 @@ class LogInForm(AuthenticationForm):
     }
 
 
+def _focused_ltr_field(label, max_length: int, **attrs) -> forms.CharField:
+    """The one field of an SMS sign-in step: focused, and read left to right (digits
+    read left to right in Uyghur pages too)."""
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        widget=forms.TextInput(attrs={**attrs, "autofocus": True, "dir": "ltr"}),
+    )
+
+
 class SmsPhoneForm(forms.Form):
-    phone = forms.CharField(
-        label=_("Mobile phone"),
-        max_length=32,
-        widget=forms.TextInput(
-            attrs={
-                "type": "tel",
-                "autocomplete": "tel",
-                "inputmode": "tel",
-                "autofocus": True,
-                "dir": "ltr",  # digits read left to right in Uyghur pages too
-            }
-        ),
+    phone = _focused_ltr_field(
+        _("Mobile phone"), 32, type="tel", autocomplete="tel", inputmode="tel"
     )
 
 
 class SmsCodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Code from the text message"),
-        max_length=12,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "pattern": "[0-9]*",
-                "maxlength": 6,
-                "autofocus": True,
-                "dir": "ltr",
-            }
-        ),
+    code = _focused_ltr_field(
+        _("Code from the text message"),
+        12,
+        autocomplete="one-time-code",
+        inputmode="numeric",
+        pattern="[0-9]*",
+        maxlength=6,
     )

@@ -51,6 +51,7 @@ def make_variants(count: int, stock_each: int, label: str) -> list[int]:
         cooperative=coop,
         category=category,
         title=f"Festival flour {label}",
+        title_zh_hans=f"Festival flour {label}",  # the Chinese column (catalog/translation.py)
         slug=f"festival-{label}",
         status=ProductStatus.ACTIVE,
     )

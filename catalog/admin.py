@@ -11,6 +11,7 @@ audit trail are read-only lists, scoped like everything else.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -18,10 +19,11 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from storefront.admin_helpers import ReadOnlyAdminMixin
+from storefront.admin_helpers import ReadOnlyAdminMixin, admin_bulk_run
 from storefront.errors import ApplicationError
 from storefront.pages import error_text, form_add_error
 
@@ -49,6 +51,21 @@ from .models import (
 from .models import Certification as CertificationModel
 from .qr import trace_qr_svg, trace_url
 from .stock_forms import StockChangeFields, stock_refusal_text
+from .translation import PRODUCT_TRANSLATION_ARGS, column, columns
+
+
+# Texts with a column per language (catalog/translation.py): the admin shows each column
+# as its own field, labelled with its language, Uyghur right to left.
+def _label_languages(form_class, model, fields) -> None:
+    """Label each language's field of ``fields`` "title (ئۇيغۇرچە)", and so on."""
+    for field in fields:
+        verbose = capfirst(model._meta.get_field(field).verbose_name)
+        for code, language_name in settings.LANGUAGES:
+            form_field = form_class.base_fields.get(column(field, code))
+            if form_field is not None:
+                form_field.label = f"{verbose} ({language_name})"
+                if code == "ug":
+                    form_field.widget.attrs.update({"lang": "ug", "dir": "rtl"})
 
 
 class Refused(Exception):
@@ -186,7 +203,15 @@ class CountyAdmin(PlatformOnlyAdmin):
 @admin.register(Category)
 class CategoryAdmin(PlatformOnlyAdmin):
     list_display = ("name", "slug", "parent", "position")
-    prepopulated_fields = {"slug": ("name",)}
+    search_fields = columns("name")
+    fields = (*columns("name"), "slug", "parent", "position")
+    # A readable slug from the English name (a Chinese one gives none).
+    prepopulated_fields = {"slug": (column("name", "en"),)}
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        _label_languages(form, Category, ("name",))
+        return form
 
     def service_save(self, request, obj, form, change):
         services.category_save(category=obj)
@@ -388,6 +413,9 @@ class ProductImageInline(CooperativeScopedInline, admin.TabularInline):
         return "—"
 
 
+_SERVICE_ARG = {column("title"): "title", column("description"): "description"}
+
+
 class ProductAdminForm(ServiceCheckedForm):
     service_check = staticmethod(services.product_check)
 
@@ -403,19 +431,21 @@ class ProductAdmin(ServiceWrites, CooperativeScopedAdmin):
     form = ProductAdminForm
     list_display = ("title", "cooperative", "category", "status", "farmer", "created")
     list_filter = ("status", "category", "cooperative__county")
-    search_fields = ("title", "description", "variants__sku")
+    # Every language's texts (a bare "title" would search the admin's language only).
+    search_fields = (*columns("title"), *columns("description"), "variants__sku")
     list_select_related = ("cooperative", "category", "farmer")
     inlines = [VariantInline, ProductImageInline]
     actions = ["approve", "reject", "archive"]
     scoped_foreign_keys = {"cooperative": "self", "farmer": "memberships__cooperative"}
+    # Each language's column on its own (catalog/translation.py): Chinese, Uyghur, English.
     fields = (
         "cooperative",
-        "title",
+        *columns("title"),
         "slug",
         "category",
         "grade",
         "origin",
-        "description",
+        *columns("description"),
         "farmer",
         "status",
         "rejection_reason",
@@ -437,19 +467,30 @@ class ProductAdmin(ServiceWrites, CooperativeScopedAdmin):
             initial.setdefault("cooperative", coops.first().pk)
         return initial
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        _label_languages(form, Product, ("title", "description"))
+        return form
+
     def service_save(self, request, obj, form, change):
-        data = form.cleaned_data
+        # The form's columns → the service's arguments (``title`` is the Chinese one).
+        data = {_SERVICE_ARG.get(k, k): v for k, v in form.cleaned_data.items()}
         if change:
-            services.product_update(product=obj, **_changed(form, services.EDITABLE_PRODUCT_FIELDS))
+            changed = {_SERVICE_ARG.get(name, name) for name in form.changed_data}
+            services.product_update(
+                product=obj,
+                **{k: data[k] for k in services.EDITABLE_PRODUCT_FIELDS if k in changed},
+            )
             return
         product = services.product_create(
             cooperative=data["cooperative"],
             title=data["title"],
             category=data["category"],
-            description=data.get("description", ""),
+            description=data.get("description") or "",
             grade=data.get("grade", ""),
             origin=data.get("origin", ""),
             farmer=data.get("farmer"),
+            **{name: data.get(name) or "" for name in PRODUCT_TRANSLATION_ARGS},
         )
         _copy_saved(product, obj)
 
@@ -502,15 +543,14 @@ class ProductAdmin(ServiceWrites, CooperativeScopedAdmin):
             formset.changed_objects.append((image, subform.changed_data))
 
     def _run(self, request, queryset, fn, done_message, **kwargs):
-        done = 0
-        for product in queryset:
-            try:
-                fn(product=product, **kwargs)
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{product}: {error_text(exc)}", messages.ERROR)
-        if done:
-            self.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+        admin_bulk_run(
+            self,
+            request,
+            queryset,
+            lambda product: fn(product=product, **kwargs),
+            done_message,
+            error=error_text,
+        )
 
     @admin.action(description=_("Approve selected listings"))
     def approve(self, request, queryset):
@@ -674,12 +714,10 @@ class BatchAdmin(ServiceWrites, CooperativeScopedAdmin):
         if not obj.pk:
             return "—"
         return format_html(
-            '<div style="width:160px">{}</div><div>{}</div>', _svg(obj.code), trace_url(obj.code)
+            '<div style="width:160px">{}</div><div>{}</div>',
+            trace_qr_svg(obj.code),
+            trace_url(obj.code),
         )
-
-
-def _svg(code):
-    return mark_safe(trace_qr_svg(code))  # noqa: S308 - generated by segno from our own URL
 
 
 # --- read-only records ------------------------------------------------------

@@ -25,6 +25,7 @@ from .constants import ProductStatus
 from .models import Category, Cooperative, Product, Variant
 from .services.variants import variant_check
 from .stock import stock_record_opening
+from .translation import PRODUCT_TRANSLATION_ARGS, column
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,16 @@ def _unique_slugs(titles: Sequence[str]) -> list[str]:
     return [f"{s}-{secrets.token_hex(4)}" if s in clash else s for s in slugs]
 
 
+def _chinese_texts(title: str, description: str) -> dict[str, str]:
+    return {
+        "title": title,
+        "description": description,
+        column("title"): title,
+        column("description"): description,
+        **dict.fromkeys(PRODUCT_TRANSLATION_ARGS, ""),
+    }
+
+
 def products_create_drafts(
     *, cooperative: Cooperative, products: Sequence[NewProduct]
 ) -> list[Product]:
@@ -75,8 +86,9 @@ def products_create_drafts(
     objects = [
         Product(
             cooperative=cooperative,
-            title=title,
-            description=clean_multiline(spec.description, max_length=5000),
+            # The Chinese texts, in their own columns whatever language is active
+            # (catalog/translation.py); the translations start empty.
+            **_chinese_texts(title, clean_multiline(spec.description, max_length=5000)),
             category=spec.category,
             slug=slug,
             status=ProductStatus.DRAFT,

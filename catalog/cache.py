@@ -152,26 +152,17 @@ def _on_catalog_write(sender, **kwargs) -> None:
 def _connect() -> None:
     # Cache invalidation, not a business flow: whatever saves or deletes these
     # rows (a service, the admin, a data fix) must orphan the cached pages.
-    from .models import (
-        Batch,
-        Category,
-        Certification,
-        Cooperative,
-        County,
-        Product,
-        ProductImage,
-        Variant,
-    )
+    from . import models
 
     for model in (
-        County,
-        Cooperative,
-        Category,
-        Product,
-        Variant,
-        ProductImage,
-        Certification,
-        Batch,
+        models.County,
+        models.Cooperative,
+        models.Category,
+        models.Product,
+        models.Variant,
+        models.ProductImage,
+        models.Certification,
+        models.Batch,
     ):
         post_save.connect(_on_catalog_write, sender=model, dispatch_uid=f"catalog-cache-{model}")
         post_delete.connect(

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import translation
 
 from accounts.models import User
 from storefront.extensions import run_demo_extensions
@@ -21,6 +22,7 @@ from .constants import CertificationKind, MembershipRole, ProductStatus
 from .models import Batch, Category, Certification, Cooperative, County, Product, Variant
 from .search.index import product_search_rebuild
 from .stock import stock_record_opening
+from .translation import PRODUCT_TRANSLATION_ARGS, SOURCE_LANGUAGE, column
 
 DEMO_PASSWORD = "farmgate-demo"  # noqa: S105 - printed by `make run`, demo only
 ADMIN_PASSWORD = "farmgate-admin"  # noqa: S105
@@ -78,13 +80,14 @@ COUNTIES = [
 REMOTE_SURCHARGES = {"540000": "15.00", "650000": "10.00"}
 
 CATEGORIES = [
-    ("grain", "粮油", None),
-    ("flour", "面粉", "grain"),
-    ("rice", "大米", "grain"),
-    ("nuts-dried-fruit", "坚果干果", None),
-    ("honey", "蜂蜜", None),
-    ("tea", "茶叶", None),
-    ("vegetables", "蔬菜", None),
+    # slug, Chinese name, parent, Uyghur name, English name
+    ("grain", "粮油", None, "ئاشلىق ۋە ماي", "Grain and oil"),
+    ("flour", "面粉", "grain", "ئۇن", "Flour"),
+    ("rice", "大米", "grain", "گۈرۈچ", "Rice"),
+    ("nuts-dried-fruit", "坚果干果", None, "مېغىز ۋە قاقلار", "Nuts and dried fruit"),
+    ("honey", "蜂蜜", None, "ھەسەل", "Honey"),
+    ("tea", "茶叶", None, "چاي", "Tea"),
+    ("vegetables", "蔬菜", None, "كۆكتات", "Vegetables"),
 ]
 
 
@@ -99,6 +102,12 @@ class P:
     grade: str = ""
     origin: str = ""
     batches: list[tuple] = ()  # code, harvested, milled, protein, moisture, ash, gluten
+    # The translations (catalog/translation.py): English, and Uyghur, the language of
+    # many of Jeminay's farmers and buyers. Demo texts; a native speaker should review.
+    title_en: str = ""
+    title_ug: str = ""
+    description_en: str = ""
+    description_ug: str = ""
 
 
 COOPERATIVES = [
@@ -119,8 +128,7 @@ COOPERATIVES = [
                 "吉木乃特一粉 高筋小麦粉",
                 "flour",
                 "flour",
-                "春小麦磨制，蛋白质高，适合做馕、面包和拉面。Strong spring-wheat flour for naan, "
-                "bread and hand-pulled noodles.",
+                "春小麦磨制，蛋白质高，适合做馕、面包和拉面。",
                 [
                     ("JMN-BF-5", "5 kg 袋", "39.90", 5100, 120),
                     ("JMN-BF-10", "10 kg 袋", "75.00", 10150, 80),
@@ -139,13 +147,17 @@ COOPERATIVES = [
                         "33.5",
                     )
                 ],
+                title_en="Jeminay Bread Flour, Strong Wheat",
+                title_ug="جېمىنەي نان ئۇنى",
+                description_en="Strong spring-wheat flour for naan, bread and hand-pulled noodles.",
+                description_ug="باھارلىق بۇغدايدىن تارتىلغان كۈچلۈك ئۇن، نان، بولكا ۋە لەغمەنگە ماس.",
             ),
             P(
                 "jeminay-whole-wheat",
                 "吉木乃全麦粉",
                 "flour",
                 "flour",
-                "整粒小麦石磨，保留麸皮和胚芽。Whole-grain flour, bran and germ kept.",
+                "整粒小麦石磨，保留麸皮和胚芽。",
                 [
                     ("JMN-WW-5", "5 kg 袋", "42.00", 5100, 60),
                     ("JMN-WW-10", "10 kg 袋", "80.00", 10150, 25),
@@ -163,13 +175,17 @@ COOPERATIVES = [
                         "30.1",
                     )
                 ],
+                title_en="Jeminay Whole-Wheat Flour",
+                title_ug="جېمىنەي پۈتۈن بۇغداي ئۇنى",
+                description_en="Whole-grain flour, stone-milled, bran and germ kept.",
+                description_ug="پۈتۈن دانلىق بۇغداي تاش تۈگمەندە تارتىلغان، كېپىكى ساقلانغان.",
             ),
             P(
                 "jeminay-stone-ground",
                 "吉木乃石磨面粉",
                 "flour",
                 "flour",
-                "传统石磨低速研磨，麦香浓。Slow stone-milled, full of wheat flavour.",
+                "传统石磨低速研磨，麦香浓。",
                 [
                     ("JMN-SG-5", "5 kg 袋", "45.00", 5100, 40),
                     ("JMN-SG-10", "10 kg 袋", "86.00", 10150, 20),
@@ -188,13 +204,17 @@ COOPERATIVES = [
                         "32.0",
                     )
                 ],
+                title_en="Jeminay Stone-Ground Flour",
+                title_ug="جېمىنەي تاش تۈگمەن ئۇنى",
+                description_en="Slow stone-milled the traditional way, full of wheat flavour.",
+                description_ug="ئەنئەنىۋى تاش تۈگمەندە ئاستا تارتىلغان، بۇغداي پۇرىقى قويۇق.",
             ),
             P(
                 "jeminay-snowflake",
                 "吉木乃雪花粉",
                 "flour",
                 "flour",
-                "细腻洁白，蒸馒头、包饺子。Fine white flour for steamed buns and dumplings.",
+                "细腻洁白，蒸馒头、包饺子。",
                 [
                     ("JMN-SF-5", "5 kg 袋", "36.00", 5100, 0),
                     ("JMN-SF-10", "10 kg 袋", "69.00", 10150, 50),
@@ -213,6 +233,10 @@ COOPERATIVES = [
                         "28.4",
                     )
                 ],
+                title_en="Jeminay Snowflake Flour",
+                title_ug="جېمىنەي قار ئۇنى",
+                description_en="Fine white flour for steamed buns and dumplings.",
+                description_ug="ئاق ۋە يۇمشاق ئۇن، موما ۋە چۆچۈرىگە ماس.",
             ),
         ],
         "certifications": [
@@ -246,22 +270,30 @@ COOPERATIVES = [
                 "雷山银球茶",
                 "tea",
                 "tea",
-                "明前嫩芽，手工揉捻成球。Early spring tea buds, hand-rolled into silver balls.",
+                "明前嫩芽，手工揉捻成球。",
                 [
                     ("LS-TEA-100", "100 g 罐", "88.00", 300, 40),
                     ("LS-TEA-250", "250 g 罐", "198.00", 550, 20),
                 ],
                 grade="特级",
                 origin="雷山县丹江镇",
+                title_en="Leishan Silver Ball Tea",
+                title_ug="لېيشەن كۈمۈش شارچە چېيى",
+                description_en="Early spring tea buds, hand-rolled into silver balls.",
+                description_ug="ئەتىياز بېشىدىكى يۇمران بىخلار، قولدا شار قىلىپ ئورالغان.",
             ),
             P(
                 "leishan-black-tea",
                 "雷山苗岭红茶",
                 "tea",
                 "tea",
-                "高山红茶，蜜香。High-mountain black tea with a honey note.",
+                "高山红茶，蜜香。",
                 [("LS-BT-200", "200 g 袋", "68.00", 350, 35)],
                 grade="一级",
+                title_en="Leishan Miao Mountain Black Tea",
+                title_ug="لېيشەن تاغ قارا چېيى",
+                description_en="High-mountain black tea with a honey note.",
+                description_ug="ئېگىز تاغ قارا چېيى، ھەسەلدەك پۇرىقى بار.",
             ),
         ],
         "certifications": [
@@ -287,11 +319,15 @@ COOPERATIVES = [
                 "渭源黄心土豆",
                 "vegetables",
                 "potato",
-                "新挖黄心马铃薯。Freshly dug yellow-fleshed potatoes.",
+                "新挖黄心马铃薯。",
                 [
                     ("WY-PT-5", "5 kg 箱", "29.90", 5400, 100),
                     ("WY-PT-10", "10 kg 箱", "52.00", 10600, 60),
                 ],
+                title_en="Weiyuan Yellow Potatoes",
+                title_ug="ۋېيۈەن سېرىق بەرەڭگىسى",
+                description_en="Freshly dug yellow-fleshed potatoes.",
+                description_ug="يېڭى كولانغان سېرىق بەرەڭگە.",
             ),
         ],
         "certifications": [],
@@ -309,20 +345,28 @@ COOPERATIVES = [
                 "漾濞泡核桃",
                 "nuts-dried-fruit",
                 "walnut",
-                "手剥薄壳核桃。Thin-shelled walnuts from century-old trees, easy to crack by hand.",
+                "手剥薄壳核桃。",
                 [
                     ("YB-WN-1", "1 kg 袋", "45.00", 1100, 150),
                     ("YB-WN-25", "2.5 kg 箱", "105.00", 2700, 40),
                 ],
                 grade="一级",
+                title_en="Yangbi Thin-Shelled Walnuts",
+                title_ug="ياڭبى نېپىز پوستلۇق ياڭىقى",
+                description_en="Thin-shelled walnuts from century-old trees, easy to crack by hand.",
+                description_ug="يۈز يىللىق دەرەخلەرنىڭ نېپىز پوستلۇق ياڭىقى، قولدا چاققىلى بولىدۇ.",
             ),
             P(
                 "yangbi-dried-apricots",
                 "漾濞杏干",
                 "nuts-dried-fruit",
                 "apricot",
-                "自然晾晒，无添加。Sun-dried apricots, nothing added.",
+                "自然晾晒，无添加。",
                 [("YB-AP-500", "500 g 袋", "32.00", 550, 80)],
+                title_en="Yangbi Dried Apricots",
+                title_ug="ياڭبى ئۆرۈك قېقى",
+                description_en="Sun-dried apricots, nothing added.",
+                description_ug="تەبىئىي قۇرۇتۇلغان ئۆرۈك، ھېچنېمە قوشۇلمىغان.",
             ),
         ],
         "certifications": [
@@ -342,12 +386,16 @@ COOPERATIVES = [
                 "归流河寒地粳米",
                 "rice",
                 "rice",
-                "一年一熟，米香浓郁。Cold-land japonica rice, one harvest a year, rich aroma.",
+                "一年一熟，米香浓郁。",
                 [
                     ("HQ-RC-5", "5 kg 袋", "49.90", 5100, 90),
                     ("HQ-RC-10", "10 kg 袋", "95.00", 10150, 45),
                 ],
                 grade="一级",
+                title_en="Guiliu River Cold-Land Japonica Rice",
+                title_ug="گۈيليۇخې سوغۇق رايون گۈرۈچى",
+                description_en="Cold-land japonica rice, one harvest a year, rich aroma.",
+                description_ug="يىلدا بىر قېتىم يىغىلىدىغان سوغۇق رايون گۈرۈچى، خۇش پۇراقلىق.",
             ),
         ],
         "certifications": [
@@ -373,16 +421,29 @@ COOPERATIVES = [
                 "城口土蜂蜜",
                 "honey",
                 "honey",
-                "一年一取的百花蜜。Wild-flower honey of Chinese bees, taken once a year.",
+                "一年一取的百花蜜。",
                 [
                     ("CK-HN-500", "500 g 瓶", "68.00", 800, 70),
                     ("CK-HN-1000", "1 kg 瓶", "128.00", 1500, 30),
                 ],
+                title_en="Chengkou Wild Honey",
+                title_ug="چېڭكۇ ياۋا ھەسىلى",
+                description_en="Wild-flower honey of Chinese bees, taken once a year.",
+                description_ug="جۇڭگو ھەسەل ھەرىسىنىڭ ياۋا گۈل ھەسىلى، يىلدا بىر قېتىم ئېلىنىدۇ.",
             ),
         ],
         "certifications": [],
     },
 ]
+
+
+def _product_texts(p: P) -> dict[str, str]:
+    """Every language's column of a demo product's title and description."""
+    return {
+        column("title"): p.title,
+        column("description"): p.description,
+        **{name: getattr(p, name) for name in PRODUCT_TRANSLATION_ARGS},
+    }
 
 
 def _user(username: str, password: str, **fields) -> User:
@@ -448,11 +509,19 @@ def load_demo(*, with_photos: bool = True, with_admin: bool = False) -> dict:
             },
         )
     categories = {}
-    for slug, name, parent in CATEGORIES:
-        categories[slug], _ = Category.objects.update_or_create(
-            slug=slug,
-            defaults={"name": name, "parent": categories.get(parent)},
-        )
+    for slug, name, parent, name_ug, name_en in CATEGORIES:
+        # Each language's column named; the original one holds the Chinese name.
+        with translation.override(SOURCE_LANGUAGE):
+            categories[slug], _ = Category.objects.update_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    column("name"): name,
+                    column("name", "ug"): name_ug,
+                    column("name", "en"): name_en,
+                    "parent": categories.get(parent),
+                },
+            )
 
     for index, spec in enumerate(COOPERATIVES):
         coop, _ = Cooperative.objects.update_or_create(
@@ -472,20 +541,34 @@ def load_demo(*, with_photos: bool = True, with_admin: bool = False) -> dict:
             )
         products = {}
         for pindex, p in enumerate(spec["products"]):
-            product, _created = Product.objects.get_or_create(
-                slug=p.slug,
-                defaults={
-                    "cooperative": coop,
-                    "title": p.title,
-                    "category": categories[p.category],
-                    "description": p.description,
-                    "grade": p.grade,
-                    "origin": p.origin,
-                    "status": ProductStatus.ACTIVE,
-                    "reviewed_by": admin or manager,
-                    "farmer": farmer if coop.slug == "jeminay-golden-wheat" else None,
-                },
-            )
+            texts = _product_texts(p)
+            # The original columns hold the Chinese texts, whatever language is active.
+            with translation.override(SOURCE_LANGUAGE):
+                product, created = Product.objects.get_or_create(
+                    slug=p.slug,
+                    defaults={
+                        "cooperative": coop,
+                        "title": p.title,
+                        "description": p.description,
+                        **texts,
+                        "category": categories[p.category],
+                        "grade": p.grade,
+                        "origin": p.origin,
+                        "status": ProductStatus.ACTIVE,
+                        "reviewed_by": admin or manager,
+                        "farmer": farmer if coop.slug == "jeminay-golden-wheat" else None,
+                    },
+                )
+            if not created:
+                # A demo loaded before the translations: fill the empty ones (an edit
+                # made since stays).
+                missing = {
+                    name: texts[name]
+                    for name in PRODUCT_TRANSLATION_ARGS
+                    if not getattr(product, name) and texts[name]
+                }
+                if missing:
+                    product = services.product_update(product=product, **missing)
             products[p.slug] = product
             with transaction.atomic():
                 opened = []

@@ -15,6 +15,7 @@ from storefront.text import clean_line
 from .constants import CertificationKind
 from .models import Certification
 from .search.query import product_search
+from .translation import order_by_localized
 
 
 class _StrictBooleanField(forms.NullBooleanField):
@@ -114,6 +115,8 @@ class ProductFilter(django_filters.FilterSet):
     )
 
     def filter_ordering(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "title":  # the title the buyer reads (catalog/translation.py)
+            return queryset.order_by(order_by_localized("title"), "-id")
         return queryset.order_by(*ORDERINGS[value])
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -16,6 +16,7 @@ from storefront.labels import platform_label
 from .constants import CertificationKind
 from .filters import ProductFilter
 from .models import Category, County
+from .translation import order_by_localized
 
 ORDERING_CHOICES = [
     # Empty: ranked by relevance when searching, else the newest first.
@@ -38,7 +39,7 @@ class ProductSearchFilter(ProductFilter):
             choices=[("", _("All categories"))]
             + [
                 (c.slug, platform_label(c.name))
-                for c in Category.objects.order_by("position", "name")
+                for c in Category.objects.order_by("position", order_by_localized("name"))
             ]
         )
         fields["county"].label = _("County")

@@ -423,7 +423,8 @@ class ProductSearch(models.Model):
     ``document`` is the weighted full-text vector (PostgreSQL: title A, category,
     cooperative and county B, grade and origin C, description D); ``terms`` all tokens
     between spaces (trigram typo matching, and the SQLite demo's fallback); ``text`` the
-    normalised words themselves (substring matching on SQLite, exact phrases)."""
+    normalised words themselves (substring matching on SQLite, exact phrases). Every
+    language's title and description is in (``catalog/translation.py``)."""
 
     product = models.OneToOneField(
         Product, on_delete=models.CASCADE, primary_key=True, related_name="search"
@@ -431,7 +432,7 @@ class ProductSearch(models.Model):
     document = SearchVectorField(null=True, blank=True)
     terms = models.TextField(blank=True)
     title_terms = models.TextField(blank=True)
-    title_text = models.CharField(max_length=200, blank=True)
+    title_text = models.TextField(blank=True)
     text = models.TextField(blank=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -446,7 +447,7 @@ class ProductSearch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title_text
+        return self.title_text.split("\n", 1)[0]
 
 
 class AuditEvent(models.Model):

@@ -1,12 +1,12 @@
-"""QR codes for batch trace pages (segno)."""
+"""QR codes for batch trace pages (made by storefront.qr, like every QR code)."""
 
 from __future__ import annotations
 
-import io
-
-import segno
 from django.conf import settings
 from django.urls import reverse
+from django.utils.safestring import SafeString
+
+from storefront.qr import qr_png, qr_svg
 
 
 def trace_url(code: str) -> str:
@@ -14,14 +14,9 @@ def trace_url(code: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}{reverse('trace', kwargs={'code': code})}"
 
 
-def trace_qr_svg(code: str, *, scale: int = 4) -> str:
-    qr = segno.make(trace_url(code), error="m")
-    out = io.BytesIO()
-    qr.save(out, kind="svg", scale=scale, xmldecl=False, svgns=True, title=f"Batch {code}")
-    return out.getvalue().decode()
+def trace_qr_svg(code: str, *, scale: int = 4) -> SafeString:
+    return qr_svg(trace_url(code), scale=scale, title=f"Batch {code}")
 
 
 def trace_qr_png(code: str, *, scale: int = 6) -> bytes:
-    out = io.BytesIO()
-    segno.make(trace_url(code), error="m").save(out, kind="png", scale=scale)
-    return out.getvalue()
+    return qr_png(trace_url(code), scale=scale)

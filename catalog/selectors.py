@@ -19,6 +19,7 @@ from .models import (
     StockMovement,
     Variant,
 )
+from .translation import order_by_localized
 
 # Below this many units an active variant shows on the farm dashboard as running low.
 LOW_STOCK = 5
@@ -83,6 +84,34 @@ def public_cooperatives() -> QuerySet[Cooperative]:
     )
 
 
+def _certification_prefetches(prefix: str = "") -> list[Prefetch]:
+    """The rows :func:`product_certifications` reads: a product's own certifications and
+    its cooperative's product-less ones (``prefix``: the path to the product)."""
+    return [
+        Prefetch(f"{prefix}certifications", queryset=Certification.objects.all()),
+        Prefetch(
+            f"{prefix}cooperative__certifications",
+            queryset=Certification.objects.filter(product__isnull=True),
+            to_attr="cooperative_wide_certifications",
+        ),
+    ]
+
+
+def product_certifications(product: Product) -> list[Certification]:
+    """The certifications shown for a product, by the API and the pages alike: its own and
+    its cooperative's product-less ones, sorted by kind, then number.
+
+    No query for rows from :func:`product_detail_queryset` or :func:`batch_for_trace`
+    (prefetched); a product read another way costs two."""
+    own = list(product.certifications.all())
+    coop_wide = getattr(product.cooperative, "cooperative_wide_certifications", None)
+    if coop_wide is None:
+        coop_wide = Certification.objects.filter(
+            cooperative_id=product.cooperative_id, product__isnull=True
+        )
+    return sorted([*own, *coop_wide], key=lambda c: (c.kind, c.number, c.pk))
+
+
 def product_list() -> QuerySet[Product]:
     """Public product summaries with price_from and in_stock, in a fixed number of queries."""
     active_variants = Variant.objects.filter(product=OuterRef("pk"), is_active=True)
@@ -95,16 +124,7 @@ def product_list() -> QuerySet[Product]:
         )
         .prefetch_related(
             Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
-            Prefetch(
-                "certifications", queryset=Certification.objects.only("id", "kind", "product_id")
-            ),
-            Prefetch(
-                "cooperative__certifications",
-                queryset=Certification.objects.filter(product__isnull=True).only(
-                    "id", "kind", "cooperative_id"
-                ),
-                to_attr="cooperative_wide_certifications",
-            ),
+            *_certification_prefetches(),
         )
     )
     return qs
@@ -126,12 +146,7 @@ def batch_for_trace(*, code: str) -> Batch | None:
     return (
         Batch.objects.select_related("product__cooperative__county", "product__category")
         .prefetch_related(
-            Prefetch("product__certifications", queryset=Certification.objects.all()),
-            Prefetch(
-                "product__cooperative__certifications",
-                queryset=Certification.objects.filter(product__isnull=True),
-                to_attr="cooperative_wide_certifications",
-            ),
+            *_certification_prefetches("product__"),
             Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id")),
         )
         .filter(code=code, product__status__in=[ProductStatus.ACTIVE, ProductStatus.ARCHIVED])
@@ -200,7 +215,10 @@ def county_list() -> QuerySet[County]:
 
 
 def category_list() -> QuerySet[Category]:
-    return Category.objects.select_related("parent").order_by("position", "name", "id")
+    # By the name the reader reads (its translation, else the Chinese one).
+    return Category.objects.select_related("parent").order_by(
+        "position", order_by_localized("name"), "id"
+    )
 
 
 # --- the farmer portal: a member's own cooperatives only -----------------------

@@ -14,7 +14,9 @@ moved the stock meanwhile. A form sends both kinds as one :class:`StockChange`
 
 Locks: each UPDATE locks its variant row until the transaction ends; callers that touch
 several variants pass them all at once and they are taken in id order, so two orders
-over the same variants cannot deadlock.
+over the same variants cannot deadlock. An order's stock take then share-locks the
+variants' products and cooperatives (after the variants, as the catalogue's variant
+edits do), so a listing taken off sale is never sold after that change committed.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from storefront.errors import InvalidInput, NotFound
 from .cache import catalog_changed
 from .constants import StockReason
 from .exceptions import StockChanged, StockWouldGoNegative
-from .models import StockMovement, Variant
+from .models import Cooperative, Product, StockMovement, Variant
 from .selectors import variants_on_sale
 
 # The most a variant may hold, and the largest single change a person may type.
@@ -75,6 +77,44 @@ def _on_sale_at(variant_id: int, price: Decimal) -> tuple[str, list[Any]]:
     return f"id IN ({sql})", list(params)
 
 
+def _not_on_sale_now(prices: Mapping[int, Decimal]) -> list[int]:
+    """The variants of ``prices`` that are not, as committed now, on sale at that price.
+
+    Called after the stock UPDATEs, which hold the variant rows: a variant's price or
+    sale flag can no longer change under us, and this new statement reads what was
+    committed before it (an UPDATE that waited for a price change committed meanwhile
+    re-checks only its own row, and its sub-select kept the old values). The products
+    and cooperatives are locked in share modes, in product order: an archive (a status
+    transition, which locks the product ``FOR UPDATE``) or a cooperative's deactivation
+    that is under way is waited for and then seen, and one that starts now waits until
+    this order commits, so no order takes stock after a deactivation committed. Edits of
+    a product's texts or of a variant do not lock what this locks after the variants,
+    so they neither wait for checkouts nor deadlock with them. SQLite needs none of it:
+    the transaction's first write holds the database's write lock."""
+    if not connection.features.has_select_for_update:
+        return []
+    qs = (
+        variants_on_sale()
+        .filter(pk__in=list(prices))
+        .order_by("product_id", "pk")
+        .values_list("pk", "price")
+    )
+    compiler = qs.query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    alias = {j.table_name: connection.ops.quote_name(a) for a, j in qs.query.alias_map.items()}
+    # KEY SHARE on the product: it waits for a status transition (``FOR UPDATE``) but not
+    # for an edit of the texts (``FOR NO KEY UPDATE``); SHARE on the cooperative: it
+    # waits for any write of the row (is_active moves by a plain save).
+    locks = (
+        f" FOR KEY SHARE OF {alias[Product._meta.db_table]}"
+        f" FOR SHARE OF {alias[Cooperative._meta.db_table]}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql + locks, params)
+        now = dict(cursor.fetchall())
+    return sorted(vid for vid, price in prices.items() if now.get(vid) != price)
+
+
 def stock_take(
     *,
     quantities: Mapping[int, int],
@@ -88,8 +128,9 @@ def stock_take(
 
     With ``prices`` (``{variant_id: unit price}``: what the order's lines were priced
     at) a variant is taken only if it is still on sale at that price, checked by the
-    same conditional UPDATE under its row lock: an order can never be priced from a row
-    that changed before it committed.
+    same conditional UPDATE under its row lock, and read again once every row is locked
+    (:func:`_not_on_sale_now`): an order is never priced from a row that changed before
+    its stock was taken, nor takes stock after its product was taken off sale.
 
     Returns the ids that did not have enough stock (or were no longer on sale at that
     price), sorted; when that list is not empty the caller must raise so the
@@ -120,6 +161,8 @@ def stock_take(
                 note=note[:255],
             )
         )
+    if not short and prices is not None:
+        short = _not_on_sale_now(prices)
     if short:
         return short
     StockMovement.objects.bulk_create(movements)

@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from . import selectors
@@ -18,6 +17,7 @@ from .constants import ProductStatus
 from .forms import ProductSearchFilter
 from .models import Category, Certification, County, Product, ProductImage
 from .qr import trace_qr_svg, trace_url
+from .translation import order_by_localized
 
 PAGE_SIZE = 24
 
@@ -92,9 +92,7 @@ def product_detail(request, slug: str):
         current = max(0, min(int(request.GET.get("photo", 0)), len(images) - 1))
     except ValueError:
         current = 0
-    certifications = list(product.certifications.all()) + list(
-        Certification.objects.filter(cooperative=product.cooperative, product__isnull=True)
-    )
+    certifications = selectors.product_certifications(product)
     variants = list(product.variants.all())
     return render(
         request,
@@ -140,7 +138,9 @@ def cooperative_detail(request, slug: str):
     cooperative = get_object_or_404(selectors.public_cooperatives(), slug=slug)
     products = _with_kinds(
         list(
-            selectors.product_summary_list().filter(cooperative=cooperative).order_by("title", "id")
+            selectors.product_summary_list()
+            .filter(cooperative=cooperative)
+            .order_by(order_by_localized("title"), "id")
         )
     )
     photos = [p for p in products if p.first_image][:8]
@@ -167,9 +167,7 @@ def trace(request, code: str):
     if batch is None:
         raise Http404("No batch with this code")
     product: Product = batch.product
-    certifications = list(product.certifications.all()) + list(
-        getattr(product.cooperative, "cooperative_wide_certifications", [])
-    )
+    certifications = selectors.product_certifications(product)
     images: list[ProductImage] = list(product.images.all())
     return render(
         request,
@@ -182,7 +180,7 @@ def trace(request, code: str):
             "cooperative": product.cooperative,
             "county": product.cooperative.county,
             "certifications": certifications,
-            "qr_svg": mark_safe(trace_qr_svg(batch.code)),  # noqa: S308 - segno output of our URL
+            "qr_svg": trace_qr_svg(batch.code),
             "trace_url": trace_url(batch.code),
         },
     )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Category, Cooperative, Product
 from catalog.stock import STOCK_MAX
 from catalog.stock_forms import StockChangeFields
+from catalog.translation import PRODUCT_TRANSLATION_ARGS
 from storefront.ids import MAX_COUNT
 
 
@@ -17,7 +18,24 @@ class ProductForm(forms.Form):
     cooperative = forms.ModelChoiceField(
         label=_("Cooperative"), queryset=Cooperative.objects.none(), empty_label=None
     )
-    title = forms.CharField(label=_("Product name"), max_length=150)
+    title = forms.CharField(
+        label=_("Product name"),
+        max_length=150,
+        help_text=_("In Chinese: every buyer sees it when their language has no translation."),
+        widget=forms.TextInput(attrs={"lang": "zh-Hans"}),
+    )
+    title_ug = forms.CharField(
+        label=_("Product name in Uyghur"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"lang": "ug", "dir": "rtl"}),
+    )
+    title_en = forms.CharField(
+        label=_("Product name in English"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"lang": "en", "dir": "ltr"}),
+    )
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.all(), empty_label=_("Choose…")
     )
@@ -25,8 +43,21 @@ class ProductForm(forms.Form):
         label=_("Description"),
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, "lang": "zh-Hans"}),
         help_text=_("How it is grown or milled, how it tastes, how to keep it."),
+    )
+    description_ug = forms.CharField(
+        label=_("Description in Uyghur"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "lang": "ug", "dir": "rtl"}),
+    )
+    description_en = forms.CharField(
+        label=_("Description in English"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "lang": "en", "dir": "ltr"}),
+        help_text=_("Translations are optional: an empty one shows the Chinese text."),
     )
     grade = forms.CharField(label=_("Grade"), required=False, max_length=60)
     origin = forms.CharField(
@@ -42,9 +73,12 @@ class ProductForm(forms.Form):
                 "initial",
                 {
                     "cooperative": product.cooperative_id,
-                    "title": product.title,
+                    # Each language's own column, never the reading that follows the
+                    # farmer's language (catalog/translation.py).
+                    "title": product.title_zh_hans,
+                    "description": product.description_zh_hans,
+                    **{name: getattr(product, name) or "" for name in PRODUCT_TRANSLATION_ARGS},
                     "category": product.category_id,
-                    "description": product.description,
                     "grade": product.grade,
                     "origin": product.origin,
                 },
@@ -117,6 +151,18 @@ class RejectForm(forms.Form):
     )
 
 
+def _percent(label, decimal_places: int = 1) -> forms.DecimalField:
+    """An optional lab figure in percent (0 to 100)."""
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        max_digits=4,
+        decimal_places=decimal_places,
+        min_value=0,
+        max_value=100,
+    )
+
+
 class BatchForm(forms.Form):
     product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
     code = forms.CharField(
@@ -131,33 +177,10 @@ class BatchForm(forms.Form):
     quantity_kg = forms.DecimalField(
         label=_("Quantity (kg)"), required=False, max_digits=10, decimal_places=1, min_value=0
     )
-    protein_pct = forms.DecimalField(
-        label=_("Protein %"),
-        required=False,
-        max_digits=4,
-        decimal_places=1,
-        min_value=0,
-        max_value=100,
-    )
-    moisture_pct = forms.DecimalField(
-        label=_("Moisture %"),
-        required=False,
-        max_digits=4,
-        decimal_places=1,
-        min_value=0,
-        max_value=100,
-    )
-    ash_pct = forms.DecimalField(
-        label=_("Ash %"), required=False, max_digits=4, decimal_places=2, min_value=0, max_value=100
-    )
-    gluten_pct = forms.DecimalField(
-        label=_("Wet gluten %"),
-        required=False,
-        max_digits=4,
-        decimal_places=1,
-        min_value=0,
-        max_value=100,
-    )
+    protein_pct = _percent(_("Protein %"))
+    moisture_pct = _percent(_("Moisture %"))
+    ash_pct = _percent(_("Ash %"), decimal_places=2)
+    gluten_pct = _percent(_("Wet gluten %"))
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

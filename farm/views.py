@@ -30,10 +30,11 @@ from catalog.exceptions import ImageRejected, StockChanged
 from catalog.models import Cooperative, ProductImage, Variant
 from catalog.stock import stock_change_apply
 from catalog.stock_forms import stock_refusal_text
+from catalog.translation import PRODUCT_TRANSLATION_ARGS, order_by_localized
 from fulfilment.selectors import shipments_to_pack_for_user
 from orders import selectors as order_selectors
 from storefront.errors import ApplicationError
-from storefront.pages import error_text, form_add_error, message_error
+from storefront.pages import button_action, error_text, form_add_error, message_error
 
 from .forms import (
     BatchForm,
@@ -138,6 +139,7 @@ def product_create(request):
                 description=data["description"],
                 grade=data["grade"],
                 origin=data["origin"],
+                **{name: data[name] for name in PRODUCT_TRANSLATION_ARGS},
                 farmer=request.user,
                 actor=request.user,
                 first_variant={
@@ -364,14 +366,11 @@ def photo_delete(request, pk: int, image_id: int):
 @require_POST
 def product_submit(request, pk: int):
     product = _my_product(request, pk)
-    try:
-        catalog_services.product_submit(product=product, actor=request.user)
-    except ApplicationError as exc:
-        message_error(request, exc)
-    else:
-        messages.success(
-            request, _("Sent for review. A manager of your cooperative will look at it.")
-        )
+    button_action(
+        request,
+        lambda: catalog_services.product_submit(product=product, actor=request.user),
+        _("Sent for review. A manager of your cooperative will look at it."),
+    )
     return redirect("farm:product_edit", pk=product.pk)
 
 
@@ -468,7 +467,11 @@ def variant_history(request, pk: int, variant_id: int):
 @member_required
 @require_http_methods(["GET", "POST"])
 def batches(request):
-    products = _my_products(request).exclude(status=ProductStatus.ARCHIVED).order_by("title")
+    products = (
+        _my_products(request)
+        .exclude(status=ProductStatus.ARCHIVED)
+        .order_by(order_by_localized("title"), "id")
+    )
     form = BatchForm(request.POST or None, products=products)
     if request.method == "POST" and form.is_valid():
         try:
@@ -514,12 +517,11 @@ def _reviewable(request, pk: int):
 @require_POST
 def product_approve(request, pk: int):
     product = _reviewable(request, pk)
-    try:
-        catalog_services.product_approve(product=product, by=request.user)
-    except ApplicationError as exc:
-        message_error(request, exc)
-    else:
-        messages.success(request, _("%(title)s is now on sale.") % {"title": product.title})
+    button_action(
+        request,
+        lambda: catalog_services.product_approve(product=product, by=request.user),
+        lambda: _("%(title)s is now on sale.") % {"title": product.title},
+    )
     if request.POST.get("back") == "edit":
         return redirect("farm:product_edit", pk=pk)
     return redirect("farm:review")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.admin_scoping import CooperativeScopedAdmin, CooperativeScopedInline, is_platform
-from storefront.admin_helpers import ReadOnlyAdminMixin, ReadOnlyInlineMixin
+from storefront.admin_helpers import ReadOnlyAdminMixin, ReadOnlyInlineMixin, admin_bulk_run
 from storefront.errors import ApplicationError
 
 from . import services
@@ -191,17 +191,15 @@ class ShipmentAdmin(CooperativeScopedAdmin):
     # ------------------------------------------------------------------ actions
 
     def _run(self, request, queryset, fn, done_message, **kwargs):
-        done = 0
-        for shipment_id in queryset.order_by("pk").values_list("pk", flat=True):
-            try:
-                fn(shipment_id=shipment_id, actor=request.user, **kwargs)
-                done += 1
-            except ApplicationError as exc:
-                self.message_user(
-                    request, f"#{shipment_id}: {gettext(exc.message)}", messages.ERROR
-                )
-        if done:
-            self.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+        admin_bulk_run(
+            self,
+            request,
+            queryset.order_by("pk").values_list("pk", flat=True),
+            lambda shipment_id: fn(shipment_id=shipment_id, actor=request.user, **kwargs),
+            done_message,
+            label=lambda shipment_id: f"#{shipment_id}",
+            error=lambda exc: gettext(exc.message),
+        )
 
     @admin.action(description=_("Mark selected shipments packed"))
     def mark_packed(self, request, queryset):

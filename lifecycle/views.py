@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -29,8 +30,10 @@ from orders.exceptions import InsufficientStock, VariantUnavailable
 from payments.exceptions import PaymentProviderUnavailable
 from payments.providers import configured_providers
 from payments.services import payment_start
+from storefront import pages
 from storefront.errors import ApplicationError, InvalidInput, NotFound
 from storefront.pages import form_add_error, message_error
+from storefront.qr import qr_svg
 
 from . import selectors, services
 from .forms import AddressBookForm, AddressForm, AddToCartForm, QuantityForm
@@ -354,56 +357,61 @@ def order_pay(request, number: str):
             return render(
                 request,
                 "orders/pay_qr.html",
-                {"order": order, "payment": payment, "qr_svg": _qr_svg(payload["code_url"])},
+                {
+                    "order": order,
+                    "payment": payment,
+                    "qr_svg": qr_svg(payload["code_url"], scale=5),
+                },
             )
         messages.error(request, _("This way of paying does not work in a browser."))
         return redirect("order_pay", number=order.number)
     return render(request, "orders/pay.html", {"order": order, "providers": providers})
 
 
-def _qr_svg(data: str) -> str:
-    import segno
-    from django.utils.safestring import mark_safe
+@login_required
+@require_POST
+def order_button(request, number: str, button: str):
+    """A button on the buyer's order page (``button``: a key of ``ORDER_BUTTONS``): its
+    service call, then back to the order with its success or refusal flashed."""
+    act, success = ORDER_BUTTONS[button]
+    order = _order_or_404(request, number)
+    pages.button_action(request, lambda: act(order), lambda: success(order))
+    return redirect("order_detail", number=order.number)
 
-    return mark_safe(segno.make(data, error="m").svg_inline(scale=5))  # noqa: S308 - segno output
+
+#: button -> (what it does to the order, the sentence once done)
+ORDER_BUTTONS = {
+    "cancel": (
+        lambda order: services.order_cancel(order=order),
+        lambda order: (
+            _("Order cancelled. Your money is on its way back.")
+            if order.status == OrderStatus.REFUND_PENDING
+            else _("Order cancelled.")
+        ),
+    ),
+    "confirm": (
+        lambda order: services.receipt_confirmed(order=order),
+        lambda order: _("Thank you! The cooperative will be told the parcel arrived."),
+    ),
+}
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def order_cancel(request, number: str):
     """GET asks first and says what will happen (a refund of how much, to where);
-    the page's POST cancels."""
+    the page's POST cancels (``order_button``)."""
+    if request.method == "POST":
+        return order_button(request, number=number, button="cancel")
     order = _order_or_404(request, number)
-    if request.method == "GET":
-        actions = selectors.order_actions(order=order)
-        if not actions["can_cancel"]:
-            messages.info(request, _("This order can no longer be cancelled."))
-            return redirect("order_detail", number=order.number)
-        return render(
-            request,
-            "orders/order_cancel.html",
-            {"order": order, "refund": selectors.order_refund_preview(order=order)},
-        )
-    try:
-        services.order_cancel(order=order)
-    except ApplicationError as exc:
-        message_error(request, exc)
-    else:
-        if order.status == OrderStatus.REFUND_PENDING:
-            messages.success(request, _("Order cancelled. Your money is on its way back."))
-        else:
-            messages.success(request, _("Order cancelled."))
-    return redirect("order_detail", number=order.number)
+    if not selectors.order_actions(order=order)["can_cancel"]:
+        messages.info(request, _("This order can no longer be cancelled."))
+        return redirect("order_detail", number=order.number)
+    return render(
+        request,
+        "orders/order_cancel.html",
+        {"order": order, "refund": selectors.order_refund_preview(order=order)},
+    )
 
 
-@login_required
-@require_POST
-def order_confirm(request, number: str):
-    order = _order_or_404(request, number)
-    try:
-        services.receipt_confirmed(order=order)
-    except ApplicationError as exc:
-        message_error(request, exc)
-    else:
-        messages.success(request, _("Thank you! The cooperative will be told the parcel arrived."))
-    return redirect("order_detail", number=order.number)
+order_confirm = partial(order_button, button="confirm")

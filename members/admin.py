@@ -36,6 +36,14 @@ class ServiceForm(forms.ModelForm):
 
     service_result = None
 
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    @property
+    def actor(self):
+        return self.request.user if self.request else None
+
     def run_service(self, data: dict):  # pragma: no cover - overridden
         raise NotImplementedError
 
@@ -51,8 +59,11 @@ class ServiceForm(forms.ModelForm):
         return data
 
 
-class _FormGetsRequest:
-    """Hands the request to the form, whose service call records who did it."""
+class _ServiceFormAdmin:
+    """An admin whose ``ServiceForm`` writes the row (given the request, for the actor);
+    once saved, ``saved_readonly`` are shown read-only."""
+
+    saved_readonly: tuple[str, ...] = ()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)
@@ -63,8 +74,14 @@ class _FormGetsRequest:
 
         return WithRequest
 
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.saved_readonly
 
-class _AppendOnly:
+    def save_model(self, request, obj, form, change):
+        obj.pk = form.service_result.pk
+
+
+class _AppendOnly(_ServiceFormAdmin):
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
 
@@ -85,7 +102,7 @@ class HouseholdForm(ServiceForm):
 
 
 @admin.register(Household)
-class HouseholdAdmin(CooperativeScopedAdmin):
+class HouseholdAdmin(_ServiceFormAdmin, CooperativeScopedAdmin):
     form = HouseholdForm
     list_display = ("name", "village", "cooperative", "registered_poor", "share_units", "is_active")
     list_filter = ("registered_poor", "is_active")
@@ -93,22 +110,13 @@ class HouseholdAdmin(CooperativeScopedAdmin):
     list_select_related = ("cooperative",)
     scoped_foreign_keys = {"cooperative": "self"}
     raw_id_fields = ("user",)
-
-    def get_readonly_fields(self, request, obj=None):
-        return ("cooperative",) if obj is not None else ()
-
-    def save_model(self, request, obj, form, change):
-        obj.pk = form.service_result.pk
+    saved_readonly = ("cooperative",)
 
 
 class ProducePaymentForm(ServiceForm):
     class Meta:
         model = HouseholdPayment
         fields = ("household", "paid_on", "amount", "quantity_kg", "note")
-
-    def __init__(self, *args, request=None, **kwargs):
-        self.request = request
-        super().__init__(*args, **kwargs)
 
     def run_service(self, data):
         return services.produce_payment_record(
@@ -117,12 +125,12 @@ class ProducePaymentForm(ServiceForm):
             amount=data["amount"],
             quantity_kg=data.get("quantity_kg"),
             note=data.get("note") or "",
-            actor=self.request.user if self.request else None,
+            actor=self.actor,
         )
 
 
 @admin.register(HouseholdPayment)
-class HouseholdPaymentAdmin(_FormGetsRequest, _AppendOnly, CooperativeScopedAdmin):
+class HouseholdPaymentAdmin(_AppendOnly, CooperativeScopedAdmin):
     form = ProducePaymentForm
     list_display = ("paid_on", "household", "cooperative", "kind", "amount", "quantity_kg")
     list_filter = ("kind", "household__registered_poor")
@@ -131,13 +139,7 @@ class HouseholdPaymentAdmin(_FormGetsRequest, _AppendOnly, CooperativeScopedAdmi
     date_hierarchy = "paid_on"
     scoped_foreign_keys = {"household": "cooperative"}
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return ()
-        return ("household", "kind", "paid_on", "amount", "quantity_kg", "dividend", "note")
-
-    def save_model(self, request, obj, form, change):
-        obj.pk = form.service_result.pk
+    saved_readonly = ("household", "kind", "paid_on", "amount", "quantity_kg", "dividend", "note")
 
     def get_changeform_initial_data(self, request):
         return {"kind": PaymentKind.PRODUCE}
@@ -148,10 +150,6 @@ class DividendForm(ServiceForm):
         model = Dividend
         fields = ("cooperative", "paid_on", "amount", "rule", "period_start", "period_end", "note")
 
-    def __init__(self, *args, request=None, **kwargs):
-        self.request = request
-        super().__init__(*args, **kwargs)
-
     def run_service(self, data):
         return services.dividend_distribute(
             cooperative=data["cooperative"],
@@ -161,12 +159,12 @@ class DividendForm(ServiceForm):
             period_start=data.get("period_start"),
             period_end=data.get("period_end"),
             note=data.get("note") or "",
-            actor=self.request.user if self.request else None,
+            actor=self.actor,
         )
 
 
 @admin.register(Dividend)
-class DividendAdmin(_FormGetsRequest, _AppendOnly, CooperativeScopedAdmin):
+class DividendAdmin(_AppendOnly, CooperativeScopedAdmin):
     form = DividendForm
     list_display = ("paid_on", "cooperative", "amount", "rule", "note")
     list_filter = ("rule",)
@@ -174,10 +172,4 @@ class DividendAdmin(_FormGetsRequest, _AppendOnly, CooperativeScopedAdmin):
     date_hierarchy = "paid_on"
     scoped_foreign_keys = {"cooperative": "self"}
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return ()
-        return ("cooperative", "paid_on", "amount", "rule", "period_start", "period_end", "note")
-
-    def save_model(self, request, obj, form, change):
-        obj.pk = form.service_result.pk
+    saved_readonly = DividendForm.Meta.fields

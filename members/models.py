@@ -20,13 +20,18 @@ from django.utils.translation import gettext_lazy as _
 from .constants import DividendRule, PaymentKind
 
 
-class Household(models.Model):
-    cooperative = models.ForeignKey(
+def _cooperative(related_name: str) -> models.ForeignKey:
+    """The cooperative a row belongs to (never deleted while it has rows)."""
+    return models.ForeignKey(
         "catalog.Cooperative",
         on_delete=models.PROTECT,
-        related_name="households",
+        related_name=related_name,
         verbose_name=_("cooperative"),
     )
+
+
+class Household(models.Model):
+    cooperative = _cooperative("households")
     name = models.CharField(
         _("head of household"), max_length=100, help_text=_("As the cooperative knows them.")
     )
@@ -63,20 +68,11 @@ class Household(models.Model):
         return f"{self.name} ({self.village})" if self.village else self.name
 
 
-class Dividend(models.Model):
-    """One distribution of a sum to the cooperative's active households by a rule."""
+class PaidRecord(models.Model):
+    """What a dividend and a household payment both record: a sum paid on a day, by whom."""
 
-    cooperative = models.ForeignKey(
-        "catalog.Cooperative",
-        on_delete=models.PROTECT,
-        related_name="dividends",
-        verbose_name=_("cooperative"),
-    )
     paid_on = models.DateField(_("paid on"))
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
-    rule = models.CharField(_("rule"), max_length=16, choices=DividendRule.choices)
-    period_start = models.DateField(_("produce from"), null=True, blank=True)
-    period_end = models.DateField(_("produce until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -89,7 +85,19 @@ class Dividend(models.Model):
     created = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["-paid_on", "-id"]
+
+
+class Dividend(PaidRecord):
+    """One distribution of a sum to the cooperative's active households by a rule."""
+
+    cooperative = _cooperative("dividends")
+    rule = models.CharField(_("rule"), max_length=16, choices=DividendRule.choices)
+    period_start = models.DateField(_("produce from"), null=True, blank=True)
+    period_end = models.DateField(_("produce until"), null=True, blank=True)
+
+    class Meta(PaidRecord.Meta):
         verbose_name = _("dividend")
         verbose_name_plural = _("dividends")
         constraints = [
@@ -100,15 +108,10 @@ class Dividend(models.Model):
         return f"{self.cooperative} {self.paid_on} {self.amount}"
 
 
-class HouseholdPayment(models.Model):
+class HouseholdPayment(PaidRecord):
     """Money that reached one household from its cooperative (append-only)."""
 
-    cooperative = models.ForeignKey(
-        "catalog.Cooperative",
-        on_delete=models.PROTECT,
-        related_name="household_payments",
-        verbose_name=_("cooperative"),
-    )
+    cooperative = _cooperative("household_payments")
     household = models.ForeignKey(
         Household,
         on_delete=models.PROTECT,
@@ -116,8 +119,6 @@ class HouseholdPayment(models.Model):
         verbose_name=_("household"),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=PaymentKind.choices)
-    paid_on = models.DateField(_("paid on"))
-    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     quantity_kg = models.DecimalField(
         _("produce delivered (kg)"), max_digits=10, decimal_places=1, null=True, blank=True
     )
@@ -129,19 +130,8 @@ class HouseholdPayment(models.Model):
         related_name="payments",
         verbose_name=_("dividend"),
     )
-    note = models.CharField(_("note"), max_length=255, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
-    created = models.DateTimeField(_("recorded"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["-paid_on", "-id"]
+    class Meta(PaidRecord.Meta):
         verbose_name = _("household payment")
         verbose_name_plural = _("household payments")
         constraints = [

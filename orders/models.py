@@ -5,6 +5,8 @@ Writes go through ``orders.services``: a view never sets ``order.status``.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -30,7 +32,22 @@ class Order(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default=CURRENCY, editable=False)
     subtotal = models.DecimalField(_("subtotal"), max_digits=12, decimal_places=2)
     shipping_fee = models.DecimalField(_("shipping fee"), max_digits=10, decimal_places=2)
+    # The sum of the lines' discounts; total = subtotal - discount_total + shipping_fee.
+    discount_total = models.DecimalField(
+        _("discount"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    # Where the order was placed ("online", or a feature's channel such as a counter)
+    # and by whom when not by the buyer (staff at a station): see PlacementPlan.
+    channel = models.CharField(_("channel"), max_length=20, default="online", db_index=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("placed by"),
+    )
     # name, phone, province, city, district, address, postcode — validated by the service
     shipping_address = models.JSONField(_("shipping address"))
     # NULL, not "", when absent: the unique constraint must not treat "no key" as a key.
@@ -63,7 +80,10 @@ class Order(models.Model):
             # (No "total = subtotal + shipping" check: SQLite compares decimals as
             # floats, and the service computes all three from the same Decimals.)
             models.CheckConstraint(
-                condition=Q(subtotal__gte=0) & Q(shipping_fee__gte=0) & Q(total__gte=0),
+                condition=Q(subtotal__gte=0)
+                & Q(shipping_fee__gte=0)
+                & Q(total__gte=0)
+                & Q(discount_total__gte=0),
                 name="order_amounts_non_negative",
             ),
         ]
@@ -111,6 +131,20 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField(_("quantity"))
     line_total = models.DecimalField(_("line total"), max_digits=12, decimal_places=2)
+    # This line's share of the order's discounts, and the part of it the platform funds
+    # (the rest its cooperative funds). What the buyer pays for it: line_total - discount.
+    discount = models.DecimalField(
+        _("discount"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    discount_platform = models.DecimalField(
+        _("discount funded by the platform"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+    )
+    # Its units came from a feature's quota (a pre-sale), not from stock: no stock
+    # comes back for it on cancellation.
+    from_quota = models.BooleanField(_("from a quota"), default=False)
     weight_grams = models.PositiveIntegerField(_("unit weight (g)"))
 
     class Meta:
@@ -121,6 +155,10 @@ class OrderLine(models.Model):
             models.CheckConstraint(
                 condition=Q(quantity__gte=1) & Q(quantity__lte=MAX_LINE_QUANTITY),
                 name="orderline_quantity_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0) & Q(discount_platform__gte=0),
+                name="orderline_discount_non_negative",
             ),
         ]
         indexes = [models.Index(fields=["cooperative", "order"], name="orderline_coop_order_idx")]

@@ -44,6 +44,9 @@ class LedgerAccount(models.TextChoices):
 class LedgerKind(models.TextChoices):
     SALE = "sale", _("Sale (goods and shipping)")
     PLATFORM_FEE = "platform_fee", _("Platform fee")
+    # The part of an order's discounts the platform funds, credited to the cooperative
+    # (the buyer paid that much less): the platform's cost of the discount.
+    PLATFORM_SUBSIDY = "platform_subsidy", _("Discount funded by the platform")
     REFUND_REVERSAL = "refund_reversal", _("Refund reversal")
     RELEASE = "release", _("Released on completion")
     PAYOUT = "payout", _("Payout")

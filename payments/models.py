@@ -218,6 +218,7 @@ class LedgerEntry(models.Model):
                     kind__in=[
                         LedgerKind.SALE,
                         LedgerKind.PLATFORM_FEE,
+                        LedgerKind.PLATFORM_SUBSIDY,
                         LedgerKind.RELEASE,
                         LedgerKind.REFUND_REVERSAL,
                     ]

@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
@@ -39,6 +39,11 @@ from .models import AggregateDay, AggregateDifference, DailyCooperative, DailySa
 
 logger = logging.getLogger(__name__)
 ZERO = Decimal("0.00")
+
+
+# What a line brings its cooperative: its total less the discount the cooperative funds
+# (a platform-funded discount is credited back to it: ledger kind platform_subsidy).
+LINE_KEPT = F("line_total") - F("discount") + F("discount_platform")
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -65,6 +70,22 @@ def _refunded_order_ids(day: date):
     )
 
 
+def _per_variant(lines, **more):
+    """Order lines summed per cooperative and SKU: units, ``s`` (what the lines bring
+    their cooperative: ``LINE_KEPT``) and ``more``."""
+    return (
+        lines.values("cooperative", "sku")
+        .annotate(
+            variant_id=Max("variant"),
+            title_=Max("title"),
+            units=Sum("quantity"),
+            s=Sum(LINE_KEPT),
+            **more,
+        )
+        .order_by()
+    )
+
+
 @transaction.atomic
 def aggregates_build_day(*, day: date) -> int:
     """Rebuild ``day``'s aggregates; returns the number of sales rows written."""
@@ -80,21 +101,10 @@ def aggregates_build_day(*, day: date) -> int:
         return rows[key]
 
     paid = _in("order__paid_at", day)
-    for r in (
-        OrderLine.objects.filter(paid)
-        .values("cooperative", "sku")
-        .annotate(
-            variant_id=Max("variant"),
-            title_=Max("title"),
-            units=Sum("quantity"),
-            sales=Sum("line_total"),
-            orders=Count("order", distinct=True),
-        )
-        .order_by()
-    ):
+    for r in _per_variant(OrderLine.objects.filter(paid), orders=Count("order", distinct=True)):
         sold = row(r["cooperative"], r["sku"])
         sold.variant_id, sold.title = r["variant_id"], r["title_"][:240]
-        sold.units, sold.sales, sold.orders = r["units"], r["sales"], r["orders"]
+        sold.units, sold.sales, sold.orders = r["units"], r["s"], r["orders"]
     for r in (
         OrderLine.objects.filter(paid)
         .values("cooperative")
@@ -115,17 +125,7 @@ def aggregates_build_day(*, day: date) -> int:
         row(r["cooperative"]).fees = -r["s"]
 
     refunded = _refunded_order_ids(day)
-    for r in (
-        OrderLine.objects.filter(order_id__in=refunded)
-        .values("cooperative", "sku")
-        .annotate(
-            variant_id=Max("variant"),
-            title_=Max("title"),
-            units=Sum("quantity"),
-            s=Sum("line_total"),
-        )
-        .order_by()
-    ):
+    for r in _per_variant(OrderLine.objects.filter(order_id__in=refunded)):
         back = row(r["cooperative"], r["sku"])
         back.variant_id = back.variant_id or r["variant_id"]
         back.title = back.title or r["title_"][:240]
@@ -169,7 +169,7 @@ def _cooperative_days(day: date, paid: Q) -> dict[int, DailyCooperative]:
     for r in (
         OrderLine.objects.filter(paid)
         .values("cooperative", province=KeyTextTransform("province", "order__shipping_address"))
-        .annotate(orders=Count("order", distinct=True), sales=Sum("line_total"))
+        .annotate(orders=Count("order", distinct=True), sales=Sum(LINE_KEPT))
         .order_by()
     ):
         province = (r["province"] or "").strip()[:40] or "?"
@@ -210,7 +210,13 @@ def _ledger_figures(day: date) -> dict[tuple[int, str], Decimal]:
         for r in qs.values("cooperative").annotate(s=Sum("amount")).order_by():
             figures[(r["cooperative"], figure)] += sign * r["s"]
 
-    add(LedgerEntry.objects.filter(paid, kind=LedgerKind.SALE), Figure.SALES, 1)
+    # The cooperative's sales: what the buyer paid and what the platform's discount
+    # credited to it (the aggregates count lines less only the cooperative's own discount).
+    add(
+        LedgerEntry.objects.filter(paid, kind__in=[LedgerKind.SALE, LedgerKind.PLATFORM_SUBSIDY]),
+        Figure.SALES,
+        1,
+    )
     add(LedgerEntry.objects.filter(paid, kind=LedgerKind.PLATFORM_FEE), Figure.FEES, -1)
     # A reversal gives back the sale less its fee: the refunded gross is the reversal
     # and the order's fee entry, negated.

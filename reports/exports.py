@@ -82,137 +82,133 @@ ORDER_COLUMNS = (
     Column(gettext_lazy("created"), "order__created", WHEN),
     Column(gettext_lazy("paid at"), "order__paid_at", WHEN),
 )
+# Where an order went, from its shipping address.
+ADDRESS_COLUMNS = (
+    Column(gettext_lazy("province"), KeyTextTransform("province", "order__shipping_address")),
+    Column(gettext_lazy("city"), KeyTextTransform("city", "order__shipping_address")),
+)
 EXPORTS: dict[str, Export] = {}
 
 
-def _register(export: Export) -> None:
+def _register(**fields: Any) -> None:
+    export = Export(**fields)
     EXPORTS[export.name] = export
 
 
+def _listed_rows(source: QuerySet, scope: list[int] | None) -> QuerySet:
+    """The admin list's own rows, in the order they were made."""
+    return _scoped(source, scope).order_by("id")
+
+
+def _rows_of_orders(model: type, *ordering: str) -> Callable[..., QuerySet]:
+    """The ``model`` rows (a part of an order) of the listed orders."""
+    return lambda source, scope: _scoped(
+        model.objects.filter(order__in=source.values("pk")), scope
+    ).order_by(*ordering)
+
+
 _register(
-    Export(
-        name="orders",
-        label=gettext_lazy("Orders (one row per order and cooperative)"),
-        sources=(Order,),
-        columns=(
-            *ORDER_COLUMNS,
-            Column(gettext_lazy("shipped at"), "order__shipped_at", WHEN),
-            Column(gettext_lazy("delivered at"), "order__delivered_at", WHEN),
-            Column(gettext_lazy("cooperative"), "cooperative__name"),
-            Column(
-                gettext_lazy("province"), KeyTextTransform("province", "order__shipping_address")
-            ),
-            Column(gettext_lazy("city"), KeyTextTransform("city", "order__shipping_address")),
-            Column(gettext_lazy("goods"), "goods_total", MONEY),
-            Column(gettext_lazy("shipping fee"), "fee", MONEY),
-        ),
-        rows=lambda source, scope: _scoped(
-            OrderShipping.objects.filter(order__in=source.values("pk")), scope
-        ).order_by("order_id", "cooperative_id"),
-    )
+    name="orders",
+    label=gettext_lazy("Orders (one row per order and cooperative)"),
+    sources=(Order,),
+    columns=(
+        *ORDER_COLUMNS,
+        Column(gettext_lazy("shipped at"), "order__shipped_at", WHEN),
+        Column(gettext_lazy("delivered at"), "order__delivered_at", WHEN),
+        Column(gettext_lazy("cooperative"), "cooperative__name"),
+        *ADDRESS_COLUMNS,
+        Column(gettext_lazy("goods"), "goods_total", MONEY),
+        Column(gettext_lazy("shipping fee"), "fee", MONEY),
+    ),
+    rows=_rows_of_orders(OrderShipping, "order_id", "cooperative_id"),
 )
 _register(
-    Export(
-        name="lines",
-        label=gettext_lazy("Order lines"),
-        sources=(Order,),
-        columns=(
-            *ORDER_COLUMNS,
-            Column(gettext_lazy("cooperative"), "cooperative__name"),
-            Column(gettext_lazy("SKU"), "sku"),
-            Column(gettext_lazy("title"), "title"),
-            Column(gettext_lazy("unit price"), "unit_price", MONEY),
-            Column(gettext_lazy("quantity"), "quantity", INT),
-            Column(gettext_lazy("line total"), "line_total", MONEY),
-        ),
-        rows=lambda source, scope: _scoped(
-            OrderLine.objects.filter(order__in=source.values("pk")), scope
-        ).order_by("order_id", "id"),
-    )
+    name="lines",
+    label=gettext_lazy("Order lines"),
+    sources=(Order,),
+    columns=(
+        *ORDER_COLUMNS,
+        Column(gettext_lazy("cooperative"), "cooperative__name"),
+        Column(gettext_lazy("SKU"), "sku"),
+        Column(gettext_lazy("title"), "title"),
+        Column(gettext_lazy("unit price"), "unit_price", MONEY),
+        Column(gettext_lazy("quantity"), "quantity", INT),
+        Column(gettext_lazy("line total"), "line_total", MONEY),
+    ),
+    rows=_rows_of_orders(OrderLine, "order_id", "id"),
 )
 _register(
-    Export(
-        name="shipments",
-        label=gettext_lazy("Shipments"),
-        sources=(Shipment,),
-        columns=(
-            Column(gettext_lazy("order"), "order__number"),
-            Column(gettext_lazy("cooperative"), "cooperative__name"),
-            Column(gettext_lazy("status"), "status", labels=_choices(ShipmentStatus)),
-            Column(gettext_lazy("carrier"), "carrier__name"),
-            Column(gettext_lazy("tracking number"), "tracking_number"),
-            Column(gettext_lazy("created"), "created", WHEN),
-            Column(gettext_lazy("packed at"), "packed_at", WHEN),
-            Column(gettext_lazy("shipped at"), "shipped_at", WHEN),
-            Column(gettext_lazy("delivered at"), "delivered_at", WHEN),
-            Column(
-                gettext_lazy("province"), KeyTextTransform("province", "order__shipping_address")
-            ),
-            Column(gettext_lazy("city"), KeyTextTransform("city", "order__shipping_address")),
-        ),
-        rows=lambda source, scope: _scoped(source, scope).order_by("id"),
-    )
+    name="shipments",
+    label=gettext_lazy("Shipments"),
+    sources=(Shipment,),
+    columns=(
+        Column(gettext_lazy("order"), "order__number"),
+        Column(gettext_lazy("cooperative"), "cooperative__name"),
+        Column(gettext_lazy("status"), "status", labels=_choices(ShipmentStatus)),
+        Column(gettext_lazy("carrier"), "carrier__name"),
+        Column(gettext_lazy("tracking number"), "tracking_number"),
+        Column(gettext_lazy("created"), "created", WHEN),
+        Column(gettext_lazy("packed at"), "packed_at", WHEN),
+        Column(gettext_lazy("shipped at"), "shipped_at", WHEN),
+        Column(gettext_lazy("delivered at"), "delivered_at", WHEN),
+        *ADDRESS_COLUMNS,
+    ),
+    rows=_listed_rows,
 )
 _register(
-    Export(
-        name="ledger",
-        label=gettext_lazy("Ledger entries"),
-        sources=(LedgerEntry,),
-        columns=(
-            Column(gettext_lazy("created"), "created", WHEN),
-            Column(gettext_lazy("cooperative"), "cooperative__name"),
-            Column(gettext_lazy("account"), "account", labels=_choices(LedgerAccount)),
-            Column(gettext_lazy("kind"), "kind", labels=_choices(LedgerKind)),
-            Column(gettext_lazy("amount"), "amount", MONEY),
-            Column(gettext_lazy("order"), "order__number"),
-            Column(gettext_lazy("payout"), "payout__reference"),
-            Column(gettext_lazy("memo"), "memo"),
-        ),
-        rows=lambda source, scope: _scoped(source, scope).order_by("id"),
-    )
+    name="ledger",
+    label=gettext_lazy("Ledger entries"),
+    sources=(LedgerEntry,),
+    columns=(
+        Column(gettext_lazy("created"), "created", WHEN),
+        Column(gettext_lazy("cooperative"), "cooperative__name"),
+        Column(gettext_lazy("account"), "account", labels=_choices(LedgerAccount)),
+        Column(gettext_lazy("kind"), "kind", labels=_choices(LedgerKind)),
+        Column(gettext_lazy("amount"), "amount", MONEY),
+        Column(gettext_lazy("order"), "order__number"),
+        Column(gettext_lazy("payout"), "payout__reference"),
+        Column(gettext_lazy("memo"), "memo"),
+    ),
+    rows=_listed_rows,
 )
 _register(
-    Export(
-        name="payouts",
-        label=gettext_lazy("Payouts"),
-        sources=(Payout,),
-        columns=(
-            Column(gettext_lazy("reference"), "reference"),
-            Column(gettext_lazy("cooperative"), "cooperative__name"),
-            Column(gettext_lazy("amount"), "amount", MONEY),
-            Column(gettext_lazy("status"), "status", labels=_choices(PayoutStatus)),
-            Column(gettext_lazy("created"), "created", WHEN),
-            Column(gettext_lazy("exported at"), "exported_at", WHEN),
-        ),
-        rows=lambda source, scope: _scoped(source, scope).order_by("id"),
-    )
+    name="payouts",
+    label=gettext_lazy("Payouts"),
+    sources=(Payout,),
+    columns=(
+        Column(gettext_lazy("reference"), "reference"),
+        Column(gettext_lazy("cooperative"), "cooperative__name"),
+        Column(gettext_lazy("amount"), "amount", MONEY),
+        Column(gettext_lazy("status"), "status", labels=_choices(PayoutStatus)),
+        Column(gettext_lazy("created"), "created", WHEN),
+        Column(gettext_lazy("exported at"), "exported_at", WHEN),
+    ),
+    rows=_listed_rows,
 )
 _register(
-    Export(
-        name="stock_movements",
-        label=gettext_lazy("Stock movements"),
-        sources=(Variant, StockMovement),
-        columns=(
-            Column(gettext_lazy("at"), "created", WHEN),
-            Column(gettext_lazy("cooperative"), "variant__product__cooperative__name"),
-            Column(gettext_lazy("SKU"), "variant__sku"),
-            Column(gettext_lazy("product"), "variant__product__title"),
-            Column(gettext_lazy("variant"), "variant__name"),
-            Column(gettext_lazy("change"), "delta", INT),
-            Column(gettext_lazy("reason"), "reason", labels=_choices(StockReason)),
-            Column(gettext_lazy("stock after"), "balance", INT),
-            Column(gettext_lazy("by"), "actor__username"),
-            Column(gettext_lazy("order id"), "order_id", INT),
-            Column(gettext_lazy("note"), "note"),
-        ),
-        rows=lambda source, scope: _scoped(
-            StockMovement.objects.filter(variant__in=source.values("pk"))
-            if source.model is Variant
-            else source,
-            scope,
-            "variant__product__cooperative_id",
-        ).order_by("id"),
-    )
+    name="stock_movements",
+    label=gettext_lazy("Stock movements"),
+    sources=(Variant, StockMovement),
+    columns=(
+        Column(gettext_lazy("at"), "created", WHEN),
+        Column(gettext_lazy("cooperative"), "variant__product__cooperative__name"),
+        Column(gettext_lazy("SKU"), "variant__sku"),
+        Column(gettext_lazy("product"), "variant__product__title"),
+        Column(gettext_lazy("variant"), "variant__name"),
+        Column(gettext_lazy("change"), "delta", INT),
+        Column(gettext_lazy("reason"), "reason", labels=_choices(StockReason)),
+        Column(gettext_lazy("stock after"), "balance", INT),
+        Column(gettext_lazy("by"), "actor__username"),
+        Column(gettext_lazy("order id"), "order_id", INT),
+        Column(gettext_lazy("note"), "note"),
+    ),
+    rows=lambda source, scope: _scoped(
+        StockMovement.objects.filter(variant__in=source.values("pk"))
+        if source.model is Variant
+        else source,
+        scope,
+        "variant__product__cooperative_id",
+    ).order_by("id"),
 )
 
 

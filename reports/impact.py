@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -162,7 +162,12 @@ class ImpactReport:
     household_lines: list[HouseholdLine] = field(default_factory=list)
 
 
-def _by_coop(qs: QuerySet, *, sign: int = 1, field_name: str = "amount") -> dict[int, Decimal]:
+# What the buyer paid for a line (its total less its share of the order's discounts):
+# with shipping, what the payments received add up to, as the ledger's sales do.
+LINE_PAID = F("line_total") - F("discount")
+
+
+def _by_coop(qs: QuerySet, *, sign: int = 1, field_name: str | F = "amount") -> dict[int, Decimal]:
     # quantize: SQLite hands sums of decimals back with ten places.
     return {
         r["cooperative"]: (sign * r["s"]).quantize(CENT)
@@ -173,7 +178,7 @@ def _by_coop(qs: QuerySet, *, sign: int = 1, field_name: str = "amount") -> dict
 def _money(coops: list[int], period: Period) -> dict[str, dict[int, Decimal]]:
     in_coops = Q(cooperative_id__in=coops)
     paid = period.q("order__paid_at")
-    lines = _by_coop(OrderLine.objects.filter(in_coops, paid), field_name="line_total")
+    lines = _by_coop(OrderLine.objects.filter(in_coops, paid), field_name=LINE_PAID)
     shipping = _by_coop(OrderShipping.objects.filter(in_coops, paid), field_name="fee")
     sale_of_payment = LedgerEntry.objects.filter(payment=OuterRef("payment"), kind=LedgerKind.SALE)
     refunded = (
@@ -182,7 +187,7 @@ def _money(coops: list[int], period: Period) -> dict[str, dict[int, Decimal]]:
         .values("payment__order_id")
     )
     refunded_lines = _by_coop(
-        OrderLine.objects.filter(in_coops, order_id__in=refunded), field_name="line_total"
+        OrderLine.objects.filter(in_coops, order_id__in=refunded), field_name=LINE_PAID
     )
     refunded_shipping = _by_coop(
         OrderShipping.objects.filter(in_coops, order_id__in=refunded), field_name="fee"
@@ -252,7 +257,7 @@ def _other_part(order_ids, in_county: set[int]) -> Decimal:
     lines = (
         OrderLine.objects.filter(order_id__in=order_ids)
         .exclude(cooperative_id__in=in_county)
-        .aggregate(s=Sum("line_total"))["s"]
+        .aggregate(s=Sum(LINE_PAID))["s"]
     )
     shipping = (
         OrderShipping.objects.filter(order_id__in=order_ids)

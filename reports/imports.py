@@ -28,6 +28,7 @@ from catalog import bulk
 from catalog import services as catalog_services
 from catalog.models import Category, Cooperative, Product, Variant
 from catalog.stock import STOCK_MAX, stock_set_if_unchanged
+from catalog.translation import columns
 from storefront.errors import InvalidInput
 from storefront.text import clean_line, clean_multiline
 
@@ -273,9 +274,12 @@ def read_rows(upload: IO[bytes], name: str, plan: Plan, categories: dict[str, in
 
 def categories_by_key() -> dict[str, int]:
     found: dict[str, int] = {}
-    for pk, slug, name in Category.objects.values_list("pk", "slug", "name"):
+    # A category by its slug or by its name in any language (catalog/translation.py).
+    for pk, slug, *translated in Category.objects.values_list("pk", "slug", *columns("name")):
         found.setdefault(slug.lower(), pk)
-        found.setdefault(name.strip().lower(), pk)
+        for name in translated:
+            if name:
+                found.setdefault(name.strip().lower(), pk)
     return found
 
 
@@ -304,10 +308,12 @@ def _plan(plan: Plan, cooperative: Cooperative, *, lock: bool) -> None:
     for row in plan.rows:
         groups.setdefault(row.title, []).append(row)
     titles = [t for t in groups if not any(r.sku in by_sku for r in groups[t])]
-    products = Product.objects.filter(cooperative=cooperative, title__in=titles).order_by("pk")
+    # A sheet's titles are the Chinese ones (the column of that language, not the reading
+    # that follows the manager's language: catalog/translation.py).
+    products = Product.objects.filter(cooperative=cooperative, title_zh_hans__in=titles)
     existing_by_title: dict[str, Product] = {}
-    for product in products:
-        existing_by_title.setdefault(product.title, product)
+    for product in products.order_by("pk"):
+        existing_by_title.setdefault(product.title_zh_hans, product)
     claimed: dict[int, str] = {}
     for title, rows in groups.items():
         first = rows[0]
@@ -340,7 +346,7 @@ def _plan(plan: Plan, cooperative: Cooperative, *, lock: bool) -> None:
                 )
                 continue
             claimed[product.pk] = title
-            if (product.title, product.category_id, product.description) != (
+            if (product.title_zh_hans, product.category_id, product.description_zh_hans or "") != (
                 title,
                 first.category_id,
                 first.description,
@@ -432,7 +438,7 @@ def _write(plan: Plan, cooperative: Cooperative, actor, advance: Callable[[int],
         product = plan.product_for_title.get(title)
         if product is None:
             continue
-        if (product.title, product.category_id, product.description) != (
+        if (product.title_zh_hans, product.category_id, product.description_zh_hans or "") != (
             title,
             row.category_id,
             row.description,

@@ -47,8 +47,9 @@ def admin_page(view):
     return admin.site.admin_view(wrapped)
 
 
-def _context(request, title: str, **extra) -> dict:
-    return {**admin.site.each_context(request), "title": title, **extra}
+def _admin_render(request, template: str, title: str, **extra):
+    """``template`` rendered in the admin's frame (site header, sidebar) under ``title``."""
+    return render(request, template, {**admin.site.each_context(request), "title": title, **extra})
 
 
 # --------------------------------------------------------------------------- dashboard
@@ -71,20 +72,17 @@ def dashboard_view(request):
         start, end, grain = dashboard.date_range(None, None, None)
     data = dashboard.dashboard_data(scope, start=start, end=end, grain=grain)
     counties = County.objects.order_by("name") if request.user.is_platform else []
-    return render(
+    return _admin_render(
         request,
         "reports/admin/dashboard.html",
-        _context(
-            request,
-            _("Dashboard: %(scope)s") % {"scope": scope.title},
-            scope=scope,
-            data=data,
-            charts_json={"charts": data["charts"]},
-            first=start,
-            last=end,
-            grain=grain,
-            counties=counties,
-        ),
+        _("Dashboard: %(scope)s") % {"scope": scope.title},
+        scope=scope,
+        data=data,
+        charts_json={"charts": data["charts"]},
+        first=start,
+        last=end,
+        grain=grain,
+        counties=counties,
     )
 
 
@@ -95,10 +93,8 @@ def dashboard_view(request):
 @require_GET
 def job_list_view(request):
     my_jobs = Job.objects.filter(owner=request.user).select_related("cooperative")[:50]
-    return render(
-        request,
-        "reports/admin/job_list.html",
-        _context(request, _("My exports and imports"), jobs=my_jobs),
+    return _admin_render(
+        request, "reports/admin/job_list.html", _("My exports and imports"), jobs=my_jobs
     )
 
 
@@ -106,10 +102,8 @@ def job_list_view(request):
 @require_GET
 def job_view(request, job_id: int):
     job = jobs.job_get_for_user(user=request.user, job_id=job_id)
-    return render(
-        request,
-        "reports/admin/job.html",
-        _context(request, str(job), job=job, running=job.status not in FINISHED),
+    return _admin_render(
+        request, "reports/admin/job.html", str(job), job=job, running=job.status not in FINISHED
     )
 
 
@@ -164,22 +158,19 @@ def export_view(request):
         exports.changelist_queryset(user=request.user, model=model, params=filters),
         jobs.user_scope(request.user),
     )
-    return render(
+    return _admin_render(
         request,
         "reports/admin/export.html",
-        _context(
-            request,
-            _("Export: %(what)s") % {"what": exporter.label},
-            exporter=exporter,
-            source=source,
-            filters=params.get("filters", ""),
-            filter_list=[(k, ", ".join(v)) for k, v in filters.items()],
-            count=rows.count(),
-            formats=ExportFormat.choices,
-            back=reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-            + "?"
-            + params.get("filters", ""),
-        ),
+        _("Export: %(what)s") % {"what": exporter.label},
+        exporter=exporter,
+        source=source,
+        filters=params.get("filters", ""),
+        filter_list=[(k, ", ".join(v)) for k, v in filters.items()],
+        count=rows.count(),
+        formats=ExportFormat.choices,
+        back=reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        + "?"
+        + params.get("filters", ""),
     )
 
 
@@ -213,16 +204,13 @@ def import_view(request):
             messages.error(request, "; ".join(str(m) for v in exc.details.values() for m in v))
         else:
             return redirect(job.get_absolute_url())
-    return render(
+    return _admin_render(
         request,
         "reports/admin/import.html",
-        _context(
-            request,
-            _("Import products"),
-            cooperatives=cooperatives,
-            columns=imports.COLUMNS,
-            categories=_category_names(),
-        ),
+        _("Import products"),
+        cooperatives=cooperatives,
+        columns=imports.COLUMNS,
+        categories=_category_names(),
     )
 
 
@@ -235,8 +223,11 @@ def _int(value) -> int:
 
 def _category_names():
     from catalog.models import Category
+    from catalog.translation import order_by_localized
 
-    return Category.objects.order_by("position", "name").values_list("slug", "name")
+    return Category.objects.order_by("position", order_by_localized("name")).values_list(
+        "slug", "name"
+    )
 
 
 @admin_page
@@ -336,19 +327,16 @@ def impact_view(request):
     if scope is not None:
         coops = coops.filter(pk__in=scope)
         counties = counties.filter(cooperatives__in=scope).distinct()
-    return render(
+    return _admin_render(
         request,
         "reports/admin/impact.html",
-        _context(
-            request,
-            _("Impact report"),
-            report=report,
-            counties=counties,
-            cooperatives=coops,
-            charts_json={"charts": _impact_charts(report)},
-            years=range(timezone.localdate().year, 2023, -1),
-            months=range(1, 13),
-        ),
+        _("Impact report"),
+        report=report,
+        counties=counties,
+        cooperatives=coops,
+        charts_json={"charts": _impact_charts(report)},
+        years=range(timezone.localdate().year, 2023, -1),
+        months=range(1, 13),
     )
 
 

@@ -9,6 +9,8 @@ are listed here with ``gettext_noop`` for ``makemessages`` and translated when s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.utils.translation import gettext, gettext_noop
@@ -87,3 +89,16 @@ def error_text(exc: ApplicationError) -> str:
 def message_error(request, exc: ApplicationError, *, extra_tags: str = "") -> None:
     """Flash a service error on the next page (for buttons that are not a form page)."""
     messages.error(request, error_text(exc), extra_tags=extra_tags)
+
+
+def button_action(request, action: Callable[[], object], success: str | Callable[[], str]) -> bool:
+    """Run the service call of a button that is not a form page: flash its error, or else
+    `success` (a sentence, or a function giving one once the call is done). True when the
+    call succeeded."""
+    try:
+        action()
+    except ApplicationError as exc:
+        message_error(request, exc)
+        return False
+    messages.success(request, success() if callable(success) else success)
+    return True

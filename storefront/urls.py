@@ -16,15 +16,9 @@ admin.site.site_title = _("Farmgate admin")
 admin.site.index_title = _("Cooperative administration")
 
 
-api_v1 = [
-    path("", include("regions.api.urls")),
-    path("", include("accounts.api.urls")),
-    path("", include("notifications.api.urls")),
-    path("", include("catalog.api.urls")),
-    path("", include("orders.api.urls")),
-    path("", include("lifecycle.api.urls")),
-    path("", include("fulfilment.api.urls")),
-]
+API_APPS = ("regions", "accounts", "notifications", "catalog", "orders", "lifecycle", "fulfilment")
+
+api_v1 = [path("", include(f"{app}.api.urls")) for app in API_APPS]
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -4,6 +4,10 @@
 ``@pytest.mark.redis`` tests a Redis server. Outside CI they are skipped with a
 reason when the service is not configured. In CI (``FARMGATE_REQUIRE_SERVICES=1``)
 a missing service stops the whole run instead: such tests must never skip there.
+
+After every concurrency test (a transactional-database test, a ``postgres`` test, or
+one that called ``tests.concurrency.run_together``) each variant's stock must equal
+the sum of its movements; the autouse fixture ``_stock_equals_its_movements`` checks it.
 """
 
 from __future__ import annotations
@@ -42,6 +46,39 @@ def pytest_configure(config):
             pytest.exit("CI needs DATABASE_URL pointing at PostgreSQL", returncode=3)
         if not _redis_reachable():
             pytest.exit(f"CI needs a reachable Redis at REDIS_URL={_redis_url()!r}", returncode=3)
+
+
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+def stock_ledger_checked(item, *, ran_together: bool = False) -> bool:
+    """Whether the stock-ledger invariant is checked after ``item``: it uses the database
+    and is a concurrency test (transactional database, ``postgres`` mark or threads
+    released by ``run_together``)."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if marker is None and not fixtures & _DB_FIXTURES:
+        return False
+    transactional = marker is not None and bool(
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    )
+    return (
+        transactional
+        or ran_together
+        or "postgres" in item.keywords
+        or bool(fixtures & {"transactional_db", "live_server"})
+    )
+
+
+def stock_ledger_check(item, *, runs_before: int) -> None:
+    """Fail unless every variant's stock equals the sum of its movements, when ``item``
+    is a concurrency test (``runs_before``: ``run_together``'s count before it ran)."""
+    from tests import concurrency
+
+    if stock_ledger_checked(item, ran_together=concurrency.runs != runs_before):
+        from tests.factories import assert_stock_ledger_consistent
+
+        assert_stock_ledger_consistent()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -106,6 +143,19 @@ def manager_client(client, manager):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the settings' language: a request's LocaleMiddleware leaves
+    its language active in the thread, and product texts are read in the active one
+    (catalog/translation.py), so one test's Uyghur page must not change the next test's
+    ``product.title``."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
@@ -125,9 +175,37 @@ def _end_stray_test_database_sessions(django_db_setup, django_db_blocker):
     if not _db_is_postgres():
         return
     from django.db import connection
+    from django.db.backends.base.creation import TEST_DATABASE_PREFIX
 
+    name = connection.settings_dict["NAME"]
+    if name != connection.settings_dict["TEST"].get("NAME") and not name.startswith(
+        TEST_DATABASE_PREFIX
+    ):
+        return  # no test database was made: the run's tests never touched one (tests/bench)
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(autouse=True)
+def _stock_equals_its_movements(request, monkeypatch):
+    """After a concurrency test, every variant's stock equals the sum of its movements.
+
+    Checked at teardown, once the test's own fixtures (Celery workers, threads) are gone
+    and its monkeypatches undone (pytest-django's own autouse fixtures hold
+    ``monkeypatch`` past this one), but before its database is flushed or rolled back:
+    the database fixture a test asks for by name is set up first, so it is torn down
+    after this check (``django_db`` marks set theirs up before every conftest fixture)."""
+    from tests import concurrency
+
+    for name in ("live_server", "transactional_db", "django_db_reset_sequences", "db"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name)
+            break
+    runs_before = concurrency.runs
+    yield
+    if stock_ledger_checked(request.node, ran_together=concurrency.runs != runs_before):
+        monkeypatch.undo()  # a test may have broken the connection on purpose (readyz)
+        stock_ledger_check(request.node, runs_before=runs_before)

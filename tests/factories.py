@@ -15,6 +15,9 @@ from catalog.search.index import product_search_update
 from catalog.selectors import variants_off_ledger
 from catalog.services import membership_grant
 from catalog.stock import stock_record_opening
+from catalog.translation import CATEGORY_TRANSLATION_ARGS, PRODUCT_TRANSLATION_ARGS
+from fulfilment.constants import CARRIERS
+from fulfilment.models import Carrier
 from orders.constants import OrderStatus
 from orders.models import Order, OrderLine, OrderShipping
 
@@ -62,7 +65,9 @@ def make_cooperative(*, county: County | None = None, **fields) -> Cooperative:
 
 def make_category(**fields) -> Category:
     i = n()
-    return Category.objects.create(**{"name": f"Cat {i}", "slug": f"cat-{i}", **fields})
+    name = fields.pop("name", f"Cat {i}")  # the Chinese name, in its own column
+    texts = {"name": name, "name_zh_hans": name, **dict.fromkeys(CATEGORY_TRANSLATION_ARGS, "")}
+    return Category.objects.create(**{**texts, "slug": f"cat-{i}", **fields})
 
 
 def make_product(
@@ -76,12 +81,23 @@ def make_product(
     **fields,
 ) -> Product:
     i = n()
+    # ``title``/``description`` are the Chinese texts, as in the services; every language's
+    # column is named, so none follows the language active in the test.
+    title = fields.pop("title", f"Flour {i}")
+    description = fields.pop("description", "")
+    texts = {
+        "title": title,
+        "title_zh_hans": title,
+        "description": description,
+        "description_zh_hans": description,
+        **{name: fields.pop(name, "") for name in PRODUCT_TRANSLATION_ARGS},
+    }
     product = Product.objects.create(
         cooperative=cooperative or make_cooperative(),
         category=category or make_category(),
-        title=fields.pop("title", f"Flour {i}"),
         slug=fields.pop("slug", f"flour-{i}"),
         status=status,
+        **texts,
         **fields,
     )
     for v in range(variants):
@@ -242,3 +258,58 @@ def make_notification(payment, *, event_id: str | None = None, **fields):
         out_trade_no=payment.out_trade_no,
         **{**defaults, **fields},
     )
+
+
+# --- fulfilment: the seeded carriers, a two-cooperative paid order, its ledger ---------
+
+
+def make_carriers() -> dict[str, Carrier]:
+    """The carriers migration 0002 seeds (tests run without migrations)."""
+    return {
+        c["code"]: Carrier.objects.get_or_create(code=c["code"], defaults=c)[0] for c in CARRIERS
+    }
+
+
+def make_two_coop_order(*, user=None, status: str = OrderStatus.PAID):
+    """An order over two cooperatives, each product with a batch: (order, coop_a, coop_b)."""
+    coop_a = make_cooperative(name="Jeminay Flour Co-op")
+    coop_b = make_cooperative(name="Tekes Honey Co-op")
+    product_a = make_product(cooperative=coop_a, title="Stone-milled flour")
+    product_b = make_product(cooperative=coop_b, title="Wildflower honey")
+    make_batch(product=product_a)
+    make_batch(product=product_b)
+    order = make_paid_order(
+        user=user,
+        status=status,
+        items=[(product_a.variants.get(), 2), (product_b.variants.get(), 1)],
+    )
+    return order, coop_a, coop_b
+
+
+def record_sale(order: Order):
+    """What the payments app writes when the order is paid: a payment and the pending ledger."""
+    from payments.constants import PaymentStatus
+    from payments.services import ledger_record_sale
+
+    payment = make_payment(
+        order=order,
+        out_trade_no=f"T{order.pk:08d}{n():04d}",
+        status=PaymentStatus.SUCCEEDED,
+        succeeded_at=timezone.now(),
+    )
+    return ledger_record_sale(order=order, payment=payment)
+
+
+def balances(cooperative: Cooperative) -> dict[str, Decimal]:
+    """The cooperative's ledger: account -> sum of its entries."""
+    from django.db.models import Sum
+
+    from payments.models import LedgerEntry
+
+    rows = (
+        LedgerEntry.objects.filter(cooperative=cooperative)
+        .values("account")
+        .annotate(total=Sum("amount"))
+        .order_by("account")
+    )
+    return {r["account"]: r["total"] for r in rows}

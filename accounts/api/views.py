@@ -27,22 +27,42 @@ from .serializers import (
 )
 
 
-class RegisterView(APIView):
+def _anonymous_schema(**kwargs):
+    """The schema of an endpoint that needs no sign-in."""
+    return extend_schema(auth=[], tags=["accounts"], **kwargs)
+
+
+def _valid(serializer_class, request):
+    """The request body checked by ``serializer_class`` (a 400 ``invalid`` otherwise)."""
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return data
+
+
+# An endpoint for someone not signed in yet. No session auth: a logged-in browser must
+# not need a CSRF token to register or sign in. (Comments, not docstrings: a view's
+# docstring would become its description in the API schema.)
+class _AnonymousView(APIView):
     permission_classes = [permissions.AllowAny]
-    # No session auth here: a logged-in browser must not need a CSRF token to register.
     authentication_classes: list = []
+
+
+# An endpoint that hands out a token: throttled under the "auth" scope.
+class _SignInView(_AnonymousView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+class RegisterView(_AnonymousView):
     throttle_classes = [RegisterThrottle]
 
-    @extend_schema(
+    @_anonymous_schema(
         operation_id="auth_register",
         request=RegisterInputSerializer,
         responses={201: RegisterOutputSerializer, 400: ERROR_400, 429: ERROR_429},
-        auth=[],
-        tags=["accounts"],
     )
     def post(self, request):
-        data = RegisterInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _valid(RegisterInputSerializer, request)
         user = services.user_register(
             **data.validated_data, language=getattr(request, "LANGUAGE_CODE", "")
         )
@@ -51,13 +71,8 @@ class RegisterView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class TokenView(APIView):
-    permission_classes = [permissions.AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
-
-    @extend_schema(
+class TokenView(_SignInView):
+    @_anonymous_schema(
         operation_id="auth_token",
         request=TokenInputSerializer,
         responses={
@@ -65,12 +80,9 @@ class TokenView(APIView):
             400: error_response("`invalid_credentials`, or `invalid` for a malformed body."),
             429: ERROR_429,
         },
-        auth=[],
-        tags=["accounts"],
     )
     def post(self, request):
-        data = TokenInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _valid(TokenInputSerializer, request)
         # The Django request (not DRF's wrapper): the lock-out marks it, and its
         # middleware answers 429 once the account or the address is locked.
         token = services.token_obtain(**data.validated_data, request=request._request)
@@ -87,11 +99,8 @@ class MeView(APIView):
         return Response(MeSerializer(request.user).data)
 
 
-class SmsCodeView(APIView):
-    permission_classes = [permissions.AllowAny]
-    authentication_classes: list = []
-
-    @extend_schema(
+class SmsCodeView(_AnonymousView):
+    @_anonymous_schema(
         operation_id="auth_sms_code",
         request=SmsCodeInputSerializer,
         responses={
@@ -103,13 +112,10 @@ class SmsCodeView(APIView):
             ),
             503: error_response("`sms_unavailable`: no SMS provider is configured."),
         },
-        auth=[],
-        tags=["accounts"],
         description="Text a six-digit sign-in code to `phone` (valid 5 minutes).",
     )
     def post(self, request):
-        data = SmsCodeInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _valid(SmsCodeInputSerializer, request)
         services.sms_code_request(
             phone=data.validated_data["phone"],
             client_address=client_ip(request),
@@ -122,13 +128,8 @@ class SmsCodeView(APIView):
         return Response(SmsCodeOutputSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 
 
-class SmsTokenView(APIView):
-    permission_classes = [permissions.AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
-
-    @extend_schema(
+class SmsTokenView(_SignInView):
+    @_anonymous_schema(
         operation_id="auth_sms_token",
         request=SmsTokenInputSerializer,
         responses={
@@ -136,13 +137,10 @@ class SmsTokenView(APIView):
             400: error_response("`invalid_code`, `code_expired`, or `invalid` for bad input."),
             429: error_response("`too_many_attempts` (five wrong codes), or `throttled`."),
         },
-        auth=[],
-        tags=["accounts"],
         description="Exchange the code for an API token; a new number makes a new buyer.",
     )
     def post(self, request):
-        data = SmsTokenInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _valid(SmsTokenInputSerializer, request)
         user, created = services.sms_code_verify(
             **data.validated_data, language=getattr(request, "LANGUAGE_CODE", "")
         )

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.core.files.storage import default_storage
 from rest_framework import serializers
 
+from catalog import selectors
+
 
 def media_url(request, name: str | None) -> str | None:
     """Absolute URL of a stored file, or None (the app loads images from any host)."""
@@ -137,9 +139,6 @@ class BatchSummarySerializer(serializers.Serializer):
 
 
 def certification_rows(product) -> list[dict]:
-    certs = list(product.certifications.all()) + list(
-        getattr(product.cooperative, "cooperative_wide_certifications", [])
-    )
     return [
         {
             "kind": c.kind,
@@ -147,7 +146,7 @@ def certification_rows(product) -> list[dict]:
             "issuer": c.issuer,
             "valid_until": c.valid_until.isoformat() if c.valid_until else None,
         }
-        for c in sorted(certs, key=lambda c: (c.kind, c.number))
+        for c in selectors.product_certifications(product)
     ]
 
 

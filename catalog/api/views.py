@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, serializers
@@ -24,6 +24,14 @@ from .serializers import (
     ProductDetailSerializer,
     ProductSummarySerializer,
     TraceSerializer,
+)
+
+# Product texts per language (catalog/translation.py).
+_LANGUAGE_NOTE = (
+    "`title` and `description` are in the request's language (`Accept-Language`: "
+    "`zh-hans`, `ug` or `en`; the response's `Content-Language` says which), and in "
+    "Chinese where the product has no translation. `search` finds Chinese, pinyin, "
+    "Uyghur and English words alike."
 )
 
 
@@ -93,7 +101,7 @@ class CategoryListView(_PublicList):
         responses={200: ProductSummarySerializer(many=True), 400: ERROR_400},
         tags=["catalogue"],
         description="Approved products of active cooperatives. Unknown `ordering` "
-        "values and `page_size` above 100 answer 400 `invalid`.",
+        "values and `page_size` above 100 answer 400 `invalid`. " + _LANGUAGE_NOTE,
         parameters=[
             OpenApiParameter(
                 name,
@@ -135,7 +143,11 @@ class ProductListView(_PublicList):
 
 # The 200 is listed too: a responses dict replaces the inferred answers.
 @extend_schema_view(
-    get=extend_schema(responses={200: ProductDetailSerializer, 404: ERROR_404}, tags=["catalogue"])
+    get=extend_schema(
+        responses={200: ProductDetailSerializer, 404: ERROR_404},
+        tags=["catalogue"],
+        description=_LANGUAGE_NOTE,
+    )
 )
 class ProductDetailView(generics.RetrieveAPIView):
     permission_classes = [permissions.AllowAny]
@@ -207,4 +219,6 @@ class SearchSuggestView(APIView):
         response = Response(_Suggestions({"suggestions": found}).data)
         # Titles change rarely; a minute of reuse spares the database a request per key.
         patch_cache_control(response, public=True, max_age=60)
+        # They are in the buyer's language, chosen by the header or the language cookie.
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response

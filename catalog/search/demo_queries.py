@@ -24,4 +24,7 @@ DEMO_QUERIES: list[tuple[str, str]] = [
     ("potatos", "weiyuan-potatoes"),
     ("dami", "horqin-japonica-rice"),
     ("apricot", "yangbi-dried-apricots"),
+    # The English and Uyghur titles and descriptions are indexed too (issue 17).
+    ("whole wheat", "jeminay-whole-wheat"),
+    ("قار ئۇنى", "jeminay-snowflake"),
 ]

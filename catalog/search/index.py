@@ -11,21 +11,29 @@ from django.db import connection
 from django.db.models import Value
 
 from ..models import Product, ProductSearch
+from ..translation import all_languages
 from .analysis import normalize, tokens
 
 WEIGHTS = ("A", "B", "C", "D")
 
 
+def _titles(product: Product) -> list[str]:
+    return all_languages(product, "title")
+
+
 def _parts(product: Product) -> tuple[str, str, str, str]:
     """Title (A); category, cooperative, county and province (B); grade and origin (C);
-    description (D)."""
+    description (D). Title, description and category name in every language they have:
+    Chinese (segmented, with pinyin), Uyghur and English words alike."""
     coop = product.cooperative
     county = coop.county
     return (
-        product.title,
-        " ".join([product.category.name, coop.name, county.name, county.province]),
+        "\n".join(_titles(product)),
+        " ".join(
+            [*all_languages(product.category, "name"), coop.name, county.name, county.province]
+        ),
         " ".join([product.grade, product.origin]),
-        product.description,
+        "\n".join(all_languages(product, "description")),
     )
 
 
@@ -38,7 +46,8 @@ def _entry(product: Product) -> dict:
     fields = {
         "terms": " " + " ".join(everything) + " ",
         "title_terms": " " + " ".join(part_tokens[0]) + " ",
-        "title_text": normalize(product.title)[:200],
+        # One line per language: an exact phrase is found in any of them.
+        "title_text": "\n".join(normalize(title) for title in _titles(product)),
         "text": "\n".join(normalize(part) for part in parts),
         "document": None,
     }

@@ -6,12 +6,14 @@ from typing import IO
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from storefront.text import clean_line, clean_multiline
 
 from ..images import clean_photo
 from ..models import Category, Cooperative, County
+from ..translation import CATEGORY_TRANSLATION_ARGS, SOURCE_LANGUAGE, column
 from ._common import delete_or_refuse, full_clean, raise_errors, unique_slug
 
 
@@ -36,10 +38,20 @@ def county_delete(*, county: County) -> None:
 
 @transaction.atomic
 def category_save(*, category: Category) -> Category:
-    """Create or edit a category (platform staff); a category is never its own ancestor."""
-    category.name = clean_line(category.name, max_length=100)
+    """Create or edit a category (platform staff); a category is never its own ancestor.
+
+    Its name in each language has its own column (``catalog/translation.py``): the
+    Chinese one required, the Uyghur and English ones optional (empty: the Chinese shows).
+    A row built as ``Category(name=...)`` holds that text only in the active language's
+    column; with no Chinese name set, that text is taken as the Chinese name."""
+    source = column("name")
+    if not getattr(category, source):
+        setattr(category, source, category.__dict__.get("name") or "")
+    for name in (source, *CATEGORY_TRANSLATION_ARGS):
+        setattr(category, name, clean_line(getattr(category, name) or "", max_length=100))
     if not category.slug:
-        category.slug = unique_slug(Category, category.name)
+        english = getattr(category, column("name", "en"))
+        category.slug = unique_slug(Category, english or getattr(category, source))
     errors = {}
     parent, seen = category.parent, set()
     while parent is not None and category.pk is not None:
@@ -49,7 +61,9 @@ def category_save(*, category: Category) -> Category:
         seen.add(parent.pk)
         parent = parent.parent
     full_clean(category, errors)
-    category.save()
+    # The original ``name`` column keeps the Chinese name, as a product's title does.
+    with translation.override(SOURCE_LANGUAGE):
+        category.save()
     return category
 
 

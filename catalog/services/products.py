@@ -1,5 +1,12 @@
 """Listings: a product's texts and the status it moves through (draft → review → live).
 
+A listing's title and description exist in Chinese, Uyghur and English
+(``catalog/translation.py``). Here ``title`` and ``description`` are always the Chinese
+texts (required title), ``title_ug``, ``title_en``, ``description_ug`` and
+``description_en`` the translations (empty: a buyer reading that language sees the
+Chinese). Whatever language the person writing has chosen, each text lands in its own
+column: nothing here writes through the language-following ``product.title``.
+
 Every status move is one transition below (the row locked, the current status checked)
 and lands in the audit trail with who made it.
 """
@@ -10,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -22,29 +29,63 @@ from ..constants import AuditAction, ProductStatus
 from ..exceptions import ListingIncomplete, ListingTransitionError
 from ..models import Category, Cooperative, Membership, Product, StockMovement
 from ..search.index import product_search_update
+from ..translation import PRODUCT_TRANSLATION_ARGS, SOURCE_LANGUAGE, column
 from ._common import full_clean, refuse_unknown, unique_slug
 from .photos import product_image_files_delete_on_commit
 from .variants import variant_create
 
 # What a farmer edits on the portal; the admin may also name the producing farmer.
-PRODUCT_TEXT_FIELDS = ("title", "description", "category", "grade", "origin")
+PRODUCT_TEXT_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "grade",
+    "origin",
+    *PRODUCT_TRANSLATION_ARGS,
+)
 EDITABLE_PRODUCT_FIELDS = (*PRODUCT_TEXT_FIELDS, "farmer")
+
+
+def _clean_title(value) -> str:
+    return clean_line(value or "", max_length=150)
+
+
+def _clean_description(value) -> str:
+    return clean_multiline(value or "", max_length=5000)
+
+
 _TEXT_CLEANERS = {
-    "title": lambda v: clean_line(v, max_length=150),
-    "description": lambda v: clean_multiline(v, max_length=5000),
+    "title": _clean_title,
+    "description": _clean_description,
     "grade": lambda v: clean_line(v, max_length=60),
     "origin": lambda v: clean_line(v, max_length=150),
+    **{name: _clean_title for name in PRODUCT_TRANSLATION_ARGS if name.startswith("title_")},
+    **{name: _clean_description for name in PRODUCT_TRANSLATION_ARGS if name.startswith("desc")},
 }
+# A service argument → the column it is written to (the Chinese texts have their own).
+_COLUMNS = {"title": column("title"), "description": column("description")}
+
+
+def _save(product: Product, **kwargs) -> None:
+    """Save with the original ``title``/``description`` columns holding the Chinese texts
+    (django-modeltranslation fills them from the active language's reading)."""
+    with translation.override(SOURCE_LANGUAGE):
+        product.save(**kwargs)
+
+
 # A listing that never went on sale and never held stock may be deleted; any other is
 # archived (it stays on old orders, its batches' QR codes keep working).
 DELETABLE_STATUSES = (ProductStatus.DRAFT, ProductStatus.PENDING_REVIEW, ProductStatus.REJECTED)
 
 
 def product_check(product: Product) -> None:
-    """The rules on an unsaved listing: a title, and a producing farmer (if named) who is
-    a member of its cooperative. ``InvalidInput``."""
-    product.title = clean_line(product.title, max_length=150)
-    if not product.title:
+    """The rules on an unsaved listing: a Chinese title, and a producing farmer (if
+    named) who is a member of its cooperative. ``InvalidInput``."""
+    for name in ("title", *PRODUCT_TRANSLATION_ARGS):
+        if name.startswith("title"):
+            field = _COLUMNS.get(name, name)
+            setattr(product, field, _clean_title(getattr(product, field)))
+    if not getattr(product, _COLUMNS["title"]):
         raise InvalidInput(details={"title": [_("A title is required.")]})
     if product.cooperative_id is not None:
         _check_farmer(product.farmer, product.cooperative_id)
@@ -72,27 +113,37 @@ def product_create(
     farmer: User | None = None,
     first_variant: Mapping[str, Any] | None = None,
     actor: User | None = None,
+    **translations: str,
 ) -> Product:
-    """A new draft listing; its slug is made from the title. ``first_variant`` (the
-    ``variant_create`` arguments but the product) is created with it, in the same
-    transaction, so a listing can be sent for review straight away."""
-    title = clean_line(title, max_length=150)
+    """A new draft listing; its slug is made from the English title, else the Chinese
+    one. ``translations``: ``title_ug``, ``title_en``, ``description_ug``,
+    ``description_en`` (each optional). ``first_variant`` (the ``variant_create``
+    arguments but the product) is created with it, in the same transaction, so a
+    listing can be sent for review straight away."""
+    refuse_unknown(translations, PRODUCT_TRANSLATION_ARGS)
+    title = _clean_title(title)
     if not title:
         raise InvalidInput(details={"title": [_("A title is required.")]})
     _check_farmer(farmer, cooperative.pk)
+    texts = {
+        name: _TEXT_CLEANERS[name](translations.get(name)) for name in PRODUCT_TRANSLATION_ARGS
+    }
+    description = _clean_description(description)
     product = Product(
         cooperative=cooperative,
         farmer=farmer,
         title=title,
-        description=clean_multiline(description, max_length=5000),
+        description=description,
+        **{_COLUMNS["title"]: title, _COLUMNS["description"]: description},
+        **texts,
         category=category,
         grade=clean_line(grade, max_length=60),
         origin=clean_line(origin, max_length=150),
-        slug=unique_slug(Product, title),
+        slug=unique_slug(Product, texts[column("title", "en")] or title),
         status=ProductStatus.DRAFT,
     )
     full_clean(product)
-    product.save()
+    _save(product)
     if first_variant is not None:
         variant_create(product=product, actor=actor, **first_variant)
     product_search_update(product_ids=[product.pk])
@@ -101,19 +152,22 @@ def product_create(
 
 @transaction.atomic
 def product_update(*, product: Product, **fields) -> Product:
-    """Edit a listing's texts, category or producing farmer (not its status: that moves
-    only by the transitions; not its cooperative or slug: links and orders keep them)."""
+    """Edit a listing's texts (in any of its languages), category or producing farmer
+    (not its status: that moves only by the transitions; not its cooperative or slug:
+    links and orders keep them)."""
     refuse_unknown(fields, EDITABLE_PRODUCT_FIELDS)
-    locked = Product.objects.select_for_update().get(pk=product.pk)
+    # NO KEY UPDATE: a text edit does not wait for checkouts, which key-share the product
+    # to see a status transition (those lock FOR UPDATE, below) that is under way.
+    locked = Product.objects.select_for_update(no_key=True).get(pk=product.pk)
     for name, value in fields.items():
         cleaner = _TEXT_CLEANERS.get(name)
-        setattr(locked, name, cleaner(value) if cleaner else value)
-    if not locked.title:
+        setattr(locked, _COLUMNS.get(name, name), cleaner(value) if cleaner else value)
+    if not getattr(locked, _COLUMNS["title"]):
         raise InvalidInput(details={"title": [_("A title is required.")]})
     if "farmer" in fields:
         _check_farmer(locked.farmer, locked.cooperative_id)
     full_clean(locked)
-    locked.save()
+    _save(locked)
     product_search_update(product_ids=[locked.pk])
     return locked
 

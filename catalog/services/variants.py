@@ -116,8 +116,11 @@ def variant_update(
     """
     refuse_unknown(fields, VARIANT_FIELDS)
     # Lock the row first (pk order is trivial with one row): the stock UPDATE below and
-    # checkout's conditional UPDATE wait on the same lock.
-    locked = Variant.objects.select_for_update().select_related("product").get(pk=variant.pk)
+    # checkout's conditional UPDATE wait on the same lock. Only the variant's row: a
+    # checkout locks its variants, then key-shares their product (catalog.stock).
+    locked = (
+        Variant.objects.select_for_update(of=("self",)).select_related("product").get(pk=variant.pk)
+    )
     if "name" in fields:
         fields["name"] = clean_line(fields["name"], max_length=80)
     before = {name: getattr(locked, name) for name in fields}

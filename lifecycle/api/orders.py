@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import permissions, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -70,6 +75,10 @@ class OrderListCreateView(GenericAPIView):
                 "`insufficient_stock` (details.variants: the ids that fall short; nothing "
                 "was reserved) or `idempotency_conflict` (this key was used with another body)."
             ),
+            503: error_response(
+                "`service_unavailable`: the database stayed busy, or the prices kept changing "
+                "under every try; nothing was placed or reserved: try again."
+            ),
         },
         tags=["orders"],
     )
@@ -107,6 +116,24 @@ class OrderDetailView(APIView):
         return Response(OrderSerializer(order).data)
 
 
+def _order_action_schema(operation_id: str, description: str):
+    """The schema of a button on an order: POST, no body, the order back (or 409)."""
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=operation_id,
+            request=None,
+            responses={
+                200: OrderSerializer,
+                401: ERROR_401,
+                404: ERROR_404,
+                409: ERROR_409_STATE,
+            },
+            tags=["orders"],
+            description=description,
+        )
+    )
+
+
 class _OrderActionView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
@@ -120,32 +147,19 @@ class _OrderActionView(APIView):
         return Response(OrderSerializer(fresh).data)
 
 
+@_order_action_schema(
+    "orders_cancel",
+    "Before payment: `cancelled` and the stock returned. After payment, "
+    "before shipping: `refund_pending` (the refund is started). Later: 409.",
+)
 class OrderCancelView(_OrderActionView):
-    @extend_schema(
-        operation_id="orders_cancel",
-        request=None,
-        responses={200: OrderSerializer, 401: ERROR_401, 404: ERROR_404, 409: ERROR_409_STATE},
-        tags=["orders"],
-        description="Before payment: `cancelled` and the stock returned. After payment, "
-        "before shipping: `refund_pending` (the refund is started). Later: 409.",
-    )
-    def post(self, request, number: str):
-        return super().post(request, number)
-
     def act(self, order):
         services.order_cancel(order=order)
 
 
+@_order_action_schema(
+    "orders_confirm_receipt", "`shipped` → `delivered`; 409 `invalid_state` in any other status."
+)
 class OrderConfirmReceiptView(_OrderActionView):
-    @extend_schema(
-        operation_id="orders_confirm_receipt",
-        request=None,
-        responses={200: OrderSerializer, 401: ERROR_401, 404: ERROR_404, 409: ERROR_409_STATE},
-        tags=["orders"],
-        description="`shipped` → `delivered`; 409 `invalid_state` in any other status.",
-    )
-    def post(self, request, number: str):
-        return super().post(request, number)
-
     def act(self, order):
         services.receipt_confirmed(order=order)

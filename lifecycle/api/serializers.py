@@ -24,6 +24,17 @@ class OrderSerializer(serializers.Serializer):
     shipping_fee = serializers.DecimalField(
         max_digits=10, decimal_places=2, help_text="Sum of each cooperative's shipping fee."
     )
+    discount = serializers.DecimalField(
+        source="discount_total",
+        max_digits=12,
+        decimal_places=2,
+        help_text="The order's discount (API.md name; the same as discount_total).",
+    )
+    discount_total = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="Sum of the lines' discounts; total = subtotal - discount_total + shipping_fee.",
+    )
     total = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.ChoiceField(choices=[CURRENCY])
     shipping_address = AddressSerializer()

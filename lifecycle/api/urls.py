@@ -18,19 +18,16 @@ urlpatterns = [
         payments.PaymentStartView.as_view(),
         name="api-order-payment-start",
     ),
-    path(
-        "payments/callbacks/alipay/",
-        payments.AlipayCallbackView.as_view(),
-        name="api-payments-callback-alipay",
-    ),
-    path(
-        "payments/callbacks/wechat/",
-        payments.WechatCallbackView.as_view(),
-        name="api-payments-callback-wechat",
-    ),
-    path(
-        "payments/callbacks/sandbox/",
-        payments.SandboxCallbackView.as_view(),
-        name="api-payments-callback-sandbox",
+    *(
+        path(
+            f"payments/callbacks/{provider}/",
+            view.as_view(),
+            name=f"api-payments-callback-{provider}",
+        )
+        for provider, view in (
+            ("alipay", payments.AlipayCallbackView),
+            ("wechat", payments.WechatCallbackView),
+            ("sandbox", payments.SandboxCallbackView),
+        )
     ),
 ]

@@ -7,7 +7,8 @@
 - ``refunds``: refund submission and ``refund_confirmed`` (what a completed refund
   means for the order), staff refunds;
 - ``delivery``: receipt confirmed, completion (ledger release);
-- ``expiry``: unpaid orders past their time.
+- ``expiry``: unpaid orders past their time;
+- ``extensions``: ``on_unpaid_release`` (features give back what checkout claimed).
 
 Lock order, in every flow: inbox row, order, payments, refunds, shipments,
 cooperatives (ledger), variants (stock) last.

@@ -19,6 +19,7 @@ from orders.services import (
 )
 from payments.services import order_refund_start
 
+from .extensions import unpaid_release_run
 from .refunds import refunds_submit_on_commit
 
 
@@ -32,6 +33,7 @@ def order_cancel(*, order: Order, note: str = "") -> Order:
     locked = order_lock(order)
     if locked.status == OrderStatus.PENDING_PAYMENT:
         order_cancel_unpaid(order=locked, note=note or "cancelled by buyer", actor=locked.user)
+        unpaid_release_run(locked)
     elif locked.status == OrderStatus.PAID:
         # Fulfilment first: a shipment already on its way makes the whole order
         # uncancellable (409 invalid_state) before anything has changed.

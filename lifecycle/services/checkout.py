@@ -3,7 +3,8 @@ transaction."""
 
 from __future__ import annotations
 
-from accounts.models import User
+from typing import Any
+
 from orders.models import Order
 from orders.services import order_place
 from storefront.queue import send_on_commit
@@ -11,26 +12,15 @@ from storefront.queue import send_on_commit
 from ..selectors import order_prime_new
 
 
-def checkout_place(
-    *,
-    user: User,
-    shipping_address: dict,
-    lines: list[dict] | None = None,
-    from_cart: bool = False,
-    idempotency_key: str | None = None,
-) -> tuple[Order, bool]:
-    """Place an order (``orders.services.order_place``: see it for the rules and errors).
+def checkout_place(**fields: Any) -> tuple[Order, bool]:
+    """Place an order: ``order_place(**fields)`` (``orders.services``: see it for the
+    keyword arguments, the rules and the errors).
 
+    ``plan`` is what features add to this checkout (``orders.services.plan``).
     A created order comes back with its lines, and its empty payments and shipments, in
     the prefetch cache, so rendering it costs no query. A new order's receipt is sent on
     commit (``order_receipt_task``)."""
-    order, created = order_place(
-        user=user,
-        shipping_address=shipping_address,
-        lines=lines,
-        from_cart=from_cart,
-        idempotency_key=idempotency_key,
-    )
+    order, created = order_place(**fields)
     if created:
         order_prime_new(order)
         # The receipt is told by a task once the order has committed.

@@ -11,6 +11,8 @@ from catalog.constants import StockReason
 from orders.services import order_cancel_unpaid, order_lock_if_overdue, orders_overdue_ids
 from storefront import metrics
 
+from .extensions import unpaid_release_run
+
 
 def orders_expire_overdue(*, now: datetime | None = None, batch_size: int = 200) -> int:
     """Cancel every ``pending_payment`` order past ``expires_at`` and return its stock.
@@ -42,5 +44,6 @@ def order_expire(*, order_id: int, now: datetime) -> bool:
     if order is None:
         return False
     order_cancel_unpaid(order=order, reason=StockReason.EXPIRY, note="payment time ran out")
+    unpaid_release_run(order)
     metrics.incr("order_expired")
     return True

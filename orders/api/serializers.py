@@ -135,6 +135,11 @@ class OrderLineSerializer(serializers.Serializer):
     quantity = serializers.IntegerField()
     unit_price = serializers.DecimalField(max_digits=10, decimal_places=2)
     line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    discount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="This line's share of the order's discounts (0.00 without any).",
+    )
 
     def to_representation(self, line):
         return {
@@ -145,6 +150,7 @@ class OrderLineSerializer(serializers.Serializer):
             "quantity": line.quantity,
             "unit_price": f"{line.unit_price:.2f}",
             "line_total": f"{line.line_total:.2f}",
+            "discount": f"{line.discount:.2f}",
         }
 
 

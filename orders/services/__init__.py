@@ -4,6 +4,7 @@
 - ``cart``: the cart's items;
 - ``pricing``: an order's lines and each cooperative's shipping fee;
 - ``placement``: ``order_place`` (the order and its stock, one transaction);
+- ``plan``: ``PlacementPlan`` and ``Discount``, what features add to a placement;
 - ``transitions``: each status step, checked against ``constants.TRANSITIONS``;
 - ``expiry``: which unpaid orders ran out of time.
 
@@ -15,6 +16,7 @@ from .addresses import address_delete, address_save, address_set_default
 from .cart import cart_add_from_order, cart_item_add, cart_item_remove, cart_item_update
 from .expiry import order_lock_if_overdue, orders_overdue_ids
 from .placement import order_number_generate, order_place, request_fingerprint
+from .plan import Discount, PlacementPlan
 from .pricing import ShippingPreview, order_price, shipping_fee_for, shipping_preview
 from .transitions import (
     order_cancel_unpaid,
@@ -36,6 +38,8 @@ __all__ = [
     "address_save",
     "address_set_default",
     "cart_add_from_order",
+    "Discount",
+    "PlacementPlan",
     "cart_item_add",
     "cart_item_remove",
     "cart_item_update",

@@ -12,6 +12,7 @@ import json
 import secrets
 from contextlib import nullcontext
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -24,13 +25,14 @@ from catalog.selectors import variants_on_sale
 from catalog.stock import stock_take
 from storefront import metrics
 from storefront.db import retry_on_conflict
-from storefront.errors import ApplicationError, InvalidInput
+from storefront.errors import ApplicationError, InvalidInput, ServiceUnavailable
 
 from .. import validation
 from ..constants import OrderStatus
 from ..exceptions import IdempotencyConflict, InsufficientStock, VariantUnavailable
 from ..models import CartItem, Order, OrderEvent, OrderLine, OrderShipping
 from ..selectors import order_prime_fresh, variants_purchasable
+from .plan import PlacementPlan, discounts_apply
 from .pricing import order_price
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -44,16 +46,23 @@ def order_number_generate(*, now: datetime | None = None) -> str:
 
 
 def request_fingerprint(
-    *, lines: dict[int, int] | None, shipping_address: dict[str, str], from_cart: bool
+    *,
+    lines: dict[int, int] | None,
+    shipping_address: dict[str, str],
+    from_cart: bool,
+    plan: PlacementPlan | None = None,
 ) -> str:
     """sha256 of the canonical JSON of the request as the service understood it
-    (merged lines sorted by variant, normalised address), so a retry that differs
-    only in whitespace or line order is still "the same body"."""
-    body = {
+    (merged lines sorted by variant, normalised address, the plan's content), so a retry
+    that differs only in whitespace or line order is still "the same body", and one with
+    another voucher or price is not. (Without a plan the body is as it always was.)"""
+    body: dict = {
         "from_cart": bool(from_cart),
         "lines": sorted(lines.items()) if lines else None,
         "shipping_address": shipping_address,
     }
+    if plan is not None:
+        body["plan"] = plan.fingerprint_body()
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -82,6 +91,13 @@ def _short_of_stock(requested: dict[int, int], variants: dict[int, Variant]) -> 
     return sorted(vid for vid, quantity in requested.items() if variants[vid].stock < quantity)
 
 
+def _from_stock(requested: dict[int, int], plan: PlacementPlan | None) -> dict[int, int]:
+    """The lines taken from stock: all but those a plan fills from a quota."""
+    if plan is None or not plan.quota_variants:
+        return requested
+    return {vid: q for vid, q in requested.items() if vid not in plan.quota_variants}
+
+
 def _own_savepoint():
     """A savepoint when the caller already holds a transaction (so a failed statement
     here does not poison it and ``retry_on_conflict`` can try again), else nothing:
@@ -100,6 +116,7 @@ def order_place(
     lines: list[dict] | None = None,
     from_cart: bool = False,
     idempotency_key: str | None = None,
+    plan: PlacementPlan | None = None,
 ) -> tuple[Order, bool]:
     """Place an order for ``lines`` (``[{"variant": id, "quantity": n}]``) or, with
     ``from_cart=True`` and no lines, for the user's cart (emptied in the same transaction).
@@ -112,7 +129,13 @@ def order_place(
 
     A created order comes back with its lines (and its empty payments and shipments)
     already in the prefetch cache, so rendering it costs no query.
+
+    ``plan`` (``orders.services.plan.PlacementPlan``) carries what features add: other
+    unit prices, discounts, quota-filled variants, hooks run in the transaction, the
+    channel and who placed it. ``None`` places a plain order.
     """
+    if plan is not None:
+        plan.clean()
     address = validation.clean_address(shipping_address)
     key = validation.clean_idempotency_key(idempotency_key)
     if not isinstance(from_cart, bool):
@@ -121,7 +144,7 @@ def order_place(
         raise InvalidInput(details={"lines": ["Give lines or from_cart, not both."]})
     requested = None if from_cart else validation.clean_lines(lines)
     fingerprint = request_fingerprint(
-        lines=requested, shipping_address=address, from_cart=from_cart
+        lines=requested, shipping_address=address, from_cart=from_cart, plan=plan
     )
 
     # Explicit lines are checked before any transaction: most requests of a flash sale
@@ -132,7 +155,7 @@ def order_place(
     with _own_savepoint():
         if requested is not None:
             variants = variants_purchasable(requested)
-            short = _short_of_stock(requested, variants)
+            short = _short_of_stock(_from_stock(requested, plan), variants)
         if short and key is not None:
             # Looked up AFTER the stock read: if that read already saw the stock an earlier
             # request with this key took, that request had committed, so its order is
@@ -145,6 +168,7 @@ def order_place(
     if short:
         raise InsufficientStock(details={"variants": short})
 
+    repriced = False
     for _attempt in range(5):
         try:
             order = _order_create(
@@ -155,16 +179,19 @@ def order_place(
                 from_cart=from_cart,
                 key=key,
                 fingerprint=fingerprint,
+                plan=plan,
             )
         except _KeyTaken:
             return _replay(Order.objects.get(user=user, idempotency_key=key), fingerprint)
         except _Repriced:
             # Nothing was kept. Price the lines again from the rows as they are now.
             metrics.incr("order_repriced")
+            repriced = True
             if requested is not None and not from_cart:
                 variants = variants_purchasable(requested)
             continue
         except _OrderInsertConflict:
+            repriced = False
             # The whole transaction rolled back (the order row is its first write).
             # Either a request with the same key committed first, or the random number
             # collided (about 1 in 10^12): then draw another.
@@ -175,17 +202,22 @@ def order_place(
             continue
         metrics.incr("order_placed")
         return order, True
+    if repriced:
+        # The prices kept changing under every try: busy, not broken; the buyer retries.
+        raise ServiceUnavailable("The prices changed while the order was placed; try again.")
     raise RuntimeError("could not draw a free order number")  # pragma: no cover
 
 
-def _cart_lines(*, user: User) -> tuple[dict[int, int], dict[int, Variant]]:
+def _cart_lines(
+    *, user: User, plan: PlacementPlan | None = None
+) -> tuple[dict[int, int], dict[int, Variant]]:
     """The locked cart as ``{variant_id: quantity}`` with its variants, pre-checked."""
     cart = list(CartItem.objects.select_for_update().filter(user=user).order_by("variant_id"))
     if not cart:
         raise InvalidInput("Your cart is empty.", details={"from_cart": ["The cart is empty."]})
     requested = {item.variant_id: item.quantity for item in cart}
     variants = variants_purchasable(requested)
-    short = _short_of_stock(requested, variants)
+    short = _short_of_stock(_from_stock(requested, plan), variants)
     if short:
         raise InsufficientStock(details={"variants": short})
     return requested, variants
@@ -213,6 +245,7 @@ def _order_create(
     from_cart: bool,
     key: str | None,
     fingerprint: str,
+    plan: PlacementPlan | None = None,
 ) -> Order:
     # Everything is computed before the first write, and the writes are ordered so the
     # contended rows are locked as briefly as possible:
@@ -220,6 +253,7 @@ def _order_create(
     #      same key blocks on the unique index here until we commit or roll back, so it
     #      can never take stock (or be refused for the stock we took) for a duplicate;
     #   2. lines, shipping, the event (rows nobody else touches);
+    #   2b. the plan's hooks (a feature claims a voucher use, a team slot, a quota);
     #   3. LAST, the stock: one conditional UPDATE per variant, in id order (two orders
     #      over the same variants lock them in the same order: no deadlock), and the row
     #      lock + WHERE re-check means no unit is ever sold twice. A variant's row lock
@@ -228,7 +262,7 @@ def _order_create(
     now = timezone.now()
     if from_cart:
         try:
-            requested, variants = _cart_lines(user=user)
+            requested, variants = _cart_lines(user=user, plan=plan)
         except ApplicationError:
             # A request with the same key may have emptied this cart while we waited
             # for its rows: then the buyer gets that order, not "your cart is empty".
@@ -238,8 +272,17 @@ def _order_create(
     assert requested is not None and variants is not None
 
     priced = order_price(
-        requested=requested, variants=variants, region_code=address.get("region_code", "")
+        requested=requested,
+        variants=variants,
+        region_code=address.get("region_code", ""),
+        unit_prices=plan.unit_prices if plan is not None else None,
     )
+    discount_total = Decimal("0.00")
+    from_stock = _from_stock(requested, plan)
+    if plan is not None:
+        discount_total = discounts_apply(priced.lines, plan.discounts)
+        for line in priced.lines:
+            line.from_quota = line.variant_id in plan.quota_variants
 
     order = Order(
         number=order_number_generate(now=now),
@@ -247,12 +290,16 @@ def _order_create(
         status=OrderStatus.PENDING_PAYMENT,
         subtotal=priced.subtotal,
         shipping_fee=priced.shipping_fee,
-        total=priced.subtotal + priced.shipping_fee,
+        discount_total=discount_total,
+        total=priced.subtotal - discount_total + priced.shipping_fee,
         shipping_address=address,
         idempotency_key=key,
         request_fingerprint=fingerprint,
         expires_at=now + settings.ORDER_PAYMENT_TIMEOUT,
     )
+    if plan is not None:
+        order.channel = plan.channel
+        order.placed_by = plan.placed_by
     try:
         # No savepoint: this is the transaction's first write, so on a unique-index
         # conflict the caller rolls the whole try back and decides (replay or redraw).
@@ -266,18 +313,26 @@ def _order_create(
     OrderEvent.objects.create(order=order, to_status=order.status, note="placed")
     if from_cart:
         CartItem.objects.filter(user=user, variant_id__in=list(requested)).delete()
+    if plan is not None:
+        # Inside this transaction, before the stock: a hook that raises rolls back the
+        # order, its lines and anything an earlier hook claimed.
+        for hook in plan.hooks:
+            hook(order, priced)
 
     # The lines were priced from rows read before this UPDATE (outside the transaction
     # for explicit lines): the UPDATE takes the units only at that price and while the
-    # variant is on sale, so a change in between is never sold at the old terms.
-    short = stock_take(
-        quantities=requested,
-        reason=StockReason.SALE,
-        order_id=order.pk,
-        actor=user,
-        prices=priced.prices,
-    )
-    if short:
-        _refuse_short(short, priced.prices)
+    # variant is on sale, and once it holds the rows stock_take reads them again (and
+    # share-locks their products), so a change in between, even one committed while the
+    # UPDATE waited for the row, is never sold at the old terms.
+    if from_stock:
+        short = stock_take(
+            quantities=from_stock,
+            reason=StockReason.SALE,
+            order_id=order.pk,
+            actor=user,
+            prices=priced.prices,
+        )
+        if short:
+            _refuse_short(short, priced.prices)
     order_prime_fresh(order, lines=priced.lines)
     return order

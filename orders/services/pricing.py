@@ -106,10 +106,17 @@ class Priced:
 
 
 def order_price(
-    *, requested: dict[int, int], variants: dict[int, Variant], region_code: str = ""
+    *,
+    requested: dict[int, int],
+    variants: dict[int, Variant],
+    region_code: str = "",
+    unit_prices: dict[int, Decimal] | None = None,
 ) -> Priced:
     """Lines copy what the buyer saw (title, SKU, price, cooperative); shipping is priced
-    per cooperative. Pure: reads only the given rows, writes nothing."""
+    per cooperative. ``unit_prices`` (a ``PlacementPlan``'s) replace a variant's list price
+    on its line; ``Priced.prices`` stays the list prices (what the stock UPDATE checks).
+    Pure: reads only the given rows, writes nothing."""
+    unit_prices = unit_prices or {}
     order_lines = []
     parts: dict[int, dict[str, Any]] = defaultdict(
         lambda: {"goods_total": Decimal("0.00"), "weight_grams": 0}
@@ -117,14 +124,15 @@ def order_price(
     for vid, quantity in requested.items():
         variant = variants[vid]
         product = variant.product
-        line_total = (variant.price * quantity).quantize(CENT)
+        unit_price = unit_prices.get(vid, variant.price)
+        line_total = (unit_price * quantity).quantize(CENT)
         order_lines.append(
             OrderLine(
                 variant=variant,
                 cooperative=product.cooperative,
                 sku=variant.sku,
                 title=f"{product.title} — {variant.name}"[:240],
-                unit_price=variant.price,
+                unit_price=unit_price,
                 quantity=quantity,
                 line_total=line_total,
                 weight_grams=variant.weight_grams,

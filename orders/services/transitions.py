@@ -89,28 +89,37 @@ def order_mark_paid(*, order: Order | int, note: str = "", locked: bool = False)
         return _transition(order, OrderStatus.PAID, note=note)
 
 
-@transaction.atomic
-def order_mark_shipped(*, order: Order | int, note: str = "") -> Order:
-    """paid -> shipped (when all of its shipments have shipped)."""
-    return _transition(order, OrderStatus.SHIPPED, note=note)
+def _marker(name: str, status: str, doc: str):
+    """``order_mark_<status>(*, order, note="")``: the one transition to ``status``, in a
+    transaction (``order`` an Order or its id)."""
+
+    @transaction.atomic
+    def mark(*, order: Order | int, note: str = "") -> Order:
+        return _transition(order, status, note=note)
+
+    mark.__name__ = mark.__qualname__ = name
+    mark.__doc__ = doc
+    return mark
 
 
-@transaction.atomic
-def order_mark_delivered(*, order: Order | int, note: str = "") -> Order:
-    """shipped -> delivered."""
-    return _transition(order, OrderStatus.DELIVERED, note=note)
-
-
-@transaction.atomic
-def order_mark_completed(*, order: Order | int, note: str = "") -> Order:
-    """delivered -> completed (after the return window)."""
-    return _transition(order, OrderStatus.COMPLETED, note=note)
-
-
-@transaction.atomic
-def order_mark_refunded(*, order: Order | int, note: str = "") -> Order:
-    """refund_pending -> refunded (every payment that paid for it was given back)."""
-    return _transition(order, OrderStatus.REFUNDED, note=note)
+order_mark_shipped = _marker(
+    "order_mark_shipped",
+    OrderStatus.SHIPPED,
+    "paid -> shipped (when all of its shipments have shipped).",
+)
+order_mark_delivered = _marker(
+    "order_mark_delivered", OrderStatus.DELIVERED, "shipped -> delivered."
+)
+order_mark_completed = _marker(
+    "order_mark_completed",
+    OrderStatus.COMPLETED,
+    "delivered -> completed (after the return window).",
+)
+order_mark_refunded = _marker(
+    "order_mark_refunded",
+    OrderStatus.REFUNDED,
+    "refund_pending -> refunded (every payment that paid for it was given back).",
+)
 
 
 def order_mark_refund_pending(*, order: Order, note: str = "") -> Order:
@@ -151,9 +160,10 @@ def stock_release(*, order: Order, reason: str = StockReason.CANCELLATION, actor
     exactly once.
     """
     quantities: dict[int, int] = defaultdict(int)
-    for variant_id, quantity in order.lines.filter(variant__isnull=False).values_list(
-        "variant_id", "quantity"
-    ):
+    # Lines a feature's quota filled took no stock: the feature gives its quota back.
+    for variant_id, quantity in order.lines.filter(
+        variant__isnull=False, from_quota=False
+    ).values_list("variant_id", "quantity"):
         quantities[variant_id] += quantity
     if quantities:
         stock_return(quantities=quantities, reason=reason, order_id=order.pk, actor=actor)

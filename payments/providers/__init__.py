@@ -11,66 +11,37 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import base
 from .alipay import AlipayConfig, AlipayProvider
-from .base import (
-    CALLBACK_PATH,
-    Notification,
-    NotificationError,
-    PaymentRequest,
-    Provider,
-    ProviderError,
-    ProviderUnavailable,
-    QueryResult,
-    RefundResult,
-    StartResult,
-    callback_url,
-    format_yuan,
-    from_fen,
-    parse_yuan,
-    to_fen,
-)
+from .base import *  # noqa: F403 (the protocol's names, listed once in base.__all__)
 from .sandbox import PAY_PATH as SANDBOX_PAY_PATH
 from .sandbox import SandboxConfig, SandboxProvider
 from .wechat import WechatConfig, WechatProvider
 
 __all__ = [
-    "CALLBACK_PATH",
+    *base.__all__,
     "PROVIDERS",
     "SANDBOX_PAY_PATH",
     "AlipayConfig",
     "AlipayProvider",
-    "Notification",
-    "NotificationError",
-    "PaymentRequest",
-    "Provider",
-    "ProviderError",
-    "ProviderUnavailable",
-    "QueryResult",
-    "RefundResult",
     "SandboxConfig",
     "SandboxProvider",
-    "StartResult",
     "WechatConfig",
     "WechatProvider",
-    "callback_url",
     "configured_providers",
-    "format_yuan",
-    "from_fen",
     "get_provider",
-    "parse_yuan",
-    "to_fen",
 ]
 
 PROVIDERS = ("sandbox", "alipay", "wechat")
 
-_CLASSES: dict[str, type[Provider]] = {
+_CLASSES: dict[str, type[base.Provider]] = {
     "sandbox": SandboxProvider,
     "alipay": AlipayProvider,
     "wechat": WechatProvider,
 }
 
 
-def get_provider(name: str, settings: Any = None) -> Provider:
+def get_provider(name: str, settings: Any = None) -> base.Provider:
     """The configured provider called `name`.
 
     `settings` defaults to `django.conf.settings` (imported here, lazily, so this
@@ -79,7 +50,7 @@ def get_provider(name: str, settings: Any = None) -> Provider:
     """
     cls = _CLASSES.get(name)
     if cls is None:
-        raise ProviderUnavailable(f"unknown payment provider {name!r}")
+        raise base.ProviderUnavailable(f"unknown payment provider {name!r}")
     if settings is None:
         from django.conf import settings as django_settings
 
@@ -93,7 +64,7 @@ def configured_providers(settings: Any = None) -> tuple[str, ...]:
     for name in PROVIDERS:
         try:
             get_provider(name, settings)
-        except ProviderUnavailable:
+        except base.ProviderUnavailable:
             continue
         names.append(name)
     return tuple(names)

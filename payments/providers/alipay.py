@@ -24,35 +24,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
-from .base import (
-    CHINA_TZ,
-    HttpAnswer,
-    Notification,
-    NotificationError,
-    PaymentRequest,
-    Provider,
-    ProviderError,
-    ProviderUnavailable,
-    QueryResult,
-    RefundResult,
-    StartResult,
-    as_aware,
-    content_type_of,
-    format_yuan,
-    load_private_key,
-    load_public_key,
-    parse_yuan,
-    read_key_file,
-    rsa_sign,
-    rsa_verify,
-    setting,
-)
+from . import base
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +74,7 @@ def notification_signing_string(params: Mapping[str, str]) -> str:
     )
 
 
-class AlipayProvider(Provider):
+class AlipayProvider(base.Provider):
     """Alipay. `start()` needs no HTTP call: it returns a signed app order string (for
     the Alipay app SDK) and a signed page-pay URL (for browsers)."""
 
@@ -105,32 +82,30 @@ class AlipayProvider(Provider):
 
     def __init__(self, config: AlipayConfig, *, clock: Callable[[], float] = time.time) -> None:
         if not config.app_id:
-            raise ProviderUnavailable("alipay is not configured: ALIPAY_APP_ID is empty")
-        try:
-            self._private_key = load_private_key(config.app_private_key)
-        except ValueError as exc:
-            raise ProviderUnavailable(
-                "alipay: ALIPAY_APP_PRIVATE_KEY_FILE is not an RSA key"
-            ) from exc
-        try:
-            self._alipay_key = load_public_key(config.alipay_public_key)
-        except ValueError as exc:
-            raise ProviderUnavailable("alipay: ALIPAY_PUBLIC_KEY_FILE is not an RSA key") from exc
+            raise base.ProviderUnavailable("alipay is not configured: ALIPAY_APP_ID is empty")
+        self._private_key = base.checked_key(
+            base.load_private_key, config.app_private_key, self.name, "ALIPAY_APP_PRIVATE_KEY_FILE"
+        )
+        self._alipay_key = base.checked_key(
+            base.load_public_key, config.alipay_public_key, self.name, "ALIPAY_PUBLIC_KEY_FILE"
+        )
         self.config = config
         self._clock = clock
 
     @classmethod
     def from_settings(cls, settings: Any) -> AlipayProvider:
-        app_id = setting(settings, "ALIPAY_APP_ID")
+        app_id = base.setting(settings, "ALIPAY_APP_ID")
         if not app_id:
-            raise ProviderUnavailable("alipay is not configured: ALIPAY_APP_ID is not set")
+            raise base.ProviderUnavailable("alipay is not configured: ALIPAY_APP_ID is not set")
         return cls(
             AlipayConfig(
                 app_id=app_id,
-                app_private_key=read_key_file(settings, "ALIPAY_APP_PRIVATE_KEY_FILE", cls.name),
-                alipay_public_key=read_key_file(settings, "ALIPAY_PUBLIC_KEY_FILE", cls.name),
-                seller_id=setting(settings, "ALIPAY_SELLER_ID"),
-                gateway_url=setting(settings, "ALIPAY_GATEWAY_URL") or DEFAULT_GATEWAY_URL,
+                app_private_key=base.read_key_file(
+                    settings, "ALIPAY_APP_PRIVATE_KEY_FILE", cls.name
+                ),
+                alipay_public_key=base.read_key_file(settings, "ALIPAY_PUBLIC_KEY_FILE", cls.name),
+                seller_id=base.setting(settings, "ALIPAY_SELLER_ID"),
+                gateway_url=base.setting(settings, "ALIPAY_GATEWAY_URL") or DEFAULT_GATEWAY_URL,
             )
         )
 
@@ -143,7 +118,7 @@ class AlipayProvider(Provider):
             "format": "JSON",
             "charset": "utf-8",
             "sign_type": "RSA2",
-            "timestamp": datetime.fromtimestamp(self._clock(), CHINA_TZ).strftime(TIME_FORMAT),
+            "timestamp": datetime.fromtimestamp(self._clock(), base.CHINA_TZ).strftime(TIME_FORMAT),
             "version": "1.0",
         }
         params.update({k: v for k, v in extra.items() if v})
@@ -152,7 +127,7 @@ class AlipayProvider(Provider):
     def sign_params(self, params: Mapping[str, str]) -> dict[str, str]:
         """`params` plus their `sign` (request rule)."""
         signed = dict(params)
-        signed["sign"] = rsa_sign(self._private_key, request_signing_string(params).encode())
+        signed["sign"] = base.rsa_sign(self._private_key, request_signing_string(params).encode())
         return signed
 
     @staticmethod
@@ -163,7 +138,7 @@ class AlipayProvider(Provider):
 
     # ---------------------------------------------------------------- start
 
-    def start(self, request: PaymentRequest) -> StartResult:
+    def start(self, request: base.PaymentRequest) -> base.StartResult:
         """Client payload: `order_string` (alipay.trade.app.pay, for the Alipay app SDK)
         and `page_pay_url` (alipay.trade.page.pay, for a browser redirect).
 
@@ -172,12 +147,12 @@ class AlipayProvider(Provider):
         """
         biz: dict[str, str] = {
             "out_trade_no": request.out_trade_no,
-            "total_amount": format_yuan(request.amount),
+            "total_amount": base.format_yuan(request.amount),
             "subject": request.subject,
         }
         if request.expires_at is not None:
             biz["time_expire"] = (
-                as_aware(request.expires_at).astimezone(CHINA_TZ).strftime(TIME_FORMAT)
+                base.as_aware(request.expires_at).astimezone(base.CHINA_TZ).strftime(TIME_FORMAT)
             )
         app_params = self._common_params(
             "alipay.trade.app.pay",
@@ -190,7 +165,7 @@ class AlipayProvider(Provider):
             return_url=request.return_url,
             biz_content=self._biz_content({**biz, "product_code": "FAST_INSTANT_TRADE_PAY"}),
         )
-        return StartResult(
+        return base.StartResult(
             client_payload={
                 "order_string": _encode_signed(self.sign_params(app_params)),
                 "page_pay_url": self.config.gateway_url
@@ -203,7 +178,7 @@ class AlipayProvider(Provider):
 
     def parse_notification(
         self, *, headers: Mapping[str, str], body: bytes, content_type: str = ""
-    ) -> Notification:
+    ) -> base.Notification:
         """Verify and parse an asynchronous notification (form-encoded, UTF-8).
 
         Order of checks: form parsing (`malformed`), signature (`bad_signature`), required
@@ -211,48 +186,50 @@ class AlipayProvider(Provider):
         A missing Content-Type is tolerated (the body must still parse); any other media
         type or charset is `malformed`.
         """
-        media_type, params = content_type_of(content_type, headers)
+        media_type, params = base.content_type_of(content_type, headers)
         if media_type and media_type != FORM_CONTENT_TYPE:
-            raise NotificationError("malformed", f"unexpected content type {media_type}")
+            raise base.NotificationError("malformed", f"unexpected content type {media_type}")
         if params.get("charset", "utf-8") not in ("utf-8", "utf8"):
-            raise NotificationError("malformed", "only utf-8 notifications are accepted")
+            raise base.NotificationError("malformed", "only utf-8 notifications are accepted")
         form = _parse_form(body)
         # The values were percent-decoded as UTF-8; a notification declaring another
         # charset would have been signed over differently decoded text.
         if form.get("charset", "utf-8").lower() not in ("utf-8", "utf8"):
-            raise NotificationError("malformed", "only utf-8 notifications are accepted")
+            raise base.NotificationError("malformed", "only utf-8 notifications are accepted")
 
         signature = form.get("sign", "")
         if not signature:
-            raise NotificationError("bad_signature", "missing sign")
+            raise base.NotificationError("bad_signature", "missing sign")
         if form.get("sign_type", "RSA2") != "RSA2":
-            raise NotificationError("bad_signature", "sign_type is not RSA2")
+            raise base.NotificationError("bad_signature", "sign_type is not RSA2")
         message = notification_signing_string(form).encode("utf-8")
-        if not rsa_verify(self._alipay_key, message, signature):
+        if not base.rsa_verify(self._alipay_key, message, signature):
             logger.warning(
                 "alipay notification: bad signature (out_trade_no=%s)",
                 form.get("out_trade_no", "")[:64],
             )
-            raise NotificationError("bad_signature", "signature does not verify")
+            raise base.NotificationError("bad_signature", "signature does not verify")
 
         for required in ("notify_id", "app_id", "out_trade_no", "trade_status", "total_amount"):
             if not form.get(required):
-                raise NotificationError("malformed", f"missing {required}")
+                raise base.NotificationError("malformed", f"missing {required}")
         if form["trade_status"] not in TRADE_STATUS:
-            raise NotificationError("malformed", f"unknown trade_status {form['trade_status']}")
+            raise base.NotificationError(
+                "malformed", f"unknown trade_status {form['trade_status']}"
+            )
         if form["app_id"] != self.config.app_id:
-            raise NotificationError("merchant_mismatch", "app_id is not ours")
+            raise base.NotificationError("merchant_mismatch", "app_id is not ours")
         if self.config.seller_id and form.get("seller_id") != self.config.seller_id:
-            raise NotificationError("merchant_mismatch", "seller_id is not ours")
+            raise base.NotificationError("merchant_mismatch", "seller_id is not ours")
 
         try:
-            amount = parse_yuan(form["total_amount"])
-            refund_amount = parse_yuan(form["refund_fee"]) if form.get("refund_fee") else None
+            amount = base.parse_yuan(form["total_amount"])
+            refund_amount = base.parse_yuan(form["refund_fee"]) if form.get("refund_fee") else None
         except ValueError as exc:
-            raise NotificationError("malformed", str(exc)) from exc
+            raise base.NotificationError("malformed", str(exc)) from exc
         kind, status = _kind_and_status(form)
         time_field = "gmt_refund" if kind == "refund" else "gmt_payment"
-        return Notification(
+        return base.Notification(
             provider=self.name,
             event_id=f"{form['notify_id']}:{form['trade_status']}",
             kind=kind,
@@ -288,9 +265,9 @@ class AlipayProvider(Provider):
             )
         except httpx.HTTPError as exc:
             logger.warning("alipay %s: %s", method, type(exc).__name__)
-            raise ProviderError(f"alipay {method}: {type(exc).__name__}") from exc
+            raise base.ProviderError(f"alipay {method}: {type(exc).__name__}") from exc
         if response.status_code != 200:
-            raise ProviderError(f"alipay {method}: HTTP {response.status_code}")
+            raise base.ProviderError(f"alipay {method}: HTTP {response.status_code}")
         return self._verified_node(method, response.content)
 
     def _verified_node(self, method: str, content: bytes) -> dict[str, Any]:
@@ -299,26 +276,26 @@ class AlipayProvider(Provider):
             text = content.decode("utf-8")
             members = raw_json_members(text)
         except (UnicodeDecodeError, ValueError) as exc:
-            raise ProviderError(f"alipay {method}: response is not JSON") from exc
+            raise base.ProviderError(f"alipay {method}: response is not JSON") from exc
         raw_node = members.get(node_name) or members.get("error_response")
         sign_raw = members.get("sign")
         if raw_node is None:
-            raise ProviderError(f"alipay {method}: response has no {node_name}")
+            raise base.ProviderError(f"alipay {method}: response has no {node_name}")
         signature = json.loads(sign_raw) if sign_raw else ""
         # Every response we act on must be signed: an unsigned one (the gateway answers
         # authentication errors that way) is treated as a failed call, never as a result.
         if not isinstance(signature, str) or not signature:
             node = _loads_object(raw_node)
-            raise ProviderError(
+            raise base.ProviderError(
                 f"alipay {method}: unsigned response ({node.get('code')} {node.get('sub_code')})",
                 provider_code=str(node.get("sub_code") or node.get("code") or ""),
             )
-        if not rsa_verify(self._alipay_key, raw_node.encode("utf-8"), signature):
+        if not base.rsa_verify(self._alipay_key, raw_node.encode("utf-8"), signature):
             logger.warning("alipay %s: response signature does not verify", method)
-            raise ProviderError(f"alipay {method}: response signature does not verify")
+            raise base.ProviderError(f"alipay {method}: response signature does not verify")
         return _loads_object(raw_node)
 
-    def query(self, *, out_trade_no: str) -> QueryResult:
+    def query(self, *, out_trade_no: str) -> base.QueryResult:
         """alipay.trade.query. An unknown trade (ACQ.TRADE_NOT_EXIST: the buyer has not
         opened the payment yet) is `pending` with amount None."""
         node = self._call("alipay.trade.query", {"out_trade_no": out_trade_no})
@@ -326,57 +303,52 @@ class AlipayProvider(Provider):
         if code == "10000":
             status = TRADE_STATUS.get(str(node.get("trade_status")))
             if status is None:
-                raise ProviderError(
+                raise base.ProviderError(
                     f"alipay query: unknown trade_status {node.get('trade_status')}"
                 )
             try:
-                amount = parse_yuan(node.get("total_amount"))
+                amount = base.parse_yuan(node.get("total_amount"))
             except ValueError as exc:
-                raise ProviderError(f"alipay query: {exc}") from exc
-            return QueryResult(
+                raise base.ProviderError(f"alipay query: {exc}") from exc
+            return base.QueryResult(
                 status=status, amount=amount, trade_no=str(node.get("trade_no", "")), raw=node
             )
         if sub_code == "ACQ.TRADE_NOT_EXIST":
-            return QueryResult(status="pending", amount=None, raw=node)
-        raise ProviderError(f"alipay query: {code} {sub_code}", provider_code=sub_code or code)
+            return base.QueryResult(status="pending", amount=None, raw=node)
+        raise base.ProviderError(f"alipay query: {code} {sub_code}", provider_code=sub_code or code)
 
-    def refund(
-        self,
-        *,
-        out_trade_no: str,
-        out_refund_no: str,
-        amount: Decimal,
-        total: Decimal,
-        reason: str = "",
-    ) -> RefundResult:
+    def refund_request(self, request: base.RefundRequest) -> base.RefundResult:
         """alipay.trade.refund with `out_request_no = out_refund_no` (which the refund
         notification reports back as `out_biz_no`). Alipay refunds synchronously, so
         code 10000 is `succeeded` (also when repeated: `fund_change` is then "N");
         a system error raises ProviderError (retry with the same out_refund_no); any
         other business error is `failed`. `refund_id` is `out_refund_no`: Alipay has no
         refund id of its own. `total` is not sent (Alipay knows it)."""
+        out_refund_no = request.out_refund_no
         biz = {
-            "out_trade_no": out_trade_no,
+            "out_trade_no": request.out_trade_no,
             "out_request_no": out_refund_no,
-            "refund_amount": format_yuan(amount),
+            "refund_amount": base.format_yuan(request.amount),
         }
-        if reason:
-            biz["refund_reason"] = reason
+        if request.reason:
+            biz["refund_reason"] = request.reason
         node = self._call("alipay.trade.refund", biz)
         code, sub_code = str(node.get("code", "")), str(node.get("sub_code", ""))
         if code == "10000":
-            return RefundResult(status="succeeded", refund_id=out_refund_no, raw=node)
+            return base.RefundResult(status="succeeded", refund_id=out_refund_no, raw=node)
         if code in _RETRYABLE or sub_code in _RETRYABLE:
-            raise ProviderError(f"alipay refund: {code} {sub_code}", provider_code=sub_code or code)
+            raise base.ProviderError(
+                f"alipay refund: {code} {sub_code}", provider_code=sub_code or code
+            )
         logger.warning("alipay refund %s refused: %s %s", out_refund_no, code, sub_code)
-        return RefundResult(status="failed", refund_id=out_refund_no, raw=node)
+        return base.RefundResult(status="failed", refund_id=out_refund_no, raw=node)
 
     # ---------------------------------------------------------------- answers
 
-    def success_response(self) -> HttpAnswer:
+    def success_response(self) -> base.HttpAnswer:
         return 200, "text/plain; charset=utf-8", b"success"
 
-    def failure_response(self, code: str, message: str) -> HttpAnswer:
+    def failure_response(self, code: str, message: str) -> base.HttpAnswer:
         # Alipay only looks for the literal "success"; the code stays in our logs.
         return 400, "text/plain; charset=utf-8", b"failure"
 
@@ -398,15 +370,15 @@ def _parse_form(body: bytes) -> dict[str, str]:
             text, keep_blank_values=True, strict_parsing=True, encoding="utf-8", errors="strict"
         )
     except (UnicodeDecodeError, ValueError) as exc:
-        raise NotificationError("malformed", "body is not a form") from exc
+        raise base.NotificationError("malformed", "body is not a form") from exc
     form: dict[str, str] = {}
     for key, value in pairs:
         # A repeated key would make "the" value ambiguous between verifier and reader.
         if key in form:
-            raise NotificationError("malformed", f"repeated field {key}")
+            raise base.NotificationError("malformed", f"repeated field {key}")
         form[key] = value
     if not form:
-        raise NotificationError("malformed", "empty body")
+        raise base.NotificationError("malformed", "empty body")
     return form
 
 
@@ -427,7 +399,7 @@ def _parse_time(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=CHINA_TZ)
+        return datetime.fromisoformat(value).replace(tzinfo=base.CHINA_TZ)
     except ValueError:
         return None
 
@@ -435,7 +407,7 @@ def _parse_time(value: str | None) -> datetime | None:
 def _loads_object(raw: str) -> dict[str, Any]:
     value = json.loads(raw)
     if not isinstance(value, dict):
-        raise ProviderError("alipay: response node is not an object")
+        raise base.ProviderError("alipay: response node is not an object")
     return value
 
 

@@ -16,7 +16,7 @@ import base64
 import binascii
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -27,6 +27,8 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from storefront import jsonsafe
 
 __all__ = [
     "CALLBACK_PATH",
@@ -41,6 +43,7 @@ __all__ = [
     "ProviderError",
     "ProviderUnavailable",
     "QueryResult",
+    "RefundRequest",
     "RefundResult",
     "StartResult",
     "callback_url",
@@ -137,6 +140,17 @@ class PaymentRequest:
 
 
 @dataclass(frozen=True)
+class RefundRequest:
+    """What the integration layer asks a provider to refund (see `Provider.refund`)."""
+
+    out_trade_no: str
+    out_refund_no: str
+    amount: Decimal
+    total: Decimal
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class StartResult:
     """What the buyer's app or browser needs to pay (`client_payload`, JSON-serialisable)."""
 
@@ -225,7 +239,6 @@ class Provider(abc.ABC):
     def query(self, *, out_trade_no: str) -> QueryResult:
         """Ask the provider about a payment. Raises `ProviderError` on failure."""
 
-    @abc.abstractmethod
     def refund(
         self,
         *,
@@ -237,6 +250,13 @@ class Provider(abc.ABC):
     ) -> RefundResult:
         """Refund `amount` of a payment of `total`. Idempotent on `out_refund_no` at the
         provider. Raises `ProviderError` when the outcome is unknown (retry later)."""
+        return self.refund_request(
+            RefundRequest(out_trade_no, out_refund_no, amount, total, reason)
+        )
+
+    @abc.abstractmethod
+    def refund_request(self, request: RefundRequest) -> RefundResult:
+        """`refund` with its arguments as one `RefundRequest`; what each provider implements."""
 
     @abc.abstractmethod
     def success_response(self) -> HttpAnswer:
@@ -342,6 +362,15 @@ def load_public_key(data: str | bytes) -> rsa.RSAPublicKey:
     return key
 
 
+def checked_key(load: Callable[[str], Any], data: str, provider: str, setting_name: str) -> Any:
+    """`load(data)` (`load_private_key` or `load_public_key`); ProviderUnavailable naming
+    the setting, never the content, when `data` is not an RSA key."""
+    try:
+        return load(data)
+    except ValueError as exc:
+        raise ProviderUnavailable(f"{provider}: {setting_name} is not an RSA key") from exc
+
+
 def rsa_sign(key: rsa.RSAPrivateKey, message: bytes) -> str:
     """SHA256withRSA (PKCS#1 v1.5), base64 without line breaks."""
     return base64.b64encode(key.sign(message, padding.PKCS1v15(), hashes.SHA256())).decode()
@@ -428,3 +457,22 @@ def utc_from_unix(ts: float) -> datetime:
 def as_aware(value: datetime) -> datetime:
     """Naive datetimes are taken as UTC, Django's convention with USE_TZ."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def json_object(body: bytes, what: str, code: str = "malformed") -> dict[str, Any]:
+    """`body` parsed as a JSON object; NotificationError `code` when it is not one."""
+    try:
+        data = jsonsafe.loads(body.decode("utf-8"))
+    except ValueError as exc:  # not UTF-8, not JSON, or nested too deeply
+        raise NotificationError(code, f"{what} is not JSON") from exc
+    if not isinstance(data, dict):
+        raise NotificationError(code, f"{what} is not a JSON object")
+    return data
+
+
+def json_body(content_type: str, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+    """A notification body that must be a JSON object (an absent media type is tolerated)."""
+    media_type, _ = content_type_of(content_type, headers)
+    if media_type and media_type != "application/json":
+        raise NotificationError("malformed", f"unexpected content type {media_type}")
+    return json_object(body, "body")

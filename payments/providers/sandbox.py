@@ -15,32 +15,14 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from storefront import jsonsafe, signing
+from storefront import signing
 
-from .base import (
-    HttpAnswer,
-    Notification,
-    NotificationError,
-    PaymentRequest,
-    Provider,
-    ProviderUnavailable,
-    QueryResult,
-    RefundResult,
-    StartResult,
-    as_aware,
-    content_type_of,
-    header,
-    parse_yuan,
-    quantize_yuan,
-    setting,
-    setting_flag,
-    utc_from_unix,
-)
+from . import base
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +35,9 @@ TOLERANCE_SECONDS = 300
 _STATUS = {"SUCCESS": ("payment", "succeeded"), "REFUNDED": ("refund", "refunded")}
 
 #: `query_lookup(out_trade_no)` returns the wallet's answer, or None for "no such payment".
-QueryLookup = Callable[[str], QueryResult | None]
+QueryLookup = Callable[[str], base.QueryResult | None]
 #: `refund_handler(out_trade_no=, out_refund_no=, amount=, total=, reason=)`.
-RefundHandler = Callable[..., RefundResult]
+RefundHandler = Callable[..., base.RefundResult]
 
 
 @dataclass(frozen=True)
@@ -65,7 +47,7 @@ class SandboxConfig:
     enabled: bool = True
 
 
-class SandboxProvider(Provider):
+class SandboxProvider(base.Provider):
     """The sandbox wallet.
 
     `query()` and `refund()` do no HTTP: they call `query_lookup` and `refund_handler`
@@ -87,7 +69,9 @@ class SandboxProvider(Provider):
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not config.secret:
-            raise ProviderUnavailable("sandbox is not configured: SANDBOX_WALLET_SECRET is empty")
+            raise base.ProviderUnavailable(
+                "sandbox is not configured: SANDBOX_WALLET_SECRET is empty"
+            )
         self.config = config
         self._query_lookup = query_lookup
         self._refund_handler = refund_handler
@@ -95,20 +79,23 @@ class SandboxProvider(Provider):
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> SandboxProvider:
-        secret = setting(settings, "SANDBOX_WALLET_SECRET")
-        if not setting_flag(settings, "PAYMENTS_SANDBOX_ENABLED"):
-            raise ProviderUnavailable("the sandbox wallet is disabled")
+        secret = base.setting(settings, "SANDBOX_WALLET_SECRET")
+        if not base.setting_flag(settings, "PAYMENTS_SANDBOX_ENABLED"):
+            raise base.ProviderUnavailable("the sandbox wallet is disabled")
         if not secret:
-            raise ProviderUnavailable("sandbox is not configured: SANDBOX_WALLET_SECRET is not set")
+            raise base.ProviderUnavailable(
+                "sandbox is not configured: SANDBOX_WALLET_SECRET is not set"
+            )
         config = SandboxConfig(
             secret=secret,
-            public_base_url=setting(settings, "PUBLIC_BASE_URL") or SandboxConfig.public_base_url,
+            public_base_url=base.setting(settings, "PUBLIC_BASE_URL")
+            or SandboxConfig.public_base_url,
         )
         for key, name in (
             ("query_lookup", "SANDBOX_WALLET_QUERY_HOOK"),
             ("refund_handler", "SANDBOX_WALLET_REFUND_HOOK"),
         ):
-            path = setting(settings, name)
+            path = base.setting(settings, name)
             if path and key not in kwargs:
                 kwargs[key] = _import_string(path)
         return cls(config, **kwargs)
@@ -118,23 +105,23 @@ class SandboxProvider(Provider):
     def pay_url(self, out_trade_no: str) -> str:
         return self.config.public_base_url.rstrip("/") + PAY_PATH.format(out_trade_no=out_trade_no)
 
-    def start(self, request: PaymentRequest) -> StartResult:
-        quantize_yuan(request.amount)  # refuse fractions of a fen here too
-        return StartResult(client_payload={"pay_url": self.pay_url(request.out_trade_no)})
+    def start(self, request: base.PaymentRequest) -> base.StartResult:
+        base.quantize_yuan(request.amount)  # refuse fractions of a fen here too
+        return base.StartResult(client_payload={"pay_url": self.pay_url(request.out_trade_no)})
 
     # ---------------------------------------------------------------- signatures
 
     def sign_notification(self, body: bytes, now: float | datetime | None = None) -> str:
         """The `X-Sandbox-Signature` header value for `body` (used by the wallet side)."""
         if isinstance(now, datetime):
-            timestamp = int(as_aware(now).timestamp())
+            timestamp = int(base.as_aware(now).timestamp())
         else:
             timestamp = int(self._clock() if now is None else now)
         return signing.sign(self.config.secret, body, timestamp=timestamp)
 
     def parse_notification(
         self, *, headers: Mapping[str, str], body: bytes, content_type: str = ""
-    ) -> Notification:
+    ) -> base.Notification:
         """Verify `X-Sandbox-Signature` (HMAC-SHA256 over "<t>.<raw body>", constant-time,
         5-minute tolerance either way) and parse the JSON body.
 
@@ -148,45 +135,37 @@ class SandboxProvider(Provider):
             signing.verify(
                 secrets=[self.config.secret],
                 body=body,
-                header=header(headers, SIGNATURE_HEADER),
+                header=base.header(headers, SIGNATURE_HEADER),
                 now=self._clock(),
                 tolerance=TOLERANCE_SECONDS,
             )
         except signing.SignatureError as exc:
             if exc.code == "stale":
-                raise NotificationError("stale_timestamp", exc.message) from None
+                raise base.NotificationError("stale_timestamp", exc.message) from None
             logger.warning("sandbox notification: bad signature (%s)", exc.code)
-            raise NotificationError("bad_signature", exc.message) from None
+            raise base.NotificationError("bad_signature", exc.message) from None
 
-        media_type, _ = content_type_of(content_type, headers)
-        if media_type and media_type != "application/json":
-            raise NotificationError("malformed", f"unexpected content type {media_type}")
-        try:
-            data = jsonsafe.loads(body.decode("utf-8"))
-        except ValueError as exc:  # not UTF-8, not JSON, or nested too deeply
-            raise NotificationError("malformed", "body is not JSON") from exc
-        if not isinstance(data, dict):
-            raise NotificationError("malformed", "body is not a JSON object")
+        data = base.json_body(content_type, headers, body)
 
         event_id, out_trade_no, status = (data.get(k) for k in ("id", "out_trade_no", "status"))
         if not (isinstance(event_id, str) and event_id):
-            raise NotificationError("malformed", "missing id")
+            raise base.NotificationError("malformed", "missing id")
         if not (isinstance(out_trade_no, str) and out_trade_no):
-            raise NotificationError("malformed", "missing out_trade_no")
+            raise base.NotificationError("malformed", "missing out_trade_no")
         if status not in _STATUS:
-            raise NotificationError("malformed", f"unknown status {status!r}")
+            raise base.NotificationError("malformed", f"unknown status {status!r}")
         kind, normalised = _STATUS[status]
         try:
-            amount = parse_yuan(data.get("amount"))
+            amount = base.parse_yuan(data.get("amount"))
             refund_amount = (
-                parse_yuan(data.get("refund_amount", data.get("amount")))
+                base.parse_yuan(data.get("refund_amount", data.get("amount")))
                 if kind == "refund"
                 else None
             )
         except ValueError as exc:
-            raise NotificationError("malformed", str(exc)) from exc
+            raise base.NotificationError("malformed", str(exc)) from exc
 
-        return Notification(
+        return base.Notification(
             provider=self.name,
             event_id=event_id,
             kind=kind,
@@ -202,46 +181,36 @@ class SandboxProvider(Provider):
 
     # ---------------------------------------------------------------- query and refund
 
-    def query(self, *, out_trade_no: str) -> QueryResult:
+    def query(self, *, out_trade_no: str) -> base.QueryResult:
         if self._query_lookup is not None:
             result = self._query_lookup(out_trade_no)
             if result is not None:
                 return result
-        return QueryResult(status="pending", amount=None, raw={"out_trade_no": out_trade_no})
+        return base.QueryResult(status="pending", amount=None, raw={"out_trade_no": out_trade_no})
 
-    def refund(
-        self,
-        *,
-        out_trade_no: str,
-        out_refund_no: str,
-        amount: Decimal,
-        total: Decimal,
-        reason: str = "",
-    ) -> RefundResult:
-        amount, total = quantize_yuan(amount), quantize_yuan(total)
+    def refund_request(self, request: base.RefundRequest) -> base.RefundResult:
+        amount, total = base.quantize_yuan(request.amount), base.quantize_yuan(request.total)
         if not Decimal("0") < amount <= total:
-            return RefundResult(status="failed", raw={"error": "amount out of range"})
+            return base.RefundResult(status="failed", raw={"error": "amount out of range"})
         if self._refund_handler is not None:
-            return self._refund_handler(
-                out_trade_no=out_trade_no,
-                out_refund_no=out_refund_no,
-                amount=amount,
-                total=total,
-                reason=reason,
-            )
+            return self._refund_handler(**asdict(replace(request, amount=amount, total=total)))
         refund_id = "SBR" + secrets.token_hex(12)
-        return RefundResult(
+        return base.RefundResult(
             status="succeeded",
             refund_id=refund_id,
-            raw={"out_refund_no": out_refund_no, "refund_id": refund_id, "amount": f"{amount}"},
+            raw={
+                "out_refund_no": request.out_refund_no,
+                "refund_id": refund_id,
+                "amount": f"{amount}",
+            },
         )
 
     # ---------------------------------------------------------------- answers
 
-    def success_response(self) -> HttpAnswer:
+    def success_response(self) -> base.HttpAnswer:
         return 204, "", b""
 
-    def failure_response(self, code: str, message: str) -> HttpAnswer:
+    def failure_response(self, code: str, message: str) -> base.HttpAnswer:
         body = json.dumps({"code": code, "message": message}).encode()
         return 401, "application/json", body
 
@@ -251,10 +220,10 @@ def _parse_created(value: Any) -> datetime | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return utc_from_unix(value)
+        return base.utc_from_unix(value)
     if isinstance(value, str) and value:
         try:
-            return as_aware(datetime.fromisoformat(value))
+            return base.as_aware(datetime.fromisoformat(value))
         except ValueError:
             return None
     return None
@@ -265,4 +234,4 @@ def _import_string(path: str) -> Callable[..., Any]:
     try:
         return getattr(importlib.import_module(module_name), attr)
     except (ImportError, AttributeError, ValueError) as exc:
-        raise ProviderUnavailable(f"sandbox: cannot import hook {path}") from exc
+        raise base.ProviderUnavailable(f"sandbox: cannot import hook {path}") from exc

@@ -29,33 +29,7 @@ import httpx
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from storefront import jsonsafe
-
-from .base import (
-    CHINA_TZ,
-    HttpAnswer,
-    Notification,
-    NotificationError,
-    PaymentRequest,
-    Provider,
-    ProviderError,
-    ProviderUnavailable,
-    QueryResult,
-    RefundResult,
-    StartResult,
-    as_aware,
-    callback_url,
-    content_type_of,
-    from_fen,
-    header,
-    load_private_key,
-    load_public_key,
-    read_key_file,
-    rsa_sign,
-    rsa_verify,
-    setting,
-    to_fen,
-)
+from . import base
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +93,7 @@ _REQUIRED = (
 )
 
 
-class WechatProvider(Provider):
+class WechatProvider(base.Provider):
     """WeChat Pay v3.
 
     `start()` calls Native prepay and returns `{"code_url"}` (a QR code for a browser or
@@ -135,21 +109,18 @@ class WechatProvider(Provider):
     def __init__(self, config: WechatConfig, *, clock: Callable[[], float] = time.time) -> None:
         for attr, setting_name in _REQUIRED:
             if not getattr(config, attr):
-                raise ProviderUnavailable(f"wechat is not configured: {setting_name} is empty")
+                raise base.ProviderUnavailable(f"wechat is not configured: {setting_name} is empty")
         if len(config.apiv3_key.encode()) != 32:
-            raise ProviderUnavailable("wechat: WECHATPAY_APIV3_KEY must be 32 bytes")
-        try:
-            self._private_key = load_private_key(config.private_key)
-        except ValueError as exc:
-            raise ProviderUnavailable(
-                "wechat: WECHATPAY_PRIVATE_KEY_FILE is not an RSA key"
-            ) from exc
-        try:
-            self._platform_key = load_public_key(config.platform_public_key)
-        except ValueError as exc:
-            raise ProviderUnavailable(
-                "wechat: WECHATPAY_PLATFORM_PUBLIC_KEY_FILE is not an RSA key"
-            ) from exc
+            raise base.ProviderUnavailable("wechat: WECHATPAY_APIV3_KEY must be 32 bytes")
+        self._private_key = base.checked_key(
+            base.load_private_key, config.private_key, self.name, "WECHATPAY_PRIVATE_KEY_FILE"
+        )
+        self._platform_key = base.checked_key(
+            base.load_public_key,
+            config.platform_public_key,
+            self.name,
+            "WECHATPAY_PLATFORM_PUBLIC_KEY_FILE",
+        )
         self.config = config
         self._aesgcm = AESGCM(config.apiv3_key.encode())
         self._clock = clock
@@ -158,20 +129,22 @@ class WechatProvider(Provider):
     def from_settings(cls, settings: Any) -> WechatProvider:
         values: dict[str, str] = {}
         for attr, setting_name in _REQUIRED:
-            value = setting(settings, setting_name)
+            value = base.setting(settings, setting_name)
             if not value:
-                raise ProviderUnavailable(f"wechat is not configured: {setting_name} is not set")
+                raise base.ProviderUnavailable(
+                    f"wechat is not configured: {setting_name} is not set"
+                )
             values[attr] = value
         return cls(
             WechatConfig(
                 **values,
-                private_key=read_key_file(settings, "WECHATPAY_PRIVATE_KEY_FILE", cls.name),
-                platform_public_key=read_key_file(
+                private_key=base.read_key_file(settings, "WECHATPAY_PRIVATE_KEY_FILE", cls.name),
+                platform_public_key=base.read_key_file(
                     settings, "WECHATPAY_PLATFORM_PUBLIC_KEY_FILE", cls.name
                 ),
-                api_base=setting(settings, "WECHATPAY_API_BASE") or DEFAULT_API_BASE,
+                api_base=base.setting(settings, "WECHATPAY_API_BASE") or DEFAULT_API_BASE,
                 public_base_url=(
-                    setting(settings, "PUBLIC_BASE_URL") or WechatConfig.public_base_url
+                    base.setting(settings, "PUBLIC_BASE_URL") or WechatConfig.public_base_url
                 ),
             )
         )
@@ -183,7 +156,7 @@ class WechatProvider(Provider):
         nonce = nonce or secrets.token_hex(16).upper()
         timestamp = str(int(self._clock()))
         message = f"{method}\n{url_path}\n{timestamp}\n{nonce}\n".encode() + body + b"\n"
-        signature = rsa_sign(self._private_key, message)
+        signature = base.rsa_sign(self._private_key, message)
         return (
             f'{AUTH_SCHEME} mchid="{self.config.mch_id}",nonce_str="{nonce}",'
             f'signature="{signature}",timestamp="{timestamp}",serial_no="{self.config.cert_serial}"'
@@ -202,9 +175,9 @@ class WechatProvider(Provider):
         Raises ProviderError on network errors, timeouts, a bad response signature or a
         body that is not JSON.
         """
-        base = self.config.api_base.rstrip("/")
+        api_base = self.config.api_base.rstrip("/")
         # The signature covers the path as the server sees it, prefix of api_base included.
-        url_path = urlsplit(base).path + path + ("?" + urlencode(query) if query else "")
+        url_path = urlsplit(api_base).path + path + ("?" + urlencode(query) if query else "")
         body = (
             json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
             if payload is not None
@@ -217,7 +190,7 @@ class WechatProvider(Provider):
         }
         if payload is not None:
             headers["Content-Type"] = "application/json"
-        url = base + path + ("?" + urlencode(query) if query else "")
+        url = api_base + path + ("?" + urlencode(query) if query else "")
         try:
             response = httpx.request(
                 method,
@@ -228,18 +201,18 @@ class WechatProvider(Provider):
             )
         except httpx.HTTPError as exc:
             logger.warning("wechat %s %s: %s", method, path, type(exc).__name__)
-            raise ProviderError(f"wechat {method} {path}: {type(exc).__name__}") from exc
+            raise base.ProviderError(f"wechat {method} {path}: {type(exc).__name__}") from exc
         self._verify_response(response, path)
         if not response.content:
             return response.status_code, {}
         try:
             data = response.json()
         except ValueError as exc:
-            raise ProviderError(
+            raise base.ProviderError(
                 f"wechat {path}: HTTP {response.status_code}, body is not JSON"
             ) from exc
         if not isinstance(data, dict):
-            raise ProviderError(f"wechat {path}: body is not a JSON object")
+            raise base.ProviderError(f"wechat {path}: body is not a JSON object")
         return response.status_code, data
 
     def _verify_response(self, response: httpx.Response, path: str) -> None:
@@ -250,29 +223,29 @@ class WechatProvider(Provider):
         if signature is None:
             if response.is_success:
                 logger.warning("wechat %s: unsigned success answer refused", path)
-                raise ProviderError(f"wechat {path}: the success answer is not signed")
+                raise base.ProviderError(f"wechat {path}: the success answer is not signed")
             return
         serial = response.headers.get("Wechatpay-Serial", "")
         timestamp = response.headers.get("Wechatpay-Timestamp", "")
         nonce = response.headers.get("Wechatpay-Nonce", "")
         message = f"{timestamp}\n{nonce}\n".encode() + response.content + b"\n"
-        if serial != self.config.platform_public_key_id or not rsa_verify(
+        if serial != self.config.platform_public_key_id or not base.rsa_verify(
             self._platform_key, message, signature
         ):
             logger.warning("wechat %s: response signature does not verify", path)
-            raise ProviderError(f"wechat {path}: response signature does not verify")
+            raise base.ProviderError(f"wechat {path}: response signature does not verify")
 
     @staticmethod
-    def _error(what: str, status: int, data: Mapping[str, Any]) -> ProviderError:
+    def _error(what: str, status: int, data: Mapping[str, Any]) -> base.ProviderError:
         code = str(data.get("code", ""))
-        return ProviderError(
+        return base.ProviderError(
             f"wechat {what}: HTTP {status} {code} {data.get('message', '')}".rstrip(),
             provider_code=code,
         )
 
     # ---------------------------------------------------------------- start
 
-    def start(self, request: PaymentRequest) -> StartResult:
+    def start(self, request: base.PaymentRequest) -> base.StartResult:
         """Native prepay (or JSAPI prepay with `payer_openid`); see the class docstring."""
         payload: dict[str, Any] = {
             "appid": self.config.app_id,
@@ -280,11 +253,13 @@ class WechatProvider(Provider):
             "description": request.subject[:MAX_DESCRIPTION],
             "out_trade_no": request.out_trade_no,
             "notify_url": request.notify_url,
-            "amount": {"total": to_fen(request.amount), "currency": "CNY"},
+            "amount": {"total": base.to_fen(request.amount), "currency": "CNY"},
         }
         if request.expires_at is not None:
             payload["time_expire"] = (
-                as_aware(request.expires_at).astimezone(CHINA_TZ).isoformat(timespec="seconds")
+                base.as_aware(request.expires_at)
+                .astimezone(base.CHINA_TZ)
+                .isoformat(timespec="seconds")
             )
         if request.client_ip:
             payload["scene_info"] = {"payer_client_ip": request.client_ip}
@@ -295,7 +270,7 @@ class WechatProvider(Provider):
             prepay_id = data.get("prepay_id")
             if status != 200 or not isinstance(prepay_id, str) or not prepay_id:
                 raise self._error("jsapi prepay", status, data)
-            return StartResult(
+            return base.StartResult(
                 client_payload={"jsapi": self.jsapi_params(prepay_id)},
                 provider_reference=prepay_id,
             )
@@ -304,7 +279,7 @@ class WechatProvider(Provider):
         code_url = data.get("code_url")
         if status != 200 or not isinstance(code_url, str) or not code_url:
             raise self._error("native prepay", status, data)
-        return StartResult(client_payload={"code_url": code_url})
+        return base.StartResult(client_payload={"code_url": code_url})
 
     def jsapi_params(self, prepay_id: str) -> dict[str, str]:
         """The parameters for the JSAPI payment call, signed with the merchant key over
@@ -319,14 +294,14 @@ class WechatProvider(Provider):
         message = "".join(
             f"{params[k]}\n" for k in ("appId", "timeStamp", "nonceStr", "package")
         ).encode()
-        params["paySign"] = rsa_sign(self._private_key, message)
+        params["paySign"] = base.rsa_sign(self._private_key, message)
         return params
 
     # ---------------------------------------------------------------- notifications
 
     def parse_notification(
         self, *, headers: Mapping[str, str], body: bytes, content_type: str = ""
-    ) -> Notification:
+    ) -> base.Notification:
         """Verify and parse a v3 notification.
 
         Order of checks: signature headers, serial and RSA signature (`bad_signature`),
@@ -334,78 +309,75 @@ class WechatProvider(Provider):
         (`malformed`), resource decryption (`undecryptable`), `mchid`/`appid`
         (`merchant_mismatch`), fields and amounts (`malformed`).
         """
-        timestamp = header(headers, "Wechatpay-Timestamp") or ""
-        nonce = header(headers, "Wechatpay-Nonce") or ""
-        signature = header(headers, "Wechatpay-Signature") or ""
-        serial = header(headers, "Wechatpay-Serial") or ""
-        signature_type = header(headers, "Wechatpay-Signature-Type") or AUTH_SCHEME
+        timestamp = base.header(headers, "Wechatpay-Timestamp") or ""
+        nonce = base.header(headers, "Wechatpay-Nonce") or ""
+        signature = base.header(headers, "Wechatpay-Signature") or ""
+        serial = base.header(headers, "Wechatpay-Serial") or ""
+        signature_type = base.header(headers, "Wechatpay-Signature-Type") or AUTH_SCHEME
         if not (timestamp and nonce and signature and serial):
-            raise NotificationError("bad_signature", "missing signature headers")
+            raise base.NotificationError("bad_signature", "missing signature headers")
         if signature_type != AUTH_SCHEME:
-            raise NotificationError("bad_signature", f"unsupported {signature_type}")
+            raise base.NotificationError("bad_signature", f"unsupported {signature_type}")
         # An unknown serial is refused, not fetched: we hold exactly one platform key.
         if serial != self.config.platform_public_key_id:
-            raise NotificationError("bad_signature", "unknown Wechatpay-Serial")
+            raise base.NotificationError("bad_signature", "unknown Wechatpay-Serial")
         message = f"{timestamp}\n{nonce}\n".encode() + body + b"\n"
-        if not rsa_verify(self._platform_key, message, signature):
+        if not base.rsa_verify(self._platform_key, message, signature):
             logger.warning("wechat notification: bad signature")
-            raise NotificationError("bad_signature", "signature does not verify")
+            raise base.NotificationError("bad_signature", "signature does not verify")
         if not (timestamp.isascii() and timestamp.isdigit()):  # "²".isdigit() is True
-            raise NotificationError("bad_signature", "Wechatpay-Timestamp is not a number")
+            raise base.NotificationError("bad_signature", "Wechatpay-Timestamp is not a number")
         # After the signature, so stale_timestamp always means "authentic but old"; a
         # replay is refused even though deduplication on `id` would also catch it.
         if abs(self._clock() - int(timestamp)) > TOLERANCE_SECONDS:
-            raise NotificationError("stale_timestamp", "Wechatpay-Timestamp too far from now")
+            raise base.NotificationError("stale_timestamp", "Wechatpay-Timestamp too far from now")
 
-        media_type, _ = content_type_of(content_type, headers)
-        if media_type and media_type != "application/json":
-            raise NotificationError("malformed", f"unexpected content type {media_type}")
-        envelope = _json_object(body, "body")
+        envelope = base.json_body(content_type, headers, body)
         event_id, event_type = envelope.get("id"), envelope.get("event_type")
         resource = envelope.get("resource")
         if not (isinstance(event_id, str) and event_id):
-            raise NotificationError("malformed", "missing id")
+            raise base.NotificationError("malformed", "missing id")
         if not isinstance(resource, dict):
-            raise NotificationError("malformed", "missing resource")
+            raise base.NotificationError("malformed", "missing resource")
         data = self.decrypt_resource(resource)
 
         if data.get("mchid") != self.config.mch_id:
-            raise NotificationError("merchant_mismatch", "mchid is not ours")
+            raise base.NotificationError("merchant_mismatch", "mchid is not ours")
         # Refund resources carry no appid; transactions must carry ours.
         needs_appid = event_type == "TRANSACTION.SUCCESS" or "appid" in data
         if needs_appid and data.get("appid") != self.config.app_id:
-            raise NotificationError("merchant_mismatch", "appid is not ours")
+            raise base.NotificationError("merchant_mismatch", "appid is not ours")
 
         out_trade_no = data.get("out_trade_no")
         if not (isinstance(out_trade_no, str) and out_trade_no):
-            raise NotificationError("malformed", "missing out_trade_no")
+            raise base.NotificationError("malformed", "missing out_trade_no")
         amount_block = data.get("amount")
         if not isinstance(amount_block, dict):
-            raise NotificationError("malformed", "missing amount")
+            raise base.NotificationError("malformed", "missing amount")
 
         refund_amount: Decimal | None = None
         out_refund_no = ""
         try:
-            amount = from_fen(amount_block.get("total"))
+            amount = base.from_fen(amount_block.get("total"))
             if event_type == "TRANSACTION.SUCCESS":
                 kind = "payment"
                 status = TRADE_STATE.get(str(data.get("trade_state")))
                 if status is None:
-                    raise NotificationError("malformed", "unknown trade_state")
+                    raise base.NotificationError("malformed", "unknown trade_state")
             elif event_type in REFUND_EVENTS:
                 kind, status = "refund", REFUND_EVENTS[event_type]
-                refund_amount = from_fen(amount_block.get("refund"))
+                refund_amount = base.from_fen(amount_block.get("refund"))
                 out_refund_no = str(data.get("out_refund_no") or "")
                 if not out_refund_no:
-                    raise NotificationError("malformed", "missing out_refund_no")
+                    raise base.NotificationError("malformed", "missing out_refund_no")
             else:
-                raise NotificationError("malformed", f"unknown event_type {event_type!r}")
+                raise base.NotificationError("malformed", f"unknown event_type {event_type!r}")
         except ValueError as exc:
-            raise NotificationError("malformed", str(exc)) from exc
+            raise base.NotificationError("malformed", str(exc)) from exc
 
         payload = {k: v for k, v in envelope.items() if k != "resource"}
         payload["resource"] = data
-        return Notification(
+        return base.Notification(
             provider=self.name,
             event_id=event_id,
             kind=kind,
@@ -422,109 +394,91 @@ class WechatProvider(Provider):
     def decrypt_resource(self, resource: Mapping[str, Any]) -> dict[str, Any]:
         """AES-256-GCM decrypt a notification `resource` into its JSON object."""
         if resource.get("algorithm") != "AEAD_AES_256_GCM":
-            raise NotificationError("undecryptable", "unsupported algorithm")
+            raise base.NotificationError("undecryptable", "unsupported algorithm")
         nonce, ciphertext = resource.get("nonce"), resource.get("ciphertext")
         associated = resource.get("associated_data") or ""
         if not (isinstance(nonce, str) and isinstance(ciphertext, str)):
-            raise NotificationError("undecryptable", "missing nonce or ciphertext")
+            raise base.NotificationError("undecryptable", "missing nonce or ciphertext")
         if not isinstance(associated, str):
-            raise NotificationError("undecryptable", "bad associated_data")
+            raise base.NotificationError("undecryptable", "bad associated_data")
         try:
             plaintext = self._aesgcm.decrypt(
                 nonce.encode(), base64.b64decode(ciphertext, validate=True), associated.encode()
             )
         except (InvalidTag, binascii.Error, ValueError) as exc:
-            raise NotificationError("undecryptable", "resource does not decrypt") from exc
-        try:
-            data = jsonsafe.loads(plaintext.decode("utf-8"))
-        except ValueError as exc:  # not UTF-8, not JSON, or nested too deeply
-            raise NotificationError("undecryptable", "resource is not JSON") from exc
-        if not isinstance(data, dict):
-            raise NotificationError("undecryptable", "resource is not a JSON object")
-        return data
+            raise base.NotificationError("undecryptable", "resource does not decrypt") from exc
+        return base.json_object(plaintext, "resource", code="undecryptable")
 
     # ---------------------------------------------------------------- query and refund
 
-    def query(self, *, out_trade_no: str) -> QueryResult:
+    def query(self, *, out_trade_no: str) -> base.QueryResult:
         """GET /v3/pay/transactions/out-trade-no/{no}?mchid=. ORDER_NOT_EXIST (the buyer
         has not opened the payment) is `pending` with amount None."""
         path = "/v3/pay/transactions/out-trade-no/" + quote(out_trade_no, safe="")
         status, data = self._request("GET", path, query={"mchid": self.config.mch_id})
         if status == 404 and data.get("code") == "ORDER_NOT_EXIST":
-            return QueryResult(status="pending", amount=None, raw=data)
+            return base.QueryResult(status="pending", amount=None, raw=data)
         if status != 200:
             raise self._error("query", status, data)
         if data.get("mchid") != self.config.mch_id or data.get("appid") != self.config.app_id:
-            raise ProviderError("wechat query: answer is for another merchant")
+            raise base.ProviderError("wechat query: answer is for another merchant")
         trade_state = TRADE_STATE.get(str(data.get("trade_state")))
         if trade_state is None:
-            raise ProviderError(f"wechat query: unknown trade_state {data.get('trade_state')}")
+            raise base.ProviderError(f"wechat query: unknown trade_state {data.get('trade_state')}")
         amount_block = data.get("amount")
         try:
             # NOTPAY answers may omit the amount block's payer fields but keep total.
-            amount = from_fen(amount_block.get("total")) if isinstance(amount_block, dict) else None
+            amount = (
+                base.from_fen(amount_block.get("total")) if isinstance(amount_block, dict) else None
+            )
         except ValueError as exc:
-            raise ProviderError(f"wechat query: {exc}") from exc
-        return QueryResult(
+            raise base.ProviderError(f"wechat query: {exc}") from exc
+        return base.QueryResult(
             status=trade_state,
             amount=amount,
             trade_no=str(data.get("transaction_id") or ""),
             raw=data,
         )
 
-    def refund(
-        self,
-        *,
-        out_trade_no: str,
-        out_refund_no: str,
-        amount: Decimal,
-        total: Decimal,
-        reason: str = "",
-    ) -> RefundResult:
+    def refund_request(self, request: base.RefundRequest) -> base.RefundResult:
         """POST /v3/refund/domestic/refunds. The refund's notification goes to our
         WeChat callback URL. SUCCESS -> succeeded, PROCESSING -> pending,
         CLOSED/ABNORMAL or a business error -> failed; system errors, rate limits and
         5xx raise ProviderError (repeat with the same out_refund_no)."""
         payload: dict[str, Any] = {
-            "out_trade_no": out_trade_no,
-            "out_refund_no": out_refund_no,
-            "notify_url": callback_url(self.config.public_base_url, self.name),
-            "amount": {"refund": to_fen(amount), "total": to_fen(total), "currency": "CNY"},
+            "out_trade_no": request.out_trade_no,
+            "out_refund_no": request.out_refund_no,
+            "notify_url": base.callback_url(self.config.public_base_url, self.name),
+            "amount": {
+                "refund": base.to_fen(request.amount),
+                "total": base.to_fen(request.total),
+                "currency": "CNY",
+            },
         }
-        if reason:
-            payload["reason"] = reason[:80]  # WeChat's limit
+        if request.reason:
+            payload["reason"] = request.reason[:80]  # WeChat's limit
         status, data = self._request("POST", "/v3/refund/domestic/refunds", payload=payload)
         if status == 200:
             refund_status = REFUND_STATUS.get(str(data.get("status")))
             if refund_status is None:
-                raise ProviderError(f"wechat refund: unknown status {data.get('status')}")
-            return RefundResult(
+                raise base.ProviderError(f"wechat refund: unknown status {data.get('status')}")
+            return base.RefundResult(
                 status=refund_status, refund_id=str(data.get("refund_id") or ""), raw=data
             )
         if status >= 500 or status == 429 or data.get("code") in _RETRYABLE:
             raise self._error("refund", status, data)
-        logger.warning("wechat refund %s refused: %s", out_refund_no, data.get("code"))
-        return RefundResult(status="failed", raw=data)
+        logger.warning("wechat refund %s refused: %s", request.out_refund_no, data.get("code"))
+        return base.RefundResult(status="failed", raw=data)
 
     # ---------------------------------------------------------------- answers
 
-    def success_response(self) -> HttpAnswer:
+    def success_response(self) -> base.HttpAnswer:
         return 204, "", b""
 
-    def failure_response(self, code: str, message: str) -> HttpAnswer:
+    def failure_response(self, code: str, message: str) -> base.HttpAnswer:
         # WeChat only tells 2xx from the rest; 401 for every rejection keeps it simple.
         body = json.dumps({"code": "FAIL", "message": message}, ensure_ascii=False).encode()
         return 401, "application/json", body
-
-
-def _json_object(body: bytes, what: str) -> dict[str, Any]:
-    try:
-        data = jsonsafe.loads(body.decode("utf-8"))
-    except ValueError as exc:  # not UTF-8, not JSON, or nested too deeply
-        raise NotificationError("malformed", f"{what} is not JSON") from exc
-    if not isinstance(data, dict):
-        raise NotificationError("malformed", f"{what} is not a JSON object")
-    return data
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -532,6 +486,6 @@ def _parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        return as_aware(datetime.fromisoformat(value))
+        return base.as_aware(datetime.fromisoformat(value))
     except ValueError:
         return None

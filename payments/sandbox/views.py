@@ -7,13 +7,13 @@ CSRF-protected and works without JavaScript.
 
 from __future__ import annotations
 
-import segno
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from storefront.errors import NotFound
+from storefront.qr import qr_svg
 
 from . import wallet
 from .provider import sandbox_enabled
@@ -43,7 +43,7 @@ def sandbox_pay(request: HttpRequest, out_trade_no: str) -> HttpResponse:
             "payment": payment,
             "order": payment.order,
             "paid": wallet.sandbox_payment_paid(payment=payment),
-            "qr_svg": segno.make(page_url, error="m").svg_inline(scale=4, title=page_url),
+            "qr_svg": qr_svg(page_url, scale=4, title=page_url),
             "page_url": page_url,
             "order_url": _order_url(payment.order.number),
         },

@@ -33,19 +33,24 @@ def _fee_percent(*, poverty_relief: bool) -> Decimal:
 
 
 def ledger_record_sale(*, order: Order, payment: Payment) -> list[LedgerEntry]:
-    """Per cooperative: a sale (its lines plus its shipping) and the platform fee, in the
-    pending account. Precondition: the order row is locked. Once per order (a unique
-    constraint backs this up)."""
+    """Per cooperative, in the pending account: a sale (what the buyer paid for its part:
+    its lines less their discounts, plus its shipping), the platform's subsidy (the part
+    of those discounts the platform funds, so a platform-funded discount costs the
+    cooperative nothing) and the platform fee (on sale + subsidy). The sales add up to
+    the payment to the fen. Precondition: the order row is locked. Once per order (a
+    unique constraint backs this up)."""
     # Each cooperative's poverty-relief flag comes with its sums (no third query).
     goods: dict[int, Decimal] = defaultdict(Decimal)
+    subsidy: dict[int, Decimal] = defaultdict(Decimal)
     relief: dict[int, bool] = {}
     for row in (
         OrderLine.objects.filter(order=order)
         .values("cooperative", "cooperative__county__poverty_relief")
-        .annotate(s=Sum("line_total"))
+        .annotate(s=Sum("line_total"), d=Sum("discount"), p=Sum("discount_platform"))
         .order_by()
     ):
-        goods[row["cooperative"]] += row["s"]
+        goods[row["cooperative"]] += row["s"] - row["d"]
+        subsidy[row["cooperative"]] += row["p"]
         relief[row["cooperative"]] = row["cooperative__county__poverty_relief"]
     shipping: dict[int, Decimal] = {}
     for coop_id, fee, poverty_relief in OrderShipping.objects.filter(order=order).values_list(
@@ -67,7 +72,18 @@ def ledger_record_sale(*, order: Order, payment: Payment) -> list[LedgerEntry]:
                 memo=f"order {order.number}",
             )
         )
-        fee = (sale * _fee_percent(poverty_relief=relief[coop_id]) / HUNDRED).quantize(
+        if subsidy.get(coop_id):
+            entries.append(
+                LedgerEntry(
+                    **common,
+                    account=LedgerAccount.PENDING,
+                    kind=LedgerKind.PLATFORM_SUBSIDY,
+                    amount=subsidy[coop_id],
+                    memo=f"platform-funded discount on order {order.number}",
+                )
+            )
+        gross = sale + subsidy.get(coop_id, Decimal("0"))
+        fee = (gross * _fee_percent(poverty_relief=relief[coop_id]) / HUNDRED).quantize(
             CENT, rounding=ROUND_HALF_UP
         )
         if fee:

@@ -21,21 +21,7 @@ def get_sender() -> SmsSender | None:
     if backend == "outbox":
         return OutboxSender()
     if backend == "aliyun":
-        return AliyunSender(
-            access_key_id=settings.SMS_ALIYUN_ACCESS_KEY_ID,
-            access_key_secret=settings.SMS_ALIYUN_ACCESS_KEY_SECRET,
-            sign_name=settings.SMS_ALIYUN_SIGN_NAME,
-            templates=settings.SMS_ALIYUN_TEMPLATES,
-            endpoint=settings.SMS_ALIYUN_ENDPOINT,
-        )
+        return AliyunSender.from_settings(settings, "SMS_ALIYUN_")
     if backend == "tencent":
-        return TencentSender(
-            secret_id=settings.SMS_TENCENT_SECRET_ID,
-            secret_key=settings.SMS_TENCENT_SECRET_KEY,
-            sdk_app_id=settings.SMS_TENCENT_SDK_APP_ID,
-            sign_name=settings.SMS_TENCENT_SIGN_NAME,
-            templates=settings.SMS_TENCENT_TEMPLATES,
-            region=settings.SMS_TENCENT_REGION,
-            endpoint=settings.SMS_TENCENT_ENDPOINT,
-        )
+        return TencentSender.from_settings(settings, "SMS_TENCENT_")
     return None

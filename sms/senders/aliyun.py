@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 from storefront.phones import phone_country_code, phone_national
 
 from ..exceptions import SmsPermanentError, SmsTemporaryError
-from .base import OutgoingSms, SendResult, provider_template
+from .base import OutgoingSms, ProviderSender, SendResult
 from .http import hmac_sha256, post, sha256_hex
 
 ALGORITHM = "ACS3-HMAC-SHA256"
@@ -92,17 +92,15 @@ def sign(
     return signed
 
 
-@dataclass(frozen=True)
-class AliyunSender:
+@dataclass(frozen=True, kw_only=True)
+class AliyunSender(ProviderSender):
     access_key_id: str
     access_key_secret: str
-    sign_name: str
-    templates: dict[str, str]
     endpoint: str = "https://dysmsapi.aliyuncs.com"
     name: str = "aliyun"
 
     def send(self, message: OutgoingSms) -> SendResult:
-        template_code = provider_template(self.templates, message)
+        template_code = self.template_for(message)
         if phone_country_code(message.phone) != 86:
             # International numbers go through Alibaba Cloud's separate international API.
             raise SmsPermanentError("unsupported_number", "mainland numbers only")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, field, fields
+from typing import Any, Protocol, Self
 
 from ..exceptions import SmsPermanentError
 
@@ -45,3 +45,28 @@ def provider_template(templates: dict[str, str], message: OutgoingSms) -> str:
     if not found:
         raise SmsPermanentError("template_not_configured", message.template)
     return found
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProviderSender:
+    """What a cloud SMS provider's sender holds besides its credentials: the signature
+    name printed in every message and the provider's template ids."""
+
+    sign_name: str
+    templates: dict[str, str]
+
+    @classmethod
+    def from_settings(cls, settings: Any, prefix: str) -> Self:
+        """Built from the settings named ``prefix`` + each field's name in capitals
+        (``SMS_ALIYUN_`` + ``SIGN_NAME``); a field with no such setting keeps its default."""
+        names = (f.name for f in fields(cls) if f.init)
+        return cls(
+            **{
+                name: getattr(settings, prefix + name.upper())
+                for name in names
+                if hasattr(settings, prefix + name.upper())
+            }
+        )
+
+    def template_for(self, message: OutgoingSms) -> str:
+        return provider_template(self.templates, message)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from ..exceptions import SmsPermanentError, SmsTemporaryError
-from .base import OutgoingSms, SendResult, provider_template
+from .base import OutgoingSms, ProviderSender, SendResult
 from .http import hmac_sha256, post, sha256_hex
 
 ALGORITHM = "TC3-HMAC-SHA256"
@@ -79,19 +79,17 @@ def _is_temporary(code: str) -> bool:
     return code.startswith(TEMPORARY_PREFIXES)
 
 
-@dataclass(frozen=True)
-class TencentSender:
+@dataclass(frozen=True, kw_only=True)
+class TencentSender(ProviderSender):
     secret_id: str
     secret_key: str
     sdk_app_id: str
-    sign_name: str
-    templates: dict[str, str]
     region: str = "ap-guangzhou"
     endpoint: str = "https://sms.tencentcloudapi.com"
     name: str = "tencent"
 
     def send(self, message: OutgoingSms) -> SendResult:
-        template_id = provider_template(self.templates, message)
+        template_id = self.template_for(message)
         payload = json.dumps(
             {
                 "PhoneNumberSet": [message.phone],

@@ -56,6 +56,8 @@ PUBLIC_BASE_URL = (
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", PUBLIC_BASE_URL)
 
 INSTALLED_APPS = [
+    # Before the admin: its translation tabs and widgets (catalog/translation.py).
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -237,6 +239,13 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("ug", "ئۇيغۇرچە"), ("en", "English")]
 LANGUAGES_BIDI = ["he", "ar", "ar-dz", "fa", "ur", "ug", "ckb"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Product texts (and category names) in every language above, one column each
+# (django-modeltranslation, catalog/translation.py): ``title_zh_hans``, ``title_ug``,
+# ``title_en``. Reading ``product.title`` gives the active language's text, or the
+# Chinese one when that translation is empty. Chinese is the cooperatives' own
+# language, whatever a deployment's LANGUAGE_CODE (the tests run in English).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "zh-hans"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("zh-hans",)
 # English dates in ISO order, not the US month-first style (storefront/formats/en).
 FORMAT_MODULE_PATH = ["storefront.formats"]
 TIME_ZONE = "Asia/Shanghai"
@@ -404,62 +413,38 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # task cost about a tenth of a payment apply); CONN_HEALTH_CHECKS still drops a dead one.
 CELERY_DB_REUSE_MAX = 200
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
-# Orders: cancel unpaid orders past expires_at and return their stock (idempotent).
-CELERY_BEAT_SCHEDULE["orders-expire"] = {
-    "task": "lifecycle.tasks.orders_expire_task",
-    "schedule": timedelta(minutes=1),
+_MINUTE, _HOUR, _DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
+# name: (task, schedule)
+_BEAT = {
+    # Orders: cancel unpaid orders past expires_at and return their stock (idempotent).
+    "orders-expire": ("lifecycle.tasks.orders_expire_task", _MINUTE),
+    # Fulfilment: shipments shipped AUTO_DELIVER_DAYS ago count as delivered; delivered
+    # orders complete after RETURN_WINDOW_DAYS and release the ledger for payout.
+    "fulfilment-auto-deliver": ("fulfilment.tasks.shipments_auto_deliver_task", _HOUR),
+    # Fulfilment: restart the pipeline of paid orders whose messages a down broker lost.
+    "fulfilment-sweep": ("fulfilment.tasks.shipments_sweep_task", 2 * _MINUTE),
+    "fulfilment-complete-orders": ("lifecycle.tasks.orders_complete_task", _HOUR),
+    # Payments: re-enqueue inbox rows stored but not applied (broker was down), and ask
+    # providers about payments pending over ten minutes (PAYMENTS.md step 5).
+    "payments-inbox-sweep": ("lifecycle.tasks.payments_inbox_sweep_task", _MINUTE),
+    "payments-reconcile-sweep": ("lifecycle.tasks.payments_reconcile_sweep_task", 5 * _MINUTE),
+    # Notifications: send again the e-mails and text messages whose task a down broker lost.
+    "notifications-sweep": ("notifications.tasks.notifications_sweep_task", 5 * _MINUTE),
+    "ratelimits-prune": ("storefront.tasks.ratelimits_prune_task", _DAY),
+    # Reports: today's and yesterday's aggregates rebuilt every 30 minutes (idempotent);
+    # yesterday's compared with the ledger early each morning; expired job files removed.
+    "reports-aggregates-build": ("reports.tasks.aggregates_build_recent_task", 30 * _MINUTE),
+    "reports-aggregates-check": (
+        "reports.tasks.aggregates_check_yesterday_task",
+        crontab(hour=3, minute=15),
+    ),
+    "reports-jobs-expire": ("reports.tasks.jobs_expire_task", _HOUR),
 }
-# Fulfilment: shipments shipped AUTO_DELIVER_DAYS ago count as delivered; delivered
-# orders complete after RETURN_WINDOW_DAYS and release the ledger for payout.
-CELERY_BEAT_SCHEDULE["fulfilment-auto-deliver"] = {
-    "task": "fulfilment.tasks.shipments_auto_deliver_task",
-    "schedule": timedelta(hours=1),
-}
-# Fulfilment: restart the pipeline of paid orders whose messages a down broker lost.
-CELERY_BEAT_SCHEDULE["fulfilment-sweep"] = {
-    "task": "fulfilment.tasks.shipments_sweep_task",
-    "schedule": timedelta(minutes=2),
-}
-CELERY_BEAT_SCHEDULE["fulfilment-complete-orders"] = {
-    "task": "lifecycle.tasks.orders_complete_task",
-    "schedule": timedelta(hours=1),
-}
-# Payments: re-enqueue inbox rows stored but not applied (broker was down), and ask
-# providers about payments pending over ten minutes (PAYMENTS.md step 5).
-CELERY_BEAT_SCHEDULE["payments-inbox-sweep"] = {
-    "task": "lifecycle.tasks.payments_inbox_sweep_task",
-    "schedule": timedelta(seconds=60),
+CELERY_BEAT_SCHEDULE = {
+    name: {"task": task, "schedule": schedule} for name, (task, schedule) in _BEAT.items()
 }
 # A stored notification the sweep has re-enqueued this often is rejected for staff.
 PAYMENTS_INBOX_MAX_ATTEMPTS = env_int("PAYMENTS_INBOX_MAX_ATTEMPTS", 10)
-CELERY_BEAT_SCHEDULE["payments-reconcile-sweep"] = {
-    "task": "lifecycle.tasks.payments_reconcile_sweep_task",
-    "schedule": timedelta(minutes=5),
-}
-# Notifications: send again the e-mails and text messages whose task a down broker lost.
-CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
-    "task": "notifications.tasks.notifications_sweep_task",
-    "schedule": timedelta(minutes=5),
-}
-CELERY_BEAT_SCHEDULE["ratelimits-prune"] = {
-    "task": "storefront.tasks.ratelimits_prune_task",
-    "schedule": timedelta(days=1),
-}
-# Reports: today's and yesterday's aggregates rebuilt every 30 minutes (idempotent);
-# yesterday's compared with the ledger early each morning; expired job files removed.
-CELERY_BEAT_SCHEDULE["reports-aggregates-build"] = {
-    "task": "reports.tasks.aggregates_build_recent_task",
-    "schedule": timedelta(minutes=30),
-}
-CELERY_BEAT_SCHEDULE["reports-aggregates-check"] = {
-    "task": "reports.tasks.aggregates_check_yesterday_task",
-    "schedule": crontab(hour=3, minute=15),
-}
-CELERY_BEAT_SCHEDULE["reports-jobs-expire"] = {
-    "task": "reports.tasks.jobs_expire_task",
-    "schedule": timedelta(hours=1),
-}
 # How long enqueueing may block a request when the broker is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}

@@ -5,8 +5,7 @@ from django.core import mail
 
 from accounts.models import User
 from fulfilment import services as fulfilment_services
-from tests.factories import make_paid_order
-from tests.fulfilment.factories import make_carriers
+from tests.factories import make_carriers, make_paid_order
 
 pytestmark = pytest.mark.django_db
 

@@ -28,6 +28,8 @@ def test_farmer_lists_a_product_with_two_photos_and_a_manager_approves_it(new_pa
     page.click("text=+ 新商品 >> nth=0")
     page.fill("#id_title", "吉木乃石磨全麦粉 新麦")
     page.select_option("#id_category", label="面粉")
+    page.fill("#id_title_ug", "جېمىنەي پۈتۈن بۇغداي ئۇنى")
+    page.fill("#id_title_en", "Jeminay new-wheat whole flour")
     page.fill("#id_description", "新麦石磨，保留麸皮。")
     page.fill("#id_variant_name", "2.5 kg 袋")
     page.fill("#id_variant_price", "29.90")
@@ -36,8 +38,10 @@ def test_farmer_lists_a_product_with_two_photos_and_a_manager_approves_it(new_pa
     shoot(page, "farmer-02-new-product-phone")
     page.click("main form button[type=submit]")
     page.wait_for_url("**/farm/products/*/")
-    product = Product.objects.get(title="吉木乃石磨全麦粉 新麦")
+    product = Product.objects.get(title_zh_hans="吉木乃石磨全麦粉 新麦")
     assert product.status == ProductStatus.DRAFT and product.variants.count() == 1
+    assert product.title_ug == "جېمىنەي پۈتۈن بۇغداي ئۇنى"
+    assert product.slug.startswith("jeminay-new-wheat-whole-flour")
 
     page.set_input_files(
         "#photo-files",
@@ -185,3 +189,19 @@ def test_a_stale_stock_save_is_refused_with_the_current_figure(new_page, lang):
         path=str(shoot(page, f"farmer-10-card-refused-{lang}").with_suffix(".view.png"))
     )
     assert_stock_ledger_consistent()
+
+
+def test_the_uyghur_product_page_shows_the_uyghur_title_and_description(new_page):
+    load_demo(with_photos=True)
+    product = Product.objects.get(slug="jeminay-stone-ground")
+    page = new_page(viewport=PHONE, lang="ug")
+    page.goto("/products/jeminay-stone-ground/")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("h1").inner_text().strip() == product.title_ug
+    assert product.description_ug in page.locator("main").inner_text()
+    assert product.title_zh_hans not in page.locator("main").inner_text()
+    shoot(page, "ug-product-phone")
+    # The search box finds it by a word of its Uyghur title.
+    page.goto("/products/?search=تۈگمەن")
+    assert product.title_ug in page.locator("main").inner_text()
+    shoot(page, "ug-search-phone")

@@ -117,7 +117,7 @@ def test_a_product_added_in_the_admin_gets_its_slug_and_opening_stock_from_the_s
     data.update(
         {
             "cooperative": str(coop.pk),
-            "title": "<b>Stone</b> flour",
+            "title_zh_hans": "<b>Stone</b> flour",  # the Chinese title's column
             "category": str(make_category().pk),
             "farmer": str(farmer.pk),
             "variants-TOTAL_FORMS": "1",

@@ -149,8 +149,12 @@ def test_search_conditions_use_the_gin_indexes(demo, query, index):
 
 
 def test_suggestions_as_the_buyer_types(api_client, demo):
-    body = api_client.get(SUGGEST, {"q": "mf"}).json()
+    body = api_client.get(SUGGEST, {"q": "mf"}, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
     assert body["suggestions"][0] == {"text": "吉木乃石磨面粉", "product": "jeminay-stone-ground"}
+    # The text in the buyer's language (the demo has English titles).
+    response = api_client.get(SUGGEST, {"q": "mf"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json()["suggestions"][0]["text"] == "Jeminay Stone-Ground Flour"
+    assert "Accept-Language" in response["Vary"]
     assert all(s["product"].startswith("jeminay-") for s in body["suggestions"])
     assert api_client.get(SUGGEST, {"q": "fengm"}).json()["suggestions"][0]["product"] == (
         "chengkou-wild-honey"
@@ -173,7 +177,9 @@ def test_suggestions_refuse_a_huge_query(api_client):
 
 
 def test_the_page_search_ranks_and_offers_suggestions(client, demo):
-    body = client.get("/products/", {"search": "mianfen"}).content.decode()
+    body = client.get(
+        "/products/", {"search": "mianfen"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
     assert body.index("吉木乃石磨面粉") < body.index("吉木乃雪花粉")
     assert 'data-suggest="/api/v1/search/suggest/"' in body and "js/search.js" in body
     assert "<script>" not in body  # no inline script (CSP)

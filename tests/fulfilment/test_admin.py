@@ -5,9 +5,7 @@ from django.urls import reverse
 
 from fulfilment import services
 from fulfilment.models import Shipment
-from tests.factories import make_manager, make_user
-
-from .factories import make_carriers, make_two_coop_order
+from tests.factories import make_carriers, make_manager, make_two_coop_order, make_user
 
 pytestmark = pytest.mark.django_db
 

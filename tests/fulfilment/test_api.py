@@ -8,9 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from fulfilment import carriers, services
 from fulfilment.models import CarrierEvent, TrackingEvent
 from orders.constants import OrderStatus
-from tests.factories import make_paid_order, make_user
-
-from .factories import make_carriers, make_two_coop_order
+from tests.factories import make_carriers, make_paid_order, make_two_coop_order, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,7 @@ from fulfilment.models import Shipment
 from lifecycle import services as flows
 from orders.constants import OrderStatus
 from storefront.errors import InvalidState
-from tests.factories import make_user
-
-from .factories import make_carriers, make_two_coop_order, record_sale
+from tests.factories import make_carriers, make_two_coop_order, make_user, record_sale
 
 pytestmark = pytest.mark.django_db
 

@@ -25,9 +25,7 @@ from orders.constants import OrderStatus
 from orders.models import Order
 from storefront.celery import app
 from storefront.queue import send, send_on_commit
-from tests.factories import make_manager
-
-from .factories import balances, make_carriers, make_two_coop_order, record_sale
+from tests.factories import balances, make_carriers, make_manager, make_two_coop_order, record_sale
 
 pytestmark = [
     pytest.mark.postgres,

@@ -19,9 +19,16 @@ from lifecycle import services as flows
 from orders.constants import OrderStatus
 from orders.exceptions import OrderInvalidState
 from orders.models import Order
-from tests.factories import make_batch, make_manager, make_paid_order, make_user
-
-from .factories import balances, make_carriers, make_two_coop_order, record_sale
+from tests.factories import (
+    balances,
+    make_batch,
+    make_carriers,
+    make_manager,
+    make_paid_order,
+    make_two_coop_order,
+    make_user,
+    record_sale,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,9 @@ from fulfilment.models import Shipment, ShipmentLine, TrackingEvent
 from fulfilment.slips import find_cjk_font
 from lifecycle import tasks as lifecycle_tasks
 from orders.constants import OrderStatus
-from tests.factories import make_manager, make_paid_order
+from tests.factories import make_carriers, make_manager, make_paid_order, make_two_coop_order
 
 from . import failing_mail
-from .factories import make_carriers, make_two_coop_order
 
 pytestmark = pytest.mark.django_db
 

@@ -21,12 +21,12 @@ from tests.concurrency import run_together
 from tests.factories import (
     ADDRESS,
     assert_stock_ledger_consistent,
+    make_carriers,
     make_notification,
     make_payment,
     make_product,
     make_user,
 )
-from tests.fulfilment.factories import make_carriers
 
 
 @pytest.fixture(autouse=True)

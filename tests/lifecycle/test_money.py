@@ -23,8 +23,14 @@ from orders.models import Order
 from orders.services import placement
 from payments.constants import InboxStatus, LedgerKind, PaymentStatus, RefundStatus
 from payments.models import LedgerEntry, PaymentNotification, Refund
-from tests.factories import make_notification, make_order, make_payment, make_product, make_user
-from tests.fulfilment.factories import make_carriers
+from tests.factories import (
+    make_carriers,
+    make_notification,
+    make_order,
+    make_payment,
+    make_product,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -11,15 +11,9 @@ from orders import services
 from orders.exceptions import InsufficientStock
 from orders.models import Order
 from tests.concurrency import run_together
-from tests.factories import ADDRESS, assert_stock_ledger_consistent, make_product, make_user
+from tests.factories import ADDRESS, make_product, make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _stock_equals_its_movements():
-    yield
-    assert_stock_ledger_consistent()
 
 
 def test_forty_buyers_ten_units(client_for):

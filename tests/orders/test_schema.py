@@ -92,7 +92,13 @@ def test_order_schema_fields_match_api_md(schema):
         "shipping_address",
         "shipments",
         "payments",
+        # Additions in v1 (API.md: vouchers): the order's discount, under the API.md
+        # name and as discount_total (total = subtotal - discount_total + shipping_fee).
+        "discount",
+        "discount_total",
     }
+    line_ref = order["properties"]["lines"]["items"]["$ref"].rsplit("/", 1)[-1]
+    assert "discount" in schema["components"]["schemas"][line_ref]["properties"]
     status_ref = order["properties"]["status"]["$ref"].rsplit("/", 1)[-1]
     assert set(schema["components"]["schemas"][status_ref]["enum"]) == {
         "pending_payment",

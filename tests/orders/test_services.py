@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from catalog.constants import ProductStatus
 from catalog.models import Variant
+from catalog.stock import stock_adjust
 from lifecycle import services as flows
 from lifecycle.tasks import orders_expire_task
 from orders import services
@@ -23,7 +24,7 @@ from orders.exceptions import (
     VariantUnavailable,
 )
 from orders.models import CartItem, Order, OrderEvent, OrderLine, OrderShipping
-from storefront.errors import InvalidInput
+from storefront.errors import InvalidInput, ServiceUnavailable
 from tests.factories import make_cooperative, make_product, make_user, make_variant
 
 pytestmark = pytest.mark.django_db
@@ -288,11 +289,29 @@ def test_failed_attempt_does_not_burn_the_key(buyer, address):
         services.order_place(
             user=buyer, shipping_address=address, lines=lines, idempotency_key="retry"
         )
-    Variant.objects.filter(pk=variant.pk).update(stock=5)
+    stock_adjust(variant_id=variant.pk, delta=4)  # goods received: 1 -> 5
     order, created = services.order_place(
         user=buyer, shipping_address=address, lines=lines, idempotency_key="retry"
     )
     assert created and order.lines.get().quantity == 2
+
+
+def test_prices_changing_under_every_try_answer_busy_not_a_crash(buyer, address, monkeypatch):
+    from orders.services import placement
+
+    variant = _variant(stock=5)
+    tries = []
+
+    def repriced(**kwargs):
+        tries.append(1)
+        raise placement._Repriced()
+
+    monkeypatch.setattr(placement, "_order_create", repriced)
+    with pytest.raises(ServiceUnavailable):
+        services.order_place(
+            user=buyer, shipping_address=address, lines=[{"variant": variant.pk, "quantity": 1}]
+        )
+    assert len(tries) == 5 and Order.objects.count() == 0 and _stock(variant) == 5
 
 
 def test_order_numbers_are_unique_and_random():

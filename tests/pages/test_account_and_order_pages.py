@@ -213,8 +213,7 @@ def test_cancel_and_confirm_receipt(client, buyer):
 
 def test_partly_shipped_order_offers_no_cancel_and_says_why_in_the_buyers_words(client):
     from fulfilment import services as fulfilment_services
-    from tests.factories import make_user
-    from tests.fulfilment.factories import make_carriers, make_two_coop_order
+    from tests.factories import make_carriers, make_two_coop_order, make_user
 
     make_carriers()
     buyer = make_user()

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.constants import CertificationKind, ProductStatus
 from catalog.models import Certification
+from catalog.stock import stock_adjust
 from tests.factories import (
     make_batch,
     make_category,
@@ -107,8 +108,7 @@ def test_product_page_shows_variants_certifications_batches_and_buy_form(client)
     product = make_product(variants=2, stock=3, description="Milled in October.")
     batch = make_batch(product=product, code="JMN-T-1")
     sold_out = product.variants.last()
-    sold_out.stock = 0
-    sold_out.save()
+    stock_adjust(variant_id=sold_out.pk, delta=-3)  # sold out: 3 -> 0
     body = client.get(product.get_absolute_url()).content.decode()
     assert "Milled in October." in body
     assert "Only 3 left" in body and "Sold out" in body

@@ -75,7 +75,7 @@ def test_create_product_with_first_variant(farmer_client, farmer, coop):
             "variant_stock": "10",
         },
     )
-    product = Product.objects.get(title="Stone flour")
+    product = Product.objects.get(title_zh_hans="Stone flour")  # the Chinese title
     assert response.status_code == 302
     assert response["Location"] == f"/farm/products/{product.pk}/"
     assert product.cooperative == coop and product.farmer == farmer

@@ -27,8 +27,14 @@ from payments.services import (
     payout_create,
     refund_apply_result,
 )
-from tests.factories import make_cooperative, make_county, make_paid_order, make_product, make_user
-from tests.fulfilment.factories import record_sale
+from tests.factories import (
+    make_cooperative,
+    make_county,
+    make_paid_order,
+    make_product,
+    make_user,
+    record_sale,
+)
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from reports.aggregates import (
 from reports.constants import Figure
 from reports.models import AggregateDay, AggregateDifference, DailyCooperative, DailySales
 from storefront import metrics
-from tests.factories import make_product
+from tests.factories import make_paid_order, make_product
 
 from .history import generate, local, paid_order, refund
 
@@ -153,3 +153,37 @@ def test_the_admin_action_rebuilds_selected_days(admin_client, fees):
     assert DailySales.objects.filter(day=day).count() == 2
     marker.refresh_from_db()
     assert marker.built_at and marker.checked_at and marker.differences == 0
+
+
+def test_discounted_orders_still_equal_the_ledger(fees):
+    # A platform-funded and a cooperative-funded discount (as PlacementPlan writes them):
+    # the aggregates count each line less its cooperative's own discount, the ledger's
+    # sales include the platform's subsidy; both sides agree, on the sale day and the
+    # refund day.
+    from datetime import date
+
+    from orders.models import Order, OrderLine
+    from tests.fulfilment.factories import record_sale
+
+    from .history import at
+
+    variant = make_product(price="50.00", stock=100).variants.get()
+    day = date(2026, 3, 12)
+    with at(local(day)):
+        order = make_paid_order(items=[(variant, 2)], shipping_fee="12.00")
+        OrderLine.objects.filter(order=order).update(
+            discount=Decimal("15.00"), discount_platform=Decimal("10.00")
+        )
+        Order.objects.filter(pk=order.pk).update(
+            discount_total=Decimal("15.00"), total=Decimal("97.00")
+        )
+        order.refresh_from_db()
+        record_sale(order)
+    aggregates_build_day(day=day)
+    assert DailySales.objects.get(day=day, sku=variant.sku).sales == Decimal("95.00")
+    assert aggregates_check_day(day=day) == []
+    next_day = day + timedelta(days=1)
+    refund(order, local(next_day, 9))
+    aggregates_build_day(day=next_day)
+    assert DailySales.objects.get(day=next_day, sku="").refunds == Decimal("107.00")
+    assert aggregates_check_day(day=next_day) == []

@@ -38,13 +38,13 @@ from reports.models import Job
 from tests.factories import (
     ADDRESS,
     make_batch,
+    make_carriers,
     make_cooperative,
     make_manager,
     make_paid_order,
     make_product,
     make_user,
 )
-from tests.fulfilment.factories import make_carriers
 
 pytestmark = [pytest.mark.resilience, pytest.mark.django_db]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from sms.exceptions import SmsPermanentError, SmsTemporaryError
@@ -171,3 +173,19 @@ def test_tencent_request_level_limit_is_temporary(httpserver):
     )
     with pytest.raises(SmsTemporaryError):
         _tencent(httpserver).send(MESSAGE)
+
+
+def test_senders_are_built_from_their_prefixed_settings():
+    fields = {
+        "secret_id": "id",
+        "secret_key": "key",
+        "sdk_app_id": "1400",
+        "sign_name": "农门",
+        "templates": {"login_code": "1"},
+        "region": "ap-beijing",
+        "endpoint": "https://sms.example",
+    }
+    settings = SimpleNamespace(**{f"SMS_TENCENT_{k.upper()}": v for k, v in fields.items()})
+    sender = TencentSender.from_settings(settings, "SMS_TENCENT_")
+    assert sender == TencentSender(**fields)
+    assert sender.name == "tencent"  # no SMS_TENCENT_NAME setting: the default stays

@@ -17,8 +17,7 @@ from fulfilment.models import Shipment
 from orders.constants import OrderStatus
 from orders.models import Order
 from payments.sandbox import notifier as wallet
-from tests.factories import make_manager, make_product, make_variant
-from tests.fulfilment.factories import make_carriers
+from tests.factories import make_carriers, make_manager, make_product, make_variant
 from tests.payments.conftest import wallet_delivers_in_process  # noqa: F401 (a fixture)
 
 from .helpers import root_log
