@@ -33,13 +33,13 @@ from .transitions import (
 )
 
 __all__ = [
+    "Discount",
+    "PlacementPlan",
     "ShippingPreview",
     "address_delete",
     "address_save",
     "address_set_default",
     "cart_add_from_order",
-    "Discount",
-    "PlacementPlan",
     "cart_item_add",
     "cart_item_remove",
     "cart_item_update",

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0003_attention'),
+        ('orders', '0004_checkout_plan'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
