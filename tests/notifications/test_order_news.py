@@ -26,8 +26,7 @@ from payments.constants import RefundStatus
 from payments.models import Refund
 from payments.providers.base import RefundResult
 from sms.models import OutboxMessage, SmsMessage
-from tests.factories import make_notification, make_order, make_payment, make_user
-from tests.fulfilment.factories import make_carriers
+from tests.factories import make_carriers, make_notification, make_order, make_payment, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -195,7 +194,7 @@ def test_a_notice_that_cannot_be_written_never_fails_the_payment(
 
 
 def _shipped_two_parcels(buyer, commit):
-    from tests.fulfilment.factories import make_two_coop_order
+    from tests.factories import make_two_coop_order
 
     make_carriers()
     order, *_ = make_two_coop_order(user=buyer)

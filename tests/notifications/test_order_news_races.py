@@ -19,8 +19,14 @@ from payments.models import Refund
 from payments.providers.base import RefundResult
 from sms.models import OutboxMessage
 from tests.concurrency import run_together
-from tests.factories import make_notification, make_order, make_payment, make_user
-from tests.fulfilment.factories import make_carriers, make_two_coop_order
+from tests.factories import (
+    make_carriers,
+    make_notification,
+    make_order,
+    make_payment,
+    make_two_coop_order,
+    make_user,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -163,7 +163,7 @@ def test_discounted_orders_still_equal_the_ledger(fees):
     from datetime import date
 
     from orders.models import Order, OrderLine
-    from tests.fulfilment.factories import record_sale
+    from tests.factories import record_sale
 
     from .history import at
 
