@@ -11,6 +11,8 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from storefront.labels import platform_label
+
 from .constants import CertificationKind
 from .filters import ProductFilter
 from .models import Category, County
@@ -36,7 +38,7 @@ class ProductSearchFilter(ProductFilter):
         fields["category"].widget = forms.Select(
             choices=[("", _("All categories"))]
             + [
-                (c.slug, c.name)
+                (c.slug, platform_label(c.name))
                 for c in Category.objects.order_by("position", order_by_localized("name"))
             ]
         )
@@ -44,7 +46,7 @@ class ProductSearchFilter(ProductFilter):
         fields["county"].widget = forms.Select(
             choices=[("", _("All counties"))]
             + [
-                (c.slug, c.name)
+                (c.slug, platform_label(c.name))
                 for c in County.objects.filter(cooperatives__is_active=True)
                 .distinct()
                 .order_by("province", "name")

@@ -104,7 +104,13 @@ def product_detail(request, slug: str):
             "current_index": current,
             "variants": variants,
             "default_variant_id": next((v.id for v in variants if v.stock > 0), None),
+            # The quantity field never offers more than the most any size has in stock.
+            "max_quantity": max([v.stock for v in variants if v.stock > 0] or [1]),
             "certifications": certifications,
+            # The share card (Open Graph: WeChat, messengers): absolute URLs, lowest price.
+            "og_url": request.build_absolute_uri(product.get_absolute_url()),
+            "og_image": request.build_absolute_uri(images[0].image.url) if images else "",
+            "og_price": min((v.price for v in variants), default=None),
         },
     )
 

@@ -48,6 +48,9 @@ class AddressForm(RegionSelectMixin, forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
+    save_address = forms.BooleanField(
+        label=_("Save this address in my address book"), required=False, initial=True
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)
@@ -69,7 +72,7 @@ class AddressForm(RegionSelectMixin, forms.Form):
                 strip=False,
                 widget=forms.TextInput(attrs=attrs | ({"required": True} if rule.required else {})),
             )
-        self.add_region_fields()
+        self.add_region_fields(initial_code=self.initial.get("region_code") or "")
 
     def clean(self):
         cleaned = super().clean()
@@ -81,6 +84,20 @@ class AddressForm(RegionSelectMixin, forms.Form):
 
     def address(self) -> dict[str, str]:
         return {name: self.cleaned_data.get(name, "") for name in ADDRESS_FIELDS}
+
+    def typed(self) -> dict[str, str]:
+        """What the buyer typed, to fill the form again later (kept in the session when
+        an over-stock cart sends them back)."""
+        keep = [n for n in ADDRESS_FIELDS if n not in REGION_NAME_FIELDS]
+        return {n: str(self.data.get(n, ""))[:200] for n in keep}
+
+
+class AddressBookForm(AddressForm):
+    """An address for the address book: the checkout's fields without the order's key."""
+
+    idempotency_key = None
+    save_address = None
+    make_default = forms.BooleanField(label=_("Use as my default address"), required=False)
 
 
 def _quantity_field() -> forms.IntegerField:

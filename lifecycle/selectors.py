@@ -6,24 +6,31 @@ Composed here, above the three apps, so ``orders`` never imports ``payments`` or
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from catalog.models import Variant
 from fulfilment.constants import LEFT_COOPERATIVE
 from fulfilment.selectors import shipments_prefetch
 from marketing.selectors import ORDER_RELATED as MARKETING_RELATED
 from orders import selectors as order_selectors
 from orders.constants import OrderStatus
 from orders.models import Order
-from payments.constants import PaymentStatus
+from payments.constants import PaymentStatus, RefundStatus
 
 
 def order_detail_queryset() -> QuerySet[Order]:
-    """Orders with lines, payments and shipments (with their tracking events)."""
+    """Orders with lines, payments (with their refunds) and shipments (with their
+    tracking events)."""
     return (
         order_selectors.order_queryset()
         .select_related(*MARKETING_RELATED)
-        .prefetch_related("payments", shipments_prefetch())
+        .prefetch_related("payments__refunds", shipments_prefetch())
     )
 
 
@@ -34,9 +41,37 @@ def order_prime_new(order: Order) -> Order:
     return order
 
 
-def order_list_for_user(*, user: User) -> QuerySet[Order]:
-    """The user's orders, newest first, ready to render."""
-    return order_selectors.order_list_for_user(user=user, queryset=order_detail_queryset())
+#: The order list's tabs: ``(key, label, statuses)``; "all" first.
+ORDER_TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("all", gettext_lazy("All"), ()),
+    ("to_pay", gettext_lazy("To pay"), (OrderStatus.PENDING_PAYMENT,)),
+    (
+        "in_progress",
+        gettext_lazy("On the way"),
+        (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED),
+    ),
+    ("completed", gettext_lazy("Completed"), (OrderStatus.COMPLETED,)),
+    (
+        "cancelled",
+        gettext_lazy("Cancelled"),
+        (OrderStatus.CANCELLED, OrderStatus.REFUND_PENDING, OrderStatus.REFUNDED),
+    ),
+)
+
+
+def order_list_for_user(*, user: User, tab: str = "all") -> QuerySet[Order]:
+    """The user's orders, newest first, ready to render with a photo of each line's
+    product; ``tab`` (a key of ``ORDER_TABS``; unknown means all) narrows the statuses."""
+    statuses = next((t[2] for t in ORDER_TABS if t[0] == tab), ())
+    queryset = order_detail_queryset().prefetch_related(
+        Prefetch(
+            "lines__variant",
+            queryset=Variant.objects.select_related("product").prefetch_related("product__images"),
+        )
+    )
+    if statuses:
+        queryset = queryset.filter(status__in=statuses)
+    return order_selectors.order_list_for_user(user=user, queryset=queryset)
 
 
 def order_get_for_user(*, user: User, number: str) -> Order:
@@ -60,3 +95,130 @@ def order_actions(*, order: Order) -> dict[str, bool]:
         "awaiting_payment": pending
         and any(p.status == PaymentStatus.PENDING for p in order.payments.all()),
     }
+
+
+@dataclass(frozen=True)
+class BuyerState:
+    """One true state of an order in the buyer's words: a short label for the badge
+    (``key`` is the CSS/test hook), one sentence of what it means, and, for money that
+    goes back, how much and whether it is back already."""
+
+    key: str
+    label: str
+    sentence: str
+    refund_amount: Decimal | None = None
+    refund_done: bool = False
+
+
+def _money_back(order: Order) -> tuple[Decimal, bool, bool]:
+    """(amount taken, refunded in full?, any payment succeeded after the order stopped
+    waiting for it?) from the prefetched payments and refunds (no query)."""
+    taken = Decimal("0.00")
+    all_back = True
+    late = False
+    for payment in order.payments.all():
+        if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
+            continue
+        taken += payment.amount
+        if payment.status != PaymentStatus.REFUNDED and not any(
+            r.status == RefundStatus.SUCCEEDED for r in payment.refunds.all()
+        ):
+            all_back = False
+        if (
+            order.cancelled_at
+            and payment.succeeded_at
+            and payment.succeeded_at > order.cancelled_at
+        ):
+            late = True
+    return taken, all_back, late
+
+
+def order_buyer_state(*, order: Order) -> BuyerState:
+    """What the order page says about the order as a whole, from the prefetched rows (no
+    query): never "cancelled" next to "being prepared", never a payment "processing"
+    on an order that no longer waits for one. A payment that arrives after the order
+    expired is always given back (payments app); this says so."""
+    status = order.status
+    if status == OrderStatus.PENDING_PAYMENT:
+        if any(p.status == PaymentStatus.PENDING for p in order.payments.all()):
+            return BuyerState(
+                "confirming",
+                _("Confirming your payment"),
+                _("Your payment is being confirmed; this page updates by itself."),
+            )
+        return BuyerState(
+            "pending_payment",
+            _("Awaiting payment"),
+            _("Pay before the time runs out; the items are held for you until then."),
+        )
+    if status in (OrderStatus.CANCELLED, OrderStatus.REFUND_PENDING, OrderStatus.REFUNDED):
+        taken, all_back, late = _money_back(order)
+        expired = (
+            status == OrderStatus.CANCELLED
+            and order.cancelled_at is not None
+            and order.cancelled_at >= order.expires_at
+        )
+        if taken and late:
+            sentence = (
+                _(
+                    "Your payment arrived after the time to pay had run out, so the order "
+                    "was already cancelled. The money has been returned to you in full."
+                )
+                if all_back
+                else _(
+                    "Your payment arrived after the time to pay had run out, so the order "
+                    "was already cancelled. The money is being returned to you in full, "
+                    "the same way you paid; you do not need to do anything."
+                )
+            )
+            label = _("Cancelled · refunded") if all_back else _("Cancelled · refund on its way")
+            return BuyerState("late_refund", label, sentence, taken, all_back)
+        if taken:
+            if all_back:
+                return BuyerState(
+                    "refunded",
+                    _("Cancelled · refunded"),
+                    _("The order was cancelled and your money has been returned in full."),
+                    taken,
+                    True,
+                )
+            return BuyerState(
+                "refund_pending",
+                _("Cancelled · refund on its way"),
+                _(
+                    "The order was cancelled. Your money is being returned in full, the same "
+                    "way you paid; it usually arrives within a few days."
+                ),
+                taken,
+                False,
+            )
+        if expired:
+            return BuyerState(
+                "expired",
+                _("Expired"),
+                _("The time to pay ran out, so the order was cancelled. Nothing was charged."),
+            )
+        return BuyerState(
+            "cancelled", _("Cancelled"), _("The order was cancelled. Nothing was charged.")
+        )
+    if status == OrderStatus.PAID:
+        return BuyerState(
+            "paid", _("Paid"), _("Paid. The cooperatives are getting your parcels ready.")
+        )
+    if status == OrderStatus.SHIPPED:
+        return BuyerState("shipped", _("Shipped"), _("On its way. Follow each parcel below."))
+    if status == OrderStatus.DELIVERED:
+        return BuyerState(
+            "delivered", _("Delivered"), _("Delivered. Tell us when you have received it.")
+        )
+    return BuyerState("completed", _("Completed"), _("Completed. Thank you for your order."))
+
+
+def order_refund_preview(*, order: Order) -> list[tuple[str, Decimal]]:
+    """What cancelling now would give back: ``[(provider label, amount)]`` for each
+    payment taken (none for an unpaid order). From the prefetched payments (no query)."""
+    return [
+        (p.get_provider_display(), p.amount)
+        for p in order.payments.all()
+        if p.status == PaymentStatus.SUCCEEDED
+    ]

@@ -127,3 +127,9 @@ def wholesale_invoices_task() -> int:
     from .services.wholesale import wholesale_invoices_issue_due
 
     return wholesale_invoices_issue_due()
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=2, retry_jitter=True, max_retries=5)
+def order_receipt_task(order_id: int) -> None:
+    """The buyer's receipt of a new order (once per order, however often this runs)."""
+    services.buyer_tell_placed(order_id=order_id)

@@ -7,6 +7,8 @@ Another buyer's order or cart item answers 404, as in the API.
 
 from __future__ import annotations
 
+from contextlib import suppress
+from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
@@ -18,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketing.selectors import cart_at_campaign_prices
@@ -35,7 +37,7 @@ from storefront.pages import form_add_error, message_error
 from storefront.qr import qr_svg
 
 from . import selectors, services
-from .forms import AddressForm, AddToCartForm, QuantityForm
+from .forms import AddressBookForm, AddressForm, AddToCartForm, QuantityForm
 
 ORDERS_PER_PAGE = 10
 PROVIDER_LABELS = {
@@ -53,12 +55,40 @@ def _back(request, fallback: str) -> str:
 
 
 # --- cart -----------------------------------------------------------------
+def _costs(cart, region_code: str = "") -> dict:
+    """Each cooperative's shipping for the cart (``shipping_fee_for``, the rule the order
+    is priced by) and the total, shown before the order is placed."""
+    parts = order_services.shipping_preview(
+        lines=[(i.variant, i.quantity) for i in cart.items], region_code=region_code
+    )
+    fee = sum((p.fee for p in parts), Decimal("0.00"))
+    return {
+        "shipping_parts": parts,
+        "shipping_total": fee,
+        "grand_total": cart.subtotal + fee,
+        "surcharge_unknown": any(p.surcharges and not p.region_known for p in parts),
+    }
+
+
+def _over_stock(exc: InsufficientStock) -> str:
+    """What is available, in the buyer's words (the service's message is the API's)."""
+    available = next(iter(((exc.details or {}).get("available") or {}).values()), 0)
+    if not available:
+        return _("Sorry, this size is sold out.")
+    return ngettext(
+        "Only %(n)d left: you can order up to %(n)d.",
+        "Only %(n)d left: you can order up to %(n)d.",
+        available,
+    ) % {"n": available}
+
+
 @login_required
 def cart(request):
+    cart = order_selectors.cart_get(user=request.user)
     return render(
         request,
         "orders/cart.html",
-        {"cart": order_selectors.cart_get(user=request.user), "max_quantity": MAX_LINE_QUANTITY},
+        {"cart": cart, "max_quantity": MAX_LINE_QUANTITY, **_costs(cart)},
     )
 
 
@@ -78,6 +108,9 @@ def cart_add(request):
         )
     except VariantUnavailable:
         messages.error(request, _("Sorry, this item is not for sale any more."))
+        return redirect(back)
+    except InsufficientStock as exc:
+        messages.error(request, _over_stock(exc))
         return redirect(back)
     except ApplicationError as exc:
         message_error(request, exc)
@@ -104,6 +137,8 @@ def cart_item(request, item_id: int):
             messages.success(request, _("Cart updated."))
     except NotFound as exc:
         raise Http404(str(exc)) from exc
+    except InsufficientStock as exc:
+        messages.error(request, _over_stock(exc))
     except ApplicationError as exc:
         message_error(request, exc)
     return redirect("cart")
@@ -122,6 +157,23 @@ def _stock_problem(cart, exc: ApplicationError) -> str:
     return text % {"items": ", ".join(names) or "—"}
 
 
+CHECKOUT_ADDRESS_KEY = "checkout_address"
+
+
+def _checkout_initial(request) -> dict:
+    """Where the checkout form starts: what the buyer typed before an over-stock cart
+    sent them back, else the address chosen from the book (``?address=<id>``), else the
+    default address."""
+    typed = request.session.pop(CHECKOUT_ADDRESS_KEY, None)
+    if isinstance(typed, dict):
+        return {k: v for k, v in typed.items() if isinstance(v, str)}
+    chosen = request.GET.get("address", "")
+    saved = order_selectors.saved_address_get(
+        user=request.user, address_id=int(chosen) if chosen.isdigit() and len(chosen) < 10 else None
+    )
+    return dict(saved.address) if saved else {}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkout(request):
@@ -129,7 +181,7 @@ def checkout(request):
     if not cart.items:
         messages.info(request, _("Your cart is empty."))
         return redirect("cart")
-    form = AddressForm(request.POST or None)
+    form = AddressForm(request.POST or None, initial=_checkout_initial(request))
     if request.method == "POST" and not form.region_refresh_requested and form.is_valid():
         voucher = form.cleaned_data.get("voucher", "").strip()
         try:
@@ -142,6 +194,8 @@ def checkout(request):
             )
         except (InsufficientStock, VariantUnavailable) as exc:
             messages.error(request, _stock_problem(cart, exc))
+            # Kept for the way back: the buyer lowers a quantity and comes back to it.
+            request.session[CHECKOUT_ADDRESS_KEY] = form.typed()
             return redirect("cart")
         except InvalidInput as exc:
             address_errors = (exc.details or {}).get("shipping_address")
@@ -154,10 +208,69 @@ def checkout(request):
             else:
                 form_add_error(form, exc)
         else:
+            if form.cleaned_data.get("save_address"):
+                # The order is placed: the address book is a convenience, never a failure.
+                with suppress(ApplicationError):
+                    order_services.address_save(user=request.user, address=order.shipping_address)
             return redirect("order_pay", number=order.number)
+    cart = cart_at_campaign_prices(cart)
+    region_code = form.data.get("region_code", "") if form.is_bound else ""
+    if not form.is_bound:
+        region_code = form.initial.get("region_code", "")
+    if not isinstance(region_code, str) or not region_code.isdigit():
+        region_code = ""
     return render(
-        request, "orders/checkout.html", {"form": form, "cart": cart_at_campaign_prices(cart)}
+        request,
+        "orders/checkout.html",
+        {
+            "form": form,
+            "cart": cart,
+            "saved_addresses": order_selectors.saved_addresses(user=request.user),
+            **_costs(cart, region_code),
+        },
     )
+
+
+# --- address book -----------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_book(request):
+    form = AddressBookForm(request.POST or None)
+    if request.method == "POST" and not form.region_refresh_requested and form.is_valid():
+        try:
+            order_services.address_save(
+                user=request.user,
+                address=form.address(),
+                make_default=form.cleaned_data.get("make_default", False),
+            )
+        except InvalidInput as exc:
+            address_errors = (exc.details or {}).get("shipping_address")
+            if isinstance(address_errors, dict):
+                exc = InvalidInput(exc.message, details=address_errors)
+            form_add_error(form, exc)
+        else:
+            messages.success(request, _("Address saved."))
+            return redirect("address_book")
+    return render(
+        request,
+        "orders/address_book.html",
+        {"form": form, "addresses": order_selectors.saved_addresses(user=request.user)},
+    )
+
+
+@login_required
+@require_POST
+def address_change(request, address_id: int):
+    try:
+        if "delete" in request.POST:
+            order_services.address_delete(user=request.user, address_id=address_id)
+            messages.success(request, _("Address removed."))
+        else:
+            order_services.address_set_default(user=request.user, address_id=address_id)
+            messages.success(request, _("This is now your default address."))
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    return redirect("address_book")
 
 
 # --- orders ---------------------------------------------------------------
@@ -170,10 +283,32 @@ def _order_or_404(request, number: str):
 
 @login_required
 def order_list(request):
-    page = Paginator(selectors.order_list_for_user(user=request.user), ORDERS_PER_PAGE).get_page(
-        request.GET.get("page")
+    tab = request.GET.get("status", "all")
+    if tab not in {t[0] for t in selectors.ORDER_TABS}:
+        tab = "all"
+    page = Paginator(
+        selectors.order_list_for_user(user=request.user, tab=tab), ORDERS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orders/order_list.html",
+        {"page": page, "tabs": selectors.ORDER_TABS, "tab": tab},
     )
-    return render(request, "orders/order_list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def order_buy_again(request, number: str):
+    order = _order_or_404(request, number)
+    added, missed = order_services.cart_add_from_order(user=request.user, order=order)
+    if added:
+        messages.success(request, _("The items are in your cart again, at today's prices."))
+    if missed:
+        messages.warning(
+            request,
+            _("Not available any more (or sold out): %(items)s.") % {"items": ", ".join(missed)},
+        )
+    return redirect("cart")
 
 
 @login_required
@@ -185,6 +320,7 @@ def order_detail(request, number: str):
         "orders/order_detail.html",
         {
             "order": order,
+            "state": selectors.order_buyer_state(order=order),
             **actions,
             "refresh_seconds": 4 if actions["awaiting_payment"] else None,
         },
@@ -265,7 +401,26 @@ ORDER_BUTTONS = {
         lambda order: _("Thank you! The cooperative will be told the parcel arrived."),
     ),
 }
-order_cancel = partial(order_button, button="cancel")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_cancel(request, number: str):
+    """GET asks first and says what will happen (a refund of how much, to where);
+    the page's POST cancels (``order_button``)."""
+    if request.method == "POST":
+        return order_button(request, number=number, button="cancel")
+    order = _order_or_404(request, number)
+    if not selectors.order_actions(order=order)["can_cancel"]:
+        messages.info(request, _("This order can no longer be cancelled."))
+        return redirect("order_detail", number=order.number)
+    return render(
+        request,
+        "orders/order_cancel.html",
+        {"order": order, "refund": selectors.order_refund_preview(order=order)},
+    )
+
+
 order_confirm = partial(order_button, button="confirm")
 
 

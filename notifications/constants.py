@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class NotificationKind(models.TextChoices):
+    ORDER_PLACED = "order_placed", _("Order received")
     ORDER_PAID = "order_paid", _("Order paid")
     ORDER_SHIPPED = "order_shipped", _("Order shipped")
     ORDER_READY_FOR_PICKUP = "order_ready_for_pickup", _("Order ready for pickup")

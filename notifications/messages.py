@@ -32,6 +32,15 @@ class Message:
 
 
 MESSAGES: dict[str, Message] = {
+    NotificationKind.ORDER_PLACED: Message(
+        needs=("number", "total"),
+        title=_("Order %(number)s received"),
+        body=_(
+            "Thank you! We received order %(number)s: ¥%(total)s with shipping. Pay within "
+            "30 minutes to keep the items; we will tell you when the payment arrives."
+        ),
+        sms=_("[Farmgate] Order %(number)s received (¥%(total)s). Pay within 30 minutes."),
+    ),
     NotificationKind.ORDER_PAID: Message(
         needs=("number", "total"),
         title=_("Order %(number)s is paid"),

@@ -32,3 +32,7 @@ class VariantUnavailable(InvalidInput):
     """Unknown, inactive or unpublished variants. ``details = {"variants": [ids]}``."""
 
     default_message = "Some items are not for sale."
+
+
+class SavedAddressNotFound(NotFound):
+    default_message = "No such address in your address book."

@@ -237,3 +237,38 @@ class CartItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.quantity} × {self.variant_id}"
+
+
+class SavedAddress(models.Model):
+    """An address in a buyer's address book: the cleaned form ``orders.validation.
+    clean_address`` gives (phone in E.164, region names from the code). At most one is
+    the default, which the checkout page starts from."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_addresses"
+    )
+    address = models.JSONField(_("address"))
+    is_default = models.BooleanField(_("default"), default=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_default", "-updated", "-id"]
+        verbose_name = _("saved address")
+        verbose_name_plural = _("saved addresses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(is_default=True), name="savedaddress_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.address.get('name', '')}"
+
+    def lines(self) -> list[str]:
+        a = self.address
+        return [
+            f"{a.get('name', '')} {a.get('phone', '')}".strip(),
+            " ".join(filter(None, (a.get("province"), a.get("city"), a.get("district")))),
+            " ".join(filter(None, (a.get("address"), a.get("postcode")))),
+        ]

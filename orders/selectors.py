@@ -18,7 +18,7 @@ from catalog.selectors import variants_on_sale
 
 from .constants import OrderStatus
 from .exceptions import OrderNotFound, VariantUnavailable
-from .models import CartItem, Order, OrderLine
+from .models import CartItem, Order, OrderLine, SavedAddress
 
 
 def order_lines_prefetch() -> Prefetch:
@@ -93,7 +93,9 @@ class Cart:
 
 
 def cart_items_queryset() -> QuerySet[CartItem]:
-    return CartItem.objects.select_related("variant__product").order_by("created", "id")
+    return CartItem.objects.select_related("variant__product__cooperative").order_by(
+        "created", "id"
+    )
 
 
 def cart_get(*, user: User) -> Cart:
@@ -138,3 +140,16 @@ def order_numbers(*, ids) -> dict[int, str]:
     if not ids:
         return {}
     return dict(Order.objects.filter(pk__in=ids).values_list("pk", "number"))
+
+
+def saved_addresses(*, user: User) -> list[SavedAddress]:
+    """The buyer's address book, the default first."""
+    return list(SavedAddress.objects.filter(user=user))
+
+
+def saved_address_get(*, user: User, address_id: int | None = None) -> SavedAddress | None:
+    """One of the buyer's addresses by id, or (no id) the default; ``None`` when absent."""
+    qs = SavedAddress.objects.filter(user=user)
+    if address_id is None:
+        return qs.filter(is_default=True).first()
+    return qs.filter(pk=address_id).first()

@@ -266,3 +266,27 @@ class ApiErrorMiddleware:
             if response.has_header(header):
                 answer[header] = response[header]
         return answer
+
+
+class SiteErrorPagesMiddleware:
+    """With ``DEBUG`` on (``make run``) Django answers a missing page with its technical
+    404 listing every URL; a person trying the site should meet the site's own page.
+    Replaces an HTML 404 that is not the site's (``storefront.views.not_found`` marks
+    its own) outside ``/api/`` (whose JSON answers ``ApiErrorMiddleware`` keeps)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and not request.path.startswith(("/api/", "/media/", "/static/"))
+            and not getattr(response, "site_page", False)
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            from .views import not_found
+
+            return not_found(request)
+        return response

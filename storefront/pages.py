@@ -49,6 +49,8 @@ KNOWN_MESSAGES = [
     gettext_noop("A tracking number is 6 to 40 letters, digits or dashes."),
     gettext_noop("The stock changed since the page was loaded; check the new figure."),
     gettext_noop("There is not that much stock to take away."),
+    # Notes of a parcel's tracking events the buyer reads (``lifecycle.services.cancel``).
+    gettext_noop("order cancelled by buyer"),
 ]
 
 

@@ -40,6 +40,8 @@ urlpatterns = [
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/reports/", include("reports.admin_urls")),
+    # Signed in without access to the admin: the site's 403 page, not "log in again".
+    path("admin/login/", views.admin_login, name="admin_login_gate"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.static import serve
@@ -125,7 +126,23 @@ def media(request, path: str):
 def not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("not_found", "Not found."), status=404)
-    return render(request, "404.html", status=404)
+    response = render(request, "404.html", status=404)
+    response.site_page = True  # ``SiteErrorPagesMiddleware`` leaves it as it is
+    return response
+
+
+def csrf_failure(request, reason: str = ""):
+    """A form sent from a page that is too old (or with cookies off): said in the site's
+    layout and language, with a way back. The API keeps its JSON answer (the API error
+    middleware turns Django's own page into it, as before)."""
+    if request.path.startswith("/api/"):
+        from django.views.csrf import csrf_failure as django_csrf_failure
+
+        return django_csrf_failure(request, reason=reason)
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    return render(request, "403_csrf.html", {"back": back}, status=403)
 
 
 def permission_denied(request, exception=None):
@@ -146,4 +163,18 @@ def server_error(request):
             error_body("server_error", "Something went wrong on our side; it has been logged."),
             status=500,
         )
+    # Only the request's language here: the template needs no database (the database
+    # may be what failed), so it does not extend base.html.
     return render(request, "500.html", status=500)
+
+
+def admin_login(request, **kwargs):
+    """The admin's log-in page, except for someone signed in who may not use the admin
+    (a farmer, a buyer): Django would offer to "log in with another account"; they get
+    the site's 403 page instead, with their way (the farm portal, the shop)."""
+    from django.contrib import admin
+
+    user = request.user
+    if user.is_authenticated and not user.is_staff:
+        return render(request, "403.html", {"admin": True}, status=403)
+    return admin.site.login(request, **kwargs)

@@ -20,6 +20,7 @@ from .delivery import order_complete, orders_complete_due, receipt_confirmed
 from .expiry import order_expire, orders_expire_overdue
 from .groupbuy import presale_convert, teams_fail_overdue
 from .marketing import checkout_place_marketed
+from .news import buyer_tell_placed
 from .paid import (
     fulfilment_start,
     order_paid,
@@ -36,6 +37,7 @@ from .refunds import (
 )
 
 __all__ = [
+    "buyer_tell_placed",
     "checkout_place",
     "checkout_place_marketed",
     "fulfilment_start",

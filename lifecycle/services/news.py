@@ -11,6 +11,18 @@ from orders.models import Order
 from payments.models import Refund
 
 
+def buyer_tell_placed(*, order_id: int) -> None:
+    """The receipt of a new order, sent by ``order_receipt_task`` after the order
+    committed (off the checkout's own statements); once per order by its event key."""
+    order = Order.objects.only("number", "user_id", "total").get(pk=order_id)
+    notify_in_flow(
+        user_id=order.user_id,
+        kind=NotificationKind.ORDER_PLACED,
+        event_key=f"order:{order.number}:placed",
+        context={"number": order.number, "total": f"{order.total:.2f}"},
+    )
+
+
 def buyer_tell_paid(order: Order) -> None:
     notify_in_flow(
         user_id=order.user_id,

@@ -1,5 +1,6 @@
 """Every order write, one module per job:
 
+- ``addresses``: the buyer's address book;
 - ``cart``: the cart's items;
 - ``pricing``: an order's lines and each cooperative's shipping fee;
 - ``placement``: ``order_place`` (the order and its stock, one transaction);
@@ -11,11 +12,12 @@ Flows that also touch payments or fulfilment (cancel after payment, payment appl
 completion) are the lifecycle app's; this app never calls up into them.
 """
 
-from .cart import cart_item_add, cart_item_remove, cart_item_update
+from .addresses import address_delete, address_save, address_set_default
+from .cart import cart_add_from_order, cart_item_add, cart_item_remove, cart_item_update
 from .expiry import order_lock_if_overdue, orders_overdue_ids
 from .placement import order_number_generate, order_place, request_fingerprint
 from .plan import Discount, PlacementPlan
-from .pricing import order_price, shipping_fee_for
+from .pricing import ShippingPreview, order_price, shipping_fee_for, shipping_preview
 from .transitions import (
     order_cancel_unpaid,
     order_copy_state,
@@ -33,6 +35,11 @@ from .transitions import (
 __all__ = [
     "Discount",
     "PlacementPlan",
+    "ShippingPreview",
+    "address_delete",
+    "address_save",
+    "address_set_default",
+    "cart_add_from_order",
     "cart_item_add",
     "cart_item_remove",
     "cart_item_update",
@@ -53,5 +60,6 @@ __all__ = [
     "orders_overdue_ids",
     "request_fingerprint",
     "shipping_fee_for",
+    "shipping_preview",
     "stock_release",
 ]

@@ -34,6 +34,65 @@ def shipping_fee_for(
     return (fee + surcharge).quantize(CENT)
 
 
+@dataclass(frozen=True)
+class ShippingPreview:
+    """One cooperative's parcel of a cart, priced by ``shipping_fee_for`` before the
+    order exists (cart and checkout pages): what it costs and what makes it free."""
+
+    cooperative: Cooperative
+    goods_total: Decimal
+    weight_grams: int
+    fee: Decimal
+    #: Goods total at which this parcel ships free (``None``: never free).
+    free_over: Decimal | None
+    #: How much more from this cooperative makes it free (``None``: already free or never).
+    short_of_free: Decimal | None
+    #: The destination's surcharge is in ``fee`` (a region was given) or not known yet.
+    region_known: bool
+    #: ``{province code: amount}`` the cooperative adds for remote provinces.
+    surcharges: dict[str, str]
+
+
+def shipping_preview(
+    *, lines: list[tuple[Variant, int]], region_code: str = ""
+) -> list[ShippingPreview]:
+    """Each cooperative's shipping for ``[(variant, quantity)]`` (variants with
+    ``product__cooperative`` loaded), by the same rule the order will be priced with.
+    Pure: reads only the given rows."""
+    parts: dict[int, dict[str, Any]] = defaultdict(
+        lambda: {"goods_total": Decimal("0.00"), "weight_grams": 0}
+    )
+    for variant, quantity in lines:
+        part = parts[variant.product.cooperative_id]
+        part["cooperative"] = variant.product.cooperative
+        part["goods_total"] += (variant.price * quantity).quantize(CENT)
+        part["weight_grams"] += variant.weight_grams * quantity
+    out = []
+    for _, part in sorted(parts.items()):
+        coop, goods = part["cooperative"], part["goods_total"]
+        free_over = coop.free_shipping_over
+        out.append(
+            ShippingPreview(
+                cooperative=coop,
+                goods_total=goods,
+                weight_grams=part["weight_grams"],
+                fee=shipping_fee_for(
+                    cooperative=coop,
+                    goods_total=goods,
+                    weight_grams=part["weight_grams"],
+                    region_code=region_code,
+                ),
+                free_over=free_over,
+                short_of_free=(free_over - goods).quantize(CENT)
+                if free_over is not None and goods < free_over
+                else None,
+                region_known=bool(region_code),
+                surcharges=dict(coop.shipping_region_surcharges or {}),
+            )
+        )
+    return out
+
+
 @dataclass
 class Priced:
     """Unsaved lines and shipping parts of an order, and its sums."""

@@ -92,6 +92,9 @@ INSTALLED_APPS = [
     "marketing",
 ]
 
+# A form sent from a stale page: the site's page, in the site's language.
+CSRF_FAILURE_VIEW = "storefront.views.csrf_failure"
+
 MIDDLEWARE = [
     "storefront.middleware.RequestIdMiddleware",
     "storefront.middleware.MetricsMiddleware",
@@ -109,6 +112,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "marketing.middleware.CampaignMiddleware",  # ?c=CODE: the campaign a buyer came with
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After sessions, locale and auth: the site's 404 page needs the language and user.
+    "storefront.middleware.SiteErrorPagesMiddleware",
     "storefront.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its 429 answer.
     "axes.middleware.AxesMiddleware",
@@ -246,6 +251,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # language, whatever a deployment's LANGUAGE_CODE (the tests run in English).
 MODELTRANSLATION_DEFAULT_LANGUAGE = "zh-hans"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("zh-hans",)
+# English dates in ISO order, not the US month-first style (storefront/formats/en).
+FORMAT_MODULE_PATH = ["storefront.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -32,6 +32,28 @@ def money(value) -> str:
     return format_html('<bdi class="money">{}</bdi>', text)
 
 
+@register.filter
+def label(value) -> str:
+    """A stored platform name (category, county, province, carrier, grade, variant
+    size) in the reader's language: ``storefront.labels``."""
+    from storefront.labels import platform_label
+
+    return platform_label(value)
+
+
+@register.filter
+def money_text(value) -> str:
+    """``money`` as plain text, for attributes (a share card's title)."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    formatted = number_format(amount, 2, use_l10n=True, force_grouping=True)
+    return _("¥%(amount)s") % {"amount": formatted}
+
+
 @register.simple_tag(takes_context=True)
 def query(context, **changes) -> str:
     """The current query string with some parameters replaced (None or '' removes one)."""

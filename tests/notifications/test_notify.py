@@ -18,6 +18,7 @@ from tests.factories import make_user
 pytestmark = pytest.mark.django_db
 
 CONTEXTS = {
+    NotificationKind.ORDER_PLACED: {"number": "FG2026120100001", "total": "128.00"},
     NotificationKind.ORDER_PAID: {"number": "FG2026120100001", "total": "128.00"},
     NotificationKind.ORDER_SHIPPED: {
         "number": "FG2026120100001",

@@ -84,6 +84,43 @@ def _sent(kind):
     return notice, [m for m in mail.outbox if m.to == ["amina@example.com"]]
 
 
+# --- placed (the receipt) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_receipt_when_the_order_is_placed_reaches_each_channel_once(
+    language, django_capture_on_commit_callbacks
+):
+    from catalog.models import Variant
+    from tests.factories import ADDRESS, make_product
+
+    commit = django_capture_on_commit_callbacks
+    buyer = _buyer(language)
+    variant: Variant = make_product(stock=5).variants.get()
+    lines = [{"variant": variant.pk, "quantity": 1}]
+    with commit(execute=True):
+        order, created = flows.checkout_place(
+            user=buyer, shipping_address=ADDRESS, lines=lines, idempotency_key="r-1"
+        )
+    assert created
+    with commit(execute=True):  # the same request again (a retry): no second receipt
+        again, created = flows.checkout_place(
+            user=buyer, shipping_address=ADDRESS, lines=lines, idempotency_key="r-1"
+        )
+    assert not created and again.pk == order.pk
+    _redeliver_everything(commit)
+    notice, emails = _sent(NotificationKind.ORDER_PLACED)
+    assert notice.event_key == f"order:{order.number}:placed"
+    assert notice.context == {"number": order.number, "total": f"{order.total:.2f}"}
+    words = render(NotificationKind.ORDER_PLACED, notice.context, language=language)
+    assert [m.subject for m in emails] == [words.title]
+    assert list(OutboxMessage.objects.values_list("text", flat=True)) == [words.sms]
+    # The task running twice (a redelivered message) tells nothing more.
+    with commit(execute=True):
+        flows.buyer_tell_placed(order_id=order.pk)
+    assert Notification.objects.filter(kind=NotificationKind.ORDER_PLACED).count() == 1
+
+
 # --- paid ------------------------------------------------------------------------------
 
 

@@ -323,6 +323,22 @@ def test_order_numbers_are_unique_and_random():
 # --- cart -------------------------------------------------------------------
 
 
+def test_cart_above_stock_is_refused_with_what_is_available(buyer):
+    variant = _variant(stock=16)
+    with pytest.raises(InsufficientStock) as refused:
+        services.cart_item_add(user=buyer, variant_id=variant.pk, quantity=50)
+    assert refused.value.details == {"variants": [variant.pk], "available": {str(variant.pk): 16}}
+    item = services.cart_item_add(user=buyer, variant_id=variant.pk, quantity=10)
+    with pytest.raises(InsufficientStock):  # 10 + 7 > 16: the sum counts
+        services.cart_item_add(user=buyer, variant_id=variant.pk, quantity=7)
+    with pytest.raises(InsufficientStock):
+        services.cart_item_update(user=buyer, item_id=item.pk, quantity=17)
+    assert services.cart_item_update(user=buyer, item_id=item.pk, quantity=16).quantity == 16
+    Variant.objects.filter(pk=variant.pk).update(stock=5)  # sold elsewhere meanwhile
+    # Lowering towards what is left is always allowed, even while still above it.
+    assert services.cart_item_update(user=buyer, item_id=item.pk, quantity=8).quantity == 8
+
+
 def test_cart_add_update_remove(buyer):
     variant = _variant(price="12.50")
     item = services.cart_item_add(user=buyer, variant_id=variant.pk, quantity=2)
@@ -340,7 +356,7 @@ def test_cart_add_update_remove(buyer):
 
 
 def test_cart_refuses_bad_input_and_others_items(buyer):
-    variant = _variant()
+    variant = _variant(stock=2000)
     item = services.cart_item_add(user=buyer, variant_id=variant.pk, quantity=998)
     with pytest.raises(InvalidInput):
         services.cart_item_add(user=buyer, variant_id=variant.pk, quantity=2)
@@ -382,8 +398,9 @@ def test_order_from_cart_empties_the_cart(buyer, address):
 
 
 def test_order_from_cart_short_of_stock_keeps_the_cart(buyer, address):
-    a = _variant(stock=1)
+    a = _variant(stock=2)
     services.cart_item_add(user=buyer, variant_id=a.pk, quantity=2)
+    Variant.objects.filter(pk=a.pk).update(stock=1)  # sold to someone else meanwhile
     with pytest.raises(InsufficientStock):
         services.order_place(user=buyer, shipping_address=address, from_cart=True)
     assert CartItem.objects.filter(user=buyer).count() == 1

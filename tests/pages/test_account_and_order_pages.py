@@ -98,6 +98,19 @@ def test_add_update_remove(client, buyer):
     assert not CartItem.objects.exists()
 
 
+def test_cart_above_stock_is_refused_saying_what_is_available(client, buyer):
+    variant = make_product(title="Flour A", stock=16).variants.get()
+    body = client.post(
+        "/cart/add/", {"variant": variant.pk, "quantity": 50, "next": "/products/"}, follow=True
+    ).content.decode()
+    assert "Only 16 left: you can order up to 16." in body and not CartItem.objects.exists()
+    client.post("/cart/add/", {"variant": variant.pk, "quantity": 10})
+    item = CartItem.objects.get(user=buyer)
+    body = client.post(f"/cart/items/{item.pk}/", {"quantity": "50"}, follow=True)
+    item.refresh_from_db()
+    assert item.quantity == 10 and "Only 16 left" in body.content.decode()
+
+
 def test_add_unpublished_variant_is_refused(client, buyer):
     variant = make_product(status="draft").variants.get()
     body = client.post("/cart/add/", {"variant": variant.pk, "quantity": 1}, follow=True)
@@ -229,3 +242,263 @@ def test_order_awaiting_a_wallet_payment_reloads_itself(client):
     assert 'http-equiv="refresh"' not in client.get(f"/orders/{order.number}/").content.decode()
     make_payment(order=order)
     assert 'http-equiv="refresh"' in client.get(f"/orders/{order.number}/").content.decode()
+
+
+# --- one true state: expired orders and late payments ------------------------
+def _expired_order(buyer):
+    """An order the expiry sweep cancelled while a wallet page was still open."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lifecycle.services.expiry import orders_expire_overdue
+    from tests.factories import make_payment
+
+    order = _order(buyer)
+    payment = make_payment(order=order)  # the wallet page was opened: pending
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    orders_expire_overdue()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    return order, payment
+
+
+def test_expired_order_page_shows_one_true_state(client, buyer):
+    order, _payment = _expired_order(buyer)
+    body = client.get(f"/orders/{order.number}/").content.decode()
+    assert 'data-state="expired"' in body
+    assert "The time to pay ran out, so the order was cancelled. Nothing was charged." in body
+    assert "getting your parcels ready" not in body and "Pay " not in body
+    assert "Cancel order" not in body and 'http-equiv="refresh"' not in body
+    # The wallet payment that never went through is not "pending"/"processing".
+    assert "Not completed: nothing was taken" in body and ">Pending<" not in body
+
+
+def test_late_payment_refund_is_explained_on_the_order_page(client, buyer):
+    from django.utils import timezone
+
+    from payments.constants import PaymentStatus, RefundStatus
+    from payments.models import Refund
+
+    order, payment = _expired_order(buyer)
+    # The buyer paid on the still-open wallet page: the money is taken and given back.
+    payment.status, payment.succeeded_at = PaymentStatus.SUCCEEDED, timezone.now()
+    payment.save()
+    refund = Refund.objects.create(
+        payment=payment, out_refund_no="R-late-1", amount=payment.amount, reason="late"
+    )
+    body = client.get(f"/orders/{order.number}/").content.decode()
+    assert 'data-state="late_refund"' in body
+    assert "Your payment arrived after the time to pay had run out" in body
+    assert "being returned to you in full" in body and "Refund on its way" in body
+    assert "Received; being returned to you" in body and "Nothing was charged" not in body
+    refund.status = RefundStatus.SUCCEEDED
+    refund.save()
+    payment.status = PaymentStatus.REFUNDED
+    payment.save()
+    body = client.get(f"/orders/{order.number}/").content.decode()
+    assert "The money has been returned to you in full." in body and "Refunded:" in body
+    assert "Returned to you" in body
+
+
+def test_cancel_asks_first_and_says_what_will_happen(client, buyer):
+    from django.utils import timezone
+
+    from payments.constants import PaymentStatus
+    from tests.factories import make_payment
+
+    unpaid = _order(buyer)
+    detail = client.get(f"/orders/{unpaid.number}/").content.decode()
+    assert f'href="/orders/{unpaid.number}/cancel/"' in detail  # a link: no one-tap cancel
+    page = client.get(f"/orders/{unpaid.number}/cancel/").content.decode()
+    assert "Cancel this order?" in page and "You have not paid, so nothing is charged." in page
+    assert "Yes, cancel the order" in page and "No, keep my order" in page
+    unpaid.refresh_from_db()
+    assert unpaid.status == OrderStatus.PENDING_PAYMENT  # asking changes nothing
+
+    paid = _order(buyer)
+    make_payment(order=paid, status=PaymentStatus.SUCCEEDED, succeeded_at=timezone.now())
+    Order.objects.filter(pk=paid.pk).update(status=OrderStatus.PAID, paid_at=timezone.now())
+    page = client.get(f"/orders/{paid.number}/cancel/").content.decode()
+    assert "data-refund" in page and f"¥{paid.total}" in page and "Sandbox wallet" in page
+    assert "Yes, cancel and refund" in page
+
+    client.post(f"/orders/{unpaid.number}/cancel/")
+    response = client.get(f"/orders/{unpaid.number}/cancel/", follow=True)
+    assert "This order can no longer be cancelled." in response.content.decode()
+
+
+def test_cart_and_checkout_show_the_shipping_fee_before_the_order_and_what_makes_it_free(
+    client, buyer
+):
+    from decimal import Decimal
+
+    from catalog.models import Cooperative
+
+    variant = make_product(title="Flour A", price="85.00").variants.get()
+    coop = variant.product.cooperative
+    Cooperative.objects.filter(pk=coop.pk).update(
+        shipping_base_fee=Decimal("8.00"),
+        shipping_fee_per_kg=Decimal("1.50"),
+        free_shipping_over=Decimal("199.00"),
+        shipping_region_surcharges={"650000": "12.00"},
+    )
+    variant.weight_grams = 5000
+    variant.save()
+    CartItem.objects.create(user=buyer, variant=variant, quantity=1)
+    # 8.00 + 5 started kg × 1.50 = 15.50; free from 199 (114 more).
+    cart = client.get("/cart/").content.decode()
+    assert "Subtotal" in cart and "Goods" not in cart
+    assert "¥15.50" in cart and "¥100.50" in cart
+    assert (
+        'Free from <bdi class="money">¥199.00</bdi> at this cooperative: '
+        'add <bdi class="money">¥114.00</bdi> more.' in cart
+    )
+    assert "remote provinces" in cart
+    checkout = client.get("/checkout/").content.decode()
+    assert (
+        "¥15.50" in checkout
+        and 'To pay: <strong><bdi class="money">¥100.50</bdi></strong>' in checkout
+    )
+    # Choosing a Xinjiang district (the no-JavaScript refresh) adds the surcharge.
+    xinjiang = {"region_province": "650000", "region_city": "650100", "region_code": "650102"}
+    page = client.post(
+        "/checkout/", {**ADDRESS, **xinjiang, "region_refresh": "1", "idempotency_key": "k9"}
+    ).content.decode()
+    assert "¥27.50" in page and "remote provinces" not in page
+    # The order is priced by the very same rule.
+    client.post("/checkout/", {**ADDRESS, **REGION, "idempotency_key": "k10"})
+    assert Order.objects.get().shipping_fee == Decimal("15.50")
+
+
+# --- address book --------------------------------------------------------------
+def test_address_book_saves_validated_addresses_with_one_default(client, buyer):
+    from orders.models import SavedAddress
+
+    page = client.post(
+        "/accounts/addresses/", {**ADDRESS, **REGION, "phone": "12345"}
+    ).content.decode()
+    assert "Enter a mobile number" in page and not SavedAddress.objects.exists()
+    client.post("/accounts/addresses/", {**ADDRESS, **REGION, "phone": "138 0013 8000"})
+    first = SavedAddress.objects.get()
+    assert first.is_default and first.address["phone"] == "+8613800138000"  # E.164
+    assert first.address["district"] == "海淀区"  # names from the region code
+    client.post("/accounts/addresses/", {**ADDRESS, **REGION, "name": "李四", "make_default": "on"})
+    second = SavedAddress.objects.exclude(pk=first.pk).get()
+    first.refresh_from_db()
+    assert second.is_default and not first.is_default
+    client.post(f"/accounts/addresses/{first.pk}/", {})  # make default
+    first.refresh_from_db()
+    assert first.is_default and SavedAddress.objects.filter(is_default=True).count() == 1
+    client.post(f"/accounts/addresses/{first.pk}/", {"delete": "1"})
+    assert SavedAddress.objects.get().is_default  # the other one became the default
+    other = make_user("someone")
+    theirs = SavedAddress.objects.create(user=other, address={"name": "x"})
+    assert client.post(f"/accounts/addresses/{theirs.pk}/", {"delete": "1"}).status_code == 404
+
+
+def test_checkout_starts_from_the_default_address_and_saves_new_ones(client, buyer):
+    from orders.models import SavedAddress
+
+    CartItem.objects.create(user=buyer, variant=make_product().variants.get(), quantity=1)
+    client.post("/checkout/", {**ADDRESS, **REGION, "save_address": "on", "idempotency_key": "a1"})
+    saved = SavedAddress.objects.get(user=buyer)
+    assert saved.is_default and saved.address == Order.objects.get().shipping_address
+    CartItem.objects.create(user=buyer, variant=make_product().variants.get(), quantity=1)
+    page = client.get("/checkout/").content.decode()
+    assert f'value="{ADDRESS["name"]}"' in page and 'value="110108" selected' in page
+    assert "data-saved-addresses" in page
+    client.post("/checkout/", {**ADDRESS, **REGION, "save_address": "on", "idempotency_key": "a2"})
+    assert Order.objects.count() == 2 and SavedAddress.objects.count() == 1  # no copy
+
+
+def test_over_stock_cart_keeps_the_typed_address_for_the_way_back(client, buyer):
+    from catalog.models import Variant
+
+    variant = make_product(title="Rare honey", stock=5).variants.get()
+    CartItem.objects.create(user=buyer, variant=variant, quantity=3)
+    Variant.objects.filter(pk=variant.pk).update(stock=1)  # sold elsewhere meanwhile
+    typed = {**ADDRESS, **REGION, "name": "阿依古丽", "idempotency_key": "s1"}
+    body = client.post("/checkout/", typed, follow=True).content.decode()
+    assert "Not enough stock left for: Rare honey" in body
+    CartItem.objects.filter(user=buyer).update(quantity=1)
+    page = client.get("/checkout/").content.decode()
+    assert 'value="阿依古丽"' in page and f'value="{ADDRESS["address"]}"' in page
+    assert 'value="110108" selected' in page
+
+
+# --- order list: products, tabs, buy again ---------------------------------------
+def test_order_list_shows_products_with_status_tabs(client, buyer, django_assert_max_num_queries):
+    from django.utils import timezone
+
+    unpaid = _order(buyer)
+    done = _order(buyer)
+    Order.objects.filter(pk=done.pk).update(
+        status=OrderStatus.COMPLETED, completed_at=timezone.now()
+    )
+    with django_assert_max_num_queries(14):
+        body = client.get("/orders/").content.decode()
+    line_title = unpaid.lines.get().title
+    assert line_title in body and "order-thumb" in body and "Buy again" in body
+    assert 'aria-current="page">All<' in body
+    for _ in range(6):
+        _order(buyer)
+    with django_assert_max_num_queries(14):  # the same count at any page length
+        client.get("/orders/")
+    to_pay = client.get("/orders/?status=to_pay").content.decode()
+    assert unpaid.number in to_pay and done.number not in to_pay
+    completed = client.get("/orders/?status=completed").content.decode()
+    assert done.number in completed and unpaid.number not in completed
+    assert "No orders here." in client.get("/orders/?status=cancelled").content.decode()
+    assert unpaid.number in client.get("/orders/?status=nonsense").content.decode()
+
+
+def test_buy_again_puts_what_is_still_for_sale_back_in_the_cart(client, buyer):
+    from catalog.models import Product, Variant
+
+    order, _ = order_place(
+        user=buyer,
+        shipping_address=ADDRESS,
+        lines=[
+            {"variant": make_product(title="Flour", stock=10).variants.get().pk, "quantity": 3},
+            {"variant": make_product(title="Honey", stock=10).variants.get().pk, "quantity": 1},
+        ],
+    )
+    flour, honey = (line.variant for line in order.lines.order_by("title"))
+    Variant.objects.filter(pk=flour.pk).update(stock=2)  # fewer left than bought then
+    Product.objects.filter(pk=honey.product_id).update(status="draft")  # withdrawn
+    body = client.post(f"/orders/{order.number}/buy-again/", follow=True).content.decode()
+    assert list(CartItem.objects.filter(user=buyer).values_list("variant", "quantity")) == [
+        (flour.pk, 2)
+    ]
+    assert "in your cart again" in body and "Not available any more" in body and "Honey" in body
+    other = _order(make_user())
+    assert client.post(f"/orders/{other.number}/buy-again/").status_code == 404
+
+
+# --- forgotten password ----------------------------------------------------------
+def test_password_reset_by_email_end_to_end(client):
+    import re
+
+    from django.core import mail
+
+    user = make_user("amina", password="old-password-2026", email="amina@example.com")
+    assert "/accounts/password/reset/" in client.get("/accounts/login/").content.decode()
+    page = client.get("/accounts/password/reset/").content.decode()
+    assert "Forgot your password?" in page and 'class="site-header"' in page
+    response = client.post("/accounts/password/reset/", {"email": "nobody@example.com"})
+    assert response["Location"] == "/accounts/password/reset/sent/" and not mail.outbox
+    client.post("/accounts/password/reset/", {"email": "AMINA@example.com"})
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["amina@example.com"]
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[0].body)
+    form_page = client.get(link.group(1), follow=True)
+    assert "Choose a new password" in form_page.content.decode()
+    set_url = form_page.redirect_chain[-1][0]
+    done = client.post(
+        set_url, {"new_password1": "wheat-field-2027", "new_password2": "wheat-field-2027"}
+    )
+    assert done["Location"] == "/accounts/password/reset/done/"
+    user.refresh_from_db()
+    assert user.check_password("wheat-field-2027")
+    again = client.get(link.group(1), follow=True).content.decode()
+    assert "data-invalid-link" in again  # the link works once

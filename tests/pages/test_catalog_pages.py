@@ -233,3 +233,36 @@ def test_product_list_form_with_empty_choices_still_filters(client):
 def test_filter_selects_offer_words_not_dashes(client):
     body = client.get("/products/").content.decode()
     assert "---------" not in body
+
+
+def test_sold_out_product_has_a_disabled_button_that_says_so(client):
+    from tests.factories import make_product as _make
+
+    product = _make(title="Sold-out flour", stock=0)
+    body = client.get(product.get_absolute_url()).content.decode()
+    assert "data-sold-out" in body and "Sold out — none left in any size" in body
+    assert 'type="submit" class="grow">Add to cart' not in body
+    on_sale = _make(title="Flour in stock", stock=16)
+    body = client.get(on_sale.get_absolute_url()).content.decode()
+    assert "Add to cart" in body and "data-sold-out" not in body and 'max="16"' in body
+
+
+def test_product_page_has_a_share_card(client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from catalog.services import product_image_add
+    from tests.factories import make_product as _make
+    from tests.images import photo
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    product = _make(title="Stone-ground flour", price="68.00")
+    product_image_add(
+        product=product, upload=SimpleUploadedFile("a.jpg", photo(), content_type="image/jpeg")
+    )
+    body = client.get(product.get_absolute_url()).content.decode()
+    assert '<meta property="og:type" content="product">' in body
+    assert '<meta property="og:title" content="Stone-ground flour · ¥68.00">' in body
+    assert f'<meta property="og:url" content="http://testserver/products/{product.slug}/">' in body
+    assert '<meta property="product:price:amount" content="68.00">' in body
+    assert '<meta property="product:price:currency" content="CNY">' in body
+    assert '<meta property="og:image" content="http://testserver/media/' in body

@@ -325,6 +325,12 @@ ROWS = [
     row("GET", "/accounts/login/", {"anon": 200, "*": 302}),
     row("GET", "/accounts/signup/", {"anon": 200, "*": 302}),
     row("GET", "/accounts/login/sms/", {"anon": 200, "*": 302}),
+    # A forgotten password: anyone may ask; the answer never says whether the address exists.
+    row("GET", "/accounts/password/reset/", {"*": 200}),
+    row("POST", "/accounts/password/reset/", {"*": 200}, {"email": ""}),
+    row("GET", "/accounts/password/reset/sent/", {"*": 200}),
+    row("GET", "/accounts/password/reset/MQ/bad-token/", {"*": 200}),
+    row("GET", "/accounts/password/reset/done/", {"*": 200}),
     # The development SMS outbox exists only with DEBUG on (off here, as in production).
     row("GET", "/dev/sms/", {"*": 404}),
     # --- buyer pages ----------------------------------------------------------------
@@ -335,8 +341,14 @@ ROWS = [
     row("GET", "/orders/", {"anon": LOGIN, "*": 200}),
     row("GET", "/accounts/notifications/", {"anon": LOGIN, "*": 200}),
     row("POST", "/accounts/notifications/", {"anon": LOGIN, "*": 302}, {"language": "ug"}),
+    row("GET", "/accounts/addresses/", {"anon": LOGIN, "*": 200}),
+    row("POST", "/accounts/addresses/", {"anon": LOGIN, "*": 200}, {"name": ""}),
+    # Someone's saved address answers 404 to anyone else (the world has none: 404 to all).
+    row("POST", "/accounts/addresses/999999/", {"anon": LOGIN, "*": 404}, {"delete": "1"}),
     row("GET", "/orders/{order_a}/", {"anon": LOGIN, "buyer": 200, "*": 404}),
     row("GET", "/orders/{unpaid_a}/pay/", {"anon": LOGIN, "buyer": 200, "*": 404}),
+    row("POST", "/orders/{order_a}/buy-again/", {"anon": LOGIN, "buyer": 302, "*": 404}),
+    row("GET", "/orders/{order_a}/cancel/", {"anon": LOGIN, "buyer": 200, "*": 404}),
     row("POST", "/orders/{order_a}/cancel/", {"anon": LOGIN, "buyer": 302, "*": 404}),
     row("POST", "/orders/{order_a}/confirm-receipt/", {"anon": LOGIN, "buyer": 302, "*": 404}),
     # The sandbox wallet's pay page is a payment code: whoever holds the link may pay.
