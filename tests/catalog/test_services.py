@@ -90,6 +90,26 @@ def test_product_create_makes_a_unique_slug_even_for_chinese_titles():
 
 
 @pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("吉木乃石磨面粉 5kg", "ji-mu-nai-shi-mo-mian-fen-5kg"),
+        ("جېمىنەي ئۇنى", "jeminey-uni"),
+        ("Stone flour", "stone-flour"),
+    ],
+)
+def test_slugs_are_readable_pinyin_or_latin_not_item_numbers(title, slug):
+    """Issue 18: Chinese titles got addresses like /products/item-511506/."""
+    product = services.product_create(
+        cooperative=make_cooperative(), title=title, category=make_category()
+    )
+    assert product.slug == slug
+    again = services.product_create(
+        cooperative=product.cooperative, title=title, category=product.category
+    )
+    assert again.slug.startswith(f"{slug}-")
+
+
+@pytest.mark.parametrize(
     ("fields", "bad"),
     [
         ({"price": Decimal("0")}, "price"),
