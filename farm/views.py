@@ -200,12 +200,14 @@ def _render_product_edit(request, product, *, form=None, bound_variant_form=None
     """The product page; ``bound_variant_form`` is a variant card sent back with its errors
     (and the current stock figure) instead of a fresh one."""
     variants = list(product.variants.order_by("position", "price", "id"))
+    by_row, page_messages = _messages_by_row(request)
     variant_forms = [
         (
             v,
             bound_variant_form
             if bound_variant_form is not None and bound_variant_form.variant_pk == v.pk
             else _variant_edit_form(v),
+            by_row.get(_row_tag(v.pk), []),
         )
         for v in variants
     ]
@@ -221,6 +223,7 @@ def _render_product_edit(request, product, *, form=None, bound_variant_form=None
             "form": form,
             "variants": variants,
             "variant_forms": variant_forms,
+            "page_messages": page_messages,
             "new_variant_form": VariantForm(prefix="new"),
             "images": list(product.images.order_by("position", "id")),
             "can_submit": product.status in (ProductStatus.DRAFT, ProductStatus.REJECTED),
@@ -233,8 +236,9 @@ def _render_product_edit(request, product, *, form=None, bound_variant_form=None
     )
 
 
-def _variants_url(product) -> str:
-    return reverse("farm:product_edit", kwargs={"pk": product.pk}) + "#variants"
+def _variants_url(product, variant_id: int | None = None) -> str:
+    anchor = _row_tag(variant_id) if variant_id else "variants"
+    return reverse("farm:product_edit", kwargs={"pk": product.pk}) + f"#{anchor}"
 
 
 @member_required
@@ -270,10 +274,10 @@ def variant_edit(request, pk: int, variant_id: int):
                 variant=variant, actor=request.user, is_active="restore" in request.POST
             )
         except ApplicationError as exc:
-            message_error(request, exc)
+            message_error(request, exc, extra_tags=_row_tag(variant.pk))
         else:
-            messages.success(request, _("Saved."))
-        return redirect(_variants_url(product))
+            messages.success(request, _("Saved."), extra_tags=_row_tag(variant.pk))
+        return redirect(_variants_url(product, variant.pk))
     form = _variant_edit_form(variant, request.POST)
     if form.is_valid():
         fields = {k: form.cleaned_data[k] for k in ("name", "price", "weight_grams")}
@@ -284,11 +288,13 @@ def variant_edit(request, pk: int, variant_id: int):
         except ApplicationError as exc:
             _variant_form_refused(form, exc)
         else:
+            # In the card just saved (the page opens there), with the figure after the save.
             messages.success(
                 request,
                 _("Saved. %(name)s: stock is now %(n)d.") % {"name": saved.name, "n": saved.stock},
+                extra_tags=_row_tag(saved.pk),
             )
-            return redirect(_variants_url(product))
+            return redirect(_variants_url(product, saved.pk))
     return _render_product_edit(
         request, product, bound_variant_form=form, status=409 if _is_stale(form) else 400
     )
@@ -386,16 +392,22 @@ def _row_tag(variant_id: int) -> str:
     return f"variant-{variant_id}"
 
 
-@member_required
-@require_http_methods(["GET"])
-def stock(request):
-    """Every variant on sale with its count. A row's result (saved, or refused with the
-    current figure) is shown in that row, where the person is looking."""
+def _messages_by_row(request) -> tuple[dict[str, list], list]:
+    """The pending messages: those tagged ``variant-<id>`` by row, the others for the top."""
     by_row, page_messages = defaultdict(list), []
     for message in get_messages(request):
         tags = message.extra_tags.split()
         row = next((t for t in tags if t.startswith("variant-")), None)
         (by_row[row] if row else page_messages).append(message)
+    return by_row, page_messages
+
+
+@member_required
+@require_http_methods(["GET"])
+def stock(request):
+    """Every variant on sale with its count. A row's result (saved, or refused with the
+    current figure) is shown in that row, where the person is looking."""
+    by_row, page_messages = _messages_by_row(request)
     rows = [
         (v, _stock_form(v), by_row.get(_row_tag(v.pk), []))
         for v in catalog_selectors.member_stock_list(user=request.user)
