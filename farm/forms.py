@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -11,6 +12,35 @@ from catalog.models import Category, Cooperative, Product
 from catalog.stock import STOCK_MAX
 from catalog.stock_forms import StockChangeFields
 from storefront.ids import MAX_COUNT
+
+
+_WEIGHT = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(kg|公斤|千克|g|克)?$", re.I)
+
+
+class WeightField(forms.Field):
+    """A shipping weight typed in grams ("5200") or kilograms ("5.2 kg", "5,2kg"),
+    cleaned to whole grams."""
+
+    def __init__(self, **kwargs):
+        attrs = {"inputmode": "decimal", "maxlength": 20, "autocomplete": "off"}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text = str(value or "").strip()[:40]
+        if not text:
+            return None
+        match = _WEIGHT.match(text.replace("\u00a0", " "))
+        if not match:
+            raise forms.ValidationError(_("Type a weight such as “5.2 kg” or “5200” (grams)."))
+        number = Decimal(match.group(1).replace(",", "."))
+        unit = (match.group(2) or "g").lower()
+        grams = int((number * (1 if unit in ("g", "克") else 1000)).to_integral_value())
+        if grams < 1:
+            raise forms.ValidationError(_("The weight must be more than 0 g."))
+        if grams > MAX_COUNT:
+            raise forms.ValidationError(_("The weight is too high."))
+        return grams
 
 
 class ProductForm(forms.Form):
@@ -70,11 +100,9 @@ class VariantForm(forms.Form):
         min_value=Decimal("0.01"),
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
-    weight_grams = forms.IntegerField(
-        label=_("Shipping weight (g)"),
-        min_value=1,
-        max_value=MAX_COUNT,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    weight_grams = WeightField(
+        label=_("Shipping weight"),
+        help_text=_("With the bag, in g or kg: “5.2 kg” or “5200”."),
     )
     stock = forms.IntegerField(
         label=_("Stock"),

@@ -8,6 +8,7 @@ write is a ``catalog.services`` call; these views only parse, authorise and rend
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from functools import wraps
 
 from django import forms
@@ -80,6 +81,32 @@ def _my_product(request, pk: int):
 
 def _my_variant(request, product, variant_id: int) -> Variant:
     return get_object_or_404(Variant, pk=variant_id, product=product)
+
+
+def _grams_text(grams: int) -> str:
+    if grams >= 1000:
+        return f"{(Decimal(grams) / 1000).normalize():f} kg"
+    return f"{grams} g"
+
+
+def _warn_weight(request, variant: Variant, *, extra_tags: str = "") -> None:
+    """A warning when the shipping weight cannot be what the size's name says
+    (a "5 kg bag" weighed at 5 g): saved, but the person should look again."""
+    named = catalog_services.variant_weight_doubt(variant.name, variant.weight_grams)
+    if named is not None:
+        messages.warning(
+            request,
+            _(
+                "Check the shipping weight of “%(name)s”: it is %(weight)s, but the name says "
+                "%(named)s. Type “5 kg” for kilograms."
+            )
+            % {
+                "name": variant.name,
+                "weight": _grams_text(variant.weight_grams),
+                "named": _grams_text(named),
+            },
+            extra_tags=extra_tags,
+        )
 
 
 def _is_xhr(request) -> bool:
@@ -156,6 +183,8 @@ def product_create(request):
             form_add_error(form, exc)
         else:
             messages.success(request, _("Saved. Now add photos, then send it for review."))
+            for variant in product.variants.all():
+                _warn_weight(request, variant)
             return redirect("farm:product_edit", pk=product.pk)
     return render(request, "farm/product_new.html", {"form": form, "nav": "new"})
 
@@ -248,13 +277,15 @@ def variant_add(request, pk: int):
     form = VariantForm(request.POST, prefix="new")
     if form.is_valid():
         try:
-            catalog_services.variant_create(
+            added = catalog_services.variant_create(
                 product=product, actor=request.user, **form.cleaned_data
             )
         except ApplicationError as exc:
             message_error(request, exc)
         else:
-            messages.success(request, _("Size added."))
+            messages.success(request, _("Size added."), extra_tags=_row_tag(added.pk))
+            _warn_weight(request, added, extra_tags=_row_tag(added.pk))
+            return redirect(_variants_url(product, added.pk))
     else:
         _flash_form_errors(request, form)
     return redirect(_variants_url(product))
@@ -294,6 +325,7 @@ def variant_edit(request, pk: int, variant_id: int):
                 _("Saved. %(name)s: stock is now %(n)d.") % {"name": saved.name, "n": saved.stock},
                 extra_tags=_row_tag(saved.pk),
             )
+            _warn_weight(request, saved, extra_tags=_row_tag(saved.pk))
             return redirect(_variants_url(product, saved.pk))
     return _render_product_edit(
         request, product, bound_variant_form=form, status=409 if _is_stale(form) else 400

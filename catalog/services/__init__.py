@@ -48,7 +48,13 @@ from .products import (
     product_submit,
     product_update,
 )
-from .variants import VARIANT_FIELDS, variant_check, variant_create, variant_update
+from .variants import (
+    VARIANT_FIELDS,
+    variant_check,
+    variant_create,
+    variant_update,
+    variant_weight_doubt,
+)
 
 __all__ = [
     "BATCH_FIELDS",
@@ -90,4 +96,5 @@ __all__ = [
     "variant_check",
     "variant_create",
     "variant_update",
+    "variant_weight_doubt",
 ]
