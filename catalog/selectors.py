@@ -209,6 +209,16 @@ def member_products(*, user: User) -> QuerySet[Product]:
     return Product.objects.filter(cooperative_id__in=user_cooperative_ids(user))
 
 
+def products_named(*, cooperative_id: int, title: str) -> QuerySet[Product]:
+    """A cooperative's listings (not archived) with this title, case aside: a new one of
+    the same name would be a second identical card."""
+    return (
+        Product.objects.filter(cooperative_id=cooperative_id, title__iexact=title.strip())
+        .exclude(status=ProductStatus.ARCHIVED)
+        .order_by("id")
+    )
+
+
 def member_product_list(*, user: User) -> QuerySet[Product]:
     """The portal's product list: not archived, with photos and variants in two queries."""
     return (
@@ -267,9 +277,14 @@ def product_status_counts(*, cooperative_ids) -> dict[str, int]:
     return {row["status"]: row["n"] for row in rows}
 
 
+def member_batches(*, user: User) -> QuerySet[Batch]:
+    """Batches of the cooperatives ``user`` belongs to."""
+    return Batch.objects.filter(product__cooperative_id__in=user_cooperative_ids(user))
+
+
 def member_batch_list(*, user: User, limit: int = 50) -> list[Batch]:
     return list(
-        Batch.objects.filter(product__cooperative_id__in=user_cooperative_ids(user))
+        member_batches(user=user)
         .select_related("product")
         .order_by("-harvested_on", "code")[:limit]
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from catalog import selectors as catalog_selectors
 from catalog.models import Category, Cooperative, Product
 from catalog.stock import STOCK_MAX
 from catalog.stock_forms import StockChangeFields
@@ -131,6 +132,31 @@ class NewProductForm(ProductForm):
     variant_price = VariantForm.base_fields["price"]
     variant_weight_grams = VariantForm.base_fields["weight_grams"]
     variant_stock = VariantForm.base_fields["stock"]
+    same_name_ok = forms.BooleanField(
+        label=_("Yes, create another product with this name"), required=False
+    )
+
+    ask_same_name = False
+
+    def clean(self):
+        data = super().clean()
+        cooperative = data.get("cooperative") or next(
+            iter(self.fields["cooperative"].queryset), None
+        )
+        title = data.get("title") or ""
+        if cooperative is not None and title and not data.get("same_name_ok"):
+            if catalog_selectors.products_named(cooperative_id=cooperative.pk, title=title):
+                self.ask_same_name = True
+                self.add_error(
+                    "title",
+                    _(
+                        "You already have a product named “%(title)s”. Change the name "
+                        "(e.g. add the size or the year), or tick the box below to create "
+                        "another one."
+                    )
+                    % {"title": title},
+                )
+        return data
 
 
 class StockForm(StockChangeFields):
@@ -192,4 +218,12 @@ class BatchForm(forms.Form):
 
     def __init__(self, *args, products, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = products
+        field = self.fields["product"]
+        field.queryset = products
+        titles = [p.title.casefold() for p in products]
+        # Two listings of one name are told apart by their number (and status).
+        field.label_from_instance = lambda p: (
+            f"{p.title} · №{p.pk} · {p.get_status_display()}"
+            if titles.count(p.title.casefold()) > 1
+            else p.title
+        )

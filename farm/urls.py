@@ -32,5 +32,6 @@ urlpatterns = [
     path("farm/stock/", views.stock, name="stock"),
     path("farm/stock/<id:variant_id>/", views.stock_save, name="stock_save"),
     path("farm/batches/", views.batches, name="batches"),
+    path("farm/batches/<id:batch_id>/", views.batch_edit, name="batch_edit"),
     path("farm/review/", views.review_list, name="review"),
 ]

@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -530,6 +531,39 @@ def batches(request):
             "batches": catalog_selectors.member_batch_list(user=request.user),
             "nav": "batches",
         },
+    )
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def batch_edit(request, batch_id: int):
+    """Correct a batch's record (a wrong date, a typo in the code) under the rules of
+    recording it; the product stays within the cooperative."""
+    batch = get_object_or_404(
+        catalog_selectors.member_batches(user=request.user).select_related("product"),
+        pk=batch_id,
+    )
+    products = _my_products(request).filter(cooperative_id=batch.product.cooperative_id)
+    initial = {name: getattr(batch, name) for name in catalog_services.BATCH_FIELDS}
+    form = BatchForm(
+        request.POST if request.method == "POST" else None,
+        products=products.filter(
+            ~Q(status=ProductStatus.ARCHIVED) | Q(pk=batch.product_id)
+        ).order_by("title"),
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            catalog_services.batch_update(batch=batch, **form.cleaned_data)
+        except ApplicationError as exc:
+            form_add_error(form, exc)
+        else:
+            messages.success(request, _("Batch %(code)s corrected.") % {"code": batch.code})
+            return redirect("farm:batches")
+    return render(
+        request,
+        "farm/batch_edit.html",
+        {"form": form, "batch": batch, "nav": "batches"},
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import Product
-from tests.factories import make_category
+from tests.factories import make_batch, make_category, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +48,57 @@ def test_unreadable_weight_is_refused_on_the_field(farmer_client):
     response = _new_product(farmer_client, variant_weight_grams="five")
     assert response.status_code == 200 and not Product.objects.exists()
     assert "Type a weight such as" in response.content.decode()
+
+
+def test_same_name_asks_before_creating_a_second_identical_product(farmer_client):
+    """Issue 18: a product with an existing name was created silently (two identical
+    cards, two identical choices in the batch form)."""
+    _new_product(farmer_client)
+    response = _new_product(farmer_client, title="stone flour ")
+    body = response.content.decode()
+    assert Product.objects.count() == 1
+    assert "You already have a product named" in body and 'name="same_name_ok"' in body
+    _new_product(farmer_client, title="Stone flour", same_name_ok="on")
+    assert Product.objects.count() == 2
+
+
+def test_first_product_form_does_not_show_the_same_name_box(farmer_client):
+    body = farmer_client.get("/farm/products/new/").content.decode()
+    assert 'name="same_name_ok"' not in body
+
+
+def test_a_batch_can_be_corrected(farmer_client, coop):
+    """Issue 18: batches could not be corrected."""
+    product = make_product(cooperative=coop)
+    batch = make_batch(product=product)
+    url = f"/farm/batches/{batch.pk}/"
+    assert f'href="{url}"' in farmer_client.get("/farm/batches/").content.decode()
+    page = farmer_client.get(url).content.decode()
+    assert batch.code in page
+    response = farmer_client.post(
+        url,
+        {"product": product.pk, "code": "jmn-fixed", "harvested_on": "2026-08-02"},
+    )
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.code == "JMN-FIXED" and str(batch.harvested_on) == "2026-08-02"
+    other = make_batch(product=make_product())
+    assert farmer_client.get(f"/farm/batches/{other.pk}/").status_code == 404
+
+
+def test_batch_form_errors_are_announced_at_the_top(farmer_client, coop):
+    """Issue 18: the batch form's errors appeared far below with nothing at the top."""
+    product = make_product(cooperative=coop)
+    body = farmer_client.post(
+        "/farm/batches/", {"product": product.pk, "code": "", "harvested_on": "x"}
+    ).content.decode()
+    top = body.index("The batch was not recorded.")
+    assert top < body.index('id="record"') and top < body.index("farm-list")
+    assert 'href="#id_code"' in body and 'href="#id_harvested_on"' in body
+
+
+def test_identical_names_are_told_apart_in_the_batch_form(farmer_client, coop):
+    a = make_product(cooperative=coop, title="Stone flour")
+    b = make_product(cooperative=coop, title="Stone flour")
+    body = farmer_client.get("/farm/batches/").content.decode()
+    assert f"Stone flour · №{a.pk}" in body and f"Stone flour · №{b.pk}" in body

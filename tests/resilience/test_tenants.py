@@ -277,6 +277,11 @@ ROWS = [
     row("GET", "/farm/review/", only(200, ("manager_a", "manager_b"), 403, anon=LOGIN)),
     row(
         "GET",
+        "/farm/batches/{batch_a_pk}/",
+        only(200, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+    ),
+    row(
+        "GET",
         "/farm/products/{draft_a_pk}/",
         only(200, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
     ),
