@@ -260,6 +260,7 @@ def _render_product_edit(request, product, *, form=None, bound_variant_form=None
             "can_review": product.status == ProductStatus.PENDING_REVIEW
             and product.cooperative_id in _managed_ids(request),
             "reject_form": RejectForm(),
+            "can_delete": product.status in catalog_services.DELETABLE_STATUSES,
             "nav": "products",
         },
         status=status,
@@ -397,6 +398,51 @@ def photo_delete(request, pk: int, image_id: int):
     catalog_services.product_image_delete(image=image)
     messages.success(request, _("Photo removed."))
     return redirect(reverse("farm:product_edit", kwargs={"pk": product.pk}) + "#photos")
+
+
+@member_required
+@require_POST
+def photo_move(request, pk: int, image_id: int):
+    """Make a photo the cover (first, on the shop's cards) or move it one place."""
+    product = _my_product(request, pk)
+    image = get_object_or_404(ProductImage, pk=image_id, product=product)
+    try:
+        catalog_services.product_image_move(image=image, to=request.POST.get("to", ""))
+    except ApplicationError as exc:
+        message_error(request, exc)
+    else:
+        if request.POST.get("to") == "cover":
+            messages.success(request, _("This photo is now the cover."))
+    return redirect(reverse("farm:product_edit", kwargs={"pk": product.pk}) + "#photos")
+
+
+@member_required
+@require_POST
+def product_withdraw(request, pk: int):
+    """Take a submission back from review, to change it before a manager looks."""
+    product = _my_product(request, pk)
+    try:
+        catalog_services.product_withdraw(product=product, actor=request.user)
+    except ApplicationError as exc:
+        message_error(request, exc)
+    else:
+        messages.success(request, _("Taken back from review. It is a draft again."))
+    return redirect("farm:product_edit", pk=product.pk)
+
+
+@member_required
+@require_POST
+def product_delete(request, pk: int):
+    """Delete a listing that never went on sale (the page asks first); others are
+    refused with the reason (they are archived, not deleted)."""
+    product = _my_product(request, pk)
+    try:
+        catalog_services.product_delete(product=product, actor=request.user)
+    except ApplicationError as exc:
+        message_error(request, exc)
+        return redirect("farm:product_edit", pk=product.pk)
+    messages.success(request, _("%(title)s was deleted.") % {"title": product.title})
+    return redirect("farm:product_list")
 
 
 @member_required

@@ -30,6 +30,8 @@ from .cooperatives import (
 )
 from .memberships import membership_grant, membership_revoke
 from .photos import (
+    PHOTO_MOVES,
+    product_image_move,
     product_image_add,
     product_image_delete,
     product_image_render_thumbnail,
@@ -37,6 +39,7 @@ from .photos import (
     product_image_update,
 )
 from .products import (
+    DELETABLE_STATUSES,
     EDITABLE_PRODUCT_FIELDS,
     PRODUCT_TEXT_FIELDS,
     product_approve,
@@ -47,6 +50,7 @@ from .products import (
     product_reject,
     product_submit,
     product_update,
+    product_withdraw,
 )
 from .variants import (
     VARIANT_FIELDS,
@@ -57,6 +61,8 @@ from .variants import (
 )
 
 __all__ = [
+    "DELETABLE_STATUSES",
+    "PHOTO_MOVES",
     "BATCH_FIELDS",
     "CERTIFICATION_FIELDS",
     "EDITABLE_PRODUCT_FIELDS",
@@ -86,12 +92,14 @@ __all__ = [
     "product_delete",
     "product_image_add",
     "product_image_delete",
+    "product_image_move",
     "product_image_render_thumbnail",
     "product_image_replace",
     "product_image_update",
     "product_reject",
     "product_submit",
     "product_update",
+    "product_withdraw",
     "unique_slug",
     "variant_check",
     "variant_create",

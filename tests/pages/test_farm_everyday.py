@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import Product
-from tests.factories import make_batch, make_category, make_product
+from catalog.constants import ProductStatus
+from tests.factories import (
+    assert_stock_ledger_consistent,
+    make_batch,
+    make_category,
+    make_photo,
+    make_product,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +109,65 @@ def test_identical_names_are_told_apart_in_the_batch_form(farmer_client, coop):
     b = make_product(cooperative=coop, title="Stone flour")
     body = farmer_client.get("/farm/batches/").content.decode()
     assert f"Stone flour · №{a.pk}" in body and f"Stone flour · №{b.pk}" in body
+
+
+def test_submit_without_a_photo_is_refused_and_the_page_says_so(farmer_client, coop):
+    """Issue 18: a product could be submitted without photos."""
+    product = make_product(cooperative=coop, status=ProductStatus.DRAFT)
+    page = farmer_client.get(f"/farm/products/{product.pk}/").content.decode()
+    assert "Add at least one photo, then you can send it for review." in page
+    assert f"/farm/products/{product.pk}/submit/" not in page
+    body = farmer_client.post(f"/farm/products/{product.pk}/submit/", follow=True)
+    product.refresh_from_db()
+    assert product.status == ProductStatus.DRAFT
+    assert "Add at least one photo before sending" in body.content.decode()
+
+
+def test_photo_removal_asks_first_and_a_cover_can_be_chosen(farmer_client, coop):
+    """Issue 18: photos were deleted with one tap; there was no cover photo or order."""
+    product = make_product(cooperative=coop, status=ProductStatus.DRAFT)
+    first, second = make_photo(product=product), make_photo(product=product, position=1)
+    page = farmer_client.get(f"/farm/products/{product.pk}/").content.decode()
+    # The delete button sits inside a closed <details> that asks first.
+    assert page.count('<details class="confirm"><summary class="small">Remove</summary>') == 2
+    assert "Remove this photo? This cannot be undone." in page
+    assert page.count(">Cover<") == 1
+    farmer_client.post(f"/farm/products/{product.pk}/photos/{second.pk}/move/", {"to": "cover"})
+    assert list(product.images.order_by("position").values_list("pk", flat=True)) == [
+        second.pk,
+        first.pk,
+    ]
+    other = make_photo(product=make_product())
+    response = farmer_client.post(
+        f"/farm/products/{product.pk}/photos/{other.pk}/move/", {"to": "cover"}
+    )
+    assert response.status_code == 404
+
+
+def test_a_draft_can_be_deleted_after_asking(farmer_client, coop):
+    """Issue 18: drafts could not be deleted."""
+    product = make_product(cooperative=coop, status=ProductStatus.DRAFT, stock=5)
+    page = farmer_client.get(f"/farm/products/{product.pk}/").content.decode()
+    assert "This cannot be undone." in page and "Yes, delete it" in page
+    response = farmer_client.post(f"/farm/products/{product.pk}/delete/")
+    assert response["Location"] == "/farm/products/"
+    assert not Product.objects.filter(pk=product.pk).exists()
+    assert_stock_ledger_consistent()
+
+
+def test_a_live_product_offers_no_delete_and_is_refused(farmer_client, coop):
+    product = make_product(cooperative=coop)
+    assert "Yes, delete it" not in farmer_client.get(f"/farm/products/{product.pk}/").content.decode()
+    body = farmer_client.post(f"/farm/products/{product.pk}/delete/", follow=True)
+    assert Product.objects.filter(pk=product.pk).exists()
+    assert "archived, not deleted" in body.content.decode()
+
+
+def test_a_submission_can_be_taken_back(farmer_client, coop):
+    """Issue 18: a submission could not be withdrawn."""
+    product = make_product(cooperative=coop, status=ProductStatus.PENDING_REVIEW)
+    page = farmer_client.get(f"/farm/products/{product.pk}/").content.decode()
+    assert "Take back to change it" in page
+    farmer_client.post(f"/farm/products/{product.pk}/withdraw/")
+    product.refresh_from_db()
+    assert product.status == ProductStatus.DRAFT

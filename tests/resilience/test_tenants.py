@@ -302,6 +302,24 @@ ROWS = [
     ),
     row(
         "POST",
+        "/farm/products/{draft_a_pk}/photos/999999/move/",
+        only(404, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+        {"to": "cover"},
+    ),
+    # A draft is not waiting for review: taking it back is refused with a message.
+    row(
+        "POST",
+        "/farm/products/{draft_a_pk}/withdraw/",
+        only(302, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+    ),
+    # The live product cannot be deleted (archived instead): refused with a message.
+    row(
+        "POST",
+        "/farm/products/{product_a_pk}/delete/",
+        only(302, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+    ),
+    row(
+        "POST",
         "/farm/products/{variant_a_of}/variants/",
         only(302, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
     ),
