@@ -14,7 +14,6 @@ from catalog.stock import STOCK_MAX
 from catalog.stock_forms import StockChangeFields
 from storefront.ids import MAX_COUNT
 
-
 _WEIGHT = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(kg|公斤|千克|g|克)?$", re.I)
 
 
@@ -144,18 +143,22 @@ class NewProductForm(ProductForm):
             iter(self.fields["cooperative"].queryset), None
         )
         title = data.get("title") or ""
-        if cooperative is not None and title and not data.get("same_name_ok"):
-            if catalog_selectors.products_named(cooperative_id=cooperative.pk, title=title):
-                self.ask_same_name = True
-                self.add_error(
-                    "title",
-                    _(
-                        "You already have a product named “%(title)s”. Change the name "
-                        "(e.g. add the size or the year), or tick the box below to create "
-                        "another one."
-                    )
-                    % {"title": title},
+        if (
+            cooperative is not None
+            and title
+            and not data.get("same_name_ok")
+            and catalog_selectors.products_named(cooperative_id=cooperative.pk, title=title)
+        ):
+            self.ask_same_name = True
+            self.add_error(
+                "title",
+                _(
+                    "You already have a product named “%(title)s”. Change the name "
+                    "(e.g. add the size or the year), or tick the box below to create "
+                    "another one."
                 )
+                % {"title": title},
+            )
         return data
 
 

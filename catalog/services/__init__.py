@@ -31,9 +31,9 @@ from .cooperatives import (
 from .memberships import membership_grant, membership_revoke
 from .photos import (
     PHOTO_MOVES,
-    product_image_move,
     product_image_add,
     product_image_delete,
+    product_image_move,
     product_image_render_thumbnail,
     product_image_replace,
     product_image_update,
@@ -61,11 +61,11 @@ from .variants import (
 )
 
 __all__ = [
-    "DELETABLE_STATUSES",
-    "PHOTO_MOVES",
     "BATCH_FIELDS",
     "CERTIFICATION_FIELDS",
+    "DELETABLE_STATUSES",
     "EDITABLE_PRODUCT_FIELDS",
+    "PHOTO_MOVES",
     "PRODUCT_TEXT_FIELDS",
     "VARIANT_FIELDS",
     "batch_check",

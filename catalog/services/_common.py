@@ -13,7 +13,6 @@ from pypinyin import lazy_pinyin
 
 from storefront.errors import InvalidInput, InvalidState
 
-
 # Uyghur's Arabic script in the Latin (ULY) spelling, letter by letter, for addresses.
 _UYGHUR_LATIN = str.maketrans(
     {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.models import Product
 from catalog.constants import ProductStatus
+from catalog.models import Product
 from tests.factories import (
     assert_stock_ledger_consistent,
     make_batch,
@@ -157,7 +157,8 @@ def test_a_draft_can_be_deleted_after_asking(farmer_client, coop):
 
 def test_a_live_product_offers_no_delete_and_is_refused(farmer_client, coop):
     product = make_product(cooperative=coop)
-    assert "Yes, delete it" not in farmer_client.get(f"/farm/products/{product.pk}/").content.decode()
+    page = farmer_client.get(f"/farm/products/{product.pk}/").content.decode()
+    assert "Yes, delete it" not in page
     body = farmer_client.post(f"/farm/products/{product.pk}/delete/", follow=True)
     assert Product.objects.filter(pk=product.pk).exists()
     assert "archived, not deleted" in body.content.decode()
