@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 
 from accounts.models import User
 
@@ -171,6 +182,22 @@ def product_summary_list() -> QuerySet[Product]:
             first_thumbnail=Subquery(first_image.values("thumbnail")[:1]),
         )
     )
+
+
+def product_certifications(product: Product) -> list[Certification]:
+    """What a product's page shows: its own certificates, then its cooperative's."""
+    return list(
+        Certification.objects.filter(
+            Q(product=product) | Q(product__isnull=True, cooperative_id=product.cooperative_id)
+        ).order_by(F("product_id").asc(nulls_last=True), "kind", "id")
+    )
+
+
+def rejected_products(*, cooperative_ids) -> QuerySet[Product]:
+    """Listings a manager sent back (with the reason), newest review first."""
+    return Product.objects.filter(
+        cooperative_id__in=cooperative_ids, status=ProductStatus.REJECTED
+    ).order_by("-reviewed_at", "-id")
 
 
 def certification_kinds_for(products: list[Product]) -> dict[int, list[str]]:

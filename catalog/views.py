@@ -92,9 +92,7 @@ def product_detail(request, slug: str):
         current = max(0, min(int(request.GET.get("photo", 0)), len(images) - 1))
     except ValueError:
         current = 0
-    certifications = list(product.certifications.all()) + list(
-        Certification.objects.filter(cooperative=product.cooperative, product__isnull=True)
-    )
+    certifications = selectors.product_certifications(product)
     variants = list(product.variants.all())
     return render(
         request,

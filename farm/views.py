@@ -130,6 +130,7 @@ def dashboard(request):
                 shipments_to_pack_for_user(request.user).prefetch_related("lines__order_line")[:20]
             ),
             "low_stock": catalog_selectors.low_stock_variants(cooperative_ids=ids),
+            "rejected": list(catalog_selectors.rejected_products(cooperative_ids=ids)[:20]),
             "sales_total": sales["total"],
             "sales_units": sales["units"],
             "status_counts": counts,
@@ -261,6 +262,7 @@ def _render_product_edit(request, product, *, form=None, bound_variant_form=None
             and product.cooperative_id in _managed_ids(request),
             "reject_form": RejectForm(),
             "can_delete": product.status in catalog_services.DELETABLE_STATUSES,
+            "certifications": catalog_selectors.product_certifications(product),
             "nav": "products",
         },
         status=status,

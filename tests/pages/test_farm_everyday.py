@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.constants import ProductStatus
-from catalog.models import Product
+from catalog.models import Certification, Product
 from tests.factories import (
     assert_stock_ledger_consistent,
     make_batch,
@@ -172,3 +172,25 @@ def test_a_submission_can_be_taken_back(farmer_client, coop):
     farmer_client.post(f"/farm/products/{product.pk}/withdraw/")
     product.refresh_from_db()
     assert product.status == ProductStatus.DRAFT
+
+
+def test_dashboard_shows_a_rejection_with_its_reason(farmer_client, coop):
+    """Issue 18: the dashboard did not show a rejection."""
+    product = make_product(
+        cooperative=coop, status=ProductStatus.REJECTED, rejection_reason="Photo is blurry"
+    )
+    body = farmer_client.get("/farm/").content.decode()
+    assert "Sent back to you" in body and "Photo is blurry" in body
+    assert f'href="/farm/products/{product.pk}/"' in body
+
+
+def test_the_product_page_shows_the_certifications_buyers_see(farmer_client, coop):
+    """Issue 18: cooperative-wide badges showed on the product without the farmer
+    ever seeing them in the portal."""
+    product = make_product(cooperative=coop, status=ProductStatus.DRAFT)
+    Certification.objects.create(
+        cooperative=coop, kind="green_food", number="GF-123", issuer="CGFDC"
+    )
+    body = farmer_client.get(f"/farm/products/{product.pk}/").content.decode()
+    assert "Certifications shown on its page" in body and "GF-123" in body
+    assert "the whole cooperative" in body
