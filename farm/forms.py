@@ -180,10 +180,12 @@ class BatchForm(forms.Form):
         label=_("Batch code"), max_length=40, help_text=_("Printed on the bag, e.g. JMN-2026-09-A")
     )
     harvested_on = forms.DateField(
-        label=_("Harvested on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Harvested on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     milled_on = forms.DateField(
-        label=_("Milled on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Milled on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     quantity_kg = forms.DecimalField(
         label=_("Quantity (kg)"), required=False, max_digits=10, decimal_places=1, min_value=0

@@ -80,8 +80,10 @@ def test_a_batch_can_be_corrected(farmer_client, coop):
     batch = make_batch(product=product)
     url = f"/farm/batches/{batch.pk}/"
     assert f'href="{url}"' in farmer_client.get("/farm/batches/").content.decode()
-    page = farmer_client.get(url).content.decode()
+    page = farmer_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert batch.code in page
+    # The date box shows the recorded date (a date input reads only YYYY-MM-DD).
+    assert f'value="{batch.harvested_on.isoformat()}"' in page
     response = farmer_client.post(
         url,
         {"product": product.pk, "code": "jmn-fixed", "harvested_on": "2026-08-02"},
