@@ -175,7 +175,7 @@ ACCOUNT_ROLE_SOURCES = ["catalog.selectors.user_membership_roles"]
 # Where signing in lands without a page asked for (accounts.selectors.user_home_url):
 # the first role the person holds wins.
 ACCOUNT_ROLE_HOMES = [
-    ("manager", "admin:index"),
+    ("manager", "admin:fulfilment_shipment_changelist"),  # the to-pack list
     ("platform_staff", "admin:index"),
     ("staff", "admin:index"),
     ("farmer", "farm:dashboard"),

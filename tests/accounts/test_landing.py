@@ -8,6 +8,7 @@ from tests.factories import make_farmer, make_manager, make_user
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "wheat-field-2026"
+TO_PACK = "/admin/fulfilment/shipment/"  # the manager's first screen
 
 
 def _log_in(client, user, next_url=None):
@@ -19,7 +20,7 @@ def _log_in(client, user, next_url=None):
 
 @pytest.mark.parametrize("next_url", [None, "/"])
 def test_each_role_lands_where_its_work_is(client, coop, next_url):
-    assert _log_in(client, make_manager(coop), next_url)["Location"] == "/admin/"
+    assert _log_in(client, make_manager(coop), next_url)["Location"] == TO_PACK
     client.logout()
     assert _log_in(client, make_farmer(coop), next_url)["Location"] == "/farm/"
     client.logout()

@@ -424,6 +424,11 @@ ROWS = [
         "/admin/fulfilment/shipment/{shipment_a_pk}/slip/",
         only(200, ("manager_a", "staff"), LOGIN, manager_b=404),
     ),
+    row(
+        "POST",
+        "/admin/fulfilment/shipment/{shipment_a_pk}/pack/",
+        only(302, ("manager_a", "staff"), LOGIN, manager_b=404),
+    ),
     # --- reports: dashboards, jobs (their owner's only), import, impact ------------------
     row("GET", "/admin/reports/", only(200, ("manager_a", "manager_b", "staff"), LOGIN)),
     row(
