@@ -25,13 +25,14 @@ from storefront.admin_helpers import ReadOnlyAdminMixin
 from storefront.errors import ApplicationError
 from storefront.pages import error_text, form_add_error
 
-from . import services
+from . import selectors, services
 from .admin_scoping import (
     CooperativeScopedAdmin,
     CooperativeScopedInline,
     is_platform,
     scope_queryset,
 )
+from .constants import ProductStatus
 from .documents import clean_certification_document
 from .images import clean_photo
 from .models import (
@@ -562,6 +563,25 @@ class ProductAdmin(ServiceWrites, CooperativeScopedAdmin):
         )
 
 
+class LowStockFilter(admin.SimpleListFilter):
+    """"Running low": the sizes on sale the admin home counts as low stock."""
+
+    title = _("stock")
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("low", _("Running low"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "low":
+            return queryset.filter(
+                is_active=True,
+                stock__lt=selectors.LOW_STOCK,
+                product__status__in=[ProductStatus.ACTIVE, ProductStatus.PENDING_REVIEW],
+            ).order_by("stock", "id")
+        return queryset
+
+
 @admin.register(Variant)
 class VariantAdmin(ServiceWrites, CooperativeScopedAdmin):
     form = VariantAdminForm
@@ -569,7 +589,7 @@ class VariantAdmin(ServiceWrites, CooperativeScopedAdmin):
     list_display = ("sku", "product", "name", "price", "stock", "is_active")
     # Both go through the service; stock as "set to N if it is still M" (StockSetField).
     list_editable = ("price", "stock")
-    list_filter = ("is_active", "product__cooperative")
+    list_filter = (LowStockFilter, "is_active", "product__cooperative")
     search_fields = ("sku", "product__title")
     list_select_related = ("product",)
     scoped_foreign_keys = {"product": "cooperative"}
