@@ -14,7 +14,6 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -186,7 +185,7 @@ class ShipmentAdmin(CooperativeScopedAdmin):
     @admin.display(description=_("items"))
     def items(self, shipment):
         lines = [f"{ln.order_line.title} × {ln.order_line.quantity}" for ln in shipment.lines.all()]
-        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
+        return format_html_join(format_html("<br>"), "{}", ((line,) for line in lines))
 
     @admin.display(description=_("ship to"))
     def ship_to_place(self, shipment):
@@ -232,7 +231,8 @@ class ShipmentAdmin(CooperativeScopedAdmin):
                 _("Packing slip"),
             )
         )
-        return format_html('<span class="row-tools">{}</span>', mark_safe(" ".join(parts)))
+        joined = format_html_join(" ", "{}", ((part,) for part in parts))
+        return format_html('<span class="row-tools">{}</span>', joined)
 
     # ------------------------------------------------------------------ actions
 

@@ -381,6 +381,13 @@ ROWS = [
         "/admin/catalog/product/{product_a_pk}/change/",
         only(200, ("manager_a", "staff"), LOGIN, manager_b=302),
     ),
+    # The product page's review buttons (a rejection without a reason changes nothing).
+    row(
+        "POST",
+        "/admin/catalog/product/{pending_a_pk}/review/",
+        only(302, ("manager_a", "staff"), LOGIN, manager_b=404),
+        {"decision": "reject", "reason": ""},
+    ),
     row(
         "GET",
         "/admin/catalog/batch/{batch_a_pk}/change/",
