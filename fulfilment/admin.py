@@ -185,7 +185,8 @@ class ShipmentAdmin(CooperativeScopedAdmin):
     @admin.display(description=_("items"))
     def items(self, shipment):
         lines = [f"{ln.order_line.title} × {ln.order_line.quantity}" for ln in shipment.lines.all()]
-        return format_html_join(format_html("<br>"), "{}", ((line,) for line in lines))
+        items = format_html_join("", "<li>{}</li>", ((line,) for line in lines))
+        return format_html('<ul class="parcel-items">{}</ul>', items)
 
     @admin.display(description=_("ship to"))
     def ship_to_place(self, shipment):
