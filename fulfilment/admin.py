@@ -115,8 +115,12 @@ class ShipmentLineInline(ReadOnlyInlineMixin, CooperativeScopedInline, admin.Tab
 class TrackingEventInline(ReadOnlyInlineMixin, CooperativeScopedInline, admin.TabularInline):
     model = TrackingEvent
     cooperative_path = "shipment__cooperative"
-    fields = ("at", "status", "note")
+    fields = ("at", "status_label", "note")
     readonly_fields = fields
+
+    @admin.display(description=_("status"))
+    def status_label(self, event):
+        return event.status_label
 
 
 class ShipForm(forms.Form):

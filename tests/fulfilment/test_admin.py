@@ -118,3 +118,19 @@ def test_the_parcel_page_has_no_save_buttons(desk):
     url = reverse("admin:fulfilment_shipment_change", args=[desk["a"].pk])
     body = desk["client"].get(url).content.decode()
     assert 'name="_save"' not in body and 'name="_continue"' not in body
+
+
+def test_tracking_states_are_in_the_managers_language_and_local_time(desk):
+    """Issue 18: the parcel page showed tracking states in English and times in UTC
+    beside local ones."""
+    from django.utils import timezone
+
+    services.shipment_mark_packed(shipment_id=desk["a"].pk)
+    event = desk["a"].events.order_by("-id").first()
+    desk["client"].cookies["django_language"] = "zh-hans"
+    url = reverse("admin:fulfilment_shipment_change", args=[desk["a"].pk])
+    body = desk["client"].get(url).content.decode()
+    assert "已打包" in body or "已包装" in body
+    assert f"{timezone.localtime(event.at):%Y-%m-%d %H:%M}" in body
+    if timezone.localtime(event.at).hour != event.at.hour:
+        assert f"@ {event.at:%Y-%m-%d %H:%M}" not in body
