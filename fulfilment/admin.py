@@ -189,7 +189,7 @@ class ShipmentAdmin(CooperativeScopedAdmin):
     @admin.display(description=_("items"))
     def items(self, shipment):
         lines = [f"{ln.order_line.title} × {ln.order_line.quantity}" for ln in shipment.lines.all()]
-        items = format_html_join("", "<li>{}</li>", ((line,) for line in lines))
+        items = format_html_join("", "<li><bdi>{}</bdi></li>", ((line,) for line in lines))
         return format_html('<ul class="parcel-items">{}</ul>', items)
 
     @admin.display(description=_("ship to"))

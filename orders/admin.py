@@ -131,7 +131,9 @@ class OrderAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     @admin.display(description=_("items"))
     def items(self, order: Order) -> str:
         lines = getattr(order, "shown_lines", [])
-        rows = format_html_join("", "<li>{} × {}</li>", ((ln.title, ln.quantity) for ln in lines))
+        rows = format_html_join(
+            "", "<li><bdi>{} × {}</bdi></li>", ((ln.title, ln.quantity) for ln in lines)
+        )
         return format_html('<ul class="parcel-items">{}</ul>', rows)
 
     @admin.display(description=_("amount"))
