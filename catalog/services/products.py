@@ -21,6 +21,7 @@ from ..audit import audit_record
 from ..constants import AuditAction, ProductStatus
 from ..exceptions import ListingIncomplete, ListingTransitionError
 from ..models import Category, Cooperative, Membership, Product, StockMovement
+from ..news import listing_tell_reviewed, listing_tell_to_review
 from ..search.index import product_search_update
 from ._common import full_clean, refuse_unknown, unique_slug
 from .photos import product_image_files_delete_on_commit
@@ -156,6 +157,7 @@ def product_submit(*, product: Product, actor: User | None = None) -> Product:
     locked.rejection_reason = ""
     locked.save(update_fields=["status", "rejection_reason", "updated"])
     _audit_status(locked, before, locked.status, actor)
+    listing_tell_to_review(locked, stamp=locked.updated.isoformat())
     return locked
 
 
@@ -177,6 +179,7 @@ def product_approve(*, product: Product, by: User) -> Product:
     _audit_status(locked, before, locked.status, by)
     # Going on sale: its search entry is current (listings made in bulk have none yet).
     product_search_update(product_ids=[locked.pk])
+    listing_tell_reviewed(locked)
     return locked
 
 
@@ -193,6 +196,7 @@ def product_reject(*, product: Product, by: User, reason: str) -> Product:
         update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at", "updated"]
     )
     _audit_status(locked, before, locked.status, by, note=reason)
+    listing_tell_reviewed(locked)
     return locked
 
 

@@ -19,6 +19,7 @@ from orders.services import (
 )
 from payments.services import order_refund_start
 
+from .news import managers_tell_paid_order_cancelled
 from .refunds import refunds_submit_on_commit
 
 
@@ -39,6 +40,7 @@ def order_cancel(*, order: Order, note: str = "") -> Order:
         order_mark_refund_pending(order=locked, note=note or "cancelled by buyer")
         stock_release(order=locked, actor=locked.user)
         refunds_submit_on_commit(order_refund_start(order=locked, reason="cancelled"))
+        managers_tell_paid_order_cancelled(locked)
     else:
         raise OrderInvalidState(
             "This order can no longer be cancelled.",
