@@ -189,7 +189,7 @@ def shipments_create_for_order(*, order_id: int) -> list[Shipment]:
         )
     shipments = {s.cooperative_id: s for s in _lock_shipments(order.pk)}
     if order.status == OrderStatus.PAID:
-        lines = list(order.lines.select_related("variant").order_by("pk"))
+        lines = list(order.lines.select_related("variant__product").order_by("pk"))
         by_coop: dict[int, list] = defaultdict(list)
         for line in lines:
             by_coop[line.cooperative_id].append(line)
@@ -216,6 +216,7 @@ def shipments_create_for_order(*, order_id: int) -> list[Shipment]:
                 shipments[coop_id] = shipment
                 metrics.incr("shipments_created")
                 _tell_managers_to_pack(order, coop_id, by_coop[coop_id])
+                _tell_farmers_sold(order, by_coop[coop_id])
     result = [shipments[k] for k in sorted(shipments)]
     for shipment in result:
         if shipment.status in LIVE:
@@ -233,6 +234,22 @@ def _tell_managers_to_pack(order: Order, cooperative_id: int, lines: list) -> No
             kind=NotificationKind.TO_PACK,
             event_key=f"order:{order.number}:to-pack:{cooperative_id}",
             context={"number": order.number, "items": items[:500]},
+        )
+
+
+def _tell_farmers_sold(order: Order, lines: list) -> None:
+    """Each producing farmer hears what of theirs the order bought, once per order."""
+    by_farmer: dict[int, list[str]] = defaultdict(list)
+    for line in lines:
+        farmer_id = line.variant.product.farmer_id if line.variant else None
+        if farmer_id:
+            by_farmer[farmer_id].append(f"{line.title} × {line.quantity}")
+    for farmer_id, items in sorted(by_farmer.items()):
+        notify_in_flow(
+            user_id=farmer_id,
+            kind=NotificationKind.SOLD,
+            event_key=f"order:{order.number}:sold",
+            context={"number": order.number, "items": ", ".join(items)[:500]},
         )
 
 

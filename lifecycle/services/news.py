@@ -1,12 +1,11 @@
 """The buyer's order news, told at the one place each event happens, in the transaction
 that records it (``notify_in_flow``: the notice commits with the event, its e-mail and
 text message are sent on commit, each event once by its ``event_key``). The shipped
-news is told by fulfilment (``shipment_mark_shipped``). Farmers hear what sold, managers
-that a paid order was cancelled (issue 18)."""
+news is told by fulfilment (``shipment_mark_shipped``). Managers hear that a paid order was
+cancelled (issue 18); what sold and what to pack are told when the parcels are made
+(``fulfilment.services.shipments_create_for_order``)."""
 
 from __future__ import annotations
-
-from collections import defaultdict
 
 from catalog import news as catalog_news
 from notifications.constants import NotificationKind
@@ -22,22 +21,6 @@ def buyer_tell_paid(order: Order) -> None:
         event_key=f"order:{order.number}:paid",
         context={"number": order.number, "total": f"{order.total:.2f}"},
     )
-
-
-def farmers_tell_sold(order: Order) -> None:
-    """Each producing farmer hears what of theirs the order bought, once per order."""
-    by_farmer: dict[int, list[str]] = defaultdict(list)
-    for line in order.lines.select_related("variant__product").order_by("id"):
-        farmer_id = line.variant.product.farmer_id if line.variant else None
-        if farmer_id:
-            by_farmer[farmer_id].append(f"{line.title} × {line.quantity}")
-    for farmer_id, items in sorted(by_farmer.items()):
-        notify_in_flow(
-            user_id=farmer_id,
-            kind=NotificationKind.SOLD,
-            event_key=f"order:{order.number}:sold",
-            context={"number": order.number, "items": ", ".join(items)[:500]},
-        )
 
 
 def managers_tell_paid_order_cancelled(order: Order) -> None:

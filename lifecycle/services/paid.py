@@ -15,7 +15,7 @@ from payments.outcomes import Applied
 from payments.providers.base import HttpAnswer
 from storefront.queue import send_on_commit
 
-from .news import buyer_tell_paid, farmers_tell_sold
+from .news import buyer_tell_paid
 from .refunds import refund_confirmed, refunds_submit_on_commit
 
 
@@ -63,7 +63,6 @@ def order_paid(*, order: Order, payment: Payment) -> None:
     order_mark_paid(order=order, note=f"{payment.provider} {payment.out_trade_no}", locked=True)
     payments.ledger_record_sale(order=order, payment=payment)
     buyer_tell_paid(order)
-    farmers_tell_sold(order)
     fulfilment_start(order)
 
 
