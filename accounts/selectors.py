@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from .models import User
@@ -24,6 +25,19 @@ ROLE_PLATFORM = "platform_staff"
 @cache
 def _role_sources(paths: tuple[str, ...]) -> tuple[Callable[[User], Iterable[str]], ...]:
     return tuple(import_string(path) for path in paths)
+
+
+def user_home_url(*, user: User) -> str:
+    """Where signing in leads when no page asked for it: the first of
+    ``settings.ACCOUNT_ROLE_HOMES`` (role, URL name) whose role ``user`` holds — a
+    manager the admin, a farmer the portal — else the shop's home page."""
+    roles = set(user_roles(user=user))
+    if user.is_staff:
+        roles.add("staff")
+    for role, url_name in getattr(settings, "ACCOUNT_ROLE_HOMES", ()):
+        if role in roles:
+            return reverse(url_name)
+    return "/"
 
 
 def user_roles(*, user: User) -> list[str]:

@@ -19,7 +19,7 @@ from storefront.errors import ApplicationError, InvalidInput
 from storefront.pages import form_add_error
 from storefront.phones import phone_masked
 
-from . import services
+from . import selectors, services
 from .exceptions import Throttled
 from .forms import LogInForm, SignUpForm, SmsCodeForm, SmsPhoneForm
 from .lockout import RegisterThrottle
@@ -64,6 +64,15 @@ class LogInView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LogInForm
     redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        # The shop's home page as "next" is no wish (the menu's link from there sends
+        # it): each person then lands where their work is.
+        target = super().get_redirect_url()
+        return "" if target == "/" else target
+
+    def get_default_redirect_url(self):
+        return selectors.user_home_url(user=self.request.user)
 
 
 class LogOutView(auth_views.LogoutView):

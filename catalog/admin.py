@@ -15,8 +15,9 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
@@ -27,13 +28,14 @@ from storefront.admin_helpers import ReadOnlyAdminMixin, admin_bulk_run
 from storefront.errors import ApplicationError
 from storefront.pages import error_text, form_add_error
 
-from . import services
+from . import selectors, services
 from .admin_scoping import (
     CooperativeScopedAdmin,
     CooperativeScopedInline,
     is_platform,
     scope_queryset,
 )
+from .constants import ProductStatus
 from .documents import clean_certification_document
 from .images import clean_photo
 from .models import (
@@ -552,6 +554,53 @@ class ProductAdmin(ServiceWrites, CooperativeScopedAdmin):
             error=error_text,
         )
 
+    # ------------------------------------------------------- the page's review
+    change_form_template = "admin/catalog/product/change_form.html"
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<id:pk>/review/", wrap(self.review_view), name="catalog_product_review"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "reject_form": RejectForm()}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def review_view(self, request, pk: int):
+        """POST from the product page: approve, or reject with the reason the farmer reads."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        product = self.get_queryset(request).filter(pk=pk).first()
+        if product is None or not self.has_change_permission(request, product):
+            raise Http404
+        back = HttpResponseRedirect(reverse("admin:catalog_product_change", args=[product.pk]))
+        if request.POST.get("decision") == "approve":
+            self._run(
+                request,
+                [product],
+                services.product_approve,
+                _("%(n)d listing(s) approved."),
+                by=request.user,
+            )
+            return back
+        form = RejectForm(request.POST)
+        if not form.is_valid():
+            self.message_user(
+                request, _("Say why the listing is rejected: the farmer reads it."), messages.ERROR
+            )
+            return back
+        self._run(
+            request,
+            [product],
+            services.product_reject,
+            _("%(n)d listing(s) rejected."),
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        return back
+
     @admin.action(description=_("Approve selected listings"))
     def approve(self, request, queryset):
         self._run(
@@ -602,6 +651,25 @@ class ProductAdmin(ServiceWrites, CooperativeScopedAdmin):
         )
 
 
+class LowStockFilter(admin.SimpleListFilter):
+    """ "Running low": the sizes on sale the admin home counts as low stock."""
+
+    title = _("stock")
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("low", _("Running low"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "low":
+            return queryset.filter(
+                is_active=True,
+                stock__lt=selectors.LOW_STOCK,
+                product__status__in=[ProductStatus.ACTIVE, ProductStatus.PENDING_REVIEW],
+            ).order_by("stock", "id")
+        return queryset
+
+
 @admin.register(Variant)
 class VariantAdmin(ServiceWrites, CooperativeScopedAdmin):
     form = VariantAdminForm
@@ -609,7 +677,7 @@ class VariantAdmin(ServiceWrites, CooperativeScopedAdmin):
     list_display = ("sku", "product", "name", "price", "stock", "is_active")
     # Both go through the service; stock as "set to N if it is still M" (StockSetField).
     list_editable = ("price", "stock")
-    list_filter = ("is_active", "product__cooperative")
+    list_filter = (LowStockFilter, "is_active", "product__cooperative")
     search_fields = ("sku", "product__title")
     list_select_related = ("product",)
     scoped_foreign_keys = {"product": "cooperative"}

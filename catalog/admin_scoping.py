@@ -94,6 +94,22 @@ class _ScopedRows:
 class CooperativeScopedAdmin(_ScopedRows, ScopedPermissionsMixin, admin.ModelAdmin):
     """A ModelAdmin whose rows, choices and URLs are limited to the manager's cooperatives."""
 
+    def get_list_filter(self, request):
+        """A manager's cooperative filter offers their own cooperatives only (none for a
+        one-cooperative manager: it would say nothing), never every cooperative."""
+        filters = super().get_list_filter(request)
+        if is_platform(request.user):
+            return filters
+        single = len(managed_ids(request)) <= 1
+        scoped = []
+        for item in filters:
+            if isinstance(item, str) and item.split("__")[-1] == "cooperative":
+                if not single:
+                    scoped.append((item, admin.RelatedOnlyFieldListFilter))
+            else:
+                scoped.append(item)
+        return scoped
+
 
 class CooperativeScopedInline(_ScopedRows, ScopedPermissionsMixin):
     """Inline variant: the parent's scoping already applies; limit its FK choices too."""

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from storefront.errors import InvalidInput
@@ -23,6 +22,7 @@ from storefront.text import clean_line, clean_multiline
 from .cache import catalog_changed
 from .constants import ProductStatus
 from .models import Category, Cooperative, Product, Variant
+from .services._common import slug_base
 from .services.variants import variant_check
 from .stock import stock_record_opening
 from .translation import PRODUCT_TRANSLATION_ARGS, column
@@ -46,7 +46,7 @@ class NewVariant:
 
 
 def _unique_slugs(titles: Sequence[str]) -> list[str]:
-    bases = [slugify(t)[:60].strip("-") or "item" for t in titles]
+    bases = [slug_base(t) or "item" for t in titles]
     taken = set(Product.objects.filter(slug__in=set(bases)).values_list("slug", flat=True))
     slugs: list[str] = []
     for base in bases:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -69,6 +69,12 @@ class Cooperative(models.Model):
         decimal_places=2,
         default=Decimal("1.50"),
         validators=[MinValueValidator(Decimal("0"))],
+    )
+    low_stock_threshold = models.PositiveSmallIntegerField(
+        _("low stock below"),
+        default=5,
+        validators=[MaxValueValidator(1000)],
+        help_text=_("A size's farmer is told when a sale leaves fewer than this many."),
     )
     free_shipping_over = models.DecimalField(
         _("free shipping above"),

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 
 from accounts.models import User
 
@@ -188,6 +198,13 @@ def product_summary_list() -> QuerySet[Product]:
     )
 
 
+def rejected_products(*, cooperative_ids) -> QuerySet[Product]:
+    """Listings a manager sent back (with the reason), newest review first."""
+    return Product.objects.filter(
+        cooperative_id__in=cooperative_ids, status=ProductStatus.REJECTED
+    ).order_by("-reviewed_at", "-id")
+
+
 def certification_kinds_for(products: list[Product]) -> dict[int, list[str]]:
     """Product id -> sorted certification kinds (its own and its cooperative's), one query."""
     if not products:
@@ -225,6 +242,16 @@ def category_list() -> QuerySet[Category]:
 def member_products(*, user: User) -> QuerySet[Product]:
     """Products of the cooperatives ``user`` belongs to (anything else is not theirs)."""
     return Product.objects.filter(cooperative_id__in=user_cooperative_ids(user))
+
+
+def products_named(*, cooperative_id: int, title: str) -> QuerySet[Product]:
+    """A cooperative's listings (not archived) with this title, case aside: a new one of
+    the same name would be a second identical card."""
+    return (
+        Product.objects.filter(cooperative_id=cooperative_id, title__iexact=title.strip())
+        .exclude(status=ProductStatus.ARCHIVED)
+        .order_by("id")
+    )
 
 
 def member_product_list(*, user: User) -> QuerySet[Product]:
@@ -285,9 +312,14 @@ def product_status_counts(*, cooperative_ids) -> dict[str, int]:
     return {row["status"]: row["n"] for row in rows}
 
 
+def member_batches(*, user: User) -> QuerySet[Batch]:
+    """Batches of the cooperatives ``user`` belongs to."""
+    return Batch.objects.filter(product__cooperative_id__in=user_cooperative_ids(user))
+
+
 def member_batch_list(*, user: User, limit: int = 50) -> list[Batch]:
     return list(
-        Batch.objects.filter(product__cooperative_id__in=user_cooperative_ids(user))
+        member_batches(user=user)
         .select_related("product")
         .order_by("-harvested_on", "code")[:limit]
     )

@@ -167,6 +167,10 @@ def stock_take(
         return short
     StockMovement.objects.bulk_create(movements)
     catalog_changed()
+    if reason == StockReason.SALE:
+        from .news import stock_check_low_on_commit
+
+        stock_check_low_on_commit(movements)
     return []
 
 

@@ -17,3 +17,11 @@ from . import services
 )
 def product_image_thumbnail_task(self, image_id: int) -> bool:
     return services.product_image_render_thumbnail(image_id=image_id)
+
+
+@shared_task(acks_late=True, time_limit=60, soft_time_limit=50)
+def stock_low_check_task(movement_ids: list[int]) -> int:
+    """After a sale commits: tell farmers whose sizes crossed their low-stock threshold."""
+    from .news import stock_tell_low
+
+    return stock_tell_low(movement_ids=movement_ids)

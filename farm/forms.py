@@ -2,16 +2,46 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from catalog import selectors as catalog_selectors
 from catalog.models import Category, Cooperative, Product
 from catalog.stock import STOCK_MAX
 from catalog.stock_forms import StockChangeFields
 from catalog.translation import PRODUCT_TRANSLATION_ARGS
 from storefront.ids import MAX_COUNT
+
+_WEIGHT = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(kg|公斤|千克|g|克)?$", re.I)
+
+
+class WeightField(forms.Field):
+    """A shipping weight typed in grams ("5200") or kilograms ("5.2 kg", "5,2kg"),
+    cleaned to whole grams."""
+
+    def __init__(self, **kwargs):
+        attrs = {"inputmode": "decimal", "maxlength": 20, "autocomplete": "off"}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text = str(value or "").strip()[:40]
+        if not text:
+            return None
+        match = _WEIGHT.match(text.replace("\u00a0", " "))
+        if not match:
+            raise forms.ValidationError(_("Type a weight such as “5.2 kg” or “5200” (grams)."))
+        number = Decimal(match.group(1).replace(",", "."))
+        unit = (match.group(2) or "g").lower()
+        grams = int((number * (1 if unit in ("g", "克") else 1000)).to_integral_value())
+        if grams < 1:
+            raise forms.ValidationError(_("The weight must be more than 0 g."))
+        if grams > MAX_COUNT:
+            raise forms.ValidationError(_("The weight is too high."))
+        return grams
 
 
 class ProductForm(forms.Form):
@@ -104,11 +134,9 @@ class VariantForm(forms.Form):
         min_value=Decimal("0.01"),
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
-    weight_grams = forms.IntegerField(
-        label=_("Shipping weight (g)"),
-        min_value=1,
-        max_value=MAX_COUNT,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    weight_grams = WeightField(
+        label=_("Shipping weight"),
+        help_text=_("With the bag, in g or kg: “5.2 kg” or “5200”."),
     )
     stock = forms.IntegerField(
         label=_("Stock"),
@@ -137,6 +165,35 @@ class NewProductForm(ProductForm):
     variant_price = VariantForm.base_fields["price"]
     variant_weight_grams = VariantForm.base_fields["weight_grams"]
     variant_stock = VariantForm.base_fields["stock"]
+    same_name_ok = forms.BooleanField(
+        label=_("Yes, create another product with this name"), required=False
+    )
+
+    ask_same_name = False
+
+    def clean(self):
+        data = super().clean()
+        cooperative = data.get("cooperative") or next(
+            iter(self.fields["cooperative"].queryset), None
+        )
+        title = data.get("title") or ""
+        if (
+            cooperative is not None
+            and title
+            and not data.get("same_name_ok")
+            and catalog_selectors.products_named(cooperative_id=cooperative.pk, title=title)
+        ):
+            self.ask_same_name = True
+            self.add_error(
+                "title",
+                _(
+                    "You already have a product named “%(title)s”. Change the name "
+                    "(e.g. add the size or the year), or tick the box below to create "
+                    "another one."
+                )
+                % {"title": title},
+            )
+        return data
 
 
 class StockForm(StockChangeFields):
@@ -169,10 +226,12 @@ class BatchForm(forms.Form):
         label=_("Batch code"), max_length=40, help_text=_("Printed on the bag, e.g. JMN-2026-09-A")
     )
     harvested_on = forms.DateField(
-        label=_("Harvested on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Harvested on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     milled_on = forms.DateField(
-        label=_("Milled on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Milled on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     quantity_kg = forms.DecimalField(
         label=_("Quantity (kg)"), required=False, max_digits=10, decimal_places=1, min_value=0
@@ -187,4 +246,12 @@ class BatchForm(forms.Form):
 
     def __init__(self, *args, products, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = products
+        field = self.fields["product"]
+        field.queryset = products
+        titles = [p.title.casefold() for p in products]
+        # Two listings of one name are told apart by their number (and status).
+        field.label_from_instance = lambda p: (
+            f"{p.title} · №{p.pk} · {p.get_status_display()}"
+            if titles.count(p.title.casefold()) > 1
+            else p.title
+        )

@@ -16,6 +16,13 @@ urlpatterns = [
         views.photo_delete,
         name="photo_delete",
     ),
+    path(
+        "farm/products/<id:pk>/photos/<id:image_id>/move/",
+        views.photo_move,
+        name="photo_move",
+    ),
+    path("farm/products/<id:pk>/withdraw/", views.product_withdraw, name="product_withdraw"),
+    path("farm/products/<id:pk>/delete/", views.product_delete, name="product_delete"),
     path("farm/products/<id:pk>/variants/", views.variant_add, name="variant_add"),
     path(
         "farm/products/<id:pk>/variants/<id:variant_id>/",
@@ -32,5 +39,6 @@ urlpatterns = [
     path("farm/stock/", views.stock, name="stock"),
     path("farm/stock/<id:variant_id>/", views.stock_save, name="stock_save"),
     path("farm/batches/", views.batches, name="batches"),
+    path("farm/batches/<id:batch_id>/", views.batch_edit, name="batch_edit"),
     path("farm/review/", views.review_list, name="review"),
 ]

@@ -8,6 +8,7 @@ write is a ``catalog.services`` call; these views only parse, authorise and rend
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from functools import wraps
 
 from django import forms
@@ -16,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -83,6 +85,32 @@ def _my_variant(request, product, variant_id: int) -> Variant:
     return get_object_or_404(Variant, pk=variant_id, product=product)
 
 
+def _grams_text(grams: int) -> str:
+    if grams >= 1000:
+        return f"{(Decimal(grams) / 1000).normalize():f} kg"
+    return f"{grams} g"
+
+
+def _warn_weight(request, variant: Variant, *, extra_tags: str = "") -> None:
+    """A warning when the shipping weight cannot be what the size's name says
+    (a "5 kg bag" weighed at 5 g): saved, but the person should look again."""
+    named = catalog_services.variant_weight_doubt(variant.name, variant.weight_grams)
+    if named is not None:
+        messages.warning(
+            request,
+            _(
+                "Check the shipping weight of “%(name)s”: it is %(weight)s, but the name says "
+                "%(named)s. Type “5 kg” for kilograms."
+            )
+            % {
+                "name": variant.name,
+                "weight": _grams_text(variant.weight_grams),
+                "named": _grams_text(named),
+            },
+            extra_tags=extra_tags,
+        )
+
+
 def _is_xhr(request) -> bool:
     return request.headers.get("x-requested-with") == "XMLHttpRequest"
 
@@ -103,6 +131,7 @@ def dashboard(request):
                 shipments_to_pack_for_user(request.user).prefetch_related("lines__order_line")[:20]
             ),
             "low_stock": catalog_selectors.low_stock_variants(cooperative_ids=ids),
+            "rejected": list(catalog_selectors.rejected_products(cooperative_ids=ids)[:20]),
             "sales_total": sales["total"],
             "sales_units": sales["units"],
             "status_counts": counts,
@@ -158,6 +187,8 @@ def product_create(request):
             form_add_error(form, exc)
         else:
             messages.success(request, _("Saved. Now add photos, then send it for review."))
+            for variant in product.variants.all():
+                _warn_weight(request, variant)
             return redirect("farm:product_edit", pk=product.pk)
     return render(request, "farm/product_new.html", {"form": form, "nav": "new"})
 
@@ -202,12 +233,14 @@ def _render_product_edit(request, product, *, form=None, bound_variant_form=None
     """The product page; ``bound_variant_form`` is a variant card sent back with its errors
     (and the current stock figure) instead of a fresh one."""
     variants = list(product.variants.order_by("position", "price", "id"))
+    by_row, page_messages = _messages_by_row(request)
     variant_forms = [
         (
             v,
             bound_variant_form
             if bound_variant_form is not None and bound_variant_form.variant_pk == v.pk
             else _variant_edit_form(v),
+            by_row.get(_row_tag(v.pk), []),
         )
         for v in variants
     ]
@@ -223,20 +256,24 @@ def _render_product_edit(request, product, *, form=None, bound_variant_form=None
             "form": form,
             "variants": variants,
             "variant_forms": variant_forms,
+            "page_messages": page_messages,
             "new_variant_form": VariantForm(prefix="new"),
             "images": list(product.images.order_by("position", "id")),
             "can_submit": product.status in (ProductStatus.DRAFT, ProductStatus.REJECTED),
             "can_review": product.status == ProductStatus.PENDING_REVIEW
             and product.cooperative_id in _managed_ids(request),
             "reject_form": RejectForm(),
+            "can_delete": product.status in catalog_services.DELETABLE_STATUSES,
+            "certifications": catalog_selectors.product_certifications(product),
             "nav": "products",
         },
         status=status,
     )
 
 
-def _variants_url(product) -> str:
-    return reverse("farm:product_edit", kwargs={"pk": product.pk}) + "#variants"
+def _variants_url(product, variant_id: int | None = None) -> str:
+    anchor = _row_tag(variant_id) if variant_id else "variants"
+    return reverse("farm:product_edit", kwargs={"pk": product.pk}) + f"#{anchor}"
 
 
 @member_required
@@ -246,13 +283,15 @@ def variant_add(request, pk: int):
     form = VariantForm(request.POST, prefix="new")
     if form.is_valid():
         try:
-            catalog_services.variant_create(
+            added = catalog_services.variant_create(
                 product=product, actor=request.user, **form.cleaned_data
             )
         except ApplicationError as exc:
             message_error(request, exc)
         else:
-            messages.success(request, _("Size added."))
+            messages.success(request, _("Size added."), extra_tags=_row_tag(added.pk))
+            _warn_weight(request, added, extra_tags=_row_tag(added.pk))
+            return redirect(_variants_url(product, added.pk))
     else:
         _flash_form_errors(request, form)
     return redirect(_variants_url(product))
@@ -272,10 +311,10 @@ def variant_edit(request, pk: int, variant_id: int):
                 variant=variant, actor=request.user, is_active="restore" in request.POST
             )
         except ApplicationError as exc:
-            message_error(request, exc)
+            message_error(request, exc, extra_tags=_row_tag(variant.pk))
         else:
-            messages.success(request, _("Saved."))
-        return redirect(_variants_url(product))
+            messages.success(request, _("Saved."), extra_tags=_row_tag(variant.pk))
+        return redirect(_variants_url(product, variant.pk))
     form = _variant_edit_form(variant, request.POST)
     if form.is_valid():
         fields = {k: form.cleaned_data[k] for k in ("name", "price", "weight_grams")}
@@ -286,11 +325,14 @@ def variant_edit(request, pk: int, variant_id: int):
         except ApplicationError as exc:
             _variant_form_refused(form, exc)
         else:
+            # In the card just saved (the page opens there), with the figure after the save.
             messages.success(
                 request,
                 _("Saved. %(name)s: stock is now %(n)d.") % {"name": saved.name, "n": saved.stock},
+                extra_tags=_row_tag(saved.pk),
             )
-            return redirect(_variants_url(product))
+            _warn_weight(request, saved, extra_tags=_row_tag(saved.pk))
+            return redirect(_variants_url(product, saved.pk))
     return _render_product_edit(
         request, product, bound_variant_form=form, status=409 if _is_stale(form) else 400
     )
@@ -364,6 +406,51 @@ def photo_delete(request, pk: int, image_id: int):
 
 @member_required
 @require_POST
+def photo_move(request, pk: int, image_id: int):
+    """Make a photo the cover (first, on the shop's cards) or move it one place."""
+    product = _my_product(request, pk)
+    image = get_object_or_404(ProductImage, pk=image_id, product=product)
+    try:
+        catalog_services.product_image_move(image=image, to=request.POST.get("to", ""))
+    except ApplicationError as exc:
+        message_error(request, exc)
+    else:
+        if request.POST.get("to") == "cover":
+            messages.success(request, _("This photo is now the cover."))
+    return redirect(reverse("farm:product_edit", kwargs={"pk": product.pk}) + "#photos")
+
+
+@member_required
+@require_POST
+def product_withdraw(request, pk: int):
+    """Take a submission back from review, to change it before a manager looks."""
+    product = _my_product(request, pk)
+    try:
+        catalog_services.product_withdraw(product=product, actor=request.user)
+    except ApplicationError as exc:
+        message_error(request, exc)
+    else:
+        messages.success(request, _("Taken back from review. It is a draft again."))
+    return redirect("farm:product_edit", pk=product.pk)
+
+
+@member_required
+@require_POST
+def product_delete(request, pk: int):
+    """Delete a listing that never went on sale (the page asks first); others are
+    refused with the reason (they are archived, not deleted)."""
+    product = _my_product(request, pk)
+    try:
+        catalog_services.product_delete(product=product, actor=request.user)
+    except ApplicationError as exc:
+        message_error(request, exc)
+        return redirect("farm:product_edit", pk=product.pk)
+    messages.success(request, _("%(title)s was deleted.") % {"title": product.title})
+    return redirect("farm:product_list")
+
+
+@member_required
+@require_POST
 def product_submit(request, pk: int):
     product = _my_product(request, pk)
     button_action(
@@ -385,16 +472,22 @@ def _row_tag(variant_id: int) -> str:
     return f"variant-{variant_id}"
 
 
-@member_required
-@require_http_methods(["GET"])
-def stock(request):
-    """Every variant on sale with its count. A row's result (saved, or refused with the
-    current figure) is shown in that row, where the person is looking."""
+def _messages_by_row(request) -> tuple[dict[str, list], list]:
+    """The pending messages: those tagged ``variant-<id>`` by row, the others for the top."""
     by_row, page_messages = defaultdict(list), []
     for message in get_messages(request):
         tags = message.extra_tags.split()
         row = next((t for t in tags if t.startswith("variant-")), None)
         (by_row[row] if row else page_messages).append(message)
+    return by_row, page_messages
+
+
+@member_required
+@require_http_methods(["GET"])
+def stock(request):
+    """Every variant on sale with its count. A row's result (saved, or refused with the
+    current figure) is shown in that row, where the person is looking."""
+    by_row, page_messages = _messages_by_row(request)
     rows = [
         (v, _stock_form(v), by_row.get(_row_tag(v.pk), []))
         for v in catalog_selectors.member_stock_list(user=request.user)
@@ -489,6 +582,39 @@ def batches(request):
             "batches": catalog_selectors.member_batch_list(user=request.user),
             "nav": "batches",
         },
+    )
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def batch_edit(request, batch_id: int):
+    """Correct a batch's record (a wrong date, a typo in the code) under the rules of
+    recording it; the product stays within the cooperative."""
+    batch = get_object_or_404(
+        catalog_selectors.member_batches(user=request.user).select_related("product"),
+        pk=batch_id,
+    )
+    products = _my_products(request).filter(cooperative_id=batch.product.cooperative_id)
+    initial = {name: getattr(batch, name) for name in catalog_services.BATCH_FIELDS}
+    form = BatchForm(
+        request.POST if request.method == "POST" else None,
+        products=products.filter(
+            ~Q(status=ProductStatus.ARCHIVED) | Q(pk=batch.product_id)
+        ).order_by("title"),
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            catalog_services.batch_update(batch=batch, **form.cleaned_data)
+        except ApplicationError as exc:
+            form_add_error(form, exc)
+        else:
+            messages.success(request, _("Batch %(code)s corrected.") % {"code": batch.code})
+            return redirect("farm:batches")
+    return render(
+        request,
+        "farm/batch_edit.html",
+        {"form": form, "batch": batch, "nav": "batches"},
     )
 
 

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from catalog.admin_scoping import CooperativeScopedAdmin, CooperativeScopedInline, is_platform
+from catalog.admin_scoping import (
+    CooperativeScopedAdmin,
+    CooperativeScopedInline,
+    is_platform,
+    managed_ids,
+)
 from storefront.admin_helpers import ReadOnlyAdminMixin, ReadOnlyInlineMixin, admin_bulk_run
 from storefront.errors import ApplicationError
 
@@ -109,8 +115,12 @@ class ShipmentLineInline(ReadOnlyInlineMixin, CooperativeScopedInline, admin.Tab
 class TrackingEventInline(ReadOnlyInlineMixin, CooperativeScopedInline, admin.TabularInline):
     model = TrackingEvent
     cooperative_path = "shipment__cooperative"
-    fields = ("at", "status", "note")
+    fields = ("at", "status_label", "note")
     readonly_fields = fields
+
+    @admin.display(description=_("status"))
+    def status_label(self, event):
+        return event.status_label
 
 
 class ShipForm(forms.Form):
@@ -124,18 +134,22 @@ class ShipForm(forms.Form):
 class ShipmentAdmin(CooperativeScopedAdmin):
     cooperative_path = "cooperative"
     manager_can_add = False
+    # The buttons second: at 1280 px with the sidebar open they are never off-screen.
     list_display = (
         "order_number",
-        "cooperative",
+        "tools",
+        "items",
         "status",
+        "ship_to_place",
+        "cooperative",
         "carrier",
         "tracking_number",
         "created",
-        "tools",
     )
     list_filter = (ToPackFilter, "carrier")
     search_fields = ("order__number", "tracking_number")
     list_select_related = ("order", "cooperative", "carrier")
+    list_per_page = 50
     ordering = ("created", "id")
     actions = ("mark_packed", "mark_delivered")
     fields = (
@@ -158,6 +172,31 @@ class ShipmentAdmin(CooperativeScopedAdmin):
     def has_add_permission(self, request, *args):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # Nothing on a parcel is edited as a form (no "save" buttons): it moves by the
+        # row's buttons and actions, each a service call that checks the scoping again.
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("lines__order_line")
+
+    def get_list_display(self, request):
+        shown = list(super().get_list_display(request))
+        if not is_platform(request.user) and len(managed_ids(request)) <= 1:
+            shown.remove("cooperative")  # one cooperative: the column says nothing
+        return shown
+
+    @admin.display(description=_("items"))
+    def items(self, shipment):
+        lines = [f"{ln.order_line.title} × {ln.order_line.quantity}" for ln in shipment.lines.all()]
+        items = format_html_join("", "<li><bdi>{}</bdi></li>", ((line,) for line in lines))
+        return format_html('<ul class="parcel-items">{}</ul>', items)
+
+    @admin.display(description=_("ship to"))
+    def ship_to_place(self, shipment):
+        lines = shipment.order.address_lines()  # recipient; province city district; street
+        return lines[1] if len(lines) > 1 else "".join(lines)
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -171,22 +210,34 @@ class ShipmentAdmin(CooperativeScopedAdmin):
 
     @admin.display(description=_("actions"))
     def tools(self, shipment):
-        links = [
+        """The row's buttons: packed (a POST from the list's own form), ship, slip."""
+        parts = []
+        if shipment.status == ShipmentStatus.PENDING:
+            parts.append(
+                format_html(
+                    '<button type="submit" class="button" formaction="{}" formmethod="post">'
+                    "{}</button>",
+                    reverse("admin:fulfilment_shipment_pack", args=[shipment.pk]),
+                    _("Packed"),
+                )
+            )
+        if shipment.status in AWAITING_HANDOVER:
+            parts.append(
+                format_html(
+                    '<a class="button default" href="{}">{}</a>',
+                    reverse("admin:fulfilment_shipment_ship", args=[shipment.pk]),
+                    _("Ship"),
+                )
+            )
+        parts.append(
             format_html(
                 '<a href="{}" target="_blank">{}</a>',
                 reverse("admin:fulfilment_shipment_slip", args=[shipment.pk]),
                 _("Packing slip"),
             )
-        ]
-        if shipment.status in AWAITING_HANDOVER:
-            links.append(
-                format_html(
-                    '<a class="button" href="{}">{}</a>',
-                    reverse("admin:fulfilment_shipment_ship", args=[shipment.pk]),
-                    _("Ship"),
-                )
-            )
-        return format_html(" · ".join(["{}"] * len(links)), *links)
+        )
+        joined = format_html_join(" ", "{}", ((part,) for part in parts))
+        return format_html('<span class="row-tools">{}</span>', joined)
 
     # ------------------------------------------------------------------ actions
 
@@ -221,6 +272,7 @@ class ShipmentAdmin(CooperativeScopedAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<id:pk>/ship/", wrap(self.ship_view), name="fulfilment_shipment_ship"),
+            path("<id:pk>/pack/", wrap(self.pack_view), name="fulfilment_shipment_pack"),
             path("<id:pk>/slip/", wrap(self.slip_view), name="fulfilment_shipment_slip"),
             *super().get_urls(),
         ]
@@ -231,6 +283,26 @@ class ShipmentAdmin(CooperativeScopedAdmin):
         if shipment is None or not self.has_view_permission(request, shipment):
             raise Http404
         return shipment
+
+    def pack_view(self, request, pk: int):
+        """POST: the row's "packed" button; back to the list the person was on."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        shipment = self._get_scoped(request, pk)
+        try:
+            services.shipment_mark_packed(shipment_id=shipment.pk, actor=request.user)
+        except ApplicationError as exc:
+            self.message_user(request, gettext(exc.message), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("Order %(number)s packed.") % {"number": shipment.order.number},
+                messages.SUCCESS,
+            )
+        back = request.META.get("HTTP_REFERER", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("admin:fulfilment_shipment_changelist")
+        return HttpResponseRedirect(back)
 
     def ship_view(self, request, pk: int):
         shipment = self._get_scoped(request, pk)
@@ -248,9 +320,8 @@ class ShipmentAdmin(CooperativeScopedAdmin):
                 form.add_error(None, gettext(exc.message))
             else:
                 self.message_user(request, _("Shipment marked shipped."), messages.SUCCESS)
-                return HttpResponseRedirect(
-                    reverse("admin:fulfilment_shipment_change", args=[shipment.pk])
-                )
+                # Back to the to-pack list: the next parcel is the next thing to do.
+                return HttpResponseRedirect(reverse("admin:fulfilment_shipment_changelist"))
         return render(
             request,
             "admin/fulfilment/shipment/ship.html",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .constants import CarrierEventStatus, ShipmentStatus
@@ -145,7 +146,19 @@ class TrackingEvent(models.Model):
         verbose_name_plural = _("tracking events")
 
     def __str__(self) -> str:
-        return f"{self.shipment}: {self.status} @ {self.at:%Y-%m-%d %H:%M}"
+        # Local time, as every page shows times (not UTC beside the local column).
+        return (
+            f"{self.shipment}: {self.status_label} @ {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
+        )
+
+    @property
+    def status_label(self) -> str:
+        """The status in words, in the current language (shipment statuses first, then
+        carrier events); an unknown carrier code as it came."""
+        for choices in (ShipmentStatus, CarrierEventStatus):
+            if self.status in choices.values:
+                return str(choices(self.status).label)
+        return self.status
 
 
 class CarrierEvent(models.Model):

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
+from catalog import news as catalog_news
 from catalog.models import Batch
 from catalog.selectors import user_managed_cooperative_ids
 from notifications.constants import NotificationKind
@@ -194,7 +195,7 @@ def shipments_create_for_order(*, order_id: int) -> list[Shipment]:
     ):
         return list(shipments.values())  # held by a feature (a team, a pre-sale)
     if order.status == OrderStatus.PAID:
-        lines = list(order.lines.select_related("variant").order_by("pk"))
+        lines = list(order.lines.select_related("variant__product").order_by("pk"))
         by_coop: dict[int, list] = defaultdict(list)
         for line in lines:
             by_coop[line.cooperative_id].append(line)
@@ -220,11 +221,42 @@ def shipments_create_for_order(*, order_id: int) -> list[Shipment]:
                 )
                 shipments[coop_id] = shipment
                 metrics.incr("shipments_created")
+                _tell_managers_to_pack(order, coop_id, by_coop[coop_id])
+                _tell_farmers_sold(order, by_coop[coop_id])
     result = [shipments[k] for k in sorted(shipments)]
     for shipment in result:
         if shipment.status in LIVE:
             _enqueue_pipeline(shipment)
     return result
+
+
+def _tell_managers_to_pack(order: Order, cooperative_id: int, lines: list) -> None:
+    """The in-app "to pack" notice for each manager (their e-mail is the pipeline's,
+    ``shipment_notify_managers``), once per order and cooperative."""
+    items = ", ".join(f"{line.title} × {line.quantity}" for line in lines)
+    for user_id in catalog_news.manager_ids(cooperative_id):
+        notify_in_flow(
+            user_id=user_id,
+            kind=NotificationKind.TO_PACK,
+            event_key=f"order:{order.number}:to-pack:{cooperative_id}",
+            context={"number": order.number, "items": items[:500]},
+        )
+
+
+def _tell_farmers_sold(order: Order, lines: list) -> None:
+    """Each producing farmer hears what of theirs the order bought, once per order."""
+    by_farmer: dict[int, list[str]] = defaultdict(list)
+    for line in lines:
+        farmer_id = line.variant.product.farmer_id if line.variant else None
+        if farmer_id:
+            by_farmer[farmer_id].append(f"{line.title} × {line.quantity}")
+    for farmer_id, items in sorted(by_farmer.items()):
+        notify_in_flow(
+            user_id=farmer_id,
+            kind=NotificationKind.SOLD,
+            event_key=f"order:{order.number}:sold",
+            context={"number": order.number, "items": ", ".join(items)[:500]},
+        )
 
 
 # ---------------------------------------------------------------- transitions

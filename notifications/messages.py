@@ -26,6 +26,9 @@ class Message:
     #: ``(name, line)``: a line added to the body (the in-app notice and the e-mail) when
     #: the context has a value for ``name``; never in the text message (a tracking link).
     extras: tuple[tuple[str, str], ...] = ()
+    #: The channels besides the in-app list this kind may use (``None``: all the person
+    #: chose). "To pack" has its own richer e-mail (``fulfilment.notifications``).
+    channels: tuple[str, ...] | None = None
 
     def sms_params(self, context: dict) -> dict[str, str]:
         return {name: str(context[name]) for name in self.needs}
@@ -80,6 +83,60 @@ MESSAGES: dict[str, Message] = {
             "It may take a few days to show."
         ),
         sms=_("[Farmgate] ¥%(amount)s for order %(number)s has been refunded."),
+    ),
+    NotificationKind.LISTING_APPROVED: Message(
+        needs=("title",),
+        title=_("%(title)s is on sale"),
+        body=_("A manager approved %(title)s: buyers can find it in the shop now."),
+        sms=_("[Farmgate] %(title)s was approved and is on sale."),
+    ),
+    NotificationKind.LISTING_REJECTED: Message(
+        needs=("title", "reason"),
+        title=_("%(title)s was sent back"),
+        body=_(
+            "A manager sent %(title)s back: %(reason)s Fix it in the farm portal and send it again."
+        ),
+        sms=_("[Farmgate] %(title)s was sent back: %(reason)s"),
+    ),
+    NotificationKind.SOLD: Message(
+        needs=("number", "items"),
+        title=_("Sold: %(items)s"),
+        body=_("Order %(number)s bought %(items)s. The cooperative will pack it."),
+        sms=_("[Farmgate] Sold in order %(number)s: %(items)s."),
+    ),
+    NotificationKind.LOW_STOCK: Message(
+        needs=("item", "stock"),
+        title=_("%(item)s is running low"),
+        body=_("Only %(stock)s of %(item)s are left. Add what came in on the stock page."),
+        sms=_("[Farmgate] Only %(stock)s of %(item)s are left."),
+    ),
+    NotificationKind.TO_PACK: Message(
+        needs=("number", "items"),
+        title=_("To pack: order %(number)s"),
+        body=_("Order %(number)s is paid: pack %(items)s."),
+        sms=_("[Farmgate] To pack: order %(number)s, %(items)s."),
+        channels=(),
+    ),
+    NotificationKind.LISTING_TO_REVIEW: Message(
+        needs=("title",),
+        title=_("%(title)s waits for your review"),
+        body=_("A farmer sent %(title)s for review. Approve it or send it back with a reason."),
+        sms=_("[Farmgate] %(title)s waits for your review."),
+    ),
+    NotificationKind.PAID_ORDER_CANCELLED: Message(
+        needs=("number",),
+        title=_("Order %(number)s was cancelled"),
+        body=_(
+            "The buyer cancelled paid order %(number)s: do not pack it. The stock is back "
+            "on sale and the buyer is refunded."
+        ),
+        sms=_("[Farmgate] Paid order %(number)s was cancelled: do not pack it."),
+    ),
+    NotificationKind.PAYOUT_MADE: Message(
+        needs=("amount", "reference"),
+        title=_("Payout of ¥%(amount)s"),
+        body=_("A payout of ¥%(amount)s (reference %(reference)s) is on its way to the bank."),
+        sms=_("[Farmgate] Payout of ¥%(amount)s, reference %(reference)s."),
     ),
 }
 

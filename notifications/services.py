@@ -124,8 +124,10 @@ def notify(*, user: User, kind: str, event_key: str, context: dict) -> Notificat
                 )
         except IntegrityError:
             return Notification.objects.get(user=user, event_key=event_key[:120])
+        allowed = MESSAGES[kind].channels
+        channels = [c for c in _channels(user, preference) if allowed is None or c in allowed]
         deliveries = Delivery.objects.bulk_create(
-            [Delivery(notification=notification, channel=c) for c in _channels(user, preference)]
+            [Delivery(notification=notification, channel=c) for c in channels]
         )
         for delivery in deliveries:
             queue.send_on_commit(notification_deliver_task, delivery.pk)

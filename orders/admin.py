@@ -9,13 +9,17 @@ person flags the order ("needs attention").
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import admin
-from django.utils.html import format_html_join
+from django.db.models import Prefetch
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from catalog.admin_scoping import CooperativeScopedAdmin, is_platform, managed_ids
 from storefront.admin_helpers import ReadOnlyAdminMixin, ReadOnlyInlineMixin
+from storefront.templatetags.shop import money
 
 from .models import Order, OrderLine, OrderShipping
 
@@ -72,7 +76,17 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 class OrderAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "lines__cooperative"
     manager_can_add = False
-    list_display = ("number", "status", "created", "expires_at", "buyer_city", "attention")
+    # What a manager looks for in the list: who, what, how much (their part of it).
+    list_display = (
+        "number",
+        "status",
+        "buyer",
+        "items",
+        "amount",
+        "created",
+        "buyer_city",
+        "attention",
+    )
     list_filter = ("status", NeedsAttentionFilter)
     search_fields = ("number",)
     date_hierarchy = "created"
@@ -99,6 +113,34 @@ class OrderAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
+
+    def get_queryset(self, request):
+        lines = OrderLine.objects.order_by("id")
+        if not is_platform(request.user):
+            lines = lines.filter(cooperative_id__in=managed_ids(request))
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("lines", queryset=lines, to_attr="shown_lines"))
+        )
+
+    @admin.display(description=_("buyer"))
+    def buyer(self, order: Order) -> str:
+        return (order.shipping_address or {}).get("name", "")
+
+    @admin.display(description=_("items"))
+    def items(self, order: Order) -> str:
+        lines = getattr(order, "shown_lines", [])
+        rows = format_html_join(
+            "", "<li><bdi>{} × {}</bdi></li>", ((ln.title, ln.quantity) for ln in lines)
+        )
+        return format_html('<ul class="parcel-items">{}</ul>', rows)
+
+    @admin.display(description=_("amount"))
+    def amount(self, order: Order) -> str:
+        """The goods shown: the whole order's for platform staff, a manager's own lines."""
+        lines = getattr(order, "shown_lines", [])
+        return money(sum((ln.line_total for ln in lines), Decimal("0.00")))
 
     @admin.display(description=_("shipping address"))
     def address(self, order: Order) -> str:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.admin_scoping import CooperativeScopedAdmin, is_platform, managed_ids
 from storefront.admin_helpers import ReadOnlyAdminMixin
 from storefront.errors import ApplicationError
+from storefront.templatetags.shop import money
 
 from . import services
 from .models import (
@@ -111,6 +112,14 @@ class PaymentNotificationAdmin(CooperativeShareMixin, ReadOnlyAdminMixin, Cooper
     search_fields = ["event_id", "out_trade_no", "reason"]
     date_hierarchy = "received_at"
 
+    # The providers' callback inbox is a technical record for platform staff; a manager
+    # reads the same money as payments and refunds (issue 18).
+    def has_module_permission(self, request):
+        return is_platform(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_platform(request.user) and super().has_view_permission(request, obj)
+
 
 @admin.register(Refund)
 class RefundAdmin(CooperativeShareMixin, ReadOnlyAdminMixin, CooperativeScopedAdmin):
@@ -126,11 +135,15 @@ class RefundAdmin(CooperativeShareMixin, ReadOnlyAdminMixin, CooperativeScopedAd
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "cooperative"
-    list_display = ["created", "cooperative", "account", "kind", "amount", "order", "memo"]
+    list_display = ["created", "cooperative", "account", "kind", "amount_shown", "order", "memo"]
     list_filter = ["account", "kind", "cooperative"]
     search_fields = ["order__number", "memo"]
     list_select_related = ["cooperative", "order"]
     date_hierarchy = "created"
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_shown(self, entry):
+        return money(entry.amount)
 
 
 @admin.register(CooperativeBalance)
@@ -150,17 +163,18 @@ class CooperativeBalanceAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
             actions.pop("create_payouts", None)
         return actions
 
+    # Amounts with the currency ("¥109.50"), not a bare "109.5".
     @admin.display(description=_("pending"), ordering="balance_pending")
     def pending(self, obj):
-        return obj.balance_pending
+        return money(obj.balance_pending)
 
     @admin.display(description=_("available"), ordering="balance_available")
     def available(self, obj):
-        return obj.balance_available
+        return money(obj.balance_available)
 
     @admin.display(description=_("paid out"))
     def paid_out(self, obj):
-        return -obj.balance_payouts + 0
+        return money(-obj.balance_payouts + 0)
 
     @admin.display(description=_("ledger"))
     def ledger(self, obj):
@@ -183,7 +197,7 @@ class CooperativeBalanceAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
 @admin.register(Payout)
 class PayoutAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "cooperative"
-    list_display = ["reference", "cooperative", "amount", "status", "created", "exported_at"]
+    list_display = ["reference", "cooperative", "amount_shown", "status", "created", "exported_at"]
     list_filter = ["status"]
     list_select_related = ["cooperative"]
     actions = ["export_csv"]
@@ -193,6 +207,10 @@ class PayoutAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
         if not is_platform(request.user):
             actions.pop("export_csv", None)
         return actions
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_shown(self, payout):
+        return money(payout.amount)
 
     @admin.action(description=_("Export selected payouts as CSV for the bank transfer"))
     def export_csv(self, request, queryset):

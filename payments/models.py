@@ -150,15 +150,22 @@ class Payout(models.Model):
     """A batch of a cooperative's available balance sent by bank transfer."""
 
     cooperative = models.ForeignKey(
-        "catalog.Cooperative", on_delete=models.PROTECT, related_name="payouts"
+        "catalog.Cooperative",
+        on_delete=models.PROTECT,
+        related_name="payouts",
+        verbose_name=_("cooperative"),
     )
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     reference = models.CharField(_("reference"), max_length=40, unique=True)
     status = models.CharField(
-        max_length=16, choices=PayoutStatus.choices, default=PayoutStatus.CREATED
+        _("status"), max_length=16, choices=PayoutStatus.choices, default=PayoutStatus.CREATED
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        verbose_name=_("created by"),
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     exported_at = models.DateTimeField(_("exported at"), null=True, blank=True)
@@ -185,24 +192,47 @@ class LedgerEntry(models.Model):
     """
 
     cooperative = models.ForeignKey(
-        "catalog.Cooperative", on_delete=models.PROTECT, related_name="ledger_entries"
+        "catalog.Cooperative",
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        verbose_name=_("cooperative"),
     )
-    account = models.CharField(max_length=16, choices=LedgerAccount.choices)
-    kind = models.CharField(max_length=16, choices=LedgerKind.choices)
+    account = models.CharField(_("account"), max_length=16, choices=LedgerAccount.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=LedgerKind.choices)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     order = models.ForeignKey(
-        "orders.Order", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        "orders.Order",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("order"),
     )
     payment = models.ForeignKey(
-        Payment, on_delete=models.PROTECT, related_name="ledger_entries", null=True, blank=True
+        Payment,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        null=True,
+        blank=True,
+        verbose_name=_("payment"),
     )
     refund = models.ForeignKey(
-        Refund, on_delete=models.PROTECT, related_name="ledger_entries", null=True, blank=True
+        Refund,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        null=True,
+        blank=True,
+        verbose_name=_("refund"),
     )
     payout = models.ForeignKey(
-        Payout, on_delete=models.PROTECT, related_name="ledger_entries", null=True, blank=True
+        Payout,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        null=True,
+        blank=True,
+        verbose_name=_("payout"),
     )
-    memo = models.CharField(max_length=255, blank=True)
+    memo = models.CharField(_("memo"), max_length=255, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.constants import MembershipRole, ProductStatus
-from catalog.models import Batch, Category, Cooperative, County, Product, Variant
+from catalog.models import Batch, Category, Cooperative, County, Product, ProductImage, Variant
 from catalog.search.index import product_search_update
 from catalog.selectors import variants_off_ledger
 from catalog.services import membership_grant
@@ -104,6 +104,13 @@ def make_product(
         make_variant(product=product, price=price, stock=stock, name=f"{5 * (v + 1)} kg")
     product_search_update(product_ids=[product.pk])  # as the product services do
     return product
+
+
+def make_photo(*, product: Product, position: int = 0) -> ProductImage:
+    """A photo row (no file is read: enough for the rule "a listing needs a photo")."""
+    return ProductImage.objects.create(
+        product=product, image=f"products/test-{n()}.jpg", position=position, token=f"t{n()}"
+    )
 
 
 def make_variant(*, product: Product, price: str = "39.90", stock: int = 10, **fields) -> Variant:

@@ -30,13 +30,16 @@ from .cooperatives import (
 )
 from .memberships import membership_grant, membership_revoke
 from .photos import (
+    PHOTO_MOVES,
     product_image_add,
     product_image_delete,
+    product_image_move,
     product_image_render_thumbnail,
     product_image_replace,
     product_image_update,
 )
 from .products import (
+    DELETABLE_STATUSES,
     EDITABLE_PRODUCT_FIELDS,
     PRODUCT_TEXT_FIELDS,
     product_approve,
@@ -47,13 +50,22 @@ from .products import (
     product_reject,
     product_submit,
     product_update,
+    product_withdraw,
 )
-from .variants import VARIANT_FIELDS, variant_check, variant_create, variant_update
+from .variants import (
+    VARIANT_FIELDS,
+    variant_check,
+    variant_create,
+    variant_update,
+    variant_weight_doubt,
+)
 
 __all__ = [
     "BATCH_FIELDS",
     "CERTIFICATION_FIELDS",
+    "DELETABLE_STATUSES",
     "EDITABLE_PRODUCT_FIELDS",
+    "PHOTO_MOVES",
     "PRODUCT_TEXT_FIELDS",
     "VARIANT_FIELDS",
     "batch_check",
@@ -80,14 +92,17 @@ __all__ = [
     "product_delete",
     "product_image_add",
     "product_image_delete",
+    "product_image_move",
     "product_image_render_thumbnail",
     "product_image_replace",
     "product_image_update",
     "product_reject",
     "product_submit",
     "product_update",
+    "product_withdraw",
     "unique_slug",
     "variant_check",
     "variant_create",
     "variant_update",
+    "variant_weight_doubt",
 ]

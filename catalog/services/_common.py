@@ -9,13 +9,32 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from pypinyin import lazy_pinyin
 
 from storefront.errors import InvalidInput, InvalidState
 
+# Uyghur's Arabic script in the Latin (ULY) spelling, letter by letter, for addresses.
+_UYGHUR_LATIN = str.maketrans(
+    {
+        "ا": "a", "ە": "e", "ب": "b", "پ": "p", "ت": "t", "ج": "j", "چ": "ch", "خ": "x",
+        "د": "d", "ر": "r", "ز": "z", "ژ": "zh", "س": "s", "ش": "sh", "غ": "gh", "ف": "f",
+        "ق": "q", "ك": "k", "گ": "g", "ڭ": "ng", "ل": "l", "م": "m", "ن": "n", "ھ": "h",
+        "و": "o", "ۇ": "u", "ۆ": "o", "ۈ": "u", "ۋ": "w", "ې": "e", "ى": "i", "ي": "y",
+        "ئ": "",
+    }
+)  # fmt: skip
+
+
+def slug_base(text: str, *, max_length: int = 60) -> str:
+    """A readable address part: Chinese in pinyin (吉木乃面粉 → ji-mu-nai-mian-fen),
+    Uyghur in Latin letters, the rest as Django's ``slugify``; "" when nothing is left."""
+    latin = " ".join(lazy_pinyin(text.translate(_UYGHUR_LATIN), errors="default"))
+    return slugify(latin)[:max_length].strip("-")
+
 
 def unique_slug(model, text: str, *, max_length: int = 60) -> str:
-    """A readable slug; Chinese and Uyghur titles fall back to a short random one."""
-    base = slugify(text)[:max_length].strip("-") or "item"
+    """A readable slug (pinyin for Chinese titles); a taken one gets a short suffix."""
+    base = slug_base(text, max_length=max_length) or "item"
     slug = base
     while model.objects.filter(slug=slug).exists():
         slug = f"{base}-{secrets.token_hex(3)}"

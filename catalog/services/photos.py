@@ -9,8 +9,10 @@ from typing import IO
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from storefront import queue
+from storefront.errors import InvalidInput
 from storefront.text import clean_line
 
 from ..cache import catalog_changed
@@ -89,6 +91,33 @@ def product_image_update(
         locked.position = max(0, min(int(position), 32767))
     locked.save(update_fields=["alt", "position"])
     return locked
+
+
+PHOTO_MOVES = ("cover", "earlier", "later")
+
+
+@transaction.atomic
+def product_image_move(*, image: ProductImage, to: str) -> list[ProductImage]:
+    """Put a photo first (the cover buyers see on cards), or one place earlier or
+    later; the gallery is renumbered 0, 1, 2… in its new order. ``InvalidInput`` for
+    an unknown move."""
+    if to not in PHOTO_MOVES:
+        raise InvalidInput(details={"to": [_("Unknown move.")]})
+    gallery = list(
+        ProductImage.objects.select_for_update()
+        .filter(product_id=image.product_id)
+        .order_by("position", "id")
+    )
+    i = next(k for k, row in enumerate(gallery) if row.pk == image.pk)
+    moving = gallery.pop(i)
+    j = {"cover": 0, "earlier": max(0, i - 1), "later": min(len(gallery), i + 1)}[to]
+    gallery.insert(j, moving)
+    for position, row in enumerate(gallery):
+        if row.position != position:
+            row.position = position
+            row.save(update_fields=["position"])
+    catalog_changed()
+    return gallery
 
 
 def product_image_render_thumbnail(*, image_id: int) -> bool:

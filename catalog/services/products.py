@@ -28,6 +28,7 @@ from ..audit import audit_record
 from ..constants import AuditAction, ProductStatus
 from ..exceptions import ListingIncomplete, ListingTransitionError
 from ..models import Category, Cooperative, Membership, Product, StockMovement
+from ..news import listing_tell_reviewed, listing_tell_to_review
 from ..search.index import product_search_update
 from ..translation import PRODUCT_TRANSLATION_ARGS, SOURCE_LANGUAGE, column
 from ._common import full_clean, refuse_unknown, unique_slug
@@ -194,15 +195,32 @@ def _audit_status(
 
 @transaction.atomic
 def product_submit(*, product: Product, actor: User | None = None) -> Product:
-    """Draft or rejected → pending review. Needs at least one active variant."""
+    """Draft or rejected → pending review. Needs at least one active variant and at
+    least one photo (buyers do not trust a listing without one)."""
     locked, before = _transition(
         product, {ProductStatus.DRAFT, ProductStatus.REJECTED}, ProductStatus.PENDING_REVIEW
     )
     if not locked.variants.filter(is_active=True).exists():
         raise ListingIncomplete()
+    if not locked.images.exists():
+        raise ListingIncomplete(
+            _("Add at least one photo before sending the listing for review."),
+            code="listing_needs_photo",
+            details={"photos": [_("Add at least one photo.")]},
+        )
     locked.rejection_reason = ""
     locked.save(update_fields=["status", "rejection_reason", "updated"])
     _audit_status(locked, before, locked.status, actor)
+    listing_tell_to_review(locked, stamp=locked.updated.isoformat())
+    return locked
+
+
+@transaction.atomic
+def product_withdraw(*, product: Product, actor: User | None = None) -> Product:
+    """Pending review → draft: the farmer takes a submission back to change it."""
+    locked, before = _transition(product, {ProductStatus.PENDING_REVIEW}, ProductStatus.DRAFT)
+    locked.save(update_fields=["status", "updated"])
+    _audit_status(locked, before, locked.status, actor, note="withdrawn")
     return locked
 
 
@@ -215,6 +233,7 @@ def product_approve(*, product: Product, by: User) -> Product:
     _audit_status(locked, before, locked.status, by)
     # Going on sale: its search entry is current (listings made in bulk have none yet).
     product_search_update(product_ids=[locked.pk])
+    listing_tell_reviewed(locked)
     return locked
 
 
@@ -231,6 +250,7 @@ def product_reject(*, product: Product, by: User, reason: str) -> Product:
         update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at", "updated"]
     )
     _audit_status(locked, before, locked.status, by, note=reason)
+    listing_tell_reviewed(locked)
     return locked
 
 
@@ -254,17 +274,19 @@ def product_archive(*, product: Product, actor: User | None = None) -> Product:
 
 @transaction.atomic
 def product_delete(*, product: Product, actor: User | None = None) -> None:
-    """Delete a listing that never went on sale and never held stock, with its photos'
-    files; any other is refused (archive it instead: orders and movements name it)."""
+    """Delete a listing that never went on sale (a draft, a rejected or waiting one) and
+    whose stock never moved for an order, with its photos' files; any other is refused
+    (archive it instead: orders and movements name it). The stock a draft was given
+    (receipts, count corrections) goes with its variants, movements and all, so each
+    remaining variant's stock still equals the sum of its movements."""
     locked = Product.objects.select_for_update().get(pk=product.pk)
-    if (
-        locked.status not in DELETABLE_STATUSES
-        or StockMovement.objects.filter(variant__product=locked).exists()
-    ):
+    movements = StockMovement.objects.filter(variant__product=locked)
+    if locked.status not in DELETABLE_STATUSES or movements.filter(order_id__isnull=False).exists():
         raise InvalidState(
             _("A listing that has been on sale or held stock is archived, not deleted."),
             code="listing_not_deletable",
         )
     _audit_status(locked, locked.status, None, actor, note="deleted")
     product_image_files_delete_on_commit(list(locked.images.all()))
+    movements.delete()
     locked.delete()

@@ -8,6 +8,7 @@ the same transaction as the other fields, so a refused stock change saves nothin
 
 from __future__ import annotations
 
+import re
 import secrets
 from decimal import Decimal, InvalidOperation
 
@@ -28,6 +29,24 @@ VARIANT_FIELDS = ("name", "price", "weight_grams", "is_active", "position")
 PRICE_MAX = Decimal("99999.99")
 # Fields whose changes the audit trail keeps (who changed a price, who stopped a sale).
 _AUDITED = {"price": AuditAction.PRICE, "is_active": AuditAction.LISTING}
+
+
+# "5 kg bag", "2.5公斤", "10斤", "500 g": the pack size a variant's name announces.
+_NAMED_WEIGHT = re.compile(r"(\d+(?:[.,]\d+)?)\s*(kg|公斤|千克|斤|g|克)(?![a-z])", re.I)
+_GRAMS_PER = {"kg": 1000, "公斤": 1000, "千克": 1000, "斤": 500, "g": 1, "克": 1}
+
+
+def variant_weight_doubt(name: str, weight_grams: int) -> int | None:
+    """The weight in grams the name announces when the shipping weight cannot be it
+    (under 90 % or over twice: a "5 kg bag" weighed at 5 g), else None. A warning for
+    the person, not a refusal: packaging and odd names exist."""
+    match = _NAMED_WEIGHT.search(name or "")
+    if not match:
+        return None
+    named = Decimal(match.group(1).replace(",", ".")) * _GRAMS_PER[match.group(2).lower()]
+    if named <= 0 or (named * Decimal("0.9") <= weight_grams <= named * 2):
+        return None
+    return int(named)
 
 
 def variant_check(variant: Variant) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from fulfilment.constants import CarrierEventStatus, ShipmentStatus
+from fulfilment.models import TrackingEvent
 
 register = template.Library()
 
@@ -12,7 +12,4 @@ register = template.Library()
 @register.simple_tag
 def status_label(status: str) -> str:
     """A tracking event's status in words (shipment statuses first, then carrier events)."""
-    for choices in (ShipmentStatus, CarrierEventStatus):
-        if status in choices.values:
-            return str(choices(status).label)
-    return status
+    return TrackingEvent(status=status).status_label

@@ -10,7 +10,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from catalog import news as catalog_news
 from catalog.models import Cooperative
+from notifications.constants import NotificationKind
+from notifications.services import notify_in_flow
 
 from ..constants import LedgerAccount, LedgerKind, PayoutStatus
 from ..exceptions import PayoutInsufficientBalance
@@ -46,6 +49,13 @@ def payout_create(*, cooperative: Cooperative, created_by, amount: Decimal | Non
             payout=payout,
             memo=f"payout {payout.reference}",
         )
+        for user_id in catalog_news.manager_ids(locked.pk):
+            notify_in_flow(
+                user_id=user_id,
+                kind=NotificationKind.PAYOUT_MADE,
+                event_key=f"payout:{payout.reference}",
+                context={"amount": f"{payout.amount:.2f}", "reference": payout.reference},
+            )
         return payout
 
 

@@ -39,3 +39,11 @@ def reports_module(context) -> dict:
     user = context["request"].user
     scope = user_scope(user)
     return {"show": scope is None or bool(scope)}
+
+
+@register.inclusion_tag("reports/admin/_glance.html", takes_context=True)
+def manager_glance(context) -> dict:
+    """The admin home's "at a glance" (``reports.glance``): nothing for a non-manager."""
+    from reports.glance import manager_glance as glance
+
+    return {"g": glance(context["request"].user)}

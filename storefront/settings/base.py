@@ -184,6 +184,14 @@ AUTH_USER_MODEL = "accounts.User"
 # Roles other apps give a person, composed here above the apps (accounts knows no
 # cooperative): ``GET me/`` lists them.
 ACCOUNT_ROLE_SOURCES = ["catalog.selectors.user_membership_roles"]
+# Where signing in lands without a page asked for (accounts.selectors.user_home_url):
+# the first role the person holds wins.
+ACCOUNT_ROLE_HOMES = [
+    ("manager", "admin:fulfilment_shipment_changelist"),  # the to-pack list
+    ("platform_staff", "admin:index"),
+    ("staff", "admin:index"),
+    ("farmer", "farm:dashboard"),
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

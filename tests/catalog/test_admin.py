@@ -168,3 +168,44 @@ def test_manager_adds_a_member_by_username(client, world):
         },
     )
     assert not Membership.objects.filter(user=newcomer, cooperative=world["coop_b"]).exists()
+
+
+def test_a_listing_is_approved_or_rejected_from_its_page(manager_client, coop):
+    """Issue 18: approving a listing was only in the list's actions menu."""
+    from catalog.constants import ProductStatus
+    from tests.factories import make_product
+
+    product = make_product(cooperative=coop, status=ProductStatus.PENDING_REVIEW)
+    page = manager_client.get(f"/admin/catalog/product/{product.pk}/change/").content.decode()
+    review = f"/admin/catalog/product/{product.pk}/review/"
+    assert f'action="{review}"' in page and 'value="approve"' in page
+    assert manager_client.get(review).status_code == 405
+    manager_client.post(review, {"decision": "reject", "reason": ""})
+    product.refresh_from_db()
+    assert product.status == ProductStatus.PENDING_REVIEW  # no reason, no rejection
+    response = manager_client.post(review, {"decision": "approve"})
+    assert response["Location"] == f"/admin/catalog/product/{product.pk}/change/"
+    product.refresh_from_db()
+    assert product.status == ProductStatus.ACTIVE
+    page = manager_client.get(f"/admin/catalog/product/{product.pk}/change/").content.decode()
+    assert f'action="{review}"' not in page
+    other = make_product(status=ProductStatus.PENDING_REVIEW)
+    response = manager_client.post(
+        f"/admin/catalog/product/{other.pk}/review/", {"decision": "approve"}
+    )
+    assert response.status_code == 404
+    other.refresh_from_db()
+    assert other.status == ProductStatus.PENDING_REVIEW
+
+
+def test_a_rejection_from_the_page_keeps_the_reason(manager_client, coop):
+    from catalog.constants import ProductStatus
+    from tests.factories import make_product
+
+    product = make_product(cooperative=coop, status=ProductStatus.PENDING_REVIEW)
+    manager_client.post(
+        f"/admin/catalog/product/{product.pk}/review/",
+        {"decision": "reject", "reason": "Photo is blurry"},
+    )
+    product.refresh_from_db()
+    assert (product.status, product.rejection_reason) == ("rejected", "Photo is blurry")

@@ -31,6 +31,7 @@ from tests.factories import (
     make_category,
     make_cooperative,
     make_farmer,
+    make_photo,
     make_product,
     make_user,
 )
@@ -270,6 +271,7 @@ def test_managers_see_their_own_cooperatives_audit_trail_and_movements_only(
     theirs = make_product(title="Their flour")
     for product in (mine, theirs):
         Product.objects.filter(pk=product.pk).update(status="draft")
+        make_photo(product=product)
         product_submit(product=product)
     with django_assert_max_num_queries(12):
         body = manager_client.get("/admin/catalog/auditevent/").content.decode()

@@ -12,7 +12,7 @@ from catalog.constants import AuditAction, ProductStatus
 from catalog.exceptions import ListingTransitionError
 from catalog.models import AuditEvent, Membership
 from payments.models import Payout
-from tests.factories import make_cooperative, make_manager, make_product, make_user
+from tests.factories import make_cooperative, make_manager, make_photo, make_product, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,7 @@ def test_stopping_a_sale_is_a_listing_event():
 
 def test_every_listing_move_is_recorded_with_its_actor_and_reason():
     product = make_product(status=ProductStatus.DRAFT)
+    make_photo(product=product)
     farmer, manager = make_user(), make_user()
     services.product_submit(product=product, actor=farmer)
     services.product_reject(product=product, by=manager, reason="Photo is blurry")

@@ -9,13 +9,23 @@ from catalog.exceptions import ListingIncomplete, ListingTransitionError, StockC
 from catalog.models import AuditEvent, Product, ProductImage, Variant
 from catalog.stock import StockChange, stock_take
 from storefront.errors import InvalidInput, InvalidState
-from tests.factories import make_category, make_cooperative, make_farmer, make_product, make_user
+from tests.factories import (
+    assert_stock_ledger_consistent,
+    make_category,
+    make_cooperative,
+    make_farmer,
+    make_photo,
+    make_product,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def _draft(**kw):
-    return make_product(status=ProductStatus.DRAFT, **kw)
+    product = make_product(status=ProductStatus.DRAFT, **kw)
+    make_photo(product=product)
+    return product
 
 
 def test_listing_goes_draft_to_review_to_active():
@@ -87,6 +97,26 @@ def test_product_create_makes_a_unique_slug_even_for_chinese_titles():
     b = services.product_create(cooperative=coop, title="吉木乃面粉", category=cat)
     assert a.slug and b.slug and a.slug != b.slug
     assert a.status == ProductStatus.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("吉木乃石磨面粉 5kg", "ji-mu-nai-shi-mo-mian-fen-5kg"),
+        ("جېمىنەي ئۇنى", "jeminey-uni"),
+        ("Stone flour", "stone-flour"),
+    ],
+)
+def test_slugs_are_readable_pinyin_or_latin_not_item_numbers(title, slug):
+    """Issue 18: Chinese titles got addresses like /products/item-511506/."""
+    product = services.product_create(
+        cooperative=make_cooperative(), title=title, category=make_category()
+    )
+    assert product.slug == slug
+    again = services.product_create(
+        cooperative=product.cooperative, title=title, category=product.category
+    )
+    assert again.slug.startswith(f"{slug}-")
 
 
 @pytest.mark.parametrize(
@@ -235,14 +265,19 @@ def test_product_update_refuses_guarded_fields():
             services.product_update(product=product, **{field: "x"})
 
 
-def test_only_a_listing_that_never_held_stock_or_went_live_may_be_deleted():
-    empty = _draft(variants=0)
-    services.product_delete(product=empty, actor=make_user())
-    assert not Product.objects.filter(pk=empty.pk).exists()
-    for product in (_draft(), make_product(status=ProductStatus.ARCHIVED, variants=0)):
+def test_only_a_listing_that_never_sold_or_went_live_may_be_deleted():
+    """Issue 18: drafts could not be deleted (the opening stock counted as "held")."""
+    for draft in (_draft(variants=0), _draft()):
+        services.product_delete(product=draft, actor=make_user())
+        assert not Product.objects.filter(pk=draft.pk).exists()
+    sold = _draft()
+    with transaction.atomic():
+        stock_take(quantities={sold.variants.get().pk: 1}, order_id=99)
+    for product in (sold, make_product(status=ProductStatus.ARCHIVED, variants=0)):
         with pytest.raises(InvalidState):
             services.product_delete(product=product)
         assert Product.objects.filter(pk=product.pk).exists()
+    assert_stock_ledger_consistent()
 
 
 # --- photos --------------------------------------------------------------------------
@@ -367,3 +402,42 @@ def test_a_cooperative_logo_is_re_encoded_without_metadata():
     with saved.logo.open("rb") as f:
         assert not Image.open(io.BytesIO(f.read())).getexif()
     assert "IMG" not in saved.logo.name
+
+
+def test_submit_needs_a_photo():
+    """Issue 18: a product could be submitted without photos."""
+    product = make_product(status=ProductStatus.DRAFT)
+    with pytest.raises(ListingIncomplete) as exc:
+        services.product_submit(product=product)
+    assert exc.value.code == "listing_needs_photo"
+    product.refresh_from_db()
+    assert product.status == ProductStatus.DRAFT
+
+
+def test_a_submission_can_be_withdrawn_to_draft():
+    product = services.product_submit(product=_draft())
+    product = services.product_withdraw(product=product, actor=make_user())
+    assert product.status == ProductStatus.DRAFT
+    with pytest.raises(ListingTransitionError):
+        services.product_withdraw(product=product)
+
+
+def test_photo_moves_make_a_cover_and_renumber_the_gallery():
+    product = _draft()
+    first = product.images.get()
+    second, third = make_photo(product=product, position=1), make_photo(product=product, position=1)
+    services.product_image_move(image=third, to="cover")
+    assert list(product.images.order_by("position").values_list("pk", flat=True)) == [
+        third.pk,
+        first.pk,
+        second.pk,
+    ]
+    services.product_image_move(image=second, to="earlier")
+    services.product_image_move(image=third, to="later")
+    assert list(product.images.order_by("position").values_list("pk", "position")) == [
+        (second.pk, 0),
+        (third.pk, 1),
+        (first.pk, 2),
+    ]
+    with pytest.raises(InvalidInput):
+        services.product_image_move(image=first, to="sideways")

@@ -84,3 +84,51 @@ def test_platform_staff_see_every_shipment(client, desk):
     client.force_login(make_user(is_staff=True, is_superuser=True))
     response = client.get(reverse("admin:fulfilment_shipment_changelist"))
     assert set(response.context["cl"].result_list) == {desk["a"], desk["b"]}
+
+
+def test_each_row_has_its_buttons_and_items(desk):
+    """Issue 18: "packing slip · ship" fell off-screen; there was no pack or ship button."""
+    body = desk["client"].get(reverse("admin:fulfilment_shipment_changelist")).content.decode()
+    pack = reverse("admin:fulfilment_shipment_pack", args=[desk["a"].pk])
+    ship = reverse("admin:fulfilment_shipment_ship", args=[desk["a"].pk])
+    assert f'formaction="{pack}"' in body and f'href="{ship}"' in body
+    line = desk["a"].lines.select_related("order_line").first().order_line
+    assert f"{line.title} × {line.quantity}" in body
+    # The buttons come right after the order number, before the wide columns.
+    assert body.index("column-tools") < body.index("column-items") < body.index("column-status")
+    assert "column-cooperative" not in body  # a one-cooperative manager
+
+
+def test_the_row_pack_button_packs_and_returns_to_the_list(desk):
+    url = reverse("admin:fulfilment_shipment_pack", args=[desk["a"].pk])
+    assert desk["client"].get(url).status_code == 405
+    response = desk["client"].post(url)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:fulfilment_shipment_changelist")
+    assert Shipment.objects.get(pk=desk["a"].pk).status == "packed"
+    other = reverse("admin:fulfilment_shipment_pack", args=[desk["b"].pk])
+    assert desk["client"].post(other).status_code == 404
+    assert Shipment.objects.get(pk=desk["b"].pk).status == "pending"
+
+
+def test_the_parcel_page_has_no_save_buttons(desk):
+    """Issue 18: "save" buttons on a page with nothing to edit."""
+    url = reverse("admin:fulfilment_shipment_change", args=[desk["a"].pk])
+    body = desk["client"].get(url).content.decode()
+    assert 'name="_save"' not in body and 'name="_continue"' not in body
+
+
+def test_tracking_states_are_in_the_managers_language_and_local_time(desk):
+    """Issue 18: the parcel page showed tracking states in English and times in UTC
+    beside local ones."""
+    from django.utils import timezone
+
+    services.shipment_mark_packed(shipment_id=desk["a"].pk)
+    event = desk["a"].events.order_by("-id").first()
+    desk["client"].cookies["django_language"] = "zh-hans"
+    url = reverse("admin:fulfilment_shipment_change", args=[desk["a"].pk])
+    body = desk["client"].get(url).content.decode()
+    assert "已打包" in body or "已包装" in body
+    assert f"{timezone.localtime(event.at):%Y-%m-%d %H:%M}" in body
+    if timezone.localtime(event.at).hour != event.at.hour:
+        assert f"@ {event.at:%Y-%m-%d %H:%M}" not in body

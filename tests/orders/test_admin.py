@@ -63,3 +63,14 @@ def test_platform_staff_see_everything(client, two_coop_order):
 def test_buyer_without_membership_sees_nothing(client, two_coop_order):
     client.force_login(make_user(is_staff=True))
     assert client.get("/admin/orders/order/").status_code == 403
+
+
+def test_the_order_list_shows_buyer_items_and_the_managers_amount(client, two_coop_order):
+    """Issue 18: the admin order list had no amount, buyer or items."""
+    mine, _theirs, order, _only_theirs = two_coop_order
+    client.force_login(make_manager(mine))
+    line = order.lines.get(cooperative=mine)
+    listing = client.get("/admin/orders/order/").text
+    assert order.shipping_address["name"] in listing
+    assert f"{line.title} × 1" in listing and "Their Honey" not in listing
+    assert f"¥{line.line_total}" in listing

@@ -12,6 +12,7 @@ from tests.factories import (
     make_category,
     make_cooperative,
     make_manager,
+    make_photo,
     make_product,
     make_user,
 )
@@ -153,6 +154,7 @@ def test_photo_upload_by_script_answers_json(farmer_client, coop):
 
 def test_submit_then_manager_approves(client, farmer_client, coop):
     product = make_product(cooperative=coop, status=ProductStatus.DRAFT)
+    make_photo(product=product)
     farmer_client.post(f"/farm/products/{product.pk}/submit/")
     product.refresh_from_db()
     assert product.status == ProductStatus.PENDING_REVIEW

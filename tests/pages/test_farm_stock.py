@@ -115,6 +115,20 @@ def test_variant_card_price_change_never_touches_stock(farmer_client, variant):
     assert "stock is now 8" in farmer_client.get(response["Location"]).content.decode()
 
 
+def test_variant_card_save_message_is_in_the_card_with_the_new_figure(farmer_client, variant):
+    """Issue 18: the product page's message said the old figure and landed at the top,
+    off-screen, while the page opened at the sizes: the save looked failed."""
+    product_url = f"/farm/products/{variant.product_id}/"
+    action = f"{product_url}variants/{variant.pk}/"
+    shown = form_data(farmer_client.get(product_url).content.decode(), action=action)
+    response = farmer_client.post(action, {**shown, f"v{variant.pk}-stock_0": "15"})
+    assert response["Location"].endswith(f"#variant-{variant.pk}")
+    html = farmer_client.get(response["Location"]).content.decode()
+    card = re.search(rf'<form [^>]*id="variant-{variant.pk}">(.*?)</form>', html, re.S).group(1)
+    assert "Saved. 5 kg: stock is now 15." in card
+    assert html.count("stock is now") == 1
+
+
 def test_variant_card_invalid_input_comes_back_with_the_error(farmer_client, variant):
     product_url = f"/farm/products/{variant.product_id}/"
     action = f"{product_url}variants/{variant.pk}/"

@@ -143,8 +143,6 @@ def test_a_manager_sees_their_cooperatives_share_and_never_raw_bodies(client, se
     pages = {
         "payment list": "/admin/payments/payment/",
         "payment": f"/admin/payments/payment/{payment.pk}/change/",
-        "inbox list": "/admin/payments/paymentnotification/",
-        "inbox row": f"/admin/payments/paymentnotification/{inbox.pk}/change/",
         "refund list": "/admin/payments/refund/",
         "refund": f"/admin/payments/refund/{refund.pk}/change/",
     }
@@ -155,10 +153,15 @@ def test_a_manager_sees_their_cooperatives_share_and_never_raw_bodies(client, se
         assert "12.11" in page, name  # 11.11 of goods + 1.00 of shipping
         assert "36.33" not in page, name
         assert "RAW-BODY-MARKER" not in page and "PAYLOAD-MARKER" not in page, name
+    # The providers' technical inbox is not a manager's (issue 18).
+    inbox_row = f"/admin/payments/paymentnotification/{inbox.pk}/change/"
+    assert client.get("/admin/payments/paymentnotification/").status_code == 403
+    assert client.get(inbox_row).status_code in (302, 403)
+    assert "paymentnotification" not in client.get("/admin/").content.decode()
 
     staff = make_user(is_staff=True, is_superuser=True)
     client.force_login(staff)
-    page = client.get(pages["inbox row"]).content.decode()
+    page = client.get(inbox_row).content.decode()
     assert "36.33" in page and "RAW-BODY-MARKER" in page and "PAYLOAD-MARKER" in page
     assert "36.33" in client.get(pages["payment list"]).content.decode()
 
@@ -176,3 +179,20 @@ def test_the_managers_payment_list_costs_the_same_for_any_length(
     client.force_login(manager)
     with django_assert_max_num_queries(12):
         assert client.get("/admin/payments/payment/").status_code == 200
+
+
+def test_a_managers_ledger_speaks_their_language_and_shows_their_cooperative_only(client):
+    """Issue 18: the ledger had English headings and filters ("以 status"), listed every
+    cooperative in its filter, and the balance read "109.5" without a currency sign."""
+    mine, theirs = make_cooperative(name="Jeminay"), make_cooperative(name="Tekes")
+    paid_order(mine, "109.50")
+    paid_order(theirs)
+    client.force_login(make_manager(mine))
+    client.cookies["django_language"] = "zh-hans"
+    ledger = client.get("/admin/payments/ledgerentry/").content.decode()
+    assert "合作社" in ledger and "Tekes" not in ledger
+    assert "以 status" not in ledger and "By status" not in ledger
+    balance = client.get("/admin/payments/cooperativebalance/").content.decode()
+    assert "¥" in balance and ">109.5<" not in balance
+    payouts = client.get("/admin/payments/payout/").content.decode()
+    assert "以 status" not in payouts

@@ -368,6 +368,11 @@ ROWS = [
     row("GET", "/farm/review/", only(200, ("manager_a", "manager_b"), 403, anon=LOGIN)),
     row(
         "GET",
+        "/farm/batches/{batch_a_pk}/",
+        only(200, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+    ),
+    row(
+        "GET",
         "/farm/products/{draft_a_pk}/",
         only(200, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
     ),
@@ -385,6 +390,24 @@ ROWS = [
         "POST",
         "/farm/products/{draft_a_pk}/photos/999999/delete/",
         only(404, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+    ),
+    row(
+        "POST",
+        "/farm/products/{draft_a_pk}/photos/999999/move/",
+        only(404, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+        {"to": "cover"},
+    ),
+    # A draft is not waiting for review: taking it back is refused with a message.
+    row(
+        "POST",
+        "/farm/products/{draft_a_pk}/withdraw/",
+        only(302, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+    ),
+    # The live product cannot be deleted (archived instead): refused with a message.
+    row(
+        "POST",
+        "/farm/products/{product_a_pk}/delete/",
+        only(302, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
     ),
     row(
         "POST",
@@ -449,6 +472,13 @@ ROWS = [
         "/admin/catalog/product/{product_a_pk}/change/",
         only(200, ("manager_a", "staff"), LOGIN, manager_b=302),
     ),
+    # The product page's review buttons (a rejection without a reason changes nothing).
+    row(
+        "POST",
+        "/admin/catalog/product/{pending_a_pk}/review/",
+        only(302, ("manager_a", "staff"), LOGIN, manager_b=404),
+        {"decision": "reject", "reason": ""},
+    ),
     row(
         "GET",
         "/admin/catalog/batch/{batch_a_pk}/change/",
@@ -491,6 +521,11 @@ ROWS = [
         "GET",
         "/admin/fulfilment/shipment/{shipment_a_pk}/slip/",
         only(200, ("manager_a", "staff"), LOGIN, manager_b=404),
+    ),
+    row(
+        "POST",
+        "/admin/fulfilment/shipment/{shipment_a_pk}/pack/",
+        only(302, ("manager_a", "staff"), LOGIN, manager_b=404),
     ),
     # --- reports: dashboards, jobs (their owner's only), import, impact ------------------
     row("GET", "/admin/reports/", only(200, ("manager_a", "manager_b", "staff"), LOGIN)),
