@@ -14,8 +14,7 @@ from catalog.demo import load_demo
 from catalog.models import Product, Variant
 from fulfilment import services as fulfilment_services
 from fulfilment.models import Shipment
-from tests.factories import make_paid_order
-from tests.fulfilment.factories import make_carriers, record_sale
+from tests.factories import make_carriers, make_paid_order, record_sale
 from tests.images import photo
 
 from .conftest import DESKTOP, log_in, shoot

@@ -15,8 +15,15 @@ from lifecycle.services.news import managers_tell_paid_order_cancelled
 from notifications.constants import NotificationKind
 from notifications.models import Notification
 from payments.services import payout_create
-from tests.factories import make_farmer, make_manager, make_paid_order, make_photo, make_product
-from tests.fulfilment.factories import make_carriers, record_sale
+from tests.factories import (
+    make_carriers,
+    make_farmer,
+    make_manager,
+    make_paid_order,
+    make_photo,
+    make_product,
+    record_sale,
+)
 
 pytestmark = pytest.mark.django_db
 

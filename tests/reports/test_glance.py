@@ -7,8 +7,13 @@ from django.urls import reverse
 
 from catalog.constants import ProductStatus
 from fulfilment import services as fulfilment_services
-from tests.factories import make_manager, make_product
-from tests.fulfilment.factories import make_carriers, make_two_coop_order, record_sale
+from tests.factories import (
+    make_carriers,
+    make_manager,
+    make_product,
+    make_two_coop_order,
+    record_sale,
+)
 
 pytestmark = pytest.mark.django_db
 
