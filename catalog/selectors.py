@@ -245,10 +245,11 @@ def member_products(*, user: User) -> QuerySet[Product]:
 
 
 def products_named(*, cooperative_id: int, title: str) -> QuerySet[Product]:
-    """A cooperative's listings (not archived) with this title, case aside: a new one of
-    the same name would be a second identical card."""
+    """A cooperative's listings (not archived) with this Chinese title (the one every
+    listing has; catalog/translation.py), case aside: a new one of the same name would be
+    a second identical card."""
     return (
-        Product.objects.filter(cooperative_id=cooperative_id, title__iexact=title.strip())
+        Product.objects.filter(cooperative_id=cooperative_id, title_zh_hans__iexact=title.strip())
         .exclude(status=ProductStatus.ARCHIVED)
         .order_by("id")
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import segno
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
@@ -22,6 +21,7 @@ from orders.api.serializers import IDEMPOTENCY_KEY_HELP
 from payments.services import payment_start
 from storefront.api.schema import ERROR_400, ERROR_401, error_response
 from storefront.errors import InvalidInput, NotFound
+from storefront.qr import qr_svg
 
 from ..services import channels as flows
 
@@ -253,7 +253,7 @@ class ChannelWalletView(_AgentView):
         row = _row(request, slug, number)
         payment = payment_start(order=row.order, provider="sandbox")
         pay_url = payment.client_payload.get("pay_url", "")
-        qr = segno.make(pay_url, error="m").svg_inline(scale=4) if pay_url else ""
+        qr = str(qr_svg(pay_url)) if pay_url else ""
         return Response({"pay_url": pay_url, "qr_svg": qr})
 
 
