@@ -36,9 +36,12 @@ def variant_lookup(query: str, *, limit: int = 8) -> list[Variant]:
     if exact:
         return exact
     return list(
-        on_sale.filter(Q(sku__icontains=query) | Q(product__title__icontains=query)).order_by(
-            "product__title", "pk"
-        )[:limit]
+        on_sale.filter(
+            Q(sku__icontains=query)
+            | Q(product__title_zh_hans__icontains=query)
+            | Q(product__title_ug__icontains=query)
+            | Q(product__title_en__icontains=query)
+        ).order_by("product__title", "pk")[:limit]
     )
 
 

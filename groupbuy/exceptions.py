@@ -14,13 +14,13 @@ class TeamAlreadyJoined(ApplicationError):
 
 
 class OfferUnavailable(ApplicationError):
-    code = "offer_unavailable"
+    code = "team_closed"
     status_code = 409
     default_message = "This team offer is not running or its units are all taken."
 
 
 class PreSaleUnavailable(ApplicationError):
-    code = "presale_unavailable"
+    code = "presale_closed"
     status_code = 409
     default_message = "This pre-sale is not open."
 

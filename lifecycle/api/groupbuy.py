@@ -111,7 +111,7 @@ def _placed(request, order, created, key: str, thing, serializer):
 
 ERROR_409_TEAM = error_response(
     "`team_full` (no seat left, or the team closed), `team_already_joined`, "
-    "`offer_unavailable` (the offer's units are taken) or `insufficient_stock`."
+    "`team_closed` (the offer's units are taken) or `insufficient_stock`."
 )
 
 
@@ -250,7 +250,7 @@ class PreSaleOrderView(APIView):
             401: ERROR_401,
             404: ERROR_404,
             409: error_response(
-                "`presale_sold_out` (details.left) or `presale_unavailable` (not open)."
+                "`presale_sold_out` (details.left) or `presale_closed` (not open)."
             ),
         },
         tags=["pre-sales"],

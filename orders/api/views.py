@@ -53,6 +53,7 @@ class CartItemCreateView(APIView):
             user=request.user,
             variant_id=data.validated_data["variant"],
             quantity=data.validated_data["quantity"],
+            within_stock=False,  # API.md: 201; stock is decided when the order is placed
         )
         body = CartItemSerializer(_cart_item(request, item.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -71,7 +72,10 @@ class CartItemDetailView(APIView):
         data = CartItemUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = services.cart_item_update(
-            user=request.user, item_id=item_id, quantity=data.validated_data["quantity"]
+            user=request.user,
+            item_id=item_id,
+            quantity=data.validated_data["quantity"],
+            within_stock=False,
         )
         return Response(CartItemSerializer(_cart_item(request, item.pk)).data)
 

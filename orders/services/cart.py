@@ -34,15 +34,20 @@ def _within_stock(variant: Variant, quantity: int) -> None:
 
 
 @transaction.atomic
-def cart_item_add(*, user: User, variant_id: int, quantity: int) -> CartItem:
+def cart_item_add(
+    *, user: User, variant_id: int, quantity: int, within_stock: bool = True
+) -> CartItem:
     """Put ``quantity`` of a variant in the cart; a variant already there gets the quantity
-    added (the sum must stay within 1..999). Reserves no stock."""
+    added (the sum must stay within 1..999). Reserves no stock. With ``within_stock``
+    (the pages) more than is in stock is refused saying what is left; the API keeps
+    API.md's contract (201 whatever the stock: the order is where stock is decided)."""
     variant_id = _clean_variant_id(variant_id)
     quantity = validation.clean_quantity(quantity)
     variant = variants_purchasable([variant_id])[variant_id]
     item = CartItem.objects.select_for_update().filter(user=user, variant_id=variant_id).first()
     if item is None:
-        _within_stock(variant, quantity)
+        if within_stock:
+            _within_stock(variant, quantity)
         try:
             with transaction.atomic():
                 return CartItem.objects.create(user=user, variant_id=variant_id, quantity=quantity)
@@ -51,16 +56,19 @@ def cart_item_add(*, user: User, variant_id: int, quantity: int) -> CartItem:
             item = CartItem.objects.select_for_update().get(user=user, variant_id=variant_id)
     total = item.quantity + quantity
     validation.clean_quantity(total)
-    _within_stock(variant, total)
+    if within_stock:
+        _within_stock(variant, total)
     item.quantity = total
     item.save(update_fields=["quantity", "updated"])
     return item
 
 
 @transaction.atomic
-def cart_item_update(*, user: User, item_id: int, quantity: int) -> CartItem:
-    """Set an item's quantity (1..999, and no more than in stock when raised). Another
-    user's item is ``CartItemNotFound``."""
+def cart_item_update(
+    *, user: User, item_id: int, quantity: int, within_stock: bool = True
+) -> CartItem:
+    """Set an item's quantity (1..999, and, ``within_stock``, no more than in stock when
+    raised). Another user's item is ``CartItemNotFound``."""
     quantity = validation.clean_quantity(quantity)
     item = (
         CartItem.objects.select_for_update(of=("self",))
@@ -70,7 +78,7 @@ def cart_item_update(*, user: User, item_id: int, quantity: int) -> CartItem:
     )
     if item is None:
         raise CartItemNotFound(details={"id": item_id})
-    if quantity > item.quantity:  # lowering an item the stock fell under is always allowed
+    if within_stock and quantity > item.quantity:  # lowering is always allowed
         _within_stock(item.variant, quantity)
     item.quantity = quantity
     item.save(update_fields=["quantity", "updated"])

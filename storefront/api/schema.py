@@ -61,3 +61,21 @@ def document_page_not_found(result, generator, request, public):
             if "page" in names:
                 operation.setdefault("responses", {}).setdefault("404", _PAGE_NOT_FOUND)
     return result
+
+
+_REPEATED_PARAMETER = {
+    "description": "`invalid`: a query parameter was given more than once (or the body or "
+    "parameters are not valid).",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def document_repeated_parameter(result, generator, request, public):
+    """Postprocessing hook: under ``/api/v1/`` any query parameter given twice answers 400
+    (``storefront.middleware.SingleValuedApiQueryMiddleware``), whatever the operation,
+    so every operation documents a 400."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("400", _REPEATED_PARAMETER)
+    return result

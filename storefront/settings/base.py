@@ -360,6 +360,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "storefront.api.schema.document_page_not_found",
+        "storefront.api.schema.document_repeated_parameter",
     ],
     # Choice sets that share a field name get stable component names (no W001 warnings).
     "ENUM_NAME_OVERRIDES": {

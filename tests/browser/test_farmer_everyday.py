@@ -64,7 +64,7 @@ def test_a_farmers_day_on_a_phone(new_page, lang, size):
     page.fill("#id_variant_weight_grams", "5")
     page.click("main form button[type=submit]")
     page.wait_for_url("**/farm/products/*/")
-    product = Product.objects.get(title="石磨面粉 新麦 2026")
+    product = Product.objects.get(title_zh_hans="石磨面粉 新麦 2026")
     assert product.slug.startswith("shi-mo-mian-fen-xin-mai-2026")
     warning = page.locator(".msg-warning")
     assert "5 kg" in warning.inner_text()
@@ -82,7 +82,7 @@ def test_a_farmers_day_on_a_phone(new_page, lang, size):
     page.fill("#id_variant_weight_grams", "5.1 kg")
     page.click("main form button[type=submit]")
     page.wait_for_selector("#id_same_name_ok")
-    assert Product.objects.filter(title="石磨面粉 新麦 2026").count() == 1
+    assert Product.objects.filter(title_zh_hans="石磨面粉 新麦 2026").count() == 1
     _fits(page, viewport)
     shoot(page, f"{name}-03-same-name-asked")
 

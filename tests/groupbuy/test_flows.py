@@ -86,7 +86,7 @@ def test_the_offer_cap_limits_units_at_the_team_price():
     _start(offer)
     with pytest.raises(Exception) as err:
         _start(offer)
-    assert err.value.code == "offer_unavailable"
+    assert err.value.code == "team_closed"
 
 
 def test_a_failed_team_refunds_its_paid_member_and_frees_its_stock():
@@ -128,7 +128,7 @@ def test_a_closed_presale_refuses_orders():
         gb_flows.presale_buy(
             presale=presale, user=make_user(), quantity=1, shipping_address=ADDRESS
         )
-    assert err.value.code == "presale_unavailable"
+    assert err.value.code == "presale_closed"
 
 
 def test_api_start_join_and_refusals():

@@ -134,6 +134,19 @@ def test_spectacular_validates_without_warnings_from_our_endpoints():
         assert ours == [], ours
 
 
+def test_every_operation_documents_the_400_of_a_repeated_parameter(schema, client):
+    # Any query parameter given twice answers 400 under /api/v1/, whatever the operation.
+    response = client.get("/api/v1/products/?x=1&x=2")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
+    missing = [
+        f"{method.upper()} {path}"
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+        if isinstance(operation, dict) and "400" not in operation["responses"]
+    ]
+    assert missing == []
+
+
 def test_every_paginated_operation_documents_its_400(schema):
     # `page_size=101` answers 400 `invalid` everywhere (storefront.api.pagination); an
     # operation that takes it and does not say so breaks the schema's promise.
