@@ -4,6 +4,7 @@ team or pre-sale it joined."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
@@ -37,10 +38,14 @@ class TeamOfferSerializer(serializers.Serializer):
     team_price = serializers.DecimalField(max_digits=10, decimal_places=2)
     team_size = serializers.IntegerField()
     time_to_fill_hours = serializers.SerializerMethodField()
+    window_hours = serializers.SerializerMethodField(help_text="API.md: hours a team has.")
     units_left = serializers.SerializerMethodField()
 
     def get_time_to_fill_hours(self, offer) -> float:
         return offer.time_to_fill.total_seconds() / 3600
+
+    def get_window_hours(self, offer) -> int:
+        return round(offer.time_to_fill.total_seconds() / 3600)
 
     def get_units_left(self, offer) -> int:
         return max(offer.stock_cap - offer.units_claimed, 0)
@@ -54,6 +59,7 @@ class TeamSerializer(serializers.Serializer):
     seats_taken = serializers.IntegerField()
     paid_members = serializers.SerializerMethodField()
     deadline = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(source="deadline", help_text="API.md's name.")
     share_path = serializers.SerializerMethodField()
 
     def get_paid_members(self, team) -> int:
@@ -74,8 +80,20 @@ class PreSaleSerializer(serializers.Serializer):
     opens_at = serializers.DateTimeField()
     closes_at = serializers.DateTimeField()
     ships_on = serializers.DateField()
-    status = serializers.CharField()
+    status = serializers.SerializerMethodField(
+        help_text="`scheduled` | `open` | `closed` | `converted` (API.md)."
+    )
+    stage = serializers.CharField(source="status", help_text="open, converting, converted.")
     selling = serializers.BooleanField(source="is_selling")
+
+    def get_status(self, presale) -> str:
+        if presale.status == "converted":
+            return "converted"
+        if presale.is_selling:
+            return "open"
+        if presale.status == "open" and timezone.now() < presale.opens_at:
+            return "scheduled"
+        return "closed"
 
 
 class AddressInputSerializer(serializers.Serializer):

@@ -12,6 +12,9 @@ class PriceSerializer(serializers.Serializer):
     price_list_name = serializers.CharField()
     tier = serializers.IntegerField(source="tier_id", allow_null=True)
     min_quantity = serializers.IntegerField(allow_null=True)
+    tier_min_quantity = serializers.IntegerField(
+        source="min_quantity", allow_null=True, help_text="API.md's name."
+    )
 
 
 class TierSerializer(serializers.Serializer):
