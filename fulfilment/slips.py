@@ -10,32 +10,22 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from django.conf import settings
 from django.utils import timezone
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from catalog.qr import trace_qr_png
+from storefront.pdf_fonts import cjk_font, cjk_font_candidates
 
 from .exceptions import PackingSlipFontMissing
 from .models import Shipment
 
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-)
-
 
 def find_cjk_font() -> Path:
-    configured = getattr(settings, "PACKING_SLIP_FONT", "")
-    candidates = (configured,) if configured else FONT_CANDIDATES
-    for candidate in candidates:
-        path = Path(candidate)
-        if path.is_file():
-            return path
-    raise PackingSlipFontMissing(details={"searched": list(candidates)})
+    path = cjk_font()
+    if path is None:
+        raise PackingSlipFontMissing(details={"searched": list(cjk_font_candidates())})
+    return path
 
 
 def render_packing_slip(shipment: Shipment) -> bytes:

@@ -10,23 +10,16 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from django.conf import settings
 from django.utils import timezone
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from catalog.qr import trace_qr_png
 from storefront.errors import ApplicationError
+from storefront.pdf_fonts import cjk_font, cjk_font_candidates
 
 from .constants import InvoiceKind
 from .models import Invoice
-
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-)
 
 
 class InvoiceFontMissing(ApplicationError):
@@ -36,12 +29,10 @@ class InvoiceFontMissing(ApplicationError):
 
 
 def _font() -> Path:
-    configured = getattr(settings, "PACKING_SLIP_FONT", "")
-    candidates = (configured,) if configured else FONT_CANDIDATES
-    for candidate in candidates:
-        if Path(candidate).is_file():
-            return Path(candidate)
-    raise InvoiceFontMissing(details={"searched": list(candidates)})
+    path = cjk_font()
+    if path is None:
+        raise InvoiceFontMissing(details={"searched": list(cjk_font_candidates())})
+    return path
 
 
 def _rate(rate) -> str:

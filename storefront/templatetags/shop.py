@@ -22,12 +22,10 @@ def money(value) -> str:
     if value is None or value == "":
         return ""
     try:
-        amount = Decimal(str(value))
+        Decimal(str(value))
     except InvalidOperation:
         return str(value)
-    formatted = number_format(amount, 2, use_l10n=True, force_grouping=True)
-    # Translators: a price in yuan; keep %(amount)s, put the currency where your language does.
-    text = _("¥%(amount)s") % {"amount": formatted}
+    text = money_text(value)
     # <bdi> keeps "68.00 يۈەن" in one piece inside right-to-left sentences.
     return format_html('<bdi class="money">{}</bdi>', text)
 
@@ -51,6 +49,7 @@ def money_text(value) -> str:
     except InvalidOperation:
         return str(value)
     formatted = number_format(amount, 2, use_l10n=True, force_grouping=True)
+    # Translators: a price in yuan; keep %(amount)s, put the currency where your language does.
     return _("¥%(amount)s") % {"amount": formatted}
 
 
