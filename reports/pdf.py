@@ -10,7 +10,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
@@ -33,7 +32,8 @@ COLOURS = [
 def _yuan(amount: Decimal | None) -> str:
     if amount is None:
         return _("fewer than %(n)d households") % {"n": MIN_HOUSEHOLDS}
-    return "¥" + number_format(amount, 2, use_l10n=False, force_grouping=True)
+    # Grouped by thousands whatever the locale: Django's zh_Hans has no thousands separator.
+    return f"¥{amount:,.2f}"
 
 
 def _households(cell: Cell, records: bool) -> str:

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from members import services as members
 from reports.impact import TOTAL, YEAR, Period, impact_report
-from reports.pdf import render_impact_pdf
+from reports.pdf import _yuan, render_impact_pdf
 from reports.suppression import MIN_HOUSEHOLDS, Cell, Group, suppress
 from tests.factories import make_cooperative, make_county, make_manager, make_product, make_user
 
@@ -202,6 +202,11 @@ def test_the_pdf_is_chinese_with_its_figures(client):
         assert expected in text, expected
     report = impact_report(county=county, period=Period(2026, None), version="county")
     assert render_impact_pdf(report)[:4] == b"%PDF"
+
+
+def test_pdf_amounts_are_grouped_by_thousands():
+    assert _yuan(Decimal("1234567.5")) == "¥1,234,567.50"
+    assert _yuan(Decimal("999.99")) == "¥999.99"
 
 
 def test_the_public_page_shows_aggregates_only(client):
