@@ -35,7 +35,7 @@ from .admin_scoping import (
     is_platform,
     scope_queryset,
 )
-from .constants import ProductStatus
+from .constants import Pricing, ProductStatus
 from .documents import clean_certification_document
 from .images import clean_photo
 from .models import (
@@ -325,17 +325,46 @@ class MembershipAdmin(ServiceWrites, CooperativeScopedAdmin):
 
 
 # --- variants -------------------------------------------------------------
+WEIGHT_FIELDS = ("pricing", "price_per_kg", "estimated_weight_grams", "weight_buffer_bp")
+
+
 class VariantAdminForm(StockChangeFields, ServiceCheckedForm):
     """A variant's fields, with its stock as a change relative to what the page showed."""
 
     service_check = staticmethod(services.variant_check)
 
+    def clean_pricing(self):
+        return self.cleaned_data.get("pricing") or Pricing.UNIT
+
+    def clean_weight_buffer_bp(self):
+        return self.cleaned_data.get("weight_buffer_bp") or 0
+
     class Meta:
         model = Variant
-        fields = ("product", "name", "sku", "price", "weight_grams", "is_active", "position")
+        fields = (
+            "product",
+            "name",
+            "sku",
+            "price",
+            "weight_grams",
+            "is_active",
+            "position",
+            *WEIGHT_FIELDS,
+        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Per unit unless said otherwise (a form without these columns still works).
+        for name in ("pricing", "weight_buffer_bp"):
+            if name in self.fields:
+                self.fields[name].required = False
+        if "price" in self.fields and "pricing" in self.fields:
+            # Sold by weight, the price is the estimate plus the buffer (the service sets it).
+            self.fields["price"].required = False
+            self.fields["price"].help_text = _(
+                "Sold by weight: left as it is, it becomes the estimate × price per kg "
+                "plus the buffer."
+            )
         if "sku" in self.fields:
             self.fields["sku"].required = False
             self.fields["sku"].help_text = _("Left empty, one is made.")
@@ -344,8 +373,17 @@ class VariantAdminForm(StockChangeFields, ServiceCheckedForm):
 
 
 # A variant's row on the product page and its own page: stock as a count with the figure
-# shown (``stock``), and a change (``stock_delta``).
-VARIANT_FORM_FIELDS = ("name", "sku", "price", "weight_grams", "stock", "stock_delta")
+# shown (``stock``), and a change (``stock_delta``); then how it is priced (per unit, or
+# per kg with an estimated weight and a buffer).
+VARIANT_FORM_FIELDS = (
+    "name",
+    "sku",
+    "price",
+    "weight_grams",
+    "stock",
+    "stock_delta",
+    *WEIGHT_FIELDS,
+)
 
 
 class VariantListForm(StockChangeFields, ServiceCheckedForm):
@@ -371,6 +409,7 @@ def _variant_save(request, variant: Variant | None, product: Product, form) -> V
             is_active=data.get("is_active", True),
             position=data.get("position") or 0,
             actor=request.user,
+            **{name: data[name] for name in WEIGHT_FIELDS if name in data},
         )
     return services.variant_update(
         variant=variant,

@@ -42,3 +42,10 @@ class AuditAction(models.TextChoices):
     LISTING = "listing", _("Listing status changed")
     MEMBERSHIP = "membership", _("Membership changed")
     PAYOUT = "payout", _("Payout")
+
+
+class Pricing(models.TextChoices):
+    """How a variant is sold: per unit, or per kilogram with an estimated weight."""
+
+    UNIT = "unit", _("Per unit")
+    WEIGHT = "weight", _("By weight (per kg)")

@@ -18,7 +18,7 @@ from accounts.models import User
 from storefront.extensions import run_demo_extensions
 
 from . import demo_art, services
-from .constants import CertificationKind, MembershipRole, ProductStatus
+from .constants import CertificationKind, MembershipRole, Pricing, ProductStatus
 from .models import Batch, Category, Certification, Cooperative, County, Product, Variant
 from .search.index import product_search_rebuild
 from .stock import stock_record_opening
@@ -88,7 +88,15 @@ CATEGORIES = [
     ("honey", "蜂蜜", None, "ھەسەل", "Honey"),
     ("tea", "茶叶", None, "چاي", "Tea"),
     ("vegetables", "蔬菜", None, "كۆكتات", "Vegetables"),
+    ("meat", "肉类", None, "گۆش", "Meat"),
 ]
+
+# The cooperatives the demo's Jeminay manager and farmer belong to.
+JEMINAY_TEAM = ("jeminay-golden-wheat", "jeminay-saur-pasture")
+
+# Variants sold by weight: sku → (price per kg, estimated grams per unit, buffer in basis
+# points). Their ``price`` is the estimate plus the buffer (``Variant.save``).
+BY_WEIGHT = {"JMN-MUTTON-LEG": ("68.00", 2500, 500)}
 
 
 @dataclass
@@ -111,6 +119,39 @@ class P:
 
 
 COOPERATIVES = [
+    # First, so its product is the oldest: the search demo's ties (same rank) go to the
+    # newer flour, as the README's table says.
+    {
+        "slug": "jeminay-saur-pasture",
+        "name": "吉木乃县萨吾尔牧业专业合作社",
+        "county": "jeminay",
+        "surcharges": {"540000": "15.00"},
+        "color": (150, 60, 40),
+        "phone": "0906-6512388",
+        "story": "萨吾尔山下的牧民合作社，夏季转场放牧，冬季舍饲。羊肉按实际重量结算。\n\n"
+        "Herders below the Saur mountains: summer pastures, winter folds. Meat is charged "
+        "at its weighed price.",
+        "products": [
+            # Sold by weight (issue 14 §6): priced per kg; the buyer pays the estimate
+            # plus a 5 % buffer, and what was paid above the weighed price is refunded.
+            P(
+                "jeminay-mutton-leg",
+                "吉木乃草原羊后腿（按重量计价）",
+                "meat",
+                "meat",
+                "萨吾尔山下放养的羊，整只后腿，约 2.5 公斤。按实际重量结算，多退。",
+                [("JMN-MUTTON-LEG", "整只后腿 约 2.5 kg", "0.01", 2700, 30)],
+                origin="吉木乃县",
+                title_en="Jeminay Pasture Mutton Leg (sold by weight)",
+                title_ug="جېمىنەي يايلاق قوي ئارقا پۇتى (ئېغىرلىقى بويىچە)",
+                description_en="A whole leg from sheep grazed below the Saur mountains, about "
+                "2.5 kg. Charged at its weighed price; any difference is refunded.",
+                description_ug="سائۇر تېغى ئېتىكىدە بېقىلغان قوينىڭ پۈتۈن ئارقا پۇتى، تەخمىنەن "
+                "2.5 كىلو. ئۆلچەنگەن باھا بويىچە ھېسابلىنىدۇ، ئارتۇقى قايتۇرۇلىدۇ.",
+            ),
+        ],
+        "certifications": [],
+    },
     {
         "slug": "jeminay-golden-wheat",
         "name": "吉木乃县金麦田面粉专业合作社",
@@ -556,7 +597,7 @@ def load_demo(*, with_photos: bool = True, with_admin: bool = False) -> dict:
                         "origin": p.origin,
                         "status": ProductStatus.ACTIVE,
                         "reviewed_by": admin or manager,
-                        "farmer": farmer if coop.slug == "jeminay-golden-wheat" else None,
+                        "farmer": farmer if coop.slug in JEMINAY_TEAM else None,
                     },
                 )
             if not created:
@@ -580,6 +621,14 @@ def load_demo(*, with_photos: bool = True, with_admin: bool = False) -> dict:
                         "weight_grams": grams,
                         "position": vindex,
                     }
+                    if sku in BY_WEIGHT:
+                        per_kg, estimate, buffer_bp = BY_WEIGHT[sku]
+                        fields |= {
+                            "pricing": Pricing.WEIGHT,
+                            "price_per_kg": Decimal(per_kg),
+                            "estimated_weight_grams": estimate,
+                            "weight_buffer_bp": buffer_bp,
+                        }
                     # A variant that exists keeps its stock (sales and receipts moved it).
                     variant, created = Variant.objects.update_or_create(
                         sku=sku, defaults=fields, create_defaults={**fields, "stock": stock}
@@ -627,7 +676,7 @@ def load_demo(*, with_photos: bool = True, with_admin: bool = False) -> dict:
                     "product": products.get(product_slug) if product_slug else None,
                 },
             )
-        if coop.slug == "jeminay-golden-wheat":
+        if coop.slug in JEMINAY_TEAM:
             services.membership_grant(user=manager, cooperative=coop, role=MembershipRole.MANAGER)
             services.membership_grant(
                 user=farmer,

@@ -14,9 +14,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import phone_validator
 
-from .constants import AuditAction, CertificationKind, MembershipRole, ProductStatus, StockReason
+from .constants import (
+    AuditAction,
+    CertificationKind,
+    MembershipRole,
+    Pricing,
+    ProductStatus,
+    StockReason,
+)
 from .search.indexes import PostgresGinIndex
 from .validators import validate_region_surcharges
+from .weight import estimate_to_pay
 
 
 class County(models.Model):
@@ -243,6 +251,28 @@ class Variant(models.Model):
     stock = models.IntegerField(_("stock"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # Selling by weight (issue 14 §6): a "weight" variant is priced per kilogram; one
+    # unit is an estimated weight, and ``price`` is what the buyer pays for it up front
+    # (the estimate plus the buffer), computed on save. Weighing at packing gives the
+    # final amount and refunds the difference.
+    pricing = models.CharField(
+        _("pricing"), max_length=8, choices=Pricing.choices, default=Pricing.UNIT
+    )
+    price_per_kg = models.DecimalField(
+        _("price per kg (CNY)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    estimated_weight_grams = models.PositiveIntegerField(
+        _("estimated weight per unit (g)"), null=True, blank=True
+    )
+    weight_buffer_bp = models.PositiveIntegerField(
+        _("buffer paid up front (basis points)"),
+        default=0,
+        validators=[MaxValueValidator(5000)],
+        help_text=_(
+            "e.g. 500 = 5 %: the buyer pays the estimate plus this much, "
+            "so a heavier piece can still be charged in full."
+        ),
+    )
 
     class Meta:
         ordering = ["position", "price", "id"]
@@ -254,6 +284,17 @@ class Variant(models.Model):
             models.CheckConstraint(condition=Q(stock__gte=0), name="variant_stock_non_negative"),
             models.CheckConstraint(condition=Q(price__gt=0), name="variant_price_positive"),
             models.CheckConstraint(condition=Q(weight_grams__gt=0), name="variant_weight_positive"),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        pricing="unit",
+                        price_per_kg__isnull=True,
+                        estimated_weight_grams__isnull=True,
+                    )
+                    | Q(pricing="weight", price_per_kg__gt=0, estimated_weight_grams__gt=0)
+                ),
+                name="variant_pricing_complete",
+            ),
         ]
         indexes = [
             models.Index(
@@ -264,6 +305,19 @@ class Variant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product.title} — {self.name}"
+
+    def save(self, *args, **kwargs):
+        # A per-kg variant's unit price is always its estimate plus buffer (one rule,
+        # catalog.weight), whichever path saves it.
+        if self.pricing == Pricing.WEIGHT and self.price_per_kg and self.estimated_weight_grams:
+            self.price = estimate_to_pay(
+                estimated_grams=self.estimated_weight_grams,
+                price_per_kg=Decimal(self.price_per_kg),
+                buffer_bp=self.weight_buffer_bp,
+            )
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "price"}
+        super().save(*args, **kwargs)
 
 
 def _actor_field() -> models.ForeignKey:

@@ -551,6 +551,12 @@ def shipment_notify_buyer_shipped(*, shipment_id: int) -> bool:
     return True
 
 
+def shipment_slips_outdated(*, order_line_id: int) -> int:
+    """The packing slips of the parcels holding this line are out of date (the line was
+    weighed): forget them, so the next look renders them again. Returns how many."""
+    return Shipment.objects.filter(lines__order_line_id=order_line_id).update(packing_slip="")
+
+
 def shipment_render_packing_slip(*, shipment_id: int, force: bool = False) -> bool:
     """Render and store the shipment's packing slip PDF (once, unless ``force``)."""
     from .slips import render_packing_slip

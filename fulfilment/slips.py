@@ -8,6 +8,7 @@ first. ``PACKING_SLIP_FONT`` (a path) overrides the search.
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 from django.utils import timezone
@@ -26,6 +27,16 @@ def find_cjk_font() -> Path:
     if path is None:
         raise PackingSlipFontMissing(details={"searched": list(cjk_font_candidates())})
     return path
+
+
+def _quantity(line) -> str:
+    """Units, and for a line sold by weight what the scale said (or that it must be
+    weighed): "1 · 4.873 kg"."""
+    if line.final_weight_grams is not None:
+        return f"{line.quantity} · {Decimal(line.final_weight_grams) / 1000:.3f} kg"
+    if line.price_per_kg is not None:
+        return f"{line.quantity} · 待称重 weigh"
+    return str(line.quantity)
 
 
 def render_packing_slip(shipment: Shipment) -> bytes:
@@ -60,7 +71,7 @@ def render_packing_slip(shipment: Shipment) -> bytes:
         pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
-    widths = (80, 40, 40, 20)
+    widths = (70, 35, 35, 40)
     pdf.set_font("cjk", size=10)
     # One regular CJK face only: headings are shaded, not bold (no bold face to add).
     headings = FontFace(emphasis="", fill_color=(230, 230, 230))
@@ -74,7 +85,7 @@ def render_packing_slip(shipment: Shipment) -> bytes:
                     line.order_line.title,
                     line.order_line.sku,
                     line.batch.code if line.batch else "—",
-                    str(line.order_line.quantity),
+                    _quantity(line.order_line),
                 ]
             )
     pdf.ln(6)

@@ -117,3 +117,49 @@ class AddToCartForm(forms.Form):
 
 class QuantityForm(forms.Form):
     quantity = _quantity_field()
+
+
+class WeighForm(forms.Form):
+    """The packing scale's reading per line sold by weight, in whole grams (a line
+    already weighed shows its record instead of a field). Parses only: the rule is
+    ``lifecycle.services.line_weigh``."""
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            self.fields[f"grams_{line.pk}"] = forms.IntegerField(
+                label=line.title,
+                required=False,
+                min_value=1,
+                max_value=1_000_000,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+                help_text=_("grams, as the scale shows them"),
+            )
+
+    def rows(self):
+        return [(line, self[f"grams_{line.pk}"]) for line in self.lines]
+
+    def weights(self):
+        return [
+            (line, self.cleaned_data[f"grams_{line.pk}"])
+            for line in self.lines
+            if self.cleaned_data.get(f"grams_{line.pk}") is not None
+        ]
+
+
+class RefundUnitsForm(forms.Form):
+    """Units of one line to give back; ``already`` is how many were refunded when the
+    page was shown, so the same form sent twice refunds once."""
+
+    line = forms.TypedChoiceField(label=_("Line"), coerce=int)
+    units = forms.IntegerField(label=_("Units to refund"), min_value=1, max_value=MAX_LINE_QUANTITY)
+    already = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.by_pk = {line.pk: line for line in lines}
+        self.fields["line"].choices = [(line.pk, line.title) for line in lines]
+
+    def clean_line(self):
+        return self.by_pk[self.cleaned_data["line"]]

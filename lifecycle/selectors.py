@@ -120,9 +120,11 @@ def _money_back(order: Order) -> tuple[Decimal, bool, bool]:
         if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
             continue
         taken += payment.amount
-        if payment.status != PaymentStatus.REFUNDED and not any(
-            r.status == RefundStatus.SUCCEEDED for r in payment.refunds.all()
-        ):
+        back = sum(
+            (r.amount for r in payment.refunds.all() if r.status == RefundStatus.SUCCEEDED),
+            Decimal("0"),
+        )
+        if payment.status != PaymentStatus.REFUNDED and back < payment.amount:
             all_back = False
         if (
             order.cancelled_at

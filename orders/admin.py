@@ -46,6 +46,11 @@ class OrderLineInline(_ReadOnlyInline):
         "unit_price",
         "quantity",
         "line_total",
+        "discount",
+        "final_weight_grams",
+        "final_amount",
+        "weighed_by",
+        "weighed_at",
     )
 
 

@@ -146,6 +146,29 @@ class OrderLine(models.Model):
     # comes back for it on cancellation.
     from_quota = models.BooleanField(_("from a quota"), default=False)
     weight_grams = models.PositiveIntegerField(_("unit weight (g)"))
+    # Sold by weight (copied from the variant): the buyer paid the estimate (+ buffer);
+    # the weighing at packing records the actual grams of the whole line, who weighed it
+    # and when, and the final amount (what the buyer is finally charged for the line,
+    # before its discount); the difference is refunded once. Null until weighed.
+    price_per_kg = models.DecimalField(
+        _("price per kg"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    estimated_weight_grams = models.PositiveIntegerField(
+        _("estimated weight per unit (g)"), null=True, blank=True
+    )
+    final_weight_grams = models.PositiveIntegerField(_("weighed (g)"), null=True, blank=True)
+    final_amount = models.DecimalField(
+        _("final amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    weighed_at = models.DateTimeField(_("weighed at"), null=True, blank=True)
+    weighed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("weighed by"),
+    )
 
     class Meta:
         ordering = ["id"]
@@ -160,11 +183,25 @@ class OrderLine(models.Model):
                 condition=Q(discount__gte=0) & Q(discount_platform__gte=0),
                 name="orderline_discount_non_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(final_amount__isnull=True) | Q(final_amount__gte=0),
+                name="orderline_final_amount_non_negative",
+            ),
         ]
         indexes = [models.Index(fields=["cooperative", "order"], name="orderline_coop_order_idx")]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.title}"
+
+    @property
+    def by_weight(self) -> bool:
+        return self.price_per_kg is not None
+
+    @property
+    def charged(self) -> Decimal:
+        """What the line finally costs before its discount: the final amount once
+        weighed, else its total."""
+        return self.final_amount if self.final_amount is not None else self.line_total
 
 
 class OrderShipping(models.Model):
@@ -182,6 +219,12 @@ class OrderShipping(models.Model):
     goods_total = models.DecimalField(_("goods total"), max_digits=12, decimal_places=2)
     weight_grams = models.PositiveIntegerField(_("weight (g)"))
     fee = models.DecimalField(_("shipping fee"), max_digits=10, decimal_places=2)
+    # Parts holding lines sold by weight: repriced once every such line is weighed (never
+    # above ``fee``; the difference is refunded). Null until then, and for other parts.
+    final_fee = models.DecimalField(
+        _("final shipping fee"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    final_weight_grams = models.PositiveIntegerField(_("final weight (g)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("shipping part")

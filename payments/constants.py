@@ -48,6 +48,12 @@ class LedgerKind(models.TextChoices):
     # (the buyer paid that much less): the platform's cost of the discount.
     PLATFORM_SUBSIDY = "platform_subsidy", _("Discount funded by the platform")
     REFUND_REVERSAL = "refund_reversal", _("Refund reversal")
+    # A partial refund of one line (a weighed line's difference, units given back): what
+    # the buyer got back, the platform-funded discount taken back with it, and the
+    # platform fee on both returned to the cooperative.
+    PARTIAL_REFUND = "partial_refund", _("Partial refund")
+    SUBSIDY_REVERSAL = "subsidy_reversal", _("Platform-funded discount given back")
+    FEE_REVERSAL = "fee_reversal", _("Platform fee returned")
     RELEASE = "release", _("Released on completion")
     PAYOUT = "payout", _("Payout")
 

@@ -27,3 +27,8 @@ class RefundInvalidState(InvalidState):
 class PayoutInsufficientBalance(Conflict):
     code = "insufficient_balance"
     default_message = "The cooperative's available balance does not cover this payout."
+
+
+class RefundExceedsPayment(Conflict):
+    code = "refund_exceeds_payment"
+    default_message = "This refund would give back more than is left of the payment."

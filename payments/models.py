@@ -111,11 +111,31 @@ class PaymentNotification(models.Model):
 
 
 class Refund(models.Model):
-    """A refund of a payment through its provider. At most one live refund per payment."""
+    """A refund of a payment through its provider: the whole of what is left of it
+    (``key`` "full") or part of it for one cause (``key`` such as "weigh:line:12",
+    "line:12:1", naming the order line it gives back). The live refunds of a payment
+    never add up to more than it (checked under the payment's row lock); one cause
+    refunds at most once (unique live key per payment)."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     out_refund_no = models.CharField(_("out_refund_no"), max_length=64, unique=True)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    key = models.CharField(_("cause"), max_length=64, default="full")
+    # The line a partial refund gives back (its cooperative's ledger takes it); none for
+    # a whole refund.
+    order_line = models.ForeignKey(
+        "orders.OrderLine",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refunds",
+        verbose_name=_("order line"),
+    )
+    # The part of the line's platform-funded discount this refund takes back from the
+    # cooperative's subsidy (a unit refund of a voucher order); zero otherwise.
+    subsidy = models.DecimalField(
+        _("platform subsidy given back"), max_digits=12, decimal_places=2, default=0
+    )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=RefundStatus.choices, default=RefundStatus.PENDING
@@ -134,11 +154,11 @@ class Refund(models.Model):
         verbose_name_plural = _("refunds")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
-            # Money can be given back once: a failed refund may be retried by a new row.
+            # One cause gives money back once: a failed refund may be retried by a new row.
             models.UniqueConstraint(
-                fields=["payment"],
+                fields=["payment", "key"],
                 condition=~Q(status=RefundStatus.FAILED),
-                name="refund_one_live_per_payment",
+                name="refund_one_live_per_cause",
             ),
         ]
 
@@ -255,6 +275,18 @@ class LedgerEntry(models.Model):
                 ),
                 name="ledger_once_per_order",
             ),
+            # A partial refund is written once, whatever the concurrency.
+            models.UniqueConstraint(
+                fields=["refund", "kind"],
+                condition=Q(
+                    kind__in=[
+                        LedgerKind.PARTIAL_REFUND,
+                        LedgerKind.SUBSIDY_REVERSAL,
+                        LedgerKind.FEE_REVERSAL,
+                    ]
+                ),
+                name="ledger_once_per_partial_refund",
+            ),
             models.UniqueConstraint(
                 fields=["payout"],
                 condition=Q(kind=LedgerKind.PAYOUT),
@@ -288,6 +320,8 @@ class SandboxWalletPayment(models.Model):
     out_refund_no = models.CharField(max_length=64, blank=True)
     paid_at = models.DateTimeField(auto_now_add=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    # What the wallet has given back so far (partial refunds add up to at most amount).
+    refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
 
     class Meta:
         ordering = ["-paid_at", "-id"]
@@ -296,6 +330,27 @@ class SandboxWalletPayment(models.Model):
 
     def __str__(self) -> str:
         return f"wallet {self.out_trade_no} ({self.status})"
+
+
+class SandboxWalletRefund(models.Model):
+    """One refund the sandbox wallet made of a payment (whole or partial), with the
+    event id its notification carries; idempotent on ``out_refund_no``."""
+
+    wallet = models.ForeignKey(
+        SandboxWalletPayment, on_delete=models.CASCADE, related_name="refunds"
+    )
+    out_refund_no = models.CharField(max_length=64, unique=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    event_id = models.CharField(max_length=40, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("sandbox wallet refund")
+        verbose_name_plural = _("sandbox wallet refunds")
+
+    def __str__(self) -> str:
+        return f"wallet refund {self.out_refund_no}"
 
 
 class CooperativeBalance(Cooperative):

@@ -54,6 +54,16 @@ def payment_holds_sale(*, payment_id: int) -> bool:
     return LedgerEntry.objects.filter(payment_id=payment_id, kind=LedgerKind.SALE).exists()
 
 
+def order_sale_payment_id(*, order_id: int) -> int | None:
+    """The payment that paid for the order's goods (it holds the sale entries)."""
+    return (
+        LedgerEntry.objects.filter(order_id=order_id, kind=LedgerKind.SALE)
+        .order_by("id")
+        .values_list("payment_id", flat=True)
+        .first()
+    )
+
+
 def order_sale_payments_refunded(*, order_id: int) -> bool:
     """Whether every payment of the order that holds a sale entry has been refunded
     (True when none does): only then is the order's money all given back."""

@@ -8,6 +8,8 @@ checks that each rendered dict has exactly the declared fields.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.files.storage import default_storage
 from rest_framework import serializers
 
@@ -123,6 +125,19 @@ class VariantSerializer(serializers.Serializer):
     price = serializers.DecimalField(max_digits=10, decimal_places=2)
     weight_grams = serializers.IntegerField()
     available = serializers.IntegerField(help_text="Units that can be ordered now (0 = sold out).")
+    pricing = serializers.ChoiceField(
+        choices=["unit", "weight"],
+        help_text="`weight`: priced per kg; `price` is the estimate (plus any buffer) paid "
+        "up front, and the difference to the weighed amount is refunded at packing.",
+    )
+    price_per_kg = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    estimated_weight_grams = serializers.IntegerField(allow_null=True)
+    buffer_percent = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The buffer included in `price` for a heavier piece (null for `unit`).",
+    )
 
 
 class CertificationSerializer(serializers.Serializer):
@@ -185,6 +200,16 @@ class ProductDetailSerializer(ProductSummarySerializer):
                     "price": f"{v.price:.2f}",
                     "weight_grams": v.weight_grams,
                     "available": max(v.stock, 0),
+                    "pricing": v.pricing,
+                    "price_per_kg": (
+                        f"{v.price_per_kg:.2f}" if v.price_per_kg is not None else None
+                    ),
+                    "estimated_weight_grams": v.estimated_weight_grams,
+                    "buffer_percent": (
+                        f"{Decimal(v.weight_buffer_bp) / 100:.2f}"
+                        if v.pricing == "weight"
+                        else None
+                    ),
                 }
                 for v in product.variants.all()
             ],

@@ -20,12 +20,23 @@ from storefront.errors import InvalidInput
 from storefront.text import clean_line
 
 from ..audit import audit_record
-from ..constants import AuditAction
+from ..constants import AuditAction, Pricing
 from ..models import Product, Variant
 from ..stock import StockChange, clean_figure, stock_change_apply, stock_record_opening
+from ..weight import estimate_to_pay
 from ._common import full_clean, raise_errors, refuse_unknown
 
-VARIANT_FIELDS = ("name", "price", "weight_grams", "is_active", "position")
+VARIANT_FIELDS = (
+    "name",
+    "price",
+    "weight_grams",
+    "is_active",
+    "position",
+    "pricing",
+    "price_per_kg",
+    "estimated_weight_grams",
+    "weight_buffer_bp",
+)
 PRICE_MAX = Decimal("99999.99")
 # Fields whose changes the audit trail keeps (who changed a price, who stopped a sale).
 _AUDITED = {"price": AuditAction.PRICE, "is_active": AuditAction.LISTING}
@@ -55,8 +66,38 @@ def variant_check(variant: Variant) -> None:
     raise_errors(_errors(variant))
 
 
+def _by_weight(variant: Variant, errors: dict[str, list[str]]) -> None:
+    """A per-kg variant needs its price per kg and estimated weight, and its price is
+    always the estimate plus the buffer (set here, shown before the save); a unit
+    variant carries neither."""
+    if variant.pricing != Pricing.WEIGHT:
+        variant.price_per_kg = None
+        variant.estimated_weight_grams = None
+        variant.weight_buffer_bp = 0
+        return
+    try:
+        per_kg = Decimal(variant.price_per_kg)
+    except (InvalidOperation, TypeError, ValueError):
+        per_kg = None
+    if per_kg is None or not per_kg.is_finite() or per_kg <= 0 or per_kg > PRICE_MAX:
+        errors["price_per_kg"] = [_("A variant sold by weight needs a price per kg above 0.")]
+    grams = variant.estimated_weight_grams
+    if not isinstance(grams, int) or not 0 < grams <= 1_000_000:
+        errors["estimated_weight_grams"] = [
+            _("A variant sold by weight needs its estimated weight per unit, in grams.")
+        ]
+    buffer_bp = variant.weight_buffer_bp or 0
+    if not 0 <= buffer_bp <= 5000:
+        errors["weight_buffer_bp"] = [_("The buffer is between 0 and 5000 basis points.")]
+    if not errors.keys() & {"price_per_kg", "estimated_weight_grams", "weight_buffer_bp"}:
+        variant.price = estimate_to_pay(
+            estimated_grams=grams, price_per_kg=per_kg, buffer_bp=buffer_bp
+        )
+
+
 def _errors(variant: Variant) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
+    _by_weight(variant, errors)
     if not variant.name:
         errors["name"] = [_("A name is required.")]
     try:
@@ -90,9 +131,14 @@ def variant_create(
     is_active: bool = True,
     position: int = 0,
     actor: User | None = None,
+    **by_weight,
 ) -> Variant:
-    """A new variant; its opening stock is recorded as goods received (a movement)."""
+    """A new variant; its opening stock is recorded as goods received (a movement).
+    ``by_weight``: ``pricing``, ``price_per_kg``, ``estimated_weight_grams``,
+    ``weight_buffer_bp`` for a variant sold by weight."""
+    refuse_unknown(by_weight, VARIANT_FIELDS[5:])
     variant = Variant(
+        **by_weight,
         product=product,
         name=clean_line(name, max_length=80),
         price=price,
@@ -142,11 +188,12 @@ def variant_update(
     )
     if "name" in fields:
         fields["name"] = clean_line(fields["name"], max_length=80)
-    before = {name: getattr(locked, name) for name in fields}
+    # Every field: a change of pricing also moves the price and the per-kg fields.
+    before = {name: getattr(locked, name) for name in VARIANT_FIELDS}
     for name, value in fields.items():
         setattr(locked, name, value)
     full_clean(locked, _errors(locked), exclude=["stock"])
-    changed = [name for name in fields if getattr(locked, name) != before[name]]
+    changed = [name for name in VARIANT_FIELDS if getattr(locked, name) != before[name]]
     if changed:
         # Only the changed columns: ``stock`` is never written from a page's copy.
         locked.save(update_fields=changed)

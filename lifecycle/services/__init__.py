@@ -28,6 +28,7 @@ from .paid import (
     payment_notification_receive,
     payment_reconcile,
 )
+from .partial import line_refund_units, line_weigh
 from .refunds import (
     payment_refund,
     refund_confirmed,
@@ -41,6 +42,8 @@ __all__ = [
     "checkout_place",
     "checkout_place_marketed",
     "fulfilment_start",
+    "line_refund_units",
+    "line_weigh",
     "order_cancel",
     "order_complete",
     "order_expire",

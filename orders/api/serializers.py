@@ -145,6 +145,22 @@ class OrderLineSerializer(serializers.Serializer):
         decimal_places=2,
         help_text="This line's share of the order's discounts (0.00 without any).",
     )
+    price_per_kg = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Sold by weight: the price per kg (null for a unit line).",
+    )
+    final_weight_grams = serializers.IntegerField(
+        allow_null=True, help_text="The weight found at packing (null until weighed)."
+    )
+    final_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="What the line finally costs before its discount, once weighed (null "
+        "until then); the difference to `line_total` is refunded.",
+    )
 
     def to_representation(self, line):
         return {
@@ -156,6 +172,9 @@ class OrderLineSerializer(serializers.Serializer):
             "unit_price": f"{line.unit_price:.2f}",
             "line_total": f"{line.line_total:.2f}",
             "discount": f"{line.discount:.2f}",
+            "price_per_kg": f"{line.price_per_kg:.2f}" if line.price_per_kg is not None else None,
+            "final_weight_grams": line.final_weight_grams,
+            "final_amount": f"{line.final_amount:.2f}" if line.final_amount is not None else None,
         }
 
 

@@ -31,6 +31,7 @@ from .transitions import (
     order_mark_shipped,
     stock_release,
 )
+from .weighing import order_line_weighed, order_shipping_reprice, shipping_weight_of
 
 __all__ = [
     "Discount",
@@ -46,6 +47,7 @@ __all__ = [
     "order_cancel_unpaid",
     "order_copy_state",
     "order_flag",
+    "order_line_weighed",
     "order_lock",
     "order_lock_if_overdue",
     "order_mark_completed",
@@ -57,9 +59,11 @@ __all__ = [
     "order_number_generate",
     "order_place",
     "order_price",
+    "order_shipping_reprice",
     "orders_overdue_ids",
     "request_fingerprint",
     "shipping_fee_for",
     "shipping_preview",
+    "shipping_weight_of",
     "stock_release",
 ]

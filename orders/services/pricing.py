@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from catalog.constants import Pricing
 from catalog.models import Cooperative, Variant
 from regions.selectors import province_code_of
 
@@ -136,6 +137,10 @@ def order_price(
                 quantity=quantity,
                 line_total=line_total,
                 weight_grams=variant.weight_grams,
+                price_per_kg=variant.price_per_kg if variant.pricing == Pricing.WEIGHT else None,
+                estimated_weight_grams=(
+                    variant.estimated_weight_grams if variant.pricing == Pricing.WEIGHT else None
+                ),
             )
         )
         part = parts[product.cooperative_id]

@@ -11,15 +11,18 @@ import time
 import httpx
 from django.conf import settings
 
-from ..models import SandboxWalletPayment
+from ..models import SandboxWalletPayment, SandboxWalletRefund
 from ..providers import SandboxProvider, callback_url, format_yuan
 
 #: How long the wallet waits for our callback to answer.
 DELIVERY_TIMEOUT = 5.0
 
 
-def sandbox_wallet_notification(*, wallet_id: int, event: str) -> tuple[bytes, str]:
-    """(body, X-Sandbox-Signature) of the wallet's notification for `event`."""
+def sandbox_wallet_notification(
+    *, wallet_id: int, event: str, refund_id: int | None = None
+) -> tuple[bytes, str]:
+    """(body, X-Sandbox-Signature) of the wallet's notification for `event` (a REFUNDED
+    event names one of its refunds, whole or partial; without it, the latest)."""
     wallet = SandboxWalletPayment.objects.get(pk=wallet_id)
     body: dict = {
         "id": wallet.pay_event_id if event == "SUCCESS" else wallet.refund_event_id,
@@ -30,14 +33,22 @@ def sandbox_wallet_notification(*, wallet_id: int, event: str) -> tuple[bytes, s
         "created": int((wallet.paid_at if event == "SUCCESS" else wallet.refunded_at).timestamp()),
     }
     if event == "REFUNDED":
-        body["out_refund_no"] = wallet.out_refund_no
-        body["refund_amount"] = format_yuan(wallet.amount)
+        refunds = SandboxWalletRefund.objects.filter(wallet=wallet)
+        refund = (refunds.filter(pk=refund_id) if refund_id else refunds.order_by("-id")).first()
+        if refund is None:  # refunded before the wallet kept one row per refund
+            body["out_refund_no"] = wallet.out_refund_no
+            body["refund_amount"] = format_yuan(wallet.amount)
+        else:
+            body["id"] = refund.event_id
+            body["out_refund_no"] = refund.out_refund_no
+            body["refund_amount"] = format_yuan(refund.amount)
+            body["created"] = int(refund.created.timestamp())
     raw = json.dumps(body, separators=(",", ":")).encode()
     signer = SandboxProvider.from_settings(settings)
     return raw, signer.sign_notification(raw, now=time.time())
 
 
-def sandbox_wallet_deliver(*, wallet_id: int, event: str) -> int:
+def sandbox_wallet_deliver(*, wallet_id: int, event: str, refund_id: int | None = None) -> int:
     """POST the notification to our sandbox callback; returns the HTTP status.
 
     Raises httpx.HTTPError (network) or RuntimeError (non-2xx) so the task retries.
@@ -56,7 +67,9 @@ def sandbox_wallet_deliver(*, wallet_id: int, event: str) -> int:
     status = 0
     for attempt in range(deliveries):
         # Signed afresh each time, like a provider's retry: same event id, new timestamp.
-        body, signature = sandbox_wallet_notification(wallet_id=wallet_id, event=event)
+        body, signature = sandbox_wallet_notification(
+            wallet_id=wallet_id, event=event, refund_id=refund_id
+        )
         response = httpx.post(
             url,
             content=body,

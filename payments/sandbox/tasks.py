@@ -16,6 +16,8 @@ from . import notifier
     retry_jitter=True,
     max_retries=10,
 )
-def sandbox_wallet_notify_task(self, wallet_id: int, event: str) -> int:
+def sandbox_wallet_notify_task(
+    self, wallet_id: int, event: str, refund_id: int | None = None
+) -> int:
     """The sandbox wallet delivers its notification until our callback answers 2xx."""
-    return notifier.sandbox_wallet_deliver(wallet_id=wallet_id, event=event)
+    return notifier.sandbox_wallet_deliver(wallet_id=wallet_id, event=event, refund_id=refund_id)

@@ -18,7 +18,7 @@ from storefront.errors import NotFound
 from storefront.queue import send_on_commit
 
 from ..constants import PaymentStatus, WalletStatus
-from ..models import Payment, SandboxWalletPayment
+from ..models import Payment, SandboxWalletPayment, SandboxWalletRefund
 from ..providers import QueryResult, RefundResult
 
 logger = logging.getLogger(__name__)
@@ -70,10 +70,12 @@ def sandbox_wallet_query(out_trade_no: str) -> QueryResult | None:
 
 
 def sandbox_wallet_refund(
-    *, out_trade_no: str, out_refund_no: str, amount: Decimal, total: Decimal, reason: str = ""
+    *, out_refund_no: str, out_trade_no: str, amount: Decimal, total: Decimal, reason: str = ""
 ) -> RefundResult:
-    """The sandbox provider's `refund_handler`: refunds synchronously (like Alipay) and
-    also sends a REFUNDED notification. Idempotent on `out_refund_no`."""
+    """The sandbox provider's `refund_handler`: refunds synchronously (like Alipay), all
+    or part of a payment (never more than is left of it), and also sends a REFUNDED
+    notification carrying `out_refund_no` and this refund's `refund_amount`. Idempotent
+    on `out_refund_no`."""
     with transaction.atomic():
         wallet = (
             SandboxWalletPayment.objects.select_for_update()
@@ -82,24 +84,30 @@ def sandbox_wallet_refund(
         )
         if wallet is None:
             return RefundResult(status="failed", raw={"error": "TRADE_NOT_EXIST"})
-        if amount != wallet.amount:
-            return RefundResult(status="failed", raw={"error": "PARTIAL_REFUND_NOT_SUPPORTED"})
-        if wallet.status == WalletStatus.REFUNDED:
-            if wallet.out_refund_no != out_refund_no:
-                return RefundResult(status="failed", raw={"error": "TRADE_ALREADY_REFUNDED"})
-        else:
-            wallet.status = WalletStatus.REFUNDED
-            wallet.out_refund_no = out_refund_no
-            wallet.refund_event_id = "evt_" + secrets.token_hex(12)
+        done = wallet.refunds.filter(out_refund_no=out_refund_no).first()
+        if done is None:
+            if wallet.refunded_amount + amount > wallet.amount:
+                return RefundResult(status="failed", raw={"error": "REFUND_AMOUNT_EXCEEDED"})
+            done = SandboxWalletRefund.objects.create(
+                wallet=wallet,
+                out_refund_no=out_refund_no,
+                amount=amount,
+                event_id="evt_" + secrets.token_hex(12),
+            )
+            wallet.refunded_amount += amount
             wallet.refunded_at = timezone.now()
+            wallet.out_refund_no = out_refund_no
+            wallet.refund_event_id = done.event_id
+            if wallet.refunded_amount == wallet.amount:
+                wallet.status = WalletStatus.REFUNDED
             wallet.save()
             from .tasks import sandbox_wallet_notify_task
 
-            send_on_commit(sandbox_wallet_notify_task, wallet.pk, "REFUNDED")
+            send_on_commit(sandbox_wallet_notify_task, wallet.pk, "REFUNDED", done.pk)
     return RefundResult(
         status="succeeded",
-        refund_id=wallet.refund_event_id,
-        raw={"out_refund_no": out_refund_no, "amount": f"{amount}"},
+        refund_id=done.event_id,
+        raw={"out_refund_no": out_refund_no, "amount": f"{done.amount}"},
     )
 
 

@@ -27,10 +27,13 @@ from .payouts import PAYOUT_CSV_HEADER, payout_create, payouts_export
 from .provider import provider_get
 from .reconcile import payment_reconcile, payments_stale_ids
 from .refunds import (
+    FULL,
     order_refund_start,
     payment_refund_start,
+    payment_refundable,
     refund_apply_result,
     refund_create,
+    refund_partial_create,
     refund_retry,
     refund_submit,
     refunds_stale_ids,
@@ -38,6 +41,7 @@ from .refunds import (
 from .start import payment_start
 
 __all__ = [
+    "FULL",
     "PAYOUT_CSV_HEADER",
     "Received",
     "cash_payment_record",
@@ -54,6 +58,7 @@ __all__ = [
     "payment_notification_receive",
     "payment_reconcile",
     "payment_refund_start",
+    "payment_refundable",
     "payment_start",
     "payments_stale_ids",
     "payout_create",
@@ -61,6 +66,7 @@ __all__ = [
     "provider_get",
     "refund_apply_result",
     "refund_create",
+    "refund_partial_create",
     "refund_retry",
     "refund_submit",
     "refunds_stale_ids",

@@ -110,6 +110,8 @@ def ledger_record_refund(*, order: Order, refund: Refund) -> list[LedgerEntry]:
     whichever account it sits now). Nothing for a payment that never paid the order."""
     if not LedgerEntry.objects.filter(payment_id=refund.payment_id, kind=LedgerKind.SALE).exists():
         return []
+    if refund.order_line_id is not None:
+        return _ledger_record_line_refund(order=order, refund=refund)
     # A reversal may take from ``available`` (a completed order refunded at the provider):
     # lock the cooperatives first, in pk order, as a payout does, so a payout racing it
     # waits and then sees the reversal (never an available balance below zero).
@@ -138,6 +140,62 @@ def ledger_record_refund(*, order: Order, refund: Refund) -> list[LedgerEntry]:
         for row in nets
         if row["net"]
     ]
+    LedgerEntry.objects.bulk_create(entries)
+    return entries
+
+
+def _ledger_record_line_refund(*, order: Order, refund: Refund) -> list[LedgerEntry]:
+    """A partial refund of one line: its cooperative gives back the refunded amount and
+    the platform-funded discount it takes back (``refund.subsidy``), and gets back the
+    platform fee on both (rounded half-up to the fen), in the account the order's money
+    sits in now (``available`` once released). A whole refund later reverses what is
+    left, so the order's entries still come to zero."""
+    coop_id = OrderLine.objects.filter(pk=refund.order_line_id).values_list(
+        "cooperative_id", "cooperative__county__poverty_relief"
+    )
+    coop_id, poverty_relief = coop_id.get()
+    cooperatives_lock(Cooperative.objects.filter(pk=coop_id))
+    released = LedgerEntry.objects.filter(
+        order=order, cooperative_id=coop_id, kind=LedgerKind.RELEASE
+    ).exists()
+    account = LedgerAccount.AVAILABLE if released else LedgerAccount.PENDING
+    gross = refund.amount + refund.subsidy
+    fee = (gross * _fee_percent(poverty_relief=poverty_relief) / HUNDRED).quantize(
+        CENT, rounding=ROUND_HALF_UP
+    )
+    common = {
+        "cooperative_id": coop_id,
+        "account": account,
+        "order": order,
+        "payment_id": refund.payment_id,
+        "refund": refund,
+    }
+    entries = [
+        LedgerEntry(
+            **common,
+            kind=LedgerKind.PARTIAL_REFUND,
+            amount=-refund.amount,
+            memo=f"refund {refund.out_refund_no}",
+        )
+    ]
+    if refund.subsidy:
+        entries.append(
+            LedgerEntry(
+                **common,
+                kind=LedgerKind.SUBSIDY_REVERSAL,
+                amount=-refund.subsidy,
+                memo=f"platform-funded discount given back by refund {refund.out_refund_no}",
+            )
+        )
+    if fee:
+        entries.append(
+            LedgerEntry(
+                **common,
+                kind=LedgerKind.FEE_REVERSAL,
+                amount=fee,
+                memo=f"platform fee on refund {refund.out_refund_no}",
+            )
+        )
     LedgerEntry.objects.bulk_create(entries)
     return entries
 

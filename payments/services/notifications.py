@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
@@ -30,7 +31,7 @@ from ..providers import Notification, NotificationError
 from ..providers.base import HttpAnswer
 from .payment_state import payment_advance
 from .provider import provider_get
-from .refunds import refund_create, refund_failed, refund_succeeded
+from .refunds import FULL, refund_create, refund_failed, refund_succeeded
 
 logger = logging.getLogger(__name__)
 
@@ -237,14 +238,22 @@ def _apply_refund_event(
     refunds = Refund.objects.select_for_update().filter(payment=payment).order_by("-id")
     refund = (
         refunds.filter(out_refund_no=inbox.out_refund_no).first() if inbox.out_refund_no else None
-    ) or refunds.exclude(status=RefundStatus.FAILED).first()
+    ) or refunds.exclude(status=RefundStatus.FAILED).filter(key=FULL).first()
     if inbox.event_status == "refunded":
         refunded = inbox.refund_amount if inbox.refund_amount is not None else inbox.amount
-        if refunded != payment.amount:
+        if refund is None and refunded != payment.amount:
             return NotificationOutcome(
                 inbox,
                 Applied.REJECTED,
                 f"partial refund of {refunded} (payment {payment.amount}) needs staff",
+                **rows,
+            )
+        if refund is not None and refunded not in _refund_amounts_reported(refund, refunds):
+            return NotificationOutcome(
+                inbox,
+                Applied.REJECTED,
+                f"refund {refund.out_refund_no} of {refund.amount} reported as {refunded}: "
+                "needs staff",
                 **rows,
             )
         ours = refund is not None
@@ -253,7 +262,12 @@ def _apply_refund_event(
             # A retry of it may be live: only one refund of a payment may be, and the
             # money must not go back twice, so the retry gives way (the provider refuses
             # it, the payment being refunded in full already).
-            live = refunds.exclude(pk=refund.pk).exclude(status=RefundStatus.FAILED).first()
+            live = (
+                refunds.exclude(pk=refund.pk)
+                .exclude(status=RefundStatus.FAILED)
+                .filter(key=refund.key)
+                .first()
+            )
             if live is not None and live.status == RefundStatus.SUCCEEDED:
                 metrics.incr("refund_succeeded_twice")
                 return NotificationOutcome(
@@ -289,6 +303,15 @@ def _apply_refund_event(
     return NotificationOutcome(
         inbox, Applied.NO_CHANGE, f"no change: refund event {inbox.event_status}", **rows
     )
+
+
+def _refund_amounts_reported(refund: Refund, refunds) -> set:
+    """What a provider may report for `refund`: its own amount (WeChat's
+    ``amount.refund``), or the payment's refunds so far including it (Alipay's
+    ``refund_fee`` is cumulative)."""
+    before = refunds.filter(status=RefundStatus.SUCCEEDED).exclude(pk=refund.pk)
+    done = sum((r.amount for r in before), Decimal("0"))
+    return {refund.amount, done + refund.amount}
 
 
 def notification_note_failure(*, inbox_id: int, error: BaseException) -> None:

@@ -10,16 +10,20 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from orders.constants import OrderStatus
 from orders.models import Order
 from storefront import metrics
+from storefront.errors import InvalidInput
+from storefront.money import CENT
 
 from ..constants import PaymentStatus, RefundStatus
-from ..exceptions import RefundInvalidState
+from ..exceptions import RefundExceedsPayment, RefundInvalidState
 from ..models import Payment, Refund
 from ..outcomes import RefundDone
 from ..providers import RefundResult
@@ -31,18 +35,94 @@ from .provider import provider_get
 logger = logging.getLogger(__name__)
 
 
-def refund_create(*, payment: Payment, reason: str) -> tuple[Refund, bool]:
-    """The live refund of `payment`, and whether it was created now (the caller submits
-    a new one to the provider on commit). Precondition: the payment row is locked."""
-    existing = payment.refunds.exclude(status=RefundStatus.FAILED).order_by("id").first()
-    if existing is not None:
-        return existing, False
+#: The key of a refund of all that is left of a payment.
+FULL = "full"
+
+
+def payment_refundable(payment: Payment) -> Decimal:
+    """What is left to give back of `payment`: its amount less its live (pending or
+    succeeded) refunds. Precondition for a decision on it: the payment row is locked."""
+    live = payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(s=Sum("amount"))["s"]
+    return payment.amount - (live or Decimal("0"))
+
+
+def _refund_new(*, payment: Payment, amount: Decimal, key: str, reason: str, **extra) -> Refund:
     attempt = payment.refunds.count() + 1
-    refund = Refund.objects.create(
+    return Refund.objects.create(
         payment=payment,
         out_refund_no=f"{payment.out_trade_no}-R{attempt}",
-        amount=payment.amount,
+        amount=amount,
+        key=key,
         reason=reason[:255],
+        **extra,
+    )
+
+
+def refund_create(*, payment: Payment, reason: str) -> tuple[Refund, bool]:
+    """The live whole refund of `payment` (all that partial refunds have not given
+    back), and whether it was created now (the caller submits a new one to the provider
+    on commit). Precondition: the payment row is locked."""
+    existing = (
+        payment.refunds.exclude(status=RefundStatus.FAILED).filter(key=FULL).order_by("id").first()
+    )
+    if existing is not None:
+        return existing, False
+    left = payment_refundable(payment)
+    if left <= 0:
+        # Partial refunds already give back all of it: the latest one stands for it.
+        return payment.refunds.exclude(status=RefundStatus.FAILED).order_by("-id").first(), False
+    return _refund_new(payment=payment, amount=left, key=FULL, reason=reason), True
+
+
+def refund_partial_create(
+    *,
+    payment: Payment,
+    amount: Decimal,
+    key: str,
+    reason: str,
+    order_line_id: int | None = None,
+    subsidy: Decimal = Decimal("0"),
+) -> tuple[Refund, bool]:
+    """A refund of `amount` of `payment` for one cause `key` ("weigh:line:12",
+    "line:12:1", ...), and whether it was created now (to be submitted on commit).
+    The same cause returns its live refund instead of a second one. Refused (nothing
+    written) when the amount is not a positive amount in fen, when the payment is not
+    succeeded, or when it would give back more than is left of the payment.
+
+    Precondition: the payment row is locked (``select_for_update``) in the current
+    transaction: that lock is what keeps concurrent partial refunds within the payment."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("refund_partial_create runs under the payment's row lock")
+    if (
+        not isinstance(amount, Decimal)
+        or not amount.is_finite()
+        or amount.quantize(CENT) != amount
+        or amount <= 0
+    ):
+        raise InvalidInput(
+            "A refund is a positive amount in fen.",
+            code="refund_amount_invalid",
+            details={"amount": str(amount)},
+        )
+    if not key or len(key) > 64 or key == FULL:
+        raise InvalidInput("A partial refund names its cause.", code="refund_key_invalid")
+    existing = payment.refunds.exclude(status=RefundStatus.FAILED).filter(key=key).first()
+    if existing is not None:
+        return existing, False
+    if payment.status != PaymentStatus.SUCCEEDED:
+        raise RefundInvalidState(details={"status": payment.status})
+    left = payment_refundable(payment)
+    if amount > left:
+        raise RefundExceedsPayment(
+            details={"amount": str(amount), "refundable": str(left), "payment": str(payment.amount)}
+        )
+    refund = _refund_new(
+        payment=payment,
+        amount=amount,
+        key=key,
+        reason=reason,
+        order_line_id=order_line_id,
+        subsidy=subsidy,
     )
     return refund, True
 
@@ -104,7 +184,17 @@ def refund_retry(*, refund_id: int) -> tuple[Refund, bool]:
             )
         if payment.status != PaymentStatus.SUCCEEDED:
             raise RefundInvalidState(details={"status": payment.status})
-        return refund_create(payment=payment, reason=refund.reason or "retried by staff")
+        reason = refund.reason or "retried by staff"
+        if refund.key == FULL:
+            return refund_create(payment=payment, reason=reason)
+        return refund_partial_create(
+            payment=payment,
+            amount=refund.amount,
+            key=refund.key,
+            reason=reason,
+            order_line_id=refund.order_line_id,
+            subsidy=refund.subsidy,
+        )
 
 
 def refund_submit(*, refund_id: int) -> RefundResult | None:
@@ -160,7 +250,8 @@ def refund_succeeded(*, refund: Refund, payment: Payment, order: Order, ours: bo
     refund.status = RefundStatus.SUCCEEDED
     refund.completed_at = timezone.now()
     refund.save(update_fields=["status", "completed_at", "updated"])
-    payment_advance(payment, PaymentStatus.REFUNDED)
+    if payment_refunded_in_full(payment):
+        payment_advance(payment, PaymentStatus.REFUNDED)
     reversed_entries = ledger_record_refund(order=order, refund=refund)
     metrics.incr(f"refund_succeeded:{payment.provider}")
     return RefundDone(
@@ -170,6 +261,12 @@ def refund_succeeded(*, refund: Refund, payment: Payment, order: Order, ours: bo
         paid_goods=bool(reversed_entries) or payment_holds_sale(payment_id=payment.pk),
         ours=ours,
     )
+
+
+def payment_refunded_in_full(payment: Payment) -> bool:
+    """Whether the payment's succeeded refunds give back all of it."""
+    back = payment.refunds.filter(status=RefundStatus.SUCCEEDED).aggregate(s=Sum("amount"))["s"]
+    return (back or Decimal("0")) >= payment.amount
 
 
 def refund_failed(refund: Refund, reason: str) -> None:

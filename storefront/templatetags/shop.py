@@ -67,6 +67,21 @@ def query(context, **changes) -> str:
 
 
 @register.filter
+def kg(grams) -> str:
+    """Grams as kilograms with three places ("5.000 kg"), exactly (Decimal)."""
+    if grams is None or grams == "":
+        return ""
+    return f"{(Decimal(int(grams)) / 1000).quantize(Decimal('0.001'))} kg"
+
+
+@register.filter
+def bp_percent(basis_points) -> str:
+    """Basis points as a percent without trailing zeros (500 -> "5")."""
+    value = (Decimal(int(basis_points or 0)) / 100).normalize()
+    return f"{value:f}"
+
+
+@register.filter
 def times(value, factor):
     """``price|times:quantity`` for a line total shown on a page."""
     try:

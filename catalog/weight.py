@@ -6,8 +6,8 @@ amount, ``grams × price per kg / 1000`` rounded half-up to the fen ONCE; what w
 above it is given back; a final amount above what was paid is capped at what was paid.
 Weights and prices are ``Decimal`` or ``int`` (grams), never floats.
 
-Only the arithmetic is here so far: recording the weighing and refunding the difference
-through the payments flow are still to be built (see the README).
+The catalogue prices a per-kg variant with ``estimate_to_pay`` (``Variant.save``); the
+weighing at packing and the refund of the difference are ``lifecycle.services.weighing``.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from storefront.errors import InvalidInput
 from storefront.money import CENT
 
-from .constants import BASIS_POINTS
-
 GRAMS_PER_KG = Decimal(1000)
+BASIS_POINTS = 10000
 
 
 def _exact(value, name: str) -> Decimal:

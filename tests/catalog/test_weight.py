@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from channels.weight import amount_for_grams, estimate_to_pay, settle
+from catalog.weight import amount_for_grams, estimate_to_pay, settle
 from storefront.errors import InvalidInput
 
 

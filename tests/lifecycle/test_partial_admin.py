@@ -1,0 +1,111 @@
+"""The admin pages of partial refunds: a manager weighs a parcel's by-weight lines (the
+form saved three times refunds once) and gives back units of a line; another
+cooperative's parcel, order or line is a 404."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from fulfilment.services import shipments_create_for_order
+from payments.constants import RefundStatus
+from payments.models import Refund
+from tests.factories import make_cooperative, make_manager, make_product
+from tests.lifecycle.weight_helpers import make_weight_variant, place_and_pay
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def coop():
+    return make_cooperative()
+
+
+@pytest.fixture
+def manager(coop):
+    return make_manager(coop)
+
+
+def test_the_manager_weighs_a_parcel_three_times_and_the_difference_is_refunded_once(
+    client, coop, manager, django_capture_on_commit_callbacks
+):
+    variant = make_weight_variant(cooperative=coop)
+    order, payment = place_and_pay([(variant, 1)])
+    (shipment,) = shipments_create_for_order(order_id=order.pk)
+    line = order.lines.get()
+    client.force_login(manager)
+    listing = client.get("/admin/fulfilment/shipment/").content.decode()
+    url = f"/admin/fulfilment/shipment/{shipment.pk}/weigh/"
+    assert url in listing
+    page = client.get(url)
+    assert page.status_code == 200 and f'name="grams_{line.pk}"' in page.content.decode()
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, {f"grams_{line.pk}": "4873"})
+        assert response.status_code in (200, 302)
+    line.refresh_from_db()
+    assert (line.final_weight_grams, line.final_amount, line.weighed_by) == (
+        4873,
+        D("33.14"),
+        manager,
+    )
+    refund = Refund.objects.get(payment=payment)
+    assert (refund.amount, refund.status) == (D("0.86"), RefundStatus.SUCCEEDED)
+    after = client.get(url).content.decode()
+    assert "4873 g" in after and manager.username in after
+    # Bad input: a clear error, nothing changes.
+    other, _ = place_and_pay([(make_weight_variant(cooperative=coop), 1)])
+    (other_shipment,) = shipments_create_for_order(order_id=other.pk)
+    other_line = other.lines.get()
+    bad = client.post(
+        f"/admin/fulfilment/shipment/{other_shipment.pk}/weigh/",
+        {f"grams_{other_line.pk}": "-5"},
+    )
+    assert bad.status_code == 200 and "errorlist" in bad.content.decode()
+    other_line.refresh_from_db()
+    assert other_line.final_weight_grams is None
+
+
+def test_another_cooperatives_parcel_and_order_are_not_found(client, manager):
+    variant = make_weight_variant()  # another cooperative's
+    order, payment = place_and_pay([(variant, 1)])
+    (shipment,) = shipments_create_for_order(order_id=order.pk)
+    line = order.lines.get()
+    client.force_login(manager)
+    weigh = client.post(
+        f"/admin/fulfilment/shipment/{shipment.pk}/weigh/", {f"grams_{line.pk}": "4000"}
+    )
+    assert weigh.status_code == 404
+    units = client.post(
+        f"/admin/orders/order/{order.pk}/refund-units/",
+        {"line": line.pk, "units": 1, "already": 0},
+    )
+    assert units.status_code == 404
+    line.refresh_from_db()
+    assert line.final_weight_grams is None
+    assert not Refund.objects.filter(payment=payment).exists()
+
+
+def test_the_manager_refunds_units_of_a_line_and_a_resent_form_refunds_once(
+    client, coop, manager, django_capture_on_commit_callbacks
+):
+    variant = make_product(cooperative=coop, price="10.00", stock=20).variants.get()
+    order, payment = place_and_pay([(variant, 3)])
+    line = order.lines.get()
+    client.force_login(manager)
+    url = f"/admin/orders/order/{order.pk}/refund-units/"
+    assert url in client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert client.get(url).status_code == 200
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url, {"line": line.pk, "units": 2, "already": 0})
+    refund = Refund.objects.get(payment=payment)
+    assert (refund.amount, refund.key, refund.status) == (
+        D("20.00"),
+        f"line:{line.pk}:1-2",
+        RefundStatus.SUCCEEDED,
+    )
+    too_many = client.post(url, {"line": line.pk, "units": 2, "already": 2})
+    assert too_many.status_code == 200 and "More units than are left" in too_many.content.decode()
+    assert Refund.objects.filter(payment=payment).count() == 1
