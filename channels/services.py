@@ -24,6 +24,7 @@ from .exceptions import (
     NotAPickupPoint,
     NotReadyForPickup,
     PlaceNotFound,
+    UnknownStation,
     WrongPickupCode,
 )
 from .models import ChannelOrder, Place
@@ -36,6 +37,24 @@ def place_for_agent(*, slug: str, user: User, kind: str | None = None) -> Place:
         raise PlaceNotFound(details={"place": slug})
     if not place.agents.filter(pk=user.pk).exists():
         raise NotAnAgent(details={"place": slug})
+    return place
+
+
+def pickup_station_for_buyer(slug) -> Place:
+    """The station a buyer names as ``pickup_station``: an active village station that is
+    a pickup point. 400 ``unknown_station`` for anything else (a wrong type included),
+    400 ``not_a_pickup_point`` for a station that does not receive parcels."""
+    if not isinstance(slug, str) or not slug.strip() or len(slug) > 60:
+        raise UnknownStation(details={"pickup_station": ["A station's slug (GET stations/)."]})
+    place = (
+        Place.objects.filter(slug=slug.strip(), active=True, kind=PlaceKind.STATION)
+        .select_related("county")
+        .first()
+    )
+    if place is None:
+        raise UnknownStation(details={"pickup_station": [f"No open station {slug[:60]!r}."]})
+    if not place.is_pickup_point:
+        raise NotAPickupPoint(details={"pickup_station": [slug]})
     return place
 
 
@@ -66,10 +85,15 @@ def _pickup_code() -> str:
     return "".join(secrets.choice("0123456789") for _ in range(PICKUP_CODE_DIGITS))
 
 
-def channel_order_hook(*, place: Place, agent: User, villager_name: str = "", phone: str = ""):
+def channel_order_hook(
+    *, place: Place, agent: User | None, villager_name: str = "", phone: str = ""
+):
     """A ``PlacementPlan`` hook that records the order as placed at ``place`` (with a
     pickup code unique among the place's uncollected orders when it is a pickup point;
-    a counter sale is handed over at once and pays no shipping). Database writes only."""
+    a counter sale is handed over at once and pays no shipping). ``agent=None``: the
+    buyer's own order to collect at the station (``villager_*`` is the buyer's contact).
+    Database writes only; the row is left in the order's cache (rendering it costs no
+    query)."""
 
     def hook(order: Order, priced) -> None:
         if place.kind == PlaceKind.STORE or order.channel == CHANNEL_COUNTER:
@@ -79,7 +103,7 @@ def channel_order_hook(*, place: Place, agent: User, villager_name: str = "", ph
             code = _pickup_code() if pickup else ""
             try:
                 with transaction.atomic():
-                    ChannelOrder.objects.create(
+                    row = ChannelOrder.objects.create(
                         order=order,
                         place=place,
                         agent=agent,
@@ -87,6 +111,7 @@ def channel_order_hook(*, place: Place, agent: User, villager_name: str = "", ph
                         villager_phone=phone,
                         pickup_code=code,
                     )
+                order._state.fields_cache["channel_order"] = row
                 return
             except IntegrityError:
                 continue
@@ -111,7 +136,11 @@ def channel_order_mark_ready(*, channel_order_id: int, agent: User) -> tuple[Cha
     """The parcel reached the station (scanned in by its agent): ready for pickup.
     Returns ``(row, changed)``; a second scan changes nothing. Precondition: inside the
     caller's transaction."""
-    row = ChannelOrder.objects.select_for_update().select_related("place").get(pk=channel_order_id)
+    row = (
+        ChannelOrder.objects.select_for_update()
+        .select_related("place", "order")
+        .get(pk=channel_order_id)
+    )
     if not row.place.agents.filter(pk=agent.pk).exists():
         raise NotAnAgent(details={"place": row.place.slug})
     if not row.place.is_pickup_point:

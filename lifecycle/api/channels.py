@@ -10,7 +10,7 @@ from datetime import date
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -61,13 +61,21 @@ class ChannelOrderSerializer(serializers.Serializer):
     shipping_fee = serializers.DecimalField(
         source="order.shipping_fee", max_digits=10, decimal_places=2
     )
-    villager_name = serializers.CharField()
+    villager_name = serializers.CharField(
+        help_text="The villager's name, or the buyer's contact on a buyer's pickup order."
+    )
+    buyer_pickup = serializers.SerializerMethodField(
+        help_text="A buyer's own order to collect here (placed online, not by an agent)."
+    )
     pickup_code = serializers.CharField()
     ready_at = serializers.DateTimeField(allow_null=True)
     collected_at = serializers.DateTimeField(allow_null=True)
     flagged_at = serializers.DateTimeField(allow_null=True)
     created = serializers.DateTimeField()
     lines = serializers.SerializerMethodField()
+
+    def get_buyer_pickup(self, row) -> bool:
+        return row.agent_id is None
 
     def get_lines(self, row) -> list[dict]:
         return ChannelLineSerializer(row.order.lines.all(), many=True).data
@@ -102,11 +110,12 @@ class WalletPaySerializer(serializers.Serializer):
     qr_svg = serializers.CharField(help_text="The pay link as a QR code (SVG) to show on screen.")
 
 
-def _row(request, slug: str, number: str):
-    """The order ``number`` if this agent placed it at this place (else 403/404)."""
+def _row(request, slug: str, number: str, *, own_only: bool = False):
+    """The order ``number`` if this agent placed it at this place, or (unless
+    ``own_only``) a buyer's own order to collect here (else 403/404)."""
     place = channel_services.place_for_agent(slug=slug, user=request.user)
     row = (
-        channel_selectors.channel_orders_of_agent(user=request.user, place=place)
+        channel_selectors.channel_orders_of_agent(user=request.user, place=place, own_only=own_only)
         .filter(order__number=number)
         .first()
     )
@@ -135,7 +144,8 @@ class ChannelOrdersView(_AgentView):
             404: ERROR_404_PLACE,
         },
         tags=["channels"],
-        description="The orders this agent placed at this place, newest first (at most 50).",
+        description="The orders this agent placed at this place and the buyers' own orders "
+        "to collect here (`buyer_pickup`), newest first (at most 50).",
     )
     def get(self, request, slug: str):
         place = channel_services.place_for_agent(slug=slug, user=request.user)
@@ -227,7 +237,7 @@ class ChannelCashView(_AgentView):
         "(ledger sale written). Sent again: the same payment, nothing twice.",
     )
     def post(self, request, slug: str, number: str):
-        _row(request, slug, number)
+        _row(request, slug, number, own_only=True)
         flows.channel_cash_take(number=number, agent=request.user)
         return _order_out(request, slug, number)
 
@@ -250,7 +260,7 @@ class ChannelWalletView(_AgentView):
         "or sent by SMS as a pay link).",
     )
     def post(self, request, slug: str, number: str):
-        row = _row(request, slug, number)
+        row = _row(request, slug, number, own_only=True)
         payment = payment_start(order=row.order, provider="sandbox")
         pay_url = payment.client_payload.get("pay_url", "")
         qr = str(qr_svg(pay_url)) if pay_url else ""
@@ -344,3 +354,54 @@ class ChannelCashReportView(_AgentView):
             "commission": flows.station_commission(place=place),
         }
         return Response(CashReportSerializer(body).data)
+
+
+class StationSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    county = serializers.CharField(source="county.slug", help_text="The county's slug.")
+    county_name = serializers.CharField(source="county.name")
+    address = serializers.SerializerMethodField(
+        help_text="Province, city, district and street, in one line."
+    )
+    opening_hours = serializers.CharField()
+    pickup = serializers.BooleanField(
+        source="is_pickup_point", help_text="Receives parcels: `pickup_station` of an order."
+    )
+
+    def get_address(self, place) -> str:
+        return " ".join(
+            part for part in (place.province, place.city, place.district, place.address) if part
+        )
+
+
+class StationListView(generics.ListAPIView):
+    """``GET stations/``: the pickup stations a buyer may name in ``POST orders/``."""
+
+    permission_classes = [permissions.AllowAny]
+    filter_backends: list = []
+    serializer_class = StationSerializer
+
+    @extend_schema(
+        operation_id="stations_list",
+        parameters=[
+            OpenApiParameter("county", OpenApiTypes.STR, description="A county's slug."),
+            OpenApiParameter(
+                "search",
+                OpenApiTypes.STR,
+                description="A word of the station's name, address or district.",
+            ),
+        ],
+        responses={200: StationSerializer(many=True), 400: ERROR_400},
+        tags=["stations"],
+        description="Open village stations that are pickup points (`pickup` is always "
+        "true here), by county then name. Public.",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return channel_selectors.pickup_stations(
+            county=params.get("county", ""), search=params.get("search", "")
+        )

@@ -97,3 +97,7 @@ urlpatterns += [
         name="api-channel-cash-report",
     ),
 ]
+
+urlpatterns += [
+    path("stations/", channels.StationListView.as_view(), name="api-stations"),
+]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from accounts.models import User
 from channels import services as channels
@@ -17,7 +17,7 @@ from channels.constants import BASIS_POINTS, CHANNEL_COUNTER, CHANNEL_STATION, P
 from channels.exceptions import NotAnAgent
 from channels.models import ChannelOrder, Place
 from notifications.constants import NotificationKind
-from notifications.services import notify_in_flow
+from notifications.services import notify_in_flow, notify_phone_in_flow
 from orders.constants import OrderStatus
 from orders.models import Order
 from orders.services import PlacementPlan
@@ -28,6 +28,7 @@ from storefront.errors import InvalidInput, InvalidState, NotFound
 from storefront.money import CENT
 
 from .checkout import checkout_place
+from .marketing import checkout_place_marketed
 from .paid import order_paid
 
 #: An order whose parcel may reach the station (paid; shipped or delivered by the carrier).
@@ -86,11 +87,59 @@ def counter_sale_place(
     )
 
 
-def _agent_order(*, number: str, agent: User) -> ChannelOrder:
-    """The agent's own order ``number`` (an agent sees only the orders they placed)."""
+def _buyer_contact(user: User, contact) -> tuple[str, str]:
+    """Who collects a buyer's pickup order: ``contact`` ``{"name", "phone"}`` as sent
+    (either may be left out), else the account's name and phone. The phone is required:
+    the pickup code is texted to it."""
+    if contact is None:
+        contact = {}
+    if not isinstance(contact, dict) or not all(
+        isinstance(contact.get(k, ""), str) for k in ("name", "phone")
+    ):
+        raise InvalidInput(details={"pickup_contact": ["An object with a name and a phone."]})
+    unknown = sorted(set(contact) - {"name", "phone"})
+    if unknown:
+        raise InvalidInput(details={"pickup_contact": [f"Unknown fields: {', '.join(unknown)}."]})
+    name = contact.get("name") or user.get_full_name() or user.username
+    phone = contact.get("phone") or user.phone
+    if not phone:
+        raise InvalidInput(
+            details={"pickup_contact": ["A phone to text the pickup code to (pickup_contact)."]}
+        )
+    return channels.villager_clean(name=name, phone=phone)
+
+
+def pickup_order_place(
+    *, user: User, pickup_station, pickup_contact=None, **fields
+) -> tuple[Order, bool]:
+    """A buyer's own order collected at a pickup station instead of shipped home: the
+    parcel goes to the station's address in the buyer's name (shipping priced to it by
+    the same cooperative rules as the station's assisted orders), and the order gets a
+    6-digit pickup code unique among the station's uncollected parcels. Its agents see it
+    in their pickup list, scan it in when it arrives (the buyer is texted the code) and
+    hand it over with the code exactly like an assisted order. ``fields``: those of
+    ``checkout_place_marketed`` except ``shipping_address``. Raises 400
+    ``unknown_station`` / ``not_a_pickup_point`` and what checkout raises."""
+    place = channels.pickup_station_for_buyer(pickup_station)
+    name, phone = _buyer_contact(user, pickup_contact)
+    hook = channels.channel_order_hook(place=place, agent=None, villager_name=name, phone=phone)
+    return checkout_place_marketed(
+        user=user,
+        shipping_address=channels.station_address(place, name=name, phone=phone),
+        hooks=[hook],
+        **fields,
+    )
+
+
+def _agent_order(*, number: str, agent: User, pickups: bool = False) -> ChannelOrder:
+    """The agent's own order ``number`` (an agent sees only the orders they placed);
+    ``pickups``: or a buyer's own order to collect at one of the agent's stations."""
+    mine = Q(agent=agent)
+    if pickups:
+        mine |= Q(agent__isnull=True, place__agents=agent)
     row = (
         ChannelOrder.objects.select_related("order", "place")
-        .filter(order__number=number, agent=agent)
+        .filter(mine, order__number=number)
         .first()
     )
     if row is None:
@@ -111,9 +160,12 @@ def channel_cash_take(*, number: str, agent: User) -> Payment:
 
 
 def parcel_arrived(*, number: str, agent: User) -> ChannelOrder:
-    """The one place a parcel reaches the station: the agent scans it in; the order is
-    ready for pickup and its buyer is told (once, with the pickup code)."""
-    row = _agent_order(number=number, agent=agent)
+    """The one place a parcel reaches the station: the agent scans it in (an order they
+    placed or a buyer's own pickup order); the order is ready for pickup, the phone on
+    the order (the villager's, or the buyer's contact) is texted the pickup code, and the
+    order's account (the agent for an assisted order, else the buyer) gets the notice:
+    each once per order, however often it is scanned."""
+    row = _agent_order(number=number, agent=agent, pickups=True)
     if row.order.status not in ARRIVABLE:
         raise InvalidState(
             "Only a paid order's parcel can arrive.",
@@ -122,16 +174,25 @@ def parcel_arrived(*, number: str, agent: User) -> ChannelOrder:
     with transaction.atomic():
         row, changed = channels.channel_order_mark_ready(channel_order_id=row.pk, agent=agent)
         if changed:
+            context = {
+                "number": row.order.number,
+                "station": row.place.name,
+                "pickup_code": row.pickup_code,
+            }
             notify_in_flow(
                 user_id=row.order.user_id,
                 kind=NotificationKind.ORDER_READY_FOR_PICKUP,
                 event_key=f"order:{row.order.number}:ready_for_pickup",
-                context={
-                    "number": row.order.number,
-                    "station": row.place.name,
-                    "pickup_code": row.pickup_code,
-                },
+                context=context,
             )
+            if row.villager_phone:
+                notify_phone_in_flow(
+                    phone=row.villager_phone,
+                    kind=NotificationKind.ORDER_READY_FOR_PICKUP,
+                    context=context,
+                    dedupe_key=f"order:{row.order.number}:ready_for_pickup",
+                    language=row.order.user.language,
+                )
     return row
 
 
@@ -157,7 +218,7 @@ def station_commission(*, place: Place, agent: User | None = None) -> Decimal:
     """The place's commission on its assisted orders: per order, what was paid net of
     refunds × the rate, rounded half-up to the fen, summed (a refund takes back exactly
     its own share)."""
-    rows = ChannelOrder.objects.filter(place=place)
+    rows = ChannelOrder.objects.filter(place=place, agent__isnull=False)  # assisted only
     if agent is not None:
         rows = rows.filter(agent=agent)
     rate = Decimal(place.commission_bp) / BASIS_POINTS
@@ -191,6 +252,7 @@ __all__ = [
     "order_net_paid",
     "parcel_arrived",
     "pickup_collect",
+    "pickup_order_place",
     "station_commission",
     "station_order_place",
 ]
