@@ -50,3 +50,10 @@ class NotAStoreManager(ApplicationError):
 class CashNotClosed(InvalidState):
     code = "cash_not_closed"
     default_message = _("This clerk's cash for that day has not been closed yet.")
+
+
+class CashDayClosed(InvalidState):
+    code = "cash_day_closed"
+    default_message = _(
+        "You closed today's cash already: take this payment by wallet, or tomorrow."
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
 
 from accounts.models import User
 from catalog.models import Batch, Variant
@@ -10,7 +12,7 @@ from catalog.qr import trace_qr_svg, trace_url
 from catalog.selectors import variants_on_sale
 
 from .constants import PlaceKind
-from .models import ChannelOrder, Place
+from .models import ChannelOrder, Place, StoreCashEntry
 
 
 def places_of_agent(user: User) -> QuerySet[Place]:
@@ -92,3 +94,19 @@ def station_is_agent(*, place_id: int, user) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return Place.agents.through.objects.filter(place_id=place_id, user_id=user.pk).exists()
+
+
+def cash_entries_of_day(*, place: Place, day) -> dict[int, dict[str, StoreCashEntry]]:
+    """clerk id -> {kind: entry} of the place's cash ledger on ``day``."""
+    out: dict[int, dict[str, StoreCashEntry]] = {}
+    for entry in StoreCashEntry.objects.filter(place=place, day=day).select_related("clerk"):
+        out.setdefault(entry.clerk_id, {})[entry.kind] = entry
+    return out
+
+
+def cash_to_hand_over(place: Place) -> Decimal:
+    """The place's cash ledger balance: cash closed by its clerks and not yet confirmed
+    handed over (every day)."""
+    total = StoreCashEntry.objects.filter(place=place).aggregate(s=Sum("amount"))["s"]
+    return (total or Decimal("0")).quantize(Decimal("0.01"))
+

@@ -20,14 +20,16 @@ from storefront.text import clean_line
 from .constants import CHANNEL_COUNTER, PICKUP_CODE_DIGITS, PlaceKind
 from .exceptions import (
     AlreadyCollected,
+    CashNotClosed,
     NotAnAgent,
+    NotAStoreManager,
     NotAPickupPoint,
     NotReadyForPickup,
     PlaceNotFound,
     UnknownStation,
     WrongPickupCode,
 )
-from .models import ChannelOrder, Place
+from .models import CashEntryKind, ChannelOrder, Place, StoreCashEntry
 
 
 def place_for_agent(*, slug: str, user: User, kind: str | None = None) -> Place:
@@ -188,3 +190,79 @@ def uncollected_flag(*, now: datetime | None = None) -> int:
             ready_at__lt=now - timedelta(days=place.pickup_days),
         ).update(flagged_at=now)
     return flagged
+
+
+def place_for_manager(*, slug: str, user: User) -> Place:
+    """The active place ``slug`` if ``user`` is one of its store managers (404 / 403)."""
+    place = Place.objects.filter(slug=slug, active=True).first()
+    if place is None:
+        raise PlaceNotFound(details={"place": slug})
+    if not place.managers.filter(pk=user.pk).exists():
+        raise NotAStoreManager(details={"place": slug})
+    return place
+
+
+def place_lock(place: Place) -> Place:
+    """Lock the place's row: a clerk's cash taken and the close of the clerk's day are
+    serialised on it, so a day's closing never misses a payment taken at that moment.
+    Precondition: inside the caller's transaction."""
+    return Place.objects.select_for_update().get(pk=place.pk)
+
+
+def cash_day_closed(*, place: Place, clerk: User, day) -> bool:
+    return StoreCashEntry.objects.filter(
+        place=place, clerk=clerk, day=day, kind=CashEntryKind.TAKEN
+    ).exists()
+
+
+def cash_taken_record(
+    *, place: Place, clerk: User, day, amount: Decimal, payments: int
+) -> tuple[StoreCashEntry, bool]:
+    """The clerk's day closed: the cash taken (``amount``, the sum of the clerk's cash
+    payments that day, to the fen) entered as the store's cash to hand over. Once per
+    clerk and day: closing again returns the first entry. Precondition: the place is
+    locked (``place_lock``) in the caller's transaction, which summed the payments."""
+    existing = StoreCashEntry.objects.filter(
+        place=place, clerk=clerk, day=day, kind=CashEntryKind.TAKEN
+    ).first()
+    if existing is not None:
+        return existing, False
+    entry = StoreCashEntry.objects.create(
+        place=place,
+        clerk=clerk,
+        day=day,
+        kind=CashEntryKind.TAKEN,
+        amount=amount.quantize(Decimal("0.01")),
+        payments=payments,
+        recorded_by=clerk,
+    )
+    return entry, True
+
+
+def cash_handover_record(
+    *, place: Place, clerk: User, day, manager: User
+) -> tuple[StoreCashEntry, bool]:
+    """The store manager confirms the clerk handed over the day's cash: the negative of
+    the closed amount, so the clerk's day balances to zero. Once: confirming again returns
+    the first. 409 ``cash_not_closed`` before the clerk closed the day. Precondition:
+    ``manager`` is a manager of ``place`` (``place_for_manager``); the place is locked."""
+    taken = StoreCashEntry.objects.filter(
+        place=place, clerk=clerk, day=day, kind=CashEntryKind.TAKEN
+    ).first()
+    if taken is None:
+        raise CashNotClosed(details={"clerk": clerk.username, "day": str(day)})
+    existing = StoreCashEntry.objects.filter(
+        place=place, clerk=clerk, day=day, kind=CashEntryKind.HANDED_OVER
+    ).first()
+    if existing is not None:
+        return existing, False
+    entry = StoreCashEntry.objects.create(
+        place=place,
+        clerk=clerk,
+        day=day,
+        kind=CashEntryKind.HANDED_OVER,
+        amount=-taken.amount,
+        payments=taken.payments,
+        recorded_by=manager,
+    )
+    return entry, True

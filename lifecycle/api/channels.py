@@ -92,13 +92,55 @@ class VariantFoundSerializer(serializers.Serializer):
 
 class CashLineSerializer(serializers.Serializer):
     clerk = serializers.CharField()
-    cash = serializers.DecimalField(max_digits=12, decimal_places=2)
+    cash = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The clerk's cash payments that day."
+    )
+    closed = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The cash the clerk's close entered in the store's cash ledger (null: "
+        "the day is not closed).",
+    )
+    handed_over = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="What the store manager confirmed handed over (null: not yet).",
+    )
+    balanced = serializers.BooleanField(help_text="Closed, and equal to `cash` to the fen.")
 
 
 class CashReportSerializer(serializers.Serializer):
     day = serializers.DateField()
     clerks = CashLineSerializer(many=True)
+    to_hand_over = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="The store's cash ledger balance: closed by clerks, not yet handed over.",
+    )
     commission = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class CashDayInputSerializer(serializers.Serializer):
+    day = serializers.DateField(required=False, help_text="Default: today.")
+
+
+class CashHandoverInputSerializer(serializers.Serializer):
+    clerk = serializers.CharField(max_length=150, help_text="The clerk's username.")
+    day = serializers.DateField()
+
+
+class CashEntrySerializer(serializers.Serializer):
+    clerk = serializers.CharField(source="clerk.username")
+    day = serializers.DateField()
+    kind = serializers.ChoiceField(choices=["taken", "handed_over"])
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Taken: positive; handed over: negative."
+    )
+    payments = serializers.IntegerField(help_text="How many cash payments it covers.")
+    recorded_by = serializers.CharField(source="recorded_by.username")
+    created = serializers.DateTimeField()
 
 
 class PickupInputSerializer(serializers.Serializer):
@@ -234,7 +276,13 @@ class ChannelCashView(_AgentView):
     @_action_schema(
         "channels_orders_cash",
         "Cash taken for the order by the agent or clerk who placed it: the order is paid "
-        "(ledger sale written). Sent again: the same payment, nothing twice.",
+        "(ledger sale written). Sent again: the same payment, nothing twice. 409 "
+        "`cash_day_closed` once the clerk closed today's cash.",
+        extra={
+            409: error_response(
+                "`invalid_state` (not waiting for payment) or `cash_day_closed`."
+            )
+        },
     )
     def post(self, request, slug: str, number: str):
         _row(request, slug, number, own_only=True)
@@ -337,23 +385,86 @@ class ChannelCashReportView(_AgentView):
             404: ERROR_404_PLACE,
         },
         tags=["channels"],
-        description="End of day: the cash each clerk took here, and the place's commission.",
+        description="End of day, for the place's agents and store managers: the cash each "
+        "clerk took here, what their close entered in the store's cash ledger and what the "
+        "manager confirmed handed over; the cash still to hand over; the commission.",
     )
     def get(self, request, slug: str):
         from django.utils import timezone
 
-        place = channel_services.place_for_agent(slug=slug, user=request.user)
+        place = flows.place_for_cash_report(slug=slug, user=request.user)
         raw = request.query_params.get("day")
         try:
             day = date.fromisoformat(raw) if raw else timezone.localdate()
         except ValueError:
             raise InvalidInput(details={"day": ["A date like 2026-12-01."]}) from None
         body = {
-            "day": day,
-            "clerks": flows.cash_report(place=place, day=day),
+            **flows.cash_day_report(place=place, day=day),
             "commission": flows.station_commission(place=place),
         }
         return Response(CashReportSerializer(body).data)
+
+
+def _entry_answer(entry, created: bool) -> Response:
+    return Response(
+        CashEntrySerializer(entry).data,
+        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+    )
+
+
+class ChannelCashCloseView(_AgentView):
+    @extend_schema(
+        operation_id="channels_cash_close",
+        request=CashDayInputSerializer,
+        responses={
+            201: OpenApiResponse(CashEntrySerializer, description="The day's cash entered."),
+            200: OpenApiResponse(CashEntrySerializer, description="Closed before: that entry."),
+            400: error_response("`invalid`: a bad or future day."),
+            401: ERROR_401,
+            403: ERROR_403_AGENT,
+            404: ERROR_404_PLACE,
+        },
+        tags=["channels"],
+        description="The clerk closes their day: the cash they took here that day (the sum "
+        "of their cash payments, to the fen) becomes the store's cash to hand over. Once "
+        "per day; after today's close they take no more cash today (409 `cash_day_closed`).",
+    )
+    def post(self, request, slug: str):
+        data = CashDayInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry, created = flows.cash_day_close(
+            place_slug=slug, clerk=request.user, day=data.validated_data.get("day")
+        )
+        return _entry_answer(entry, created)
+
+
+class ChannelCashHandoverView(_AgentView):
+    @extend_schema(
+        operation_id="channels_cash_handover",
+        request=CashHandoverInputSerializer,
+        responses={
+            201: OpenApiResponse(CashEntrySerializer, description="The handover entered."),
+            200: OpenApiResponse(CashEntrySerializer, description="Confirmed before."),
+            400: error_response("`invalid`: a bad or future day, no clerk."),
+            401: ERROR_401,
+            403: error_response("`not_a_store_manager`."),
+            404: error_response("`place_not_found`, or `not_found`: not a clerk here."),
+            409: error_response("`cash_not_closed`: the clerk has not closed that day."),
+        },
+        tags=["channels"],
+        description="The store manager confirms a clerk handed over a closed day's cash: "
+        "the negative entry that brings the clerk's day to zero. Once.",
+    )
+    def post(self, request, slug: str):
+        data = CashHandoverInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry, created = flows.cash_handover_confirm(
+            place_slug=slug,
+            manager=request.user,
+            clerk_username=data.validated_data["clerk"],
+            day=data.validated_data["day"],
+        )
+        return _entry_answer(entry, created)
 
 
 class StationSerializer(serializers.Serializer):

@@ -99,5 +99,15 @@ urlpatterns += [
 ]
 
 urlpatterns += [
+    path(
+        "channels/<slug:slug>/cash-close/",
+        channels.ChannelCashCloseView.as_view(),
+        name="api-channel-cash-close",
+    ),
+    path(
+        "channels/<slug:slug>/cash-handover/",
+        channels.ChannelCashHandoverView.as_view(),
+        name="api-channel-cash-handover",
+    ),
     path("stations/", channels.StationListView.as_view(), name="api-stations"),
 ]

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from datetime import date
+
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from accounts.models import User
 from channels import services as channels
 from channels.constants import BASIS_POINTS, CHANNEL_COUNTER, CHANNEL_STATION, PlaceKind
-from channels.exceptions import NotAnAgent
-from channels.models import ChannelOrder, Place
+from channels import selectors as channel_selectors
+from channels.exceptions import CashDayClosed, NotAnAgent, NotAStoreManager
+from channels.models import CashEntryKind, ChannelOrder, Place, StoreCashEntry
 from notifications.constants import NotificationKind
 from notifications.services import notify_in_flow, notify_phone_in_flow
 from orders.constants import OrderStatus
@@ -153,6 +157,13 @@ def channel_cash_take(*, number: str, agent: User) -> Payment:
     row = _agent_order(number=number, agent=agent)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=row.order_id)
+        # After the order (the flows' lock order): the place, which the close of a
+        # clerk's day locks too, so no cash slips in while the day is being summed.
+        channels.place_lock(row.place)
+        if order.status == OrderStatus.PENDING_PAYMENT and channels.cash_day_closed(
+            place=row.place, clerk=agent, day=timezone.localdate()
+        ):
+            raise CashDayClosed(details={"number": number})
         payment, created = payments.cash_payment_record(order=order, received_by_id=agent.pk)
         if created:
             order_paid(order=order, payment=payment)
@@ -244,9 +255,102 @@ def cash_report(*, place: Place, day) -> list[dict]:
     return [{"clerk": r["order__channel_order__agent__username"], "cash": r["total"]} for r in rows]
 
 
+def _clerk_cash(*, place: Place, clerk: User, day: date) -> tuple[Decimal, int]:
+    """The cash ``clerk`` took at ``place`` on ``day``: its sum and how many payments
+    (the same rows as ``cash_report``)."""
+    found = Payment.objects.filter(
+        provider="cash",
+        status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED],
+        order__channel_order__place=place,
+        order__channel_order__agent=clerk,
+        succeeded_at__date=day,
+    ).aggregate(s=Sum("amount"), n=Count("id"))
+    return (found["s"] or Decimal("0")).quantize(CENT), found["n"]
+
+
+def _day(day: date | None) -> date:
+    today = timezone.localdate()
+    day = day or today
+    if day > today:
+        raise InvalidInput(details={"day": ["Not a day in the future."]})
+    return day
+
+
+def cash_day_close(
+    *, place_slug: str, clerk: User, day: date | None = None
+) -> tuple[StoreCashEntry, bool]:
+    """End of the clerk's day (default today): the cash they took here, to the fen, is
+    entered in the store's cash ledger as cash to hand over. Once per clerk and day
+    (closing again returns the first entry); after today's close the clerk takes no more
+    cash today (409 ``cash_day_closed``), so the entry always equals the payments."""
+    place = channels.place_for_agent(slug=place_slug, user=clerk)
+    day = _day(day)
+    with transaction.atomic():
+        channels.place_lock(place)
+        amount, count = _clerk_cash(place=place, clerk=clerk, day=day)
+        return channels.cash_taken_record(
+            place=place, clerk=clerk, day=day, amount=amount, payments=count
+        )
+
+
+def cash_handover_confirm(
+    *, place_slug: str, manager: User, clerk_username: str, day: date
+) -> tuple[StoreCashEntry, bool]:
+    """The store manager confirms a clerk handed over a closed day's cash: the ledger
+    entry that brings the clerk's day back to zero. 403 ``not_a_store_manager``; 404
+    for a clerk who is not an agent of the place; 409 ``cash_not_closed``."""
+    place = channels.place_for_manager(slug=place_slug, user=manager)
+    clerk = place.agents.filter(username=clerk_username).first() if clerk_username else None
+    if clerk is None:
+        raise NotFound(details={"clerk": clerk_username})
+    day = _day(day)
+    with transaction.atomic():
+        channels.place_lock(place)
+        return channels.cash_handover_record(place=place, clerk=clerk, day=day, manager=manager)
+
+
+def place_for_cash_report(*, slug: str, user: User) -> Place:
+    """The place whose cash report ``user`` may read: one of its agents or managers."""
+    try:
+        return channels.place_for_agent(slug=slug, user=user)
+    except NotAnAgent:
+        try:
+            return channels.place_for_manager(slug=slug, user=user)
+        except NotAStoreManager:
+            raise NotAnAgent(details={"place": slug}) from None
+
+
+def cash_day_report(*, place: Place, day: date) -> dict:
+    """End of day from the cash ledger: per clerk the cash taken (from the payments),
+    what the close entered and what the manager confirmed handed over (``None`` until
+    then), whether the two agree to the fen; and the place's cash still to hand over."""
+    entries = channel_selectors.cash_entries_of_day(place=place, day=day)
+    by_name = {
+        e.clerk.username: kinds for kinds in entries.values() for e in kinds.values()
+    }
+    rows = {r["clerk"]: {**r} for r in cash_report(place=place, day=day)}
+    for name in by_name:
+        rows.setdefault(name, {"clerk": name, "cash": Decimal("0.00")})
+    out = []
+    for name in sorted(rows):
+        kinds = by_name.get(name, {})
+        closed = kinds.get(CashEntryKind.TAKEN)
+        handed = kinds.get(CashEntryKind.HANDED_OVER)
+        row = rows[name]
+        row["closed"] = closed.amount if closed else None
+        row["handed_over"] = -handed.amount if handed else None
+        row["balanced"] = closed is not None and closed.amount == row["cash"]
+        out.append(row)
+    return {"day": day, "clerks": out, "to_hand_over": channel_selectors.cash_to_hand_over(place)}
+
+
 __all__ = [
     "NotAnAgent",
+    "cash_day_close",
+    "cash_day_report",
+    "cash_handover_confirm",
     "cash_report",
+    "place_for_cash_report",
     "channel_cash_take",
     "counter_sale_place",
     "order_net_paid",
