@@ -109,4 +109,3 @@ def cash_to_hand_over(place: Place) -> Decimal:
     handed over (every day)."""
     total = StoreCashEntry.objects.filter(place=place).aggregate(s=Sum("amount"))["s"]
     return (total or Decimal("0")).quantize(Decimal("0.01"))
-

@@ -279,9 +279,7 @@ class ChannelCashView(_AgentView):
         "(ledger sale written). Sent again: the same payment, nothing twice. 409 "
         "`cash_day_closed` once the clerk closed today's cash.",
         extra={
-            409: error_response(
-                "`invalid_state` (not waiting for payment) or `cash_day_closed`."
-            )
+            409: error_response("`invalid_state` (not waiting for payment) or `cash_day_closed`.")
         },
     )
     def post(self, request, slug: str, number: str):

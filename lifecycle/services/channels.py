@@ -6,18 +6,17 @@ station (ready for pickup: the buyer's news), the station's commission."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from channels import selectors as channel_selectors
 from channels import services as channels
 from channels.constants import BASIS_POINTS, CHANNEL_COUNTER, CHANNEL_STATION, PlaceKind
-from channels import selectors as channel_selectors
 from channels.exceptions import CashDayClosed, NotAnAgent, NotAStoreManager
 from channels.models import CashEntryKind, ChannelOrder, Place, StoreCashEntry
 from notifications.constants import NotificationKind
@@ -325,9 +324,7 @@ def cash_day_report(*, place: Place, day: date) -> dict:
     what the close entered and what the manager confirmed handed over (``None`` until
     then), whether the two agree to the fen; and the place's cash still to hand over."""
     entries = channel_selectors.cash_entries_of_day(place=place, day=day)
-    by_name = {
-        e.clerk.username: kinds for kinds in entries.values() for e in kinds.values()
-    }
+    by_name = {e.clerk.username: kinds for kinds in entries.values() for e in kinds.values()}
     rows = {r["clerk"]: {**r} for r in cash_report(place=place, day=day)}
     for name in by_name:
         rows.setdefault(name, {"clerk": name, "cash": Decimal("0.00")})
@@ -350,13 +347,13 @@ __all__ = [
     "cash_day_report",
     "cash_handover_confirm",
     "cash_report",
-    "place_for_cash_report",
     "channel_cash_take",
     "counter_sale_place",
     "order_net_paid",
     "parcel_arrived",
     "pickup_collect",
     "pickup_order_place",
+    "place_for_cash_report",
     "station_commission",
     "station_order_place",
 ]
