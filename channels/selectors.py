@@ -70,14 +70,17 @@ def receipt_traces(order) -> dict[int, dict[str, str]]:
     return latest
 
 
-def pickup_stations(*, county: str = "", search: str = "") -> QuerySet[Place]:
+def pickup_stations(*, county: str = "", search: str = "", district: str = "") -> QuerySet[Place]:
     """Open village stations that receive parcels, by county then name; ``county`` a
-    county slug, ``search`` a word of the name, address or district."""
+    county slug, ``district`` a district's name (the buyer's address book's), ``search``
+    a word of the name, address or district."""
     rows = Place.objects.filter(
         kind=PlaceKind.STATION, active=True, is_pickup_point=True
     ).select_related("county")
     if county:
         rows = rows.filter(county__slug=county)
+    if district:
+        rows = rows.filter(Q(district=district) | Q(county__name=district))
     search = (search or "").strip()[:60]
     if search:
         rows = rows.filter(
