@@ -27,7 +27,7 @@ def _client(user):
 
 def test_the_checkout_offers_a_station_and_places_a_pickup_order(buyer, station, variant):
     near = make_place(kind=PlaceKind.STATION, name="托斯特服务站", slug="near", district="吉木乃县")
-    far = make_place(
+    make_place(
         kind=PlaceKind.STATION,
         name="禾木服务站",
         slug="far",
