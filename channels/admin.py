@@ -7,7 +7,7 @@ from django.contrib import admin
 
 from catalog.admin_scoping import is_platform
 
-from .models import ChannelOrder, CountyManager, Place
+from .models import ChannelOrder, CountyManager, Place, StoreCashEntry
 
 
 def managed_county_ids(user) -> set[int]:
@@ -54,7 +54,7 @@ class PlaceAdmin(_CountyScoped, admin.ModelAdmin):
     list_filter = ("kind", "is_pickup_point", "active")
     search_fields = ("name", "slug", "address")
     prepopulated_fields = {"slug": ("name",)}
-    filter_horizontal = ("agents",)
+    filter_horizontal = ("agents", "managers")
     autocomplete_fields = ()
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -71,6 +71,27 @@ class ChannelOrderAdmin(_CountyScoped, admin.ModelAdmin):
     list_filter = ("place",)
     search_fields = ("order__number", "villager_name", "villager_phone")
     list_select_related = ("order", "place", "agent")
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StoreCashEntry)
+class StoreCashEntryAdmin(_CountyScoped, admin.ModelAdmin):
+    """The stores' cash ledger, read-only (clerks close their day and store managers
+    confirm the handover through the channels API)."""
+
+    county_path = "place__county"
+    list_display = ("day", "place", "clerk", "kind", "amount", "payments", "recorded_by")
+    list_filter = ("kind", "place")
+    date_hierarchy = "day"
+    list_select_related = ("place", "clerk", "recorded_by")
 
     def has_add_permission(self, request, *args):
         return False

@@ -1,5 +1,6 @@
 """Demo stores and stations in Jeminay (idempotent): the county store ``jeminay-store``
-with its clerk ``jeminay-clerk``, the village station ``tost-station`` (a pickup point)
+with its clerk ``jeminay-clerk`` and its store manager ``jeminay-store-manager`` (confirms
+the clerks' cash handed over), the village station ``tost-station`` (a pickup point)
 with its agent ``tost-agent``; passwords ``farmgate-demo``."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ PLACES = [
         "is_pickup_point": True,
         "commission_bp": 0,
         "agent": "jeminay-clerk",
+        "manager": "jeminay-store-manager",
     },
     {
         "slug": "tost-station",
@@ -53,6 +55,7 @@ def load_channels_demo() -> dict:
     for spec in PLACES:
         spec = dict(spec)
         agent = _user(spec.pop("agent"))
+        manager = spec.pop("manager", None)
         place, _created = Place.objects.get_or_create(
             slug=spec["slug"],
             defaults={
@@ -64,4 +67,6 @@ def load_channels_demo() -> dict:
             },
         )
         place.agents.add(agent)
+        if manager:
+            place.managers.add(_user(manager))
     return {"places": Place.objects.count()}

@@ -34,3 +34,26 @@ class NotReadyForPickup(InvalidState):
 class NotAPickupPoint(InvalidInput):
     code = "not_a_pickup_point"
     default_message = _("This place is not a pickup point.")
+
+
+class UnknownStation(InvalidInput):
+    code = "unknown_station"
+    default_message = _("No open pickup station has that name.")
+
+
+class NotAStoreManager(ApplicationError):
+    code = "not_a_store_manager"
+    status_code = 403
+    default_message = _("Only the store's manager can confirm the cash handed over.")
+
+
+class CashNotClosed(InvalidState):
+    code = "cash_not_closed"
+    default_message = _("This clerk's cash for that day has not been closed yet.")
+
+
+class CashDayClosed(InvalidState):
+    code = "cash_day_closed"
+    default_message = _(
+        "You closed today's cash already: take this payment by wallet, or tomorrow."
+    )

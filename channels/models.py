@@ -37,6 +37,13 @@ class Place(models.Model):
         verbose_name=_("agents"),
         help_text=_("The station agents or store clerks who may sell here."),
     )
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="managed_places",
+        verbose_name=_("store managers"),
+        help_text=_("They confirm the cash each clerk hands over at the end of the day."),
+    )
     is_pickup_point = models.BooleanField(_("pickup point"), default=False)
     commission_bp = models.PositiveIntegerField(
         _("commission (basis points)"),
@@ -99,7 +106,9 @@ class CountyManager(models.Model):
 
 class ChannelOrder(models.Model):
     """An order placed at a place: by a station agent for a walk-in villager (delivered
-    to the station, collected with the pickup code) or sold at a store counter."""
+    to the station, collected with the pickup code), sold at a store counter, or a
+    buyer's own online order to collect at a pickup station (no agent; the contact's
+    name and phone are kept like a villager's)."""
 
     order = models.OneToOneField(
         "orders.Order", on_delete=models.PROTECT, related_name="channel_order"
@@ -111,7 +120,10 @@ class ChannelOrder(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
         verbose_name=_("agent"),
+        help_text=_("Empty: a buyer's own order to collect at this station."),
     )
     villager_name = models.CharField(_("villager"), max_length=50, blank=True)
     villager_phone = models.CharField(_("villager's phone"), max_length=20, blank=True)
@@ -144,3 +156,56 @@ class ChannelOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place}: {self.order_id}"
+
+
+class CashEntryKind(models.TextChoices):
+    #: The cash a clerk took on a day, closed at the end of it: the store owes it.
+    TAKEN = "taken", _("cash taken (to hand over)")
+    #: The store manager confirmed the clerk handed that cash over (the negative).
+    HANDED_OVER = "handed_over", _("handed over")
+
+
+class StoreCashEntry(models.Model):
+    """One append-only line of a store's cash ledger: per clerk and day, the cash taken
+    (positive, from the clerk's cash payments to the fen) and, once the store manager
+    confirms, the same amount handed over (negative). A place's balance is the cash
+    still in its clerks' hands."""
+
+    place = models.ForeignKey(
+        Place, on_delete=models.PROTECT, related_name="cash_entries", verbose_name=_("place")
+    )
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("clerk"),
+    )
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=12, choices=CashEntryKind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    payments = models.PositiveIntegerField(_("cash payments"), default=0)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["day", "clerk_id", "id"]
+        verbose_name = _("store cash entry")
+        verbose_name_plural = _("store cash entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place", "clerk", "day", "kind"], name="storecash_once_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.place_id} {self.clerk_id} {self.day} {self.kind} {self.amount}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("cash entries are append-only")
+        return super().save(*args, **kwargs)

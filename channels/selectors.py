@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
 
 from accounts.models import User
 from catalog.models import Batch, Variant
 from catalog.qr import trace_qr_svg, trace_url
 from catalog.selectors import variants_on_sale
 
-from .models import ChannelOrder, Place
+from .constants import PlaceKind
+from .models import ChannelOrder, Place, StoreCashEntry
 
 
 def places_of_agent(user: User) -> QuerySet[Place]:
     return Place.objects.filter(agents=user, active=True).order_by("name")
 
 
-def channel_orders_of_agent(*, user: User, place: Place) -> QuerySet[ChannelOrder]:
-    """The orders this agent placed here (an agent never sees another's), newest first."""
+def channel_orders_of_agent(
+    *, user: User, place: Place, own_only: bool = False
+) -> QuerySet[ChannelOrder]:
+    """The orders this agent placed here (an agent never sees another agent's) and the
+    buyers' own orders to collect here (the station's pickup list), newest first;
+    ``own_only``: only those the agent placed. Precondition: ``user`` is an agent of
+    ``place`` (``services.place_for_agent``)."""
+    mine = Q(agent=user) if own_only else Q(agent=user) | Q(agent__isnull=True)
     return (
-        ChannelOrder.objects.filter(agent=user, place=place)
+        ChannelOrder.objects.filter(mine, place=place)
         .select_related("order")
         .order_by("-created", "-id")
     )
@@ -59,3 +68,47 @@ def receipt_traces(order) -> dict[int, dict[str, str]]:
         if product_id not in latest:
             latest[product_id] = {"code": code, "url": trace_url(code), "svg": trace_qr_svg(code)}
     return latest
+
+
+def pickup_stations(*, county: str = "", search: str = "", district: str = "") -> QuerySet[Place]:
+    """Open village stations that receive parcels, by county then name; ``county`` a
+    county slug, ``district`` a district's name (the buyer's address book's), ``search``
+    a word of the name, address or district."""
+    rows = Place.objects.filter(
+        kind=PlaceKind.STATION, active=True, is_pickup_point=True
+    ).select_related("county")
+    if county:
+        rows = rows.filter(county__slug=county)
+    if district:
+        rows = rows.filter(Q(district=district) | Q(county__name=district))
+    search = (search or "").strip()[:60]
+    if search:
+        rows = rows.filter(
+            Q(name__icontains=search)
+            | Q(address__icontains=search)
+            | Q(district__icontains=search)
+            | Q(slug__icontains=search)
+        )
+    return rows.order_by("county__name", "name", "pk")
+
+
+def station_is_agent(*, place_id: int, user) -> bool:
+    """Is ``user`` one of the agents of place ``place_id``?"""
+    if user is None or not user.is_authenticated:
+        return False
+    return Place.agents.through.objects.filter(place_id=place_id, user_id=user.pk).exists()
+
+
+def cash_entries_of_day(*, place: Place, day) -> dict[int, dict[str, StoreCashEntry]]:
+    """clerk id -> {kind: entry} of the place's cash ledger on ``day``."""
+    out: dict[int, dict[str, StoreCashEntry]] = {}
+    for entry in StoreCashEntry.objects.filter(place=place, day=day).select_related("clerk"):
+        out.setdefault(entry.clerk_id, {})[entry.kind] = entry
+    return out
+
+
+def cash_to_hand_over(place: Place) -> Decimal:
+    """The place's cash ledger balance: cash closed by its clerks and not yet confirmed
+    handed over (every day)."""
+    total = StoreCashEntry.objects.filter(place=place).aggregate(s=Sum("amount"))["s"]
+    return (total or Decimal("0")).quantize(Decimal("0.01"))

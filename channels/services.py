@@ -20,13 +20,16 @@ from storefront.text import clean_line
 from .constants import CHANNEL_COUNTER, PICKUP_CODE_DIGITS, PlaceKind
 from .exceptions import (
     AlreadyCollected,
+    CashNotClosed,
     NotAnAgent,
     NotAPickupPoint,
+    NotAStoreManager,
     NotReadyForPickup,
     PlaceNotFound,
+    UnknownStation,
     WrongPickupCode,
 )
-from .models import ChannelOrder, Place
+from .models import CashEntryKind, ChannelOrder, Place, StoreCashEntry
 
 
 def place_for_agent(*, slug: str, user: User, kind: str | None = None) -> Place:
@@ -36,6 +39,24 @@ def place_for_agent(*, slug: str, user: User, kind: str | None = None) -> Place:
         raise PlaceNotFound(details={"place": slug})
     if not place.agents.filter(pk=user.pk).exists():
         raise NotAnAgent(details={"place": slug})
+    return place
+
+
+def pickup_station_for_buyer(slug) -> Place:
+    """The station a buyer names as ``pickup_station``: an active village station that is
+    a pickup point. 400 ``unknown_station`` for anything else (a wrong type included),
+    400 ``not_a_pickup_point`` for a station that does not receive parcels."""
+    if not isinstance(slug, str) or not slug.strip() or len(slug) > 60:
+        raise UnknownStation(details={"pickup_station": ["A station's slug (GET stations/)."]})
+    place = (
+        Place.objects.filter(slug=slug.strip(), active=True, kind=PlaceKind.STATION)
+        .select_related("county")
+        .first()
+    )
+    if place is None:
+        raise UnknownStation(details={"pickup_station": [f"No open station {slug[:60]!r}."]})
+    if not place.is_pickup_point:
+        raise NotAPickupPoint(details={"pickup_station": [slug]})
     return place
 
 
@@ -66,10 +87,15 @@ def _pickup_code() -> str:
     return "".join(secrets.choice("0123456789") for _ in range(PICKUP_CODE_DIGITS))
 
 
-def channel_order_hook(*, place: Place, agent: User, villager_name: str = "", phone: str = ""):
+def channel_order_hook(
+    *, place: Place, agent: User | None, villager_name: str = "", phone: str = ""
+):
     """A ``PlacementPlan`` hook that records the order as placed at ``place`` (with a
     pickup code unique among the place's uncollected orders when it is a pickup point;
-    a counter sale is handed over at once and pays no shipping). Database writes only."""
+    a counter sale is handed over at once and pays no shipping). ``agent=None``: the
+    buyer's own order to collect at the station (``villager_*`` is the buyer's contact).
+    Database writes only; the row is left in the order's cache (rendering it costs no
+    query)."""
 
     def hook(order: Order, priced) -> None:
         if place.kind == PlaceKind.STORE or order.channel == CHANNEL_COUNTER:
@@ -79,7 +105,7 @@ def channel_order_hook(*, place: Place, agent: User, villager_name: str = "", ph
             code = _pickup_code() if pickup else ""
             try:
                 with transaction.atomic():
-                    ChannelOrder.objects.create(
+                    row = ChannelOrder.objects.create(
                         order=order,
                         place=place,
                         agent=agent,
@@ -87,6 +113,7 @@ def channel_order_hook(*, place: Place, agent: User, villager_name: str = "", ph
                         villager_phone=phone,
                         pickup_code=code,
                     )
+                order._state.fields_cache["channel_order"] = row
                 return
             except IntegrityError:
                 continue
@@ -111,7 +138,11 @@ def channel_order_mark_ready(*, channel_order_id: int, agent: User) -> tuple[Cha
     """The parcel reached the station (scanned in by its agent): ready for pickup.
     Returns ``(row, changed)``; a second scan changes nothing. Precondition: inside the
     caller's transaction."""
-    row = ChannelOrder.objects.select_for_update().select_related("place").get(pk=channel_order_id)
+    row = (
+        ChannelOrder.objects.select_for_update()
+        .select_related("place", "order")
+        .get(pk=channel_order_id)
+    )
     if not row.place.agents.filter(pk=agent.pk).exists():
         raise NotAnAgent(details={"place": row.place.slug})
     if not row.place.is_pickup_point:
@@ -159,3 +190,79 @@ def uncollected_flag(*, now: datetime | None = None) -> int:
             ready_at__lt=now - timedelta(days=place.pickup_days),
         ).update(flagged_at=now)
     return flagged
+
+
+def place_for_manager(*, slug: str, user: User) -> Place:
+    """The active place ``slug`` if ``user`` is one of its store managers (404 / 403)."""
+    place = Place.objects.filter(slug=slug, active=True).first()
+    if place is None:
+        raise PlaceNotFound(details={"place": slug})
+    if not place.managers.filter(pk=user.pk).exists():
+        raise NotAStoreManager(details={"place": slug})
+    return place
+
+
+def place_lock(place: Place) -> Place:
+    """Lock the place's row: a clerk's cash taken and the close of the clerk's day are
+    serialised on it, so a day's closing never misses a payment taken at that moment.
+    Precondition: inside the caller's transaction."""
+    return Place.objects.select_for_update().get(pk=place.pk)
+
+
+def cash_day_closed(*, place: Place, clerk: User, day) -> bool:
+    return StoreCashEntry.objects.filter(
+        place=place, clerk=clerk, day=day, kind=CashEntryKind.TAKEN
+    ).exists()
+
+
+def cash_taken_record(
+    *, place: Place, clerk: User, day, amount: Decimal, payments: int
+) -> tuple[StoreCashEntry, bool]:
+    """The clerk's day closed: the cash taken (``amount``, the sum of the clerk's cash
+    payments that day, to the fen) entered as the store's cash to hand over. Once per
+    clerk and day: closing again returns the first entry. Precondition: the place is
+    locked (``place_lock``) in the caller's transaction, which summed the payments."""
+    existing = StoreCashEntry.objects.filter(
+        place=place, clerk=clerk, day=day, kind=CashEntryKind.TAKEN
+    ).first()
+    if existing is not None:
+        return existing, False
+    entry = StoreCashEntry.objects.create(
+        place=place,
+        clerk=clerk,
+        day=day,
+        kind=CashEntryKind.TAKEN,
+        amount=amount.quantize(Decimal("0.01")),
+        payments=payments,
+        recorded_by=clerk,
+    )
+    return entry, True
+
+
+def cash_handover_record(
+    *, place: Place, clerk: User, day, manager: User
+) -> tuple[StoreCashEntry, bool]:
+    """The store manager confirms the clerk handed over the day's cash: the negative of
+    the closed amount, so the clerk's day balances to zero. Once: confirming again returns
+    the first. 409 ``cash_not_closed`` before the clerk closed the day. Precondition:
+    ``manager`` is a manager of ``place`` (``place_for_manager``); the place is locked."""
+    taken = StoreCashEntry.objects.filter(
+        place=place, clerk=clerk, day=day, kind=CashEntryKind.TAKEN
+    ).first()
+    if taken is None:
+        raise CashNotClosed(details={"clerk": clerk.username, "day": str(day)})
+    existing = StoreCashEntry.objects.filter(
+        place=place, clerk=clerk, day=day, kind=CashEntryKind.HANDED_OVER
+    ).first()
+    if existing is not None:
+        return existing, False
+    entry = StoreCashEntry.objects.create(
+        place=place,
+        clerk=clerk,
+        day=day,
+        kind=CashEntryKind.HANDED_OVER,
+        amount=-taken.amount,
+        payments=taken.payments,
+        recorded_by=manager,
+    )
+    return entry, True

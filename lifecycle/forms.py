@@ -163,3 +163,32 @@ class RefundUnitsForm(forms.Form):
 
     def clean_line(self):
         return self.by_pk[self.cleaned_data["line"]]
+class PickupCheckoutForm(forms.Form):
+    """Collect at a village station instead of home delivery: the station (its slug,
+    from the list on the page), who collects (name and a mobile phone the pickup code is
+    texted to) and an optional voucher. The service checks the station and the phone."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    pickup_station = forms.CharField(
+        label=_("Station"), max_length=60, error_messages={"required": _("Choose a station.")}
+    )
+    name = forms.CharField(
+        label=_("Who collects it"),
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone (the pickup code is texted to it)"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    voucher = forms.CharField(
+        label=_("Voucher code"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)

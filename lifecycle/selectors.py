@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from catalog.models import Variant
+from channels.models import ChannelOrder
+from channels.selectors import station_is_agent
 from fulfilment.constants import LEFT_COOPERATIVE
 from fulfilment.selectors import shipments_prefetch
 from marketing.selectors import ORDER_RELATED as MARKETING_RELATED
@@ -25,11 +27,11 @@ from payments.constants import PaymentStatus, RefundStatus
 
 
 def order_detail_queryset() -> QuerySet[Order]:
-    """Orders with lines, payments (with their refunds) and shipments (with their
-    tracking events)."""
+    """Orders with lines, payments (with their refunds), shipments (with their
+    tracking events) and the station the order is collected at, if any."""
     return (
         order_selectors.order_queryset()
-        .select_related(*MARKETING_RELATED)
+        .select_related(*MARKETING_RELATED, "channel_order__place")
         .prefetch_related("payments__refunds", shipments_prefetch())
     )
 
@@ -38,6 +40,8 @@ def order_prime_new(order: Order) -> Order:
     """A just-placed order has no payments or shipments: say so to the prefetch cache."""
     order_selectors.prefetch_known(order, "payments", [])
     order_selectors.prefetch_known(order, "shipments", [])
+    # A pickup order's hook left its station row here; any other order has none.
+    order._state.fields_cache.setdefault("channel_order", None)
     return order
 
 
@@ -224,3 +228,20 @@ def order_refund_preview(*, order: Order) -> list[tuple[str, Decimal]]:
         for p in order.payments.all()
         if p.status == PaymentStatus.SUCCEEDED
     ]
+
+
+def order_pickup(order: Order, *, viewer) -> dict[str, str | None]:
+    """``{"pickup_station": slug or None, "pickup_code": code or None}`` of an order read
+    through ``order_detail_queryset`` (or just placed): the code only for the order's
+    buyer and the station's agents, never anyone else (a cooperative's staff, say)."""
+    try:
+        row = order.channel_order
+    except ChannelOrder.DoesNotExist:
+        row = None
+    if row is None or not row.place.is_pickup_point or not row.pickup_code:
+        return {"pickup_station": None, "pickup_code": None}
+    viewer_id = getattr(viewer, "pk", None)
+    allowed = viewer_id is not None and (
+        viewer_id == order.user_id or station_is_agent(place_id=row.place_id, user=viewer)
+    )
+    return {"pickup_station": row.place.slug, "pickup_code": row.pickup_code if allowed else None}

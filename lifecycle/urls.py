@@ -30,6 +30,7 @@ urlpatterns += [
 from . import channel_views  # noqa: E402  (the offline channel's pages)
 
 urlpatterns += [
+    path("checkout/pickup/", channel_views.checkout_pickup, name="checkout_pickup"),
     path("channels/", channel_views.channel_places, name="channel_places"),
     path("channels/<slug:slug>/", channel_views.channel_page, name="channel_page"),
     path(

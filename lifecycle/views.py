@@ -315,11 +315,16 @@ def order_buy_again(request, number: str):
 def order_detail(request, number: str):
     order = _order_or_404(request, number)
     actions = selectors.order_actions(order=order)
+    pickup = selectors.order_pickup(order, viewer=request.user)
+    pickup_row = order.channel_order if pickup["pickup_station"] else None
     return render(
         request,
         "orders/order_detail.html",
         {
             "order": order,
+            "pickup": pickup,
+            "pickup_row": pickup_row,
+            "pickup_place": pickup_row.place if pickup_row else None,
             "state": selectors.order_buyer_state(order=order),
             **actions,
             "refresh_seconds": 4 if actions["awaiting_payment"] else None,

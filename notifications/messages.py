@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
-from .constants import NotificationKind
+from .constants import Channel, NotificationKind
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,9 @@ MESSAGES: dict[str, Message] = {
             "%(pickup_code)s there."
         ),
         sms=_("[Farmgate] Order %(number)s is ready at %(station)s. Pickup code: %(pickup_code)s."),
+        # The text message goes to the phone on the order (the villager's or the
+        # buyer's pickup contact), once per order, by ``notify_phone_in_flow``.
+        channels=(Channel.EMAIL,),
     ),
     NotificationKind.ORDER_REFUNDED: Message(
         needs=("number", "amount"),

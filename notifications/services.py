@@ -151,6 +151,42 @@ def notify_in_flow(
         return None
 
 
+def notify_phone_in_flow(
+    *, phone: str, kind: str, context: dict, dedupe_key: str, language: str = ""
+) -> bool:
+    """Text one event to a phone number that may belong to no account (a villager who
+    ordered at a station), from inside the flow's transaction: the message is queued
+    with it and sent on commit, once per ``dedupe_key`` however often the flow runs.
+    Returns whether a message is (or already was) queued; no SMS provider, a bad number
+    or a failure is logged and counted, never failing the flow."""
+    if kind not in NotificationKind.values or not phone or not dedupe_key:
+        raise InvalidInput(details={"kind": [kind], "phone": [phone], "dedupe_key": [dedupe_key]})
+    message = MESSAGES[kind]
+    missing = [name for name in message.needs if name not in context]
+    if missing:
+        raise InvalidInput(details={"context": missing})
+    language = language or settings.LANGUAGE_CODE
+    words = render(kind, context, language=language)
+    try:
+        with transaction.atomic():
+            sms_send(
+                phone=phone,
+                template=kind,
+                params=message.sms_params(context),
+                text=words.sms,
+                language=language,
+                dedupe_key=dedupe_key[:100],
+            )
+    except SmsUnavailable:
+        metrics.incr("notify_sms_unavailable")
+        return False
+    except Exception:  # the parcel matters more than its text message
+        logger.exception("could not text %s (%s)", dedupe_key, kind)
+        metrics.incr("notify_failed")
+        return False
+    return True
+
+
 def notification_deliver(*, delivery_id: int) -> str:
     """Send one channel of one notice. Idempotent: only a pending delivery is sent.
 

@@ -10,7 +10,7 @@ from datetime import date
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -61,13 +61,21 @@ class ChannelOrderSerializer(serializers.Serializer):
     shipping_fee = serializers.DecimalField(
         source="order.shipping_fee", max_digits=10, decimal_places=2
     )
-    villager_name = serializers.CharField()
+    villager_name = serializers.CharField(
+        help_text="The villager's name, or the buyer's contact on a buyer's pickup order."
+    )
+    buyer_pickup = serializers.SerializerMethodField(
+        help_text="A buyer's own order to collect here (placed online, not by an agent)."
+    )
     pickup_code = serializers.CharField()
     ready_at = serializers.DateTimeField(allow_null=True)
     collected_at = serializers.DateTimeField(allow_null=True)
     flagged_at = serializers.DateTimeField(allow_null=True)
     created = serializers.DateTimeField()
     lines = serializers.SerializerMethodField()
+
+    def get_buyer_pickup(self, row) -> bool:
+        return row.agent_id is None
 
     def get_lines(self, row) -> list[dict]:
         return ChannelLineSerializer(row.order.lines.all(), many=True).data
@@ -84,13 +92,55 @@ class VariantFoundSerializer(serializers.Serializer):
 
 class CashLineSerializer(serializers.Serializer):
     clerk = serializers.CharField()
-    cash = serializers.DecimalField(max_digits=12, decimal_places=2)
+    cash = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The clerk's cash payments that day."
+    )
+    closed = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The cash the clerk's close entered in the store's cash ledger (null: "
+        "the day is not closed).",
+    )
+    handed_over = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        help_text="What the store manager confirmed handed over (null: not yet).",
+    )
+    balanced = serializers.BooleanField(help_text="Closed, and equal to `cash` to the fen.")
 
 
 class CashReportSerializer(serializers.Serializer):
     day = serializers.DateField()
     clerks = CashLineSerializer(many=True)
+    to_hand_over = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="The store's cash ledger balance: closed by clerks, not yet handed over.",
+    )
     commission = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class CashDayInputSerializer(serializers.Serializer):
+    day = serializers.DateField(required=False, help_text="Default: today.")
+
+
+class CashHandoverInputSerializer(serializers.Serializer):
+    clerk = serializers.CharField(max_length=150, help_text="The clerk's username.")
+    day = serializers.DateField()
+
+
+class CashEntrySerializer(serializers.Serializer):
+    clerk = serializers.CharField(source="clerk.username")
+    day = serializers.DateField()
+    kind = serializers.ChoiceField(choices=["taken", "handed_over"])
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Taken: positive; handed over: negative."
+    )
+    payments = serializers.IntegerField(help_text="How many cash payments it covers.")
+    recorded_by = serializers.CharField(source="recorded_by.username")
+    created = serializers.DateTimeField()
 
 
 class PickupInputSerializer(serializers.Serializer):
@@ -102,11 +152,12 @@ class WalletPaySerializer(serializers.Serializer):
     qr_svg = serializers.CharField(help_text="The pay link as a QR code (SVG) to show on screen.")
 
 
-def _row(request, slug: str, number: str):
-    """The order ``number`` if this agent placed it at this place (else 403/404)."""
+def _row(request, slug: str, number: str, *, own_only: bool = False):
+    """The order ``number`` if this agent placed it at this place, or (unless
+    ``own_only``) a buyer's own order to collect here (else 403/404)."""
     place = channel_services.place_for_agent(slug=slug, user=request.user)
     row = (
-        channel_selectors.channel_orders_of_agent(user=request.user, place=place)
+        channel_selectors.channel_orders_of_agent(user=request.user, place=place, own_only=own_only)
         .filter(order__number=number)
         .first()
     )
@@ -135,7 +186,8 @@ class ChannelOrdersView(_AgentView):
             404: ERROR_404_PLACE,
         },
         tags=["channels"],
-        description="The orders this agent placed at this place, newest first (at most 50).",
+        description="The orders this agent placed at this place and the buyers' own orders "
+        "to collect here (`buyer_pickup`), newest first (at most 50).",
     )
     def get(self, request, slug: str):
         place = channel_services.place_for_agent(slug=slug, user=request.user)
@@ -224,10 +276,14 @@ class ChannelCashView(_AgentView):
     @_action_schema(
         "channels_orders_cash",
         "Cash taken for the order by the agent or clerk who placed it: the order is paid "
-        "(ledger sale written). Sent again: the same payment, nothing twice.",
+        "(ledger sale written). Sent again: the same payment, nothing twice. 409 "
+        "`cash_day_closed` once the clerk closed today's cash.",
+        extra={
+            409: error_response("`invalid_state` (not waiting for payment) or `cash_day_closed`.")
+        },
     )
     def post(self, request, slug: str, number: str):
-        _row(request, slug, number)
+        _row(request, slug, number, own_only=True)
         flows.channel_cash_take(number=number, agent=request.user)
         return _order_out(request, slug, number)
 
@@ -250,7 +306,7 @@ class ChannelWalletView(_AgentView):
         "or sent by SMS as a pay link).",
     )
     def post(self, request, slug: str, number: str):
-        row = _row(request, slug, number)
+        row = _row(request, slug, number, own_only=True)
         payment = payment_start(order=row.order, provider="sandbox")
         pay_url = payment.client_payload.get("pay_url", "")
         qr = str(qr_svg(pay_url)) if pay_url else ""
@@ -327,20 +383,134 @@ class ChannelCashReportView(_AgentView):
             404: ERROR_404_PLACE,
         },
         tags=["channels"],
-        description="End of day: the cash each clerk took here, and the place's commission.",
+        description="End of day, for the place's agents and store managers: the cash each "
+        "clerk took here, what their close entered in the store's cash ledger and what the "
+        "manager confirmed handed over; the cash still to hand over; the commission.",
     )
     def get(self, request, slug: str):
         from django.utils import timezone
 
-        place = channel_services.place_for_agent(slug=slug, user=request.user)
+        place = flows.place_for_cash_report(slug=slug, user=request.user)
         raw = request.query_params.get("day")
         try:
             day = date.fromisoformat(raw) if raw else timezone.localdate()
         except ValueError:
             raise InvalidInput(details={"day": ["A date like 2026-12-01."]}) from None
         body = {
-            "day": day,
-            "clerks": flows.cash_report(place=place, day=day),
+            **flows.cash_day_report(place=place, day=day),
             "commission": flows.station_commission(place=place),
         }
         return Response(CashReportSerializer(body).data)
+
+
+def _entry_answer(entry, created: bool) -> Response:
+    return Response(
+        CashEntrySerializer(entry).data,
+        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+    )
+
+
+class ChannelCashCloseView(_AgentView):
+    @extend_schema(
+        operation_id="channels_cash_close",
+        request=CashDayInputSerializer,
+        responses={
+            201: OpenApiResponse(CashEntrySerializer, description="The day's cash entered."),
+            200: OpenApiResponse(CashEntrySerializer, description="Closed before: that entry."),
+            400: error_response("`invalid`: a bad or future day."),
+            401: ERROR_401,
+            403: ERROR_403_AGENT,
+            404: ERROR_404_PLACE,
+        },
+        tags=["channels"],
+        description="The clerk closes their day: the cash they took here that day (the sum "
+        "of their cash payments, to the fen) becomes the store's cash to hand over. Once "
+        "per day; after today's close they take no more cash today (409 `cash_day_closed`).",
+    )
+    def post(self, request, slug: str):
+        data = CashDayInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry, created = flows.cash_day_close(
+            place_slug=slug, clerk=request.user, day=data.validated_data.get("day")
+        )
+        return _entry_answer(entry, created)
+
+
+class ChannelCashHandoverView(_AgentView):
+    @extend_schema(
+        operation_id="channels_cash_handover",
+        request=CashHandoverInputSerializer,
+        responses={
+            201: OpenApiResponse(CashEntrySerializer, description="The handover entered."),
+            200: OpenApiResponse(CashEntrySerializer, description="Confirmed before."),
+            400: error_response("`invalid`: a bad or future day, no clerk."),
+            401: ERROR_401,
+            403: error_response("`not_a_store_manager`."),
+            404: error_response("`place_not_found`, or `not_found`: not a clerk here."),
+            409: error_response("`cash_not_closed`: the clerk has not closed that day."),
+        },
+        tags=["channels"],
+        description="The store manager confirms a clerk handed over a closed day's cash: "
+        "the negative entry that brings the clerk's day to zero. Once.",
+    )
+    def post(self, request, slug: str):
+        data = CashHandoverInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry, created = flows.cash_handover_confirm(
+            place_slug=slug,
+            manager=request.user,
+            clerk_username=data.validated_data["clerk"],
+            day=data.validated_data["day"],
+        )
+        return _entry_answer(entry, created)
+
+
+class StationSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    county = serializers.CharField(source="county.slug", help_text="The county's slug.")
+    county_name = serializers.CharField(source="county.name")
+    address = serializers.SerializerMethodField(
+        help_text="Province, city, district and street, in one line."
+    )
+    opening_hours = serializers.CharField()
+    pickup = serializers.BooleanField(
+        source="is_pickup_point", help_text="Receives parcels: `pickup_station` of an order."
+    )
+
+    def get_address(self, place) -> str:
+        return " ".join(
+            part for part in (place.province, place.city, place.district, place.address) if part
+        )
+
+
+class StationListView(generics.ListAPIView):
+    """``GET stations/``: the pickup stations a buyer may name in ``POST orders/``."""
+
+    permission_classes = [permissions.AllowAny]
+    filter_backends: list = []
+    serializer_class = StationSerializer
+
+    @extend_schema(
+        operation_id="stations_list",
+        parameters=[
+            OpenApiParameter("county", OpenApiTypes.STR, description="A county's slug."),
+            OpenApiParameter(
+                "search",
+                OpenApiTypes.STR,
+                description="A word of the station's name, address or district.",
+            ),
+        ],
+        responses={200: StationSerializer(many=True), 400: ERROR_400},
+        tags=["stations"],
+        description="Open village stations that are pickup points (`pickup` is always "
+        "true here), by county then name. Public.",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return channel_selectors.pickup_stations(
+            county=params.get("county", ""), search=params.get("search", "")
+        )

@@ -24,6 +24,7 @@ from storefront.api.schema import (
 )
 
 from .. import selectors, services
+from ..services.channels import pickup_order_place
 from .serializers import OrderSerializer
 
 ERROR_409_STATE = error_response("`invalid_state`: not possible in the order's status.")
@@ -45,7 +46,9 @@ class OrderListCreateView(GenericAPIView):
     )
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(OrderSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            OrderSerializer(page, many=True, context={"request": request}).data
+        )
 
     @extend_schema(
         operation_id="orders_create",
@@ -70,7 +73,11 @@ class OrderListCreateView(GenericAPIView):
                 "`invalid`: bad quantities, unknown/inactive variants (details.variants), "
                 "address fields, an empty cart, an Idempotency-Key over 64 characters; "
                 "`parse_error` for a body that is not JSON; `voucher_invalid`, "
-                "`voucher_expired`, `voucher_not_applicable`, `voucher_min_spend`."
+                "`voucher_expired`, `voucher_not_applicable`, `voucher_min_spend`; "
+                "`invalid` for both or neither of `shipping_address` and `pickup_station` "
+                "(details name both) or a pickup order without a phone to text the code to "
+                "(details.pickup_contact); `unknown_station` (no active station with that "
+                "slug), `not_a_pickup_point` (the station receives no parcels)."
             ),
             401: ERROR_401,
             409: error_response(
@@ -92,19 +99,32 @@ class OrderListCreateView(GenericAPIView):
         # sent (e.g. it refuses unknown address keys, which a serializer would drop).
         campaign_touch(request)
         extra = {"voucher": request.data["voucher"]} if "voucher" in request.data else {}
-        order, created = services.checkout_place_marketed(
+        fields = {
             **extra,
-            user=request.user,
-            shipping_address=request.data["shipping_address"],
-            lines=request.data.get("lines") or None,
-            from_cart=data.validated_data["from_cart"],
-            idempotency_key=request.headers.get("Idempotency-Key"),
-        )
+            "user": request.user,
+            "lines": request.data.get("lines") or None,
+            "from_cart": data.validated_data["from_cart"],
+            "idempotency_key": request.headers.get("Idempotency-Key"),
+        }
+        if "pickup_station" in data.validated_data:
+            order, created = pickup_order_place(
+                pickup_station=request.data["pickup_station"],
+                pickup_contact=request.data.get("pickup_contact"),
+                **fields,
+            )
+        else:
+            order, created = services.checkout_place_marketed(
+                shipping_address=request.data["shipping_address"], **fields
+            )
+        context = {"request": request}
         if created:
             # The service hands back the rows it just wrote (lines in the prefetch cache).
-            return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+            return Response(
+                OrderSerializer(order, context=context).data, status=status.HTTP_201_CREATED
+            )
         body = OrderSerializer(
-            selectors.order_get_for_user(user=request.user, number=order.number)
+            selectors.order_get_for_user(user=request.user, number=order.number),
+            context=context,
         ).data
         return Response(body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
 
@@ -119,7 +139,7 @@ class OrderDetailView(APIView):
     )
     def get(self, request, number: str):
         order = selectors.order_get_for_user(user=request.user, number=number)
-        return Response(OrderSerializer(order).data)
+        return Response(OrderSerializer(order, context={"request": request}).data)
 
 
 def _order_action_schema(operation_id: str, description: str):
@@ -150,7 +170,7 @@ class _OrderActionView(APIView):
         order = selectors.order_get_for_user(user=request.user, number=number)
         self.act(order)
         fresh = selectors.order_get_for_user(user=request.user, number=number)
-        return Response(OrderSerializer(fresh).data)
+        return Response(OrderSerializer(fresh, context={"request": request}).data)
 
 
 @_order_action_schema(

@@ -14,6 +14,8 @@ from orders.api.serializers import AddressSerializer, OrderLineSerializer
 from orders.constants import CURRENCY, OrderStatus
 from payments.api.serializers import PaymentSummarySerializer
 
+from ..selectors import order_pickup
+
 
 class OrderSerializer(serializers.Serializer):
     number = serializers.CharField()
@@ -43,8 +45,30 @@ class OrderSerializer(serializers.Serializer):
     campaign = serializers.SerializerMethodField(
         help_text="The campaign that brought the order (last touch), or null."
     )
+    pickup_station = serializers.SerializerMethodField(
+        help_text="The slug of the station the order is collected at (GET stations/), "
+        "or null when it is shipped to `shipping_address`."
+    )
+    pickup_code = serializers.SerializerMethodField(
+        help_text="The 6-digit code to collect the order with: shown to the buyer and the "
+        "station's agents only (null for anyone else, and for orders not collected at a "
+        "station)."
+    )
     shipments = serializers.SerializerMethodField()
     payments = serializers.SerializerMethodField()
+
+    def _pickup(self, order) -> dict:
+        cache = self.context.setdefault("_pickup", {})
+        if order.pk not in cache:
+            request = self.context.get("request")
+            cache[order.pk] = order_pickup(order, viewer=getattr(request, "user", None))
+        return cache[order.pk]
+
+    def get_pickup_station(self, order) -> str | None:
+        return self._pickup(order)["pickup_station"]
+
+    def get_pickup_code(self, order) -> str | None:
+        return self._pickup(order)["pickup_code"]
 
     def get_voucher(self, order) -> str | None:
         return order_voucher_code(order)

@@ -97,3 +97,17 @@ urlpatterns += [
         name="api-channel-cash-report",
     ),
 ]
+
+urlpatterns += [
+    path(
+        "channels/<slug:slug>/cash-close/",
+        channels.ChannelCashCloseView.as_view(),
+        name="api-channel-cash-close",
+    ),
+    path(
+        "channels/<slug:slug>/cash-handover/",
+        channels.ChannelCashHandoverView.as_view(),
+        name="api-channel-cash-handover",
+    ),
+    path("stations/", channels.StationListView.as_view(), name="api-stations"),
+]

@@ -6,18 +6,21 @@ station (ready for pickup: the buyer's news), the station's commission."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from accounts.models import User
+from channels import selectors as channel_selectors
 from channels import services as channels
 from channels.constants import BASIS_POINTS, CHANNEL_COUNTER, CHANNEL_STATION, PlaceKind
-from channels.exceptions import NotAnAgent
-from channels.models import ChannelOrder, Place
+from channels.exceptions import CashDayClosed, NotAnAgent, NotAStoreManager
+from channels.models import CashEntryKind, ChannelOrder, Place, StoreCashEntry
 from notifications.constants import NotificationKind
-from notifications.services import notify_in_flow
+from notifications.services import notify_in_flow, notify_phone_in_flow
 from orders.constants import OrderStatus
 from orders.models import Order
 from orders.services import PlacementPlan
@@ -28,6 +31,7 @@ from storefront.errors import InvalidInput, InvalidState, NotFound
 from storefront.money import CENT
 
 from .checkout import checkout_place
+from .marketing import checkout_place_marketed
 from .paid import order_paid
 
 #: An order whose parcel may reach the station (paid; shipped or delivered by the carrier).
@@ -86,11 +90,59 @@ def counter_sale_place(
     )
 
 
-def _agent_order(*, number: str, agent: User) -> ChannelOrder:
-    """The agent's own order ``number`` (an agent sees only the orders they placed)."""
+def _buyer_contact(user: User, contact) -> tuple[str, str]:
+    """Who collects a buyer's pickup order: ``contact`` ``{"name", "phone"}`` as sent
+    (either may be left out), else the account's name and phone. The phone is required:
+    the pickup code is texted to it."""
+    if contact is None:
+        contact = {}
+    if not isinstance(contact, dict) or not all(
+        isinstance(contact.get(k, ""), str) for k in ("name", "phone")
+    ):
+        raise InvalidInput(details={"pickup_contact": ["An object with a name and a phone."]})
+    unknown = sorted(set(contact) - {"name", "phone"})
+    if unknown:
+        raise InvalidInput(details={"pickup_contact": [f"Unknown fields: {', '.join(unknown)}."]})
+    name = contact.get("name") or user.get_full_name() or user.username
+    phone = contact.get("phone") or user.phone
+    if not phone:
+        raise InvalidInput(
+            details={"pickup_contact": ["A phone to text the pickup code to (pickup_contact)."]}
+        )
+    return channels.villager_clean(name=name, phone=phone)
+
+
+def pickup_order_place(
+    *, user: User, pickup_station, pickup_contact=None, **fields
+) -> tuple[Order, bool]:
+    """A buyer's own order collected at a pickup station instead of shipped home: the
+    parcel goes to the station's address in the buyer's name (shipping priced to it by
+    the same cooperative rules as the station's assisted orders), and the order gets a
+    6-digit pickup code unique among the station's uncollected parcels. Its agents see it
+    in their pickup list, scan it in when it arrives (the buyer is texted the code) and
+    hand it over with the code exactly like an assisted order. ``fields``: those of
+    ``checkout_place_marketed`` except ``shipping_address``. Raises 400
+    ``unknown_station`` / ``not_a_pickup_point`` and what checkout raises."""
+    place = channels.pickup_station_for_buyer(pickup_station)
+    name, phone = _buyer_contact(user, pickup_contact)
+    hook = channels.channel_order_hook(place=place, agent=None, villager_name=name, phone=phone)
+    return checkout_place_marketed(
+        user=user,
+        shipping_address=channels.station_address(place, name=name, phone=phone),
+        hooks=[hook],
+        **fields,
+    )
+
+
+def _agent_order(*, number: str, agent: User, pickups: bool = False) -> ChannelOrder:
+    """The agent's own order ``number`` (an agent sees only the orders they placed);
+    ``pickups``: or a buyer's own order to collect at one of the agent's stations."""
+    mine = Q(agent=agent)
+    if pickups:
+        mine |= Q(agent__isnull=True, place__agents=agent)
     row = (
         ChannelOrder.objects.select_related("order", "place")
-        .filter(order__number=number, agent=agent)
+        .filter(mine, order__number=number)
         .first()
     )
     if row is None:
@@ -104,6 +156,13 @@ def channel_cash_take(*, number: str, agent: User) -> Payment:
     row = _agent_order(number=number, agent=agent)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=row.order_id)
+        # After the order (the flows' lock order): the place, which the close of a
+        # clerk's day locks too, so no cash slips in while the day is being summed.
+        channels.place_lock(row.place)
+        if order.status == OrderStatus.PENDING_PAYMENT and channels.cash_day_closed(
+            place=row.place, clerk=agent, day=timezone.localdate()
+        ):
+            raise CashDayClosed(details={"number": number})
         payment, created = payments.cash_payment_record(order=order, received_by_id=agent.pk)
         if created:
             order_paid(order=order, payment=payment)
@@ -111,9 +170,12 @@ def channel_cash_take(*, number: str, agent: User) -> Payment:
 
 
 def parcel_arrived(*, number: str, agent: User) -> ChannelOrder:
-    """The one place a parcel reaches the station: the agent scans it in; the order is
-    ready for pickup and its buyer is told (once, with the pickup code)."""
-    row = _agent_order(number=number, agent=agent)
+    """The one place a parcel reaches the station: the agent scans it in (an order they
+    placed or a buyer's own pickup order); the order is ready for pickup, the phone on
+    the order (the villager's, or the buyer's contact) is texted the pickup code, and the
+    order's account (the agent for an assisted order, else the buyer) gets the notice:
+    each once per order, however often it is scanned."""
+    row = _agent_order(number=number, agent=agent, pickups=True)
     if row.order.status not in ARRIVABLE:
         raise InvalidState(
             "Only a paid order's parcel can arrive.",
@@ -122,16 +184,25 @@ def parcel_arrived(*, number: str, agent: User) -> ChannelOrder:
     with transaction.atomic():
         row, changed = channels.channel_order_mark_ready(channel_order_id=row.pk, agent=agent)
         if changed:
+            context = {
+                "number": row.order.number,
+                "station": row.place.name,
+                "pickup_code": row.pickup_code,
+            }
             notify_in_flow(
                 user_id=row.order.user_id,
                 kind=NotificationKind.ORDER_READY_FOR_PICKUP,
                 event_key=f"order:{row.order.number}:ready_for_pickup",
-                context={
-                    "number": row.order.number,
-                    "station": row.place.name,
-                    "pickup_code": row.pickup_code,
-                },
+                context=context,
             )
+            if row.villager_phone:
+                notify_phone_in_flow(
+                    phone=row.villager_phone,
+                    kind=NotificationKind.ORDER_READY_FOR_PICKUP,
+                    context=context,
+                    dedupe_key=f"order:{row.order.number}:ready_for_pickup",
+                    language=row.order.user.language,
+                )
     return row
 
 
@@ -157,7 +228,7 @@ def station_commission(*, place: Place, agent: User | None = None) -> Decimal:
     """The place's commission on its assisted orders: per order, what was paid net of
     refunds × the rate, rounded half-up to the fen, summed (a refund takes back exactly
     its own share)."""
-    rows = ChannelOrder.objects.filter(place=place)
+    rows = ChannelOrder.objects.filter(place=place, agent__isnull=False)  # assisted only
     if agent is not None:
         rows = rows.filter(agent=agent)
     rate = Decimal(place.commission_bp) / BASIS_POINTS
@@ -183,14 +254,106 @@ def cash_report(*, place: Place, day) -> list[dict]:
     return [{"clerk": r["order__channel_order__agent__username"], "cash": r["total"]} for r in rows]
 
 
+def _clerk_cash(*, place: Place, clerk: User, day: date) -> tuple[Decimal, int]:
+    """The cash ``clerk`` took at ``place`` on ``day``: its sum and how many payments
+    (the same rows as ``cash_report``)."""
+    found = Payment.objects.filter(
+        provider="cash",
+        status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED],
+        order__channel_order__place=place,
+        order__channel_order__agent=clerk,
+        succeeded_at__date=day,
+    ).aggregate(s=Sum("amount"), n=Count("id"))
+    return (found["s"] or Decimal("0")).quantize(CENT), found["n"]
+
+
+def _day(day: date | None) -> date:
+    today = timezone.localdate()
+    day = day or today
+    if day > today:
+        raise InvalidInput(details={"day": ["Not a day in the future."]})
+    return day
+
+
+def cash_day_close(
+    *, place_slug: str, clerk: User, day: date | None = None
+) -> tuple[StoreCashEntry, bool]:
+    """End of the clerk's day (default today): the cash they took here, to the fen, is
+    entered in the store's cash ledger as cash to hand over. Once per clerk and day
+    (closing again returns the first entry); after today's close the clerk takes no more
+    cash today (409 ``cash_day_closed``), so the entry always equals the payments."""
+    place = channels.place_for_agent(slug=place_slug, user=clerk)
+    day = _day(day)
+    with transaction.atomic():
+        channels.place_lock(place)
+        amount, count = _clerk_cash(place=place, clerk=clerk, day=day)
+        return channels.cash_taken_record(
+            place=place, clerk=clerk, day=day, amount=amount, payments=count
+        )
+
+
+def cash_handover_confirm(
+    *, place_slug: str, manager: User, clerk_username: str, day: date
+) -> tuple[StoreCashEntry, bool]:
+    """The store manager confirms a clerk handed over a closed day's cash: the ledger
+    entry that brings the clerk's day back to zero. 403 ``not_a_store_manager``; 404
+    for a clerk who is not an agent of the place; 409 ``cash_not_closed``."""
+    place = channels.place_for_manager(slug=place_slug, user=manager)
+    clerk = place.agents.filter(username=clerk_username).first() if clerk_username else None
+    if clerk is None:
+        raise NotFound(details={"clerk": clerk_username})
+    day = _day(day)
+    with transaction.atomic():
+        channels.place_lock(place)
+        return channels.cash_handover_record(place=place, clerk=clerk, day=day, manager=manager)
+
+
+def place_for_cash_report(*, slug: str, user: User) -> Place:
+    """The place whose cash report ``user`` may read: one of its agents or managers."""
+    try:
+        return channels.place_for_agent(slug=slug, user=user)
+    except NotAnAgent:
+        try:
+            return channels.place_for_manager(slug=slug, user=user)
+        except NotAStoreManager:
+            raise NotAnAgent(details={"place": slug}) from None
+
+
+def cash_day_report(*, place: Place, day: date) -> dict:
+    """End of day from the cash ledger: per clerk the cash taken (from the payments),
+    what the close entered and what the manager confirmed handed over (``None`` until
+    then), whether the two agree to the fen; and the place's cash still to hand over."""
+    entries = channel_selectors.cash_entries_of_day(place=place, day=day)
+    by_name = {e.clerk.username: kinds for kinds in entries.values() for e in kinds.values()}
+    rows = {r["clerk"]: {**r} for r in cash_report(place=place, day=day)}
+    for name in by_name:
+        rows.setdefault(name, {"clerk": name, "cash": Decimal("0.00")})
+    out = []
+    for name in sorted(rows):
+        kinds = by_name.get(name, {})
+        closed = kinds.get(CashEntryKind.TAKEN)
+        handed = kinds.get(CashEntryKind.HANDED_OVER)
+        row = rows[name]
+        row["closed"] = closed.amount if closed else None
+        row["handed_over"] = -handed.amount if handed else None
+        row["balanced"] = closed is not None and closed.amount == row["cash"]
+        out.append(row)
+    return {"day": day, "clerks": out, "to_hand_over": channel_selectors.cash_to_hand_over(place)}
+
+
 __all__ = [
     "NotAnAgent",
+    "cash_day_close",
+    "cash_day_report",
+    "cash_handover_confirm",
     "cash_report",
     "channel_cash_take",
     "counter_sale_place",
     "order_net_paid",
     "parcel_arrived",
     "pickup_collect",
+    "pickup_order_place",
+    "place_for_cash_report",
     "station_commission",
     "station_order_place",
 ]

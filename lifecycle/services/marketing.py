@@ -16,9 +16,10 @@ ATTEMPTS = 3
 
 
 def checkout_place_marketed(
-    *, user, voucher: Any = NO_VOUCHER, **fields: Any
+    *, user, voucher: Any = NO_VOUCHER, hooks: tuple = (), **fields: Any
 ) -> tuple[Order, bool]:
-    """``checkout_place(**fields)`` with marketing's plan for this buyer's checkout.
+    """``checkout_place(**fields)`` with marketing's plan for this buyer's checkout
+    (``hooks``: placement hooks of other features, run after marketing's).
 
     ``voucher`` is the code as sent (leave it out for none). Raises the voucher refusals
     (``voucher_invalid``, ``voucher_expired``, ``voucher_not_applicable``,
@@ -41,6 +42,7 @@ def checkout_place_marketed(
             voucher=voucher,
             precheck_left=not fields.get("idempotency_key"),
         )
+        plan.hooks.extend(hooks)
         try:
             return checkout_place(user=user, plan=plan, **fields)
         except CheckoutChanged:

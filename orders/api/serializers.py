@@ -32,6 +32,15 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class StrictCharField(serializers.CharField):
+    """A string that must arrive as a JSON string (DRF would turn ``5`` into ``"5"``)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class LineInputSerializer(serializers.Serializer):
     variant = StrictIntegerField(min_value=1, max_value=MAX_ID)
     quantity = StrictIntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
@@ -63,6 +72,11 @@ AddressSerializer = type(
 )
 
 
+class PickupContactSerializer(serializers.Serializer):
+    name = StrictCharField(required=False, max_length=50)
+    phone = StrictCharField(required=False, max_length=32, help_text="Like 13800138000.")
+
+
 class OrderCreateInputSerializer(serializers.Serializer):
     lines = LineInputSerializer(
         many=True,
@@ -70,7 +84,21 @@ class OrderCreateInputSerializer(serializers.Serializer):
         max_length=MAX_LINES_PER_ORDER,
         help_text="The same variant twice is merged into one line (quantities added).",
     )
-    shipping_address = AddressSerializer()
+    shipping_address = AddressSerializer(
+        required=False, help_text="Where to ship; give this or `pickup_station`, not both."
+    )
+    pickup_station = StrictCharField(
+        required=False,
+        max_length=60,
+        help_text="A pickup station's slug (GET stations/) to collect the order at, instead "
+        "of `shipping_address`: the parcel ships to the station (shipping priced to its "
+        "address) and the order gets a 6-digit `pickup_code`.",
+    )
+    pickup_contact = PickupContactSerializer(
+        required=False,
+        help_text="Who collects a pickup order: defaults to the account's name and phone; "
+        "the phone is texted the pickup code when the parcel arrives.",
+    )
     from_cart = serializers.BooleanField(
         required=False, default=False, help_text="Order the cart's items (and empty it)."
     )
@@ -89,6 +117,19 @@ class OrderCreateInputSerializer(serializers.Serializer):
         ):
             raise serializers.ValidationError({"from_cart": ["Must be true or false."]})
         return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        has_address = "shipping_address" in attrs
+        has_station = "pickup_station" in attrs
+        if has_address == has_station:
+            both = "not both" if has_address else "one of them"
+            message = f"Give shipping_address or pickup_station: {both}."
+            raise serializers.ValidationError(
+                {"shipping_address": [message], "pickup_station": [message]}
+            )
+        if "pickup_contact" in attrs and not has_station:
+            raise serializers.ValidationError({"pickup_contact": ["Only with pickup_station."]})
+        return attrs
 
 
 class CartItemInputSerializer(serializers.Serializer):

@@ -190,7 +190,7 @@
       ul.textContent = "";
       res.data.forEach(function (o) {
         var li = el("li");
-        li.appendChild(el("span", o.number + " · ¥" + o.total + " · " + o.status_display + (o.villager_name ? " · " + o.villager_name : "")));
+        li.appendChild(el("span", o.number + " · ¥" + o.total + " · " + o.status_display + (o.villager_name ? " · " + o.villager_name : "") + (o.buyer_pickup ? " · " + t.tBuyer : "")));
         if (station && o.status !== "pending_payment" && !o.ready_at) {
           var b = el("button", t.tArrived); b.type = "button";
           b.addEventListener("click", function () {

@@ -126,3 +126,42 @@ def test_a_station_order_sent_twice_at_once_is_one_order():
     assert sum(1 for r in results if r[1]) == 1
     assert Variant.objects.get(pk=variant.pk).stock == 3
     assert ChannelOrder.objects.count() == 1
+
+
+def test_two_collections_of_a_buyers_own_pickup_order_with_one_code_give_one_handover():
+    from lifecycle.services import order_paid
+    from payments.constants import PaymentStatus
+    from tests.factories import make_payment
+
+    agent, other_agent = make_user(), make_user()
+    station = make_place(kind=PlaceKind.STATION, agents=[agent, other_agent])
+    buyer = make_user(phone="+8613900139777")
+    variant = make_product(price="9.90", stock=5).variants.get()
+    order, created = flows.pickup_order_place(
+        user=buyer,
+        pickup_station=station.slug,
+        lines=[{"variant": variant.pk, "quantity": 1}],
+        idempotency_key="own-1",
+    )
+    assert created
+    payment = make_payment(order=order, status=PaymentStatus.SUCCEEDED)
+    from django.db import transaction
+
+    with transaction.atomic():
+        order_paid(order=Order.objects.select_for_update().get(pk=order.pk), payment=payment)
+    row = flows.parcel_arrived(number=order.number, agent=agent)
+    assert row.agent_id is None and row.ready_at is not None
+    hands = [agent, other_agent]
+    results = run_together(
+        2,
+        lambda i: flows.pickup_collect(
+            place_slug=station.slug, code=row.pickup_code, agent=hands[i]
+        ),
+    )
+    handed = [r for r in results if isinstance(r, ChannelOrder)]
+    assert len(handed) == 1, results
+    assert handed[0].order_id == order.pk
+    assert [getattr(r, "code", None) for r in results if not isinstance(r, ChannelOrder)] == [
+        "already_collected"
+    ]
+    assert ChannelOrder.objects.filter(collected_at__isnull=False).count() == 1

@@ -99,6 +99,9 @@ def test_order_schema_fields_match_api_md(schema):
         # API.md "Vouchers and campaigns": the voucher code and the campaign (or null).
         "voucher",
         "campaign",
+        # API.md "Stations and pickup": the station's slug and the code (or null).
+        "pickup_station",
+        "pickup_code",
     }
     line_ref = order["properties"]["lines"]["items"]["$ref"].rsplit("/", 1)[-1]
     assert "discount" in schema["components"]["schemas"][line_ref]["properties"]
