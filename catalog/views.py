@@ -16,6 +16,7 @@ from . import selectors
 from .constants import ProductStatus
 from .forms import ProductSearchFilter
 from .models import Category, Certification, County, Product, ProductImage
+from .offers import products_offer_from, variant_offer_prices
 from .qr import trace_qr_svg, trace_url
 from .translation import order_by_localized
 
@@ -76,11 +77,13 @@ def product_list(request):
 
 
 def _with_kinds(products):
-    """Attach each product's certification kinds (one query for the whole list)."""
+    """Attach each product's certification kinds (one query for the whole list) and its
+    ``offer_from`` (the lowest price paid now, when a running campaign lowers it)."""
     items = list(products)
     kinds = selectors.certification_kinds_for(items)
     for p in items:
         p.certification_kinds = kinds.get(p.pk, [])
+    products_offer_from(items)
     return products
 
 
@@ -94,6 +97,9 @@ def product_detail(request, slug: str):
         current = 0
     certifications = selectors.product_certifications(product)
     variants = list(product.variants.all())
+    offers = variant_offer_prices(variants)  # the price checkout charges, while it runs
+    for v in variants:
+        v.offer_price = offers.get(v.pk)
     return render(
         request,
         "catalog/product_detail.html",
@@ -110,7 +116,7 @@ def product_detail(request, slug: str):
             # The share card (Open Graph: WeChat, messengers): absolute URLs, lowest price.
             "og_url": request.build_absolute_uri(product.get_absolute_url()),
             "og_image": request.build_absolute_uri(images[0].image.url) if images else "",
-            "og_price": min((v.price for v in variants), default=None),
+            "og_price": min((v.offer_price or v.price for v in variants), default=None),
         },
     )
 

@@ -4,7 +4,13 @@ from storefront.errors import ApplicationError
 class TeamFull(ApplicationError):
     code = "team_full"
     status_code = 409
-    default_message = "This team is full or no longer open."
+    default_message = "This team has no seat left."
+
+
+class TeamClosed(ApplicationError):
+    code = "team_closed"
+    status_code = 409
+    default_message = "This team is no longer open (it filled, failed or ran out of time)."
 
 
 class TeamAlreadyJoined(ApplicationError):

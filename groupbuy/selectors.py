@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from catalog.constants import ProductStatus
+from catalog.selectors import variants_on_sale
 from orders.constants import OrderStatus
 
 from .constants import PreSaleStatus, TeamStatus
@@ -26,9 +26,12 @@ def presale_held_order_ids() -> QuerySet:
 
 
 def offers_running() -> QuerySet[TeamOffer]:
-    return TeamOffer.objects.filter(
-        is_active=True, variant__is_active=True, variant__product__status=ProductStatus.ACTIVE
-    ).select_related("variant__product__cooperative")
+    """Active offers on a variant on sale (an approved product of an active cooperative)."""
+    return (
+        TeamOffer.objects.filter(is_active=True, variant__in=variants_on_sale())
+        .select_related("variant__product__cooperative")
+        .order_by("id")
+    )
 
 
 def team_get(team_id: int) -> Team | None:

@@ -2,8 +2,9 @@
 each, inside the placement transaction), given back on an unpaid cancel, and the state
 changes the lifecycle flows (``lifecycle.services.groupbuy``) drive.
 
-Lock order (the same as every order flow): order, then team, then offer; order, then
-pre-sale. Nothing here locks an order: the flows above do that first."""
+Lock order (the same as every order flow): order, then the variant (stock), then team,
+then offer; order, then pre-sale. Nothing here locks an order: the flows above do that
+first."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from catalog.models import Variant
 from orders.constants import OrderStatus
 from orders.models import Order
 from orders.services import PlacementPlan
@@ -25,6 +27,7 @@ from .exceptions import (
     PreSaleSoldOut,
     PreSaleUnavailable,
     TeamAlreadyJoined,
+    TeamClosed,
     TeamFull,
 )
 from .models import PreSale, PreSaleOrder, Team, TeamMember, TeamOffer
@@ -51,12 +54,21 @@ def _offer_units_give_back(offer_id: int, quantity: int) -> None:
     )
 
 
+def _variant_lock(variant_id: int) -> None:
+    """Lock the offer's variant row before the team and offer rows: a cancellation
+    gives the stock back (variant) before the seat (team, then offer), so a join or start
+    takes its locks in that same order (the placement's stock UPDATE comes last and finds
+    the row locked already) and the two never wait on each other in a cycle."""
+    list(Variant.objects.select_for_update().filter(pk=variant_id).values_list("pk", flat=True))
+
+
 def team_start_plan(*, offer: TeamOffer, user) -> tuple[PlacementPlan, list[dict]]:
     """The plan and lines that start a new team on ``offer`` with ``user`` as leader."""
     if not offer.is_active:
         raise OfferUnavailable(details={"offer": offer.pk})
 
     def start(order: Order, _priced) -> None:
+        _variant_lock(offer.variant_id)
         _offer_units_claim(offer.pk, 1)
         team = Team.objects.create(
             offer=offer,
@@ -79,6 +91,7 @@ def team_join_plan(*, team: Team, user) -> tuple[PlacementPlan, list[dict]]:
     offer = team.offer
 
     def join(order: Order, _priced) -> None:
+        _variant_lock(offer.variant_id)
         if TeamMember.objects.filter(team=team, user=user, released_at__isnull=True).exists():
             raise TeamAlreadyJoined(details={"team": team.pk})
         seated = Team.objects.filter(
@@ -88,7 +101,7 @@ def team_join_plan(*, team: Team, user) -> tuple[PlacementPlan, list[dict]]:
             seats_taken__lt=F("size"),
         ).update(seats_taken=F("seats_taken") + 1)
         if not seated:
-            raise TeamFull(details={"team": team.pk})
+            raise _team_refusal(team.pk)
         _offer_units_claim(offer.pk, 1)
         TeamMember.objects.create(team=team, user=user, order=order, quantity=1)
 
@@ -98,10 +111,35 @@ def team_join_plan(*, team: Team, user) -> tuple[PlacementPlan, list[dict]]:
     return plan, [{"variant": offer.variant_id, "quantity": 1}]
 
 
+def _team_refusal(team_id: int) -> TeamClosed | TeamFull:
+    """Why the seat UPDATE took nothing: the team closed (filled, failed or past its
+    deadline: ``team_closed``) or it is open with every seat taken (``team_full``)."""
+    row = Team.objects.filter(pk=team_id).values_list("status", "deadline").first()
+    if row is None or row[0] != TeamStatus.OPEN or row[1] <= timezone.now():
+        return TeamClosed(details={"team": team_id})
+    return TeamFull(details={"team": team_id})
+
+
 def team_seat_release(order: Order) -> None:
-    """``on_unpaid_release``: an unpaid member's order was cancelled or expired: its seat
-    (while the team is open) and its offer unit come back, once."""
+    """A member's order was cancelled, expired unpaid (``on_unpaid_release``) or was
+    cancelled after payment before its team filled (``on_paid_cancel``): under the
+    team's row lock its seat comes back while the team is open (``seats_taken`` and so
+    the paid members go down, never below what is held), and its offer unit comes back;
+    once per member. A filled team keeps its seats (the order is refunded as any order).
+
+    Precondition: the order is locked in the current transaction (lock order: order,
+    then team, then member)."""
     if order.channel != TEAM_CHANNEL:
+        return
+    team_id = (
+        TeamMember.objects.filter(order_id=order.pk, released_at__isnull=True)
+        .values_list("team_id", flat=True)
+        .first()
+    )
+    if team_id is None:
+        return
+    team = Team.objects.select_for_update().get(pk=team_id)
+    if team.status == TeamStatus.FILLED:
         return
     member = (
         TeamMember.objects.select_for_update()
@@ -110,9 +148,8 @@ def team_seat_release(order: Order) -> None:
     )
     if member is None:
         return
-    team = Team.objects.select_for_update().get(pk=member.team_id)
     if team.status == TeamStatus.OPEN:
-        Team.objects.filter(pk=team.pk).update(seats_taken=F("seats_taken") - 1)
+        Team.objects.filter(pk=team.pk, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1)
     _offer_units_give_back(team.offer_id, member.quantity)
     member.released_at = timezone.now()
     member.save(update_fields=["released_at"])
@@ -199,7 +236,7 @@ def team_member_lock_unsettled(member_id: int) -> TeamMember | None:
     """The member row locked if it still needs settling. Precondition: its order is
     locked already in this transaction."""
     return (
-        TeamMember.objects.select_for_update()
+        TeamMember.objects.select_for_update(of=("self",))
         .filter(pk=member_id, settled_at__isnull=True, team__status=TeamStatus.FAILED)
         .first()
     )
@@ -211,8 +248,12 @@ def team_member_settled(member: TeamMember, *, refunded: bool) -> None:
     member.settled_at = timezone.now()
     if refunded:
         member.refund_key = f"team-{member.team_id}-order-{member.order_id}"
-        team = Team.objects.only("offer_id").get(pk=member.team_id)
-        _offer_units_give_back(team.offer_id, member.quantity)
+        # The cancellation may have given the member's unit back already
+        # (``team_seat_release``): never twice.
+        member.refresh_from_db(fields=["released_at"])
+        if member.released_at is None:
+            team = Team.objects.only("offer_id").get(pk=member.team_id)
+            _offer_units_give_back(team.offer_id, member.quantity)
     member.save(update_fields=["settled_at", "refund_key"])
 
 

@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from marketing.selectors import cart_at_campaign_prices
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.constants import MAX_LINE_QUANTITY, OrderStatus
@@ -213,7 +212,6 @@ def checkout(request):
                 with suppress(ApplicationError):
                     order_services.address_save(user=request.user, address=order.shipping_address)
             return redirect("order_pay", number=order.number)
-    cart = cart_at_campaign_prices(cart)
     region_code = form.data.get("region_code", "") if form.is_bound else ""
     if not form.is_bound:
         region_code = form.initial.get("region_code", "")

@@ -7,3 +7,11 @@ class MarketingConfig(AppConfig):
 
     name = "marketing"
     verbose_name = _("Marketing")
+
+    def ready(self) -> None:
+        from catalog.offers import offers_provider_register
+
+        from .pricing import campaign_offers, receivers_connect
+
+        receivers_connect()
+        offers_provider_register(campaign_offers)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from catalog.selectors import variants_on_sale
@@ -47,23 +44,6 @@ def campaign_items(campaign: Campaign) -> list[CampaignItem]:
     )
 
 
-def campaign_prices(
-    variant_ids: Iterable[int], *, now: datetime | None = None
-) -> dict[int, Decimal]:
-    """``{variant_id: price}``: the lowest campaign price among running campaigns."""
-    prices: dict[int, Decimal] = {}
-    rows = CampaignItem.objects.filter(
-        variant_id__in=list(variant_ids),
-        campaign__in=campaigns_running(now=now),
-        campaign_price__isnull=False,
-        campaign_price__lt=F("variant__price"),
-    ).values_list("variant_id", "campaign_price")
-    for vid, price in rows:
-        if vid not in prices or price < prices[vid]:
-            prices[vid] = price
-    return prices
-
-
 def order_voucher_code(order) -> str | None:
     """The voucher code of ``order`` (no query when selected with ``voucher_use__voucher``
     or just placed through marketing's plan)."""
@@ -90,16 +70,3 @@ def voucher_public(code: str) -> Voucher | None:
         return None
     now = timezone.now()
     return Voucher.objects.filter(code__iexact=code, is_active=True, valid_until__gt=now).first()
-
-
-def cart_at_campaign_prices(cart):
-    """``cart`` (``orders.selectors.Cart``) with each item's ``unit_price`` (its campaign
-    price while one runs, else its list price), ``campaign_price`` (or None) and the
-    subtotal at those prices: what the checkout page shows before the order is placed."""
-    prices = campaign_prices(item.variant_id for item in cart.items)
-    subtotal = Decimal("0.00")
-    for item in cart.items:
-        item.campaign_price = prices.get(item.variant_id)
-        item.unit_price = item.campaign_price or item.variant.price
-        subtotal += item.unit_price * item.quantity
-    return replace(cart, subtotal=subtotal.quantize(Decimal("0.01")))

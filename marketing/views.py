@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from catalog.offers import variant_offer_prices
+
 from . import selectors
 from .middleware import campaign_touch
 
@@ -22,8 +24,12 @@ def campaign_detail(request, code: str):
         request.GET = request.GET.copy()
         request.GET["c"] = campaign.code
         campaign_touch(request)
+    items = selectors.campaign_items(campaign)
+    offers = variant_offer_prices(item.variant for item in items)  # what checkout charges
+    for item in items:
+        item.variant.offer_price = offers.get(item.variant_id)
     return render(
         request,
         "marketing/campaign_detail.html",
-        {"campaign": campaign, "items": selectors.campaign_items(campaign), "running": running},
+        {"campaign": campaign, "items": items, "running": running},
     )

@@ -14,6 +14,7 @@ from django.db.models import Prefetch, QuerySet, Sum
 
 from accounts.models import User
 from catalog.models import Variant
+from catalog.offers import variant_offer_prices
 from catalog.selectors import variants_on_sale
 
 from .constants import OrderStatus
@@ -99,9 +100,18 @@ def cart_items_queryset() -> QuerySet[CartItem]:
 
 
 def cart_get(*, user: User) -> Cart:
-    """The user's cart at today's prices (the cart holds quantities, never prices)."""
+    """The user's cart at today's prices (the cart holds quantities, never prices): each
+    item's ``unit_price`` is what checkout charges now (its ``offer_price``, a running
+    campaign's price, when one applies: ``catalog.offers``, the rule the order is priced
+    by; else the list price), ``line_total`` and the subtotal at those prices."""
     items = list(cart_items_queryset().filter(user=user))
-    subtotal = sum((i.variant.price * i.quantity for i in items), Decimal("0.00"))
+    offers = variant_offer_prices(i.variant for i in items)
+    subtotal = Decimal("0.00")
+    for item in items:
+        item.offer_price = offers.get(item.variant_id)
+        item.unit_price = item.offer_price or item.variant.price
+        item.line_total = item.unit_price * item.quantity
+        subtotal += item.line_total
     return Cart(items=items, subtotal=subtotal.quantize(Decimal("0.01")))
 
 

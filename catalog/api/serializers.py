@@ -112,6 +112,19 @@ class ProductSummarySerializer(serializers.Serializer):
         )
 
 
+def product_summaries_by_id(product_ids, *, request=None) -> dict[int, dict]:
+    """``{product_id: summary}`` as an item of ``GET products/`` renders it, for other
+    answers that name products (team offers, pre-sales): two queries whatever the count.
+    Products no longer public are left out."""
+    ids = set(product_ids)
+    if not ids:
+        return {}
+    rows = list(selectors.product_summary_list().filter(pk__in=ids))
+    context = {"request": request, "certification_kinds": selectors.certification_kinds_for(rows)}
+    serializer = ProductSummarySerializer(context=context)
+    return {row.pk: serializer.to_representation(row) for row in rows}
+
+
 class ImageSerializer(serializers.Serializer):
     url = serializers.URLField()
     thumbnail = serializers.URLField(allow_null=True)

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api.serializers import ProductSummarySerializer, product_summaries_by_id
 from catalog.selectors import user_managed_cooperative_ids
 from groupbuy import selectors as gb_selectors
 from orders.api.serializers import IDEMPOTENCY_KEY_HELP, AddressSerializer
@@ -30,10 +36,31 @@ IDEMPOTENCY = OpenApiParameter(
 )
 
 
-class TeamOfferSerializer(serializers.Serializer):
+class _WithProductSummary(serializers.Serializer):
+    """``product``: the product summary of ``GET products/`` (API.md). The view passes
+    the summaries of every row at once (``with_summaries``): no query per row."""
+
+    product = serializers.SerializerMethodField()
+
+    @extend_schema_field(ProductSummarySerializer(allow_null=True))
+    def get_product(self, obj) -> dict | None:
+        summaries = self.context.get("summaries")
+        product_id = obj.variant.product_id
+        if summaries is None:  # one object: its own two queries
+            summaries = product_summaries_by_id([product_id], request=self.context.get("request"))
+        return summaries.get(product_id)
+
+
+def with_summaries(request, rows) -> dict:
+    """The serializer context for ``rows`` (team offers or pre-sales)."""
+    ids = [row.variant.product_id for row in rows]
+    return {"request": request, "summaries": product_summaries_by_id(ids, request=request)}
+
+
+class TeamOfferSerializer(_WithProductSummary):
     id = serializers.IntegerField()
     variant = serializers.IntegerField(source="variant_id")
-    product = serializers.CharField(source="variant.product.title")
+    title = serializers.CharField(source="variant.product.title")
     list_price = serializers.DecimalField(source="variant.price", max_digits=10, decimal_places=2)
     team_price = serializers.DecimalField(max_digits=10, decimal_places=2)
     team_size = serializers.IntegerField()
@@ -69,7 +96,7 @@ class TeamSerializer(serializers.Serializer):
         return f"/teams/{team.pk}/"
 
 
-class PreSaleSerializer(serializers.Serializer):
+class PreSaleSerializer(_WithProductSummary):
     id = serializers.IntegerField()
     title = serializers.CharField()
     variant = serializers.IntegerField(source="variant_id")
@@ -123,13 +150,14 @@ class PreSalePlacedSerializer(serializers.Serializer):
 def _placed(request, order, created, key: str, thing, serializer):
     if not created:
         order = selectors.order_get_for_user(user=request.user, number=order.number)
-    body = serializer({key: thing, "order": order}).data
+    body = serializer({key: thing, "order": order}, context={"request": request}).data
     return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 ERROR_409_TEAM = error_response(
-    "`team_full` (no seat left, or the team closed), `team_already_joined`, "
-    "`team_closed` (the offer's units are taken) or `insufficient_stock`."
+    "`team_full` (the team is open and every seat is taken), `team_closed` (the team "
+    "filled, failed or ran out of time, or the offer's units are taken), "
+    "`team_already_joined` or `insufficient_stock`."
 )
 
 
@@ -142,7 +170,9 @@ class TeamOfferListView(APIView):
         tags=["group buying"],
     )
     def get(self, request):
-        return Response(TeamOfferSerializer(gb_selectors.offers_running(), many=True).data)
+        offers = list(gb_selectors.offers_running())
+        context = with_summaries(request, offers)
+        return Response(TeamOfferSerializer(offers, many=True, context=context).data)
 
 
 class TeamStartView(APIView):
@@ -233,7 +263,9 @@ class PreSaleListView(APIView):
         tags=["pre-sales"],
     )
     def get(self, request):
-        return Response(PreSaleSerializer(gb_selectors.presales_listed(), many=True).data)
+        presales = list(gb_selectors.presales_listed())
+        context = with_summaries(request, presales)
+        return Response(PreSaleSerializer(presales, many=True, context=context).data)
 
 
 def _presale_or_404(presale_id: int):
@@ -252,7 +284,8 @@ class PreSaleDetailView(APIView):
         tags=["pre-sales"],
     )
     def get(self, request, presale_id: int):
-        return Response(PreSaleSerializer(_presale_or_404(presale_id)).data)
+        presale = _presale_or_404(presale_id)
+        return Response(PreSaleSerializer(presale, context={"request": request}).data)
 
 
 class PreSaleOrderView(APIView):
@@ -317,4 +350,5 @@ class PreSaleConvertView(APIView):
         if not data.is_valid():
             raise InvalidInput(details=data.errors)
         flows.presale_convert(presale_id=presale.pk, shortfall=data.validated_data["shortfall"])
-        return Response(PreSaleSerializer(_presale_or_404(presale_id)).data)
+        presale = _presale_or_404(presale_id)
+        return Response(PreSaleSerializer(presale, context={"request": request}).data)

@@ -19,7 +19,7 @@ from orders.services import (
 )
 from payments.services import order_refund_start
 
-from .extensions import unpaid_release_run
+from .extensions import paid_cancel_run, unpaid_release_run
 from .news import managers_tell_paid_order_cancelled
 from .refunds import refunds_submit_on_commit
 from .wholesale import wholesale_credit_cancelled
@@ -43,6 +43,7 @@ def order_cancel(*, order: Order, note: str = "") -> Order:
         order_mark_refund_pending(order=locked, note=note or "cancelled by buyer")
         stock_release(order=locked, actor=locked.user)
         refunds_submit_on_commit(order_refund_start(order=locked, reason="cancelled"))
+        paid_cancel_run(locked)  # e.g. a team seat held by the order comes back
         wholesale_credit_cancelled(locked)  # an order on credit: nothing paid, credit back
         managers_tell_paid_order_cancelled(locked)
     else:

@@ -44,6 +44,29 @@ def unpaid_release_run(order: Order) -> None:
         callback(order)
 
 
+# --- paid orders the buyer cancels ----------------------------------------------
+
+PaidCancel = Callable[[Order], None]
+
+_paid_cancel: list[PaidCancel] = []
+
+
+def on_paid_cancel(callback: PaidCancel) -> PaidCancel:
+    """Register ``callback(order)``: runs when a paid order is cancelled before anything
+    shipped (``cancel.order_cancel``), inside that transaction, the order locked and
+    already ``refund_pending``, its stock back and its refund started. That transition
+    happens once per order, so a feature gives back what the order held (a team seat)
+    once. Registering twice keeps one."""
+    if callback not in _paid_cancel:
+        _paid_cancel.append(callback)
+    return callback
+
+
+def paid_cancel_run(order: Order) -> None:
+    for callback in list(_paid_cancel):
+        callback(order)
+
+
 # --- paid orders a feature holds back from fulfilment ---------------------------
 
 PaidHold = Callable[[Order], bool]

@@ -21,7 +21,7 @@ from orders.services import order_lock
 
 from .cancel import order_cancel
 from .checkout import checkout_place
-from .extensions import on_paid_hold, on_unpaid_release
+from .extensions import on_paid_cancel, on_paid_hold, on_unpaid_release
 from .paid import fulfilment_start
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ def groupbuy_register() -> None:
     """Wire the feature into the order's life (called once from ``LifecycleConfig``)."""
     on_unpaid_release(gb.team_seat_release)
     on_unpaid_release(gb.presale_release)
+    on_paid_cancel(gb.team_seat_release)
     on_paid_hold(team_order_paid)
     on_paid_hold(presale_order_paid)
     fulfilment_hold_register(gb_selectors.team_held_order_ids)
@@ -54,7 +55,8 @@ def team_start(*, offer: TeamOffer, user, shipping_address: dict, idempotency_ke
 
 def team_join(*, team: Team, user, shipping_address: dict, idempotency_key=None):
     """Join ``team``: an order at the team price holding one seat (refused with
-    ``team_full`` when no seat is left or the team closed)."""
+    ``team_full`` when every seat is taken, ``team_closed`` when the team filled, failed
+    or ran out of time)."""
     plan, lines = gb.team_join_plan(team=team, user=user)
     return checkout_place(
         user=user,

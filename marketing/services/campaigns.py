@@ -4,11 +4,53 @@ when it is placed (``OrderAttribution``: first and last touch)."""
 
 from __future__ import annotations
 
+import logging
+
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from ..constants import SESSION_FIRST, SESSION_LAST
 from ..models import BuyerTouch, Campaign, OrderAttribution
 from ..selectors import campaigns_running
+
+logger = logging.getLogger(__name__)
+
+#: ``False`` in the shared cache: this buyer has no touch row (checkout skips the read).
+#: Set only by ``cache.add`` after a read found none; a touch sets ``True`` BEFORE it
+#: writes the row, so a ``False`` added from a read older than the touch loses to it
+#: (``add`` never overwrites); consuming the touch deletes the marker (unknown: the
+#: next checkout reads). Lost or unreachable cache: the row is read, as before.
+TOUCH_KEY = "marketing:touch:{}"
+NO_TOUCH_TIMEOUT = 24 * 3600
+
+
+def _touch_marker_set(user_id: int) -> None:
+    try:
+        cache.set(TOUCH_KEY.format(user_id), True, timeout=None)
+    except Exception:
+        # An unreachable cache answers no ``False`` either (checkout reads the row).
+        logger.warning("campaign touch marker not set: cache unavailable", exc_info=True)
+
+
+def _touch_known_absent(user_id: int) -> bool:
+    try:
+        return cache.get(TOUCH_KEY.format(user_id)) is False
+    except Exception:
+        return False
+
+
+def _touch_absent_note(user_id: int) -> None:
+    try:
+        cache.add(TOUCH_KEY.format(user_id), False, timeout=NO_TOUCH_TIMEOUT)
+    except Exception:
+        logger.warning("campaign touch absence not cached", exc_info=True)
+
+
+def _touch_marker_clear(user_id: int) -> None:
+    try:
+        cache.delete(TOUCH_KEY.format(user_id))
+    except Exception:
+        logger.warning("campaign touch marker not cleared", exc_info=True)
 
 
 def campaign_running(code: object) -> Campaign | None:
@@ -20,6 +62,7 @@ def campaign_running(code: object) -> Campaign | None:
 def touch_record(*, user, campaign: Campaign) -> None:
     """Note that ``user`` arrived through ``campaign``: the first touch stays, the last
     moves. One row per buyer (a concurrent first insert falls back to the update)."""
+    _touch_marker_set(user.pk)
     updated = BuyerTouch.objects.filter(user=user).update(last_campaign=campaign)
     if updated:
         return
@@ -35,6 +78,7 @@ def touch_from_session(*, user, session) -> None:
     first, last = session.get(SESSION_FIRST), session.get(SESSION_LAST)
     if not last:
         return
+    _touch_marker_set(user.pk)
     for code in (first, last):
         campaign = Campaign.objects.filter(code__iexact=code).first() if code else None
         if campaign is not None:
@@ -56,12 +100,17 @@ def touch_session(*, session, campaign: Campaign) -> None:
 
 def attribution_write(order) -> OrderAttribution | None:
     """Copy the buyer's touches onto ``order`` and start afresh for the next order.
-    Precondition: inside the placement transaction (a plan hook)."""
+    Precondition: inside the placement transaction (a plan hook). No query for a buyer
+    known to have no touch (``TOUCH_KEY``)."""
+    if _touch_known_absent(order.user_id):
+        return None
     touch = BuyerTouch.objects.filter(user_id=order.user_id).select_related("last_campaign").first()
     if touch is None:
+        _touch_absent_note(order.user_id)
         return None
     row = OrderAttribution.objects.create(
         order=order, first_campaign_id=touch.first_campaign_id, last_campaign=touch.last_campaign
     )
     BuyerTouch.objects.filter(pk=touch.pk).delete()
+    _touch_marker_clear(order.user_id)
     return row

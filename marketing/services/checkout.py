@@ -11,13 +11,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from catalog.models import Variant
+from catalog.offers import offer_price, offer_prices
 from orders.models import CartItem
 from orders.services import PlacementPlan
 from orders.validation import clean_lines
 from storefront.errors import ApplicationError
 
 from ..exceptions import CheckoutChanged
-from ..selectors import campaign_prices
 from .campaigns import attribution_write
 from .vouchers import (
     Goods,
@@ -47,8 +47,8 @@ def checkout_plan(
 
     Raises the voucher refusals (``marketing.exceptions``) before anything is written."""
     requested = _requested(user=user, lines=lines, from_cart=bool(from_cart))
-    unit_prices = campaign_prices(requested)
-    plan = PlacementPlan(unit_prices=unit_prices)
+    offers = offer_prices(requested)  # the running campaign prices (cached)
+    plan = PlacementPlan(offer_prices=offers)
     if voucher is not NO_VOUCHER:
         found = voucher_find(voucher)
         variants = {
@@ -62,7 +62,11 @@ def checkout_plan(
             voucher_check_left(found)
         product_ids = voucher_product_ids(found)
         goods = [
-            Goods.of_variant(v, unit_price=unit_prices.get(vid, v.price), quantity=requested[vid])
+            Goods.of_variant(
+                v,
+                unit_price=offer_price(v.price, offers.get(vid)) or v.price,
+                quantity=requested[vid],
+            )
             for vid, v in variants.items()
         ]
         discount = voucher_discount(found, goods, product_ids=product_ids)

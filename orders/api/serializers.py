@@ -158,8 +158,9 @@ class CartItemSerializer(serializers.Serializer):
             "product": variant.product.slug,
             "name": f"{variant.product.title} — {variant.name}",
             "quantity": item.quantity,
-            "unit_price": f"{variant.price:.2f}",
-            "line_total": f"{variant.price * item.quantity:.2f}",
+            # What checkout charges now (a running campaign's price: ``cart_get``).
+            "unit_price": f"{getattr(item, 'unit_price', variant.price):.2f}",
+            "line_total": f"{getattr(item, 'unit_price', variant.price) * item.quantity:.2f}",
         }
 
 

@@ -276,6 +276,7 @@ def _order_create(
         variants=variants,
         region_code=address.get("region_code", ""),
         unit_prices=plan.unit_prices if plan is not None else None,
+        offer_prices=plan.offer_prices if plan is not None else None,
     )
     discount_total = Decimal("0.00")
     from_stock = _from_stock(requested, plan)

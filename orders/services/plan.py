@@ -62,6 +62,9 @@ class PlacementPlan:
     - ``unit_prices``: ``{variant_id: unit price}`` for the lines instead of the list
       price; the stock UPDATE still checks the LIST price is unchanged (a list-price
       change re-prices as before);
+    - ``offer_prices``: ``{variant_id: offer}`` (running campaign prices): a line gets
+      its offer only when it is below the list price read in the placement
+      (``catalog.offers.offer_price``, the rule the pages use too); ``unit_prices`` win;
     - ``discounts``: spread over eligible lines by largest remainder (to the fen);
     - ``quota_variants``: units a hook takes instead of stock (no ``stock_take`` for
       them, and no stock comes back when the order is cancelled: the feature gives its
@@ -77,6 +80,7 @@ class PlacementPlan:
     """
 
     unit_prices: dict[int, Decimal] = field(default_factory=dict)
+    offer_prices: dict[int, Decimal] = field(default_factory=dict)
     discounts: list[Discount] = field(default_factory=list)
     quota_variants: set[int] = field(default_factory=set)
     hooks: list[Hook] = field(default_factory=list)
@@ -85,7 +89,7 @@ class PlacementPlan:
 
     def fingerprint_body(self) -> dict[str, Any]:
         """The plan as the idempotency fingerprint sees it (canonical, JSON-able)."""
-        return {
+        body = {
             "unit_prices": sorted((vid, f"{p:.2f}") for vid, p in self.unit_prices.items()),
             "discounts": [
                 [
@@ -100,6 +104,9 @@ class PlacementPlan:
             "channel": self.channel,
             "placed_by": self.placed_by.pk if self.placed_by is not None else None,
         }
+        if self.offer_prices:  # absent when empty: earlier fingerprints stay the same
+            body["offer_prices"] = sorted((v, f"{p:.2f}") for v, p in self.offer_prices.items())
+        return body
 
     def fingerprint(self) -> str:
         canonical = json.dumps(self.fingerprint_body(), sort_keys=True, separators=(",", ":"))
@@ -109,9 +116,10 @@ class PlacementPlan:
         """Refuse amounts a feature should never hand over (programming errors surface
         as 400 ``invalid_input`` rather than a corrupt order)."""
         errors: dict[str, list[str]] = {}
-        for vid, price in self.unit_prices.items():
-            if not isinstance(price, Decimal) or price < 0 or price != price.quantize(CENT):
-                errors.setdefault("unit_prices", []).append(f"{vid}: bad price {price!r}")
+        for name in ("unit_prices", "offer_prices"):
+            for vid, price in getattr(self, name).items():
+                if not isinstance(price, Decimal) or price < 0 or price != price.quantize(CENT):
+                    errors.setdefault(name, []).append(f"{vid}: bad price {price!r}")
         for d in self.discounts:
             if not isinstance(d.amount, Decimal) or d.amount < 0:
                 errors.setdefault("discounts", []).append(f"{d.source}: bad amount {d.amount!r}")

@@ -10,6 +10,7 @@ from typing import Any
 
 from catalog.constants import Pricing
 from catalog.models import Cooperative, Variant
+from catalog.offers import offer_price
 from regions.selectors import province_code_of
 
 from ..models import OrderLine, OrderShipping
@@ -112,12 +113,16 @@ def order_price(
     variants: dict[int, Variant],
     region_code: str = "",
     unit_prices: dict[int, Decimal] | None = None,
+    offer_prices: dict[int, Decimal] | None = None,
 ) -> Priced:
     """Lines copy what the buyer saw (title, SKU, price, cooperative); shipping is priced
     per cooperative. ``unit_prices`` (a ``PlacementPlan``'s) replace a variant's list price
     on its line; ``Priced.prices`` stays the list prices (what the stock UPDATE checks).
-    Pure: reads only the given rows, writes nothing."""
+    ``offer_prices`` (running campaign prices) apply where ``catalog.offers.offer_price``
+    says (below the list price of the row read here). Pure: reads only the given rows,
+    writes nothing."""
     unit_prices = unit_prices or {}
+    offer_prices = offer_prices or {}
     order_lines = []
     parts: dict[int, dict[str, Any]] = defaultdict(
         lambda: {"goods_total": Decimal("0.00"), "weight_grams": 0}
@@ -125,7 +130,10 @@ def order_price(
     for vid, quantity in requested.items():
         variant = variants[vid]
         product = variant.product
-        unit_price = unit_prices.get(vid, variant.price)
+        if vid in unit_prices:
+            unit_price = unit_prices[vid]
+        else:
+            unit_price = offer_price(variant.price, offer_prices.get(vid)) or variant.price
         line_total = (unit_price * quantity).quantize(CENT)
         order_lines.append(
             OrderLine(

@@ -22,6 +22,7 @@ from lifecycle import services as flows
 from lifecycle.services import groupbuy as gb_flows
 from orders.constants import OrderStatus
 from orders.models import Order
+from payments.models import Refund
 from tests.factories import ADDRESS, make_manager, make_user
 
 from .helpers import make_offer, make_presale, pay
@@ -230,6 +231,116 @@ def test_demo_is_idempotent():
     assert presale.quota == 500 and presale.is_selling
     assert TeamOffer.objects.count() == 1 and PreSale.objects.count() == 1
     assert not TeamMember.objects.exists()
+
+
+@pytest.mark.parametrize("how", ["failed", "expired", "filled"])
+def test_joining_a_closed_team_answers_team_closed_and_takes_nothing(how):
+    offer = make_offer(stock=10, size=2)
+    order, team = _start(offer)
+    if how == "failed":
+        Team.objects.filter(pk=team.pk).update(deadline=timezone.now() - timedelta(hours=1))
+        flows.teams_fail_overdue()
+    elif how == "expired":  # past its deadline, the sweep has not run yet
+        Team.objects.filter(pk=team.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+    else:
+        pay(order)
+        joined, _ = gb_flows.team_join(team=team, user=make_user(), shipping_address=ADDRESS)
+        pay(joined)
+
+    def state():
+        team.refresh_from_db()
+        stock = Variant.objects.get(pk=offer.variant_id).stock
+        return team.seats_taken, Order.objects.count(), stock
+
+    before = state()
+    r = _client(make_user()).post(
+        f"/api/v1/teams/{team.pk}/join/", {"shipping_address": ADDRESS}, format="json"
+    )
+    assert r.status_code == 409, r.content
+    assert r.json()["error"]["code"] == "team_closed"
+    assert state() == before
+
+
+def test_joining_an_open_team_with_every_seat_taken_answers_team_full():
+    offer = make_offer(stock=10, size=2)
+    _order, team = _start(offer)
+    gb_flows.team_join(team=team, user=make_user(), shipping_address=ADDRESS)  # unpaid
+    r = _client(make_user()).post(
+        f"/api/v1/teams/{team.pk}/join/", {"shipping_address": ADDRESS}, format="json"
+    )
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "team_full"
+    team.refresh_from_db()
+    assert team.status == TeamStatus.OPEN and team.seats_taken == 2
+
+
+def test_a_paid_member_who_cancels_frees_the_seat_and_is_refunded(
+    django_capture_on_commit_callbacks,
+):
+    offer = make_offer(stock=10, size=3)
+    leader, team = _start(offer)
+    member, _ = gb_flows.team_join(team=team, user=make_user(), shipping_address=ADDRESS)
+    pay(leader)
+    pay(member)
+    assert APIClient().get(f"/api/v1/teams/{team.pk}/").json()["paid_members"] == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        flows.order_cancel(order=Order.objects.get(pk=member.pk))
+    member.refresh_from_db()
+    assert member.status in (OrderStatus.REFUND_PENDING, OrderStatus.REFUNDED)
+    assert Refund.objects.filter(payment__order=member).count() == 1  # the normal flow
+    team.refresh_from_db()
+    assert team.status == TeamStatus.OPEN and team.seats_taken == 1
+    body = APIClient().get(f"/api/v1/teams/{team.pk}/").json()
+    assert body["paid_members"] == 1 and body["seats_taken"] == 1
+    assert TeamOffer.objects.get(pk=offer.pk).units_claimed == 1
+    assert Variant.objects.get(pk=offer.variant_id).stock == 9
+    assert TeamMember.objects.get(order=member).released_at is not None
+
+    # The seat can be taken again, and the team fills with members who still pay.
+    others = [
+        gb_flows.team_join(team=team, user=make_user(), shipping_address=ADDRESS)[0]
+        for _ in range(2)
+    ]
+    with pytest.raises(Exception) as err:
+        gb_flows.team_join(team=team, user=make_user(), shipping_address=ADDRESS)
+    assert err.value.code == "team_full"
+    team.refresh_from_db()
+    assert team.seats_taken == 3  # never above its size
+    for order in others:
+        with django_capture_on_commit_callbacks(execute=True):
+            pay(order)
+    team.refresh_from_db()
+    assert team.status == TeamStatus.FILLED
+    assert not Shipment.objects.filter(order=member).exists()
+    assert Shipment.objects.filter(order__in=[leader, *others]).count() == 3
+
+
+def test_a_paid_member_who_cancelled_is_not_refunded_again_when_the_team_fails():
+    offer = make_offer(stock=10, size=3)
+    leader, team = _start(offer)
+    member, _ = gb_flows.team_join(team=team, user=make_user(), shipping_address=ADDRESS)
+    pay(leader)
+    pay(member)
+    flows.order_cancel(order=Order.objects.get(pk=member.pk))
+    Team.objects.filter(pk=team.pk).update(deadline=timezone.now() - timedelta(hours=1))
+    assert flows.teams_fail_overdue() == {"failed": 1, "settled": 1}  # the leader only
+    assert Refund.objects.filter(payment__order=member).count() == 1
+    assert Refund.objects.filter(payment__order=leader).count() == 1
+    assert TeamOffer.objects.get(pk=offer.pk).units_claimed == 0
+    assert Variant.objects.get(pk=offer.variant_id).stock == 10
+
+
+def test_a_paid_member_cancelling_after_the_team_filled_keeps_the_seat():
+    offer = make_offer(stock=10, size=2)
+    leader, team = _start(offer)
+    member, _ = gb_flows.team_join(team=team, user=make_user(), shipping_address=ADDRESS)
+    pay(leader)
+    pay(member)
+    flows.order_cancel(order=Order.objects.get(pk=member.pk))
+    team.refresh_from_db()
+    assert team.status == TeamStatus.FILLED and team.seats_taken == 2
+    assert Refund.objects.filter(payment__order=member).count() == 1
 
 
 def test_a_member_who_cancelled_after_paying_does_not_fill_the_team():

@@ -14,6 +14,7 @@ from catalog.models import Variant
 from fulfilment.models import Shipment
 from groupbuy.constants import PreSaleStatus, TeamStatus
 from groupbuy.models import PreSale, PreSaleOrder, Team, TeamMember, TeamOffer
+from lifecycle import services as flows
 from lifecycle.services import groupbuy as gb_flows
 from orders.constants import OrderStatus
 from orders.models import Order
@@ -233,3 +234,35 @@ def test_shortfall_refunds_the_latest_orders_first_each_once():
     assert presale.status == PreSaleStatus.CONVERTED
     assert presale.sold == 10  # the unpaid order's unit went back
     assert PreSale.objects.get(pk=presale.pk).shortfall == 3
+
+
+def test_joins_and_a_paid_members_cancel_at_once_never_exceed_the_size():
+    offer = make_offer(stock=100, size=3)
+    for _round in range(3):
+        leader, team = _start(offer)
+        member, _ = gb_flows.team_join(team=team, user=make_user(), shipping_address=ADDRESS)
+        pay(leader)
+        pay(member)
+        buyers = [make_user() for _ in range(6)]
+
+        def work(i, team=team, member=member, buyers=buyers):
+            if i == 0:
+                return flows.order_cancel(order=Order.objects.get(pk=member.pk))
+            return gb_flows.team_join(team=team, user=buyers[i - 1], shipping_address=ADDRESS)
+
+        results = run_together(7, work)
+        joined = [r for r in results[1:] if isinstance(r, tuple)]
+        refused = [r for r in results[1:] if not isinstance(r, tuple)]
+        assert not isinstance(results[0], Exception), results[0]
+        assert {getattr(r, "code", repr(r)) for r in refused} <= {"team_full"}
+        team.refresh_from_db()
+        seated = TeamMember.objects.filter(team=team, released_at__isnull=True).count()
+        assert team.seats_taken == seated <= 3
+        assert len(joined) in (1, 2)  # one free seat, two if the cancel came first
+        assert seated == 2 + len(joined) - 1
+        assert Refund.objects.filter(payment__order=member).count() == 1
+    offer.refresh_from_db()
+    assert (
+        offer.units_claimed
+        == TeamMember.objects.filter(team__offer=offer, released_at__isnull=True).count()
+    )

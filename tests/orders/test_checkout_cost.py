@@ -35,6 +35,7 @@ def test_placed_order_costs_few_statements_with_the_stock_moved_last(buyer_clien
         response = buyer_client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert response.status_code == 201, response.content
     sql = _sql(ctx)
+    # On a cold cache (the first order after a campaign change, or the buyer's first):
     # marketing's campaign-price read, variant pre-check, order (claims the key), lines,
     # shipping, event, marketing's read of the buyer's campaign touch, then the stock:
     # its conditional UPDATE ... RETURNING, on PostgreSQL the re-read of the rows it now
@@ -51,6 +52,25 @@ def test_placed_order_costs_few_statements_with_the_stock_moved_last(buyer_clien
     assert Variant.objects.get(pk=variant.pk).stock == 8
 
 
+def test_on_a_warm_cache_an_order_costs_no_marketing_statement(buyer_client, address):
+    variant = make_product(stock=10).variants.get()
+    body = {"lines": [{"variant": variant.pk, "quantity": 1}], "shipping_address": address}
+    first = buyer_client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="w-1")
+    assert first.status_code == 201
+    with CaptureQueriesContext(connection) as ctx:
+        response = buyer_client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="w-2")
+    assert response.status_code == 201, response.content
+    sql = _sql(ctx)
+    # The campaign prices and "this buyer has no campaign touch" come from the shared
+    # cache (marketing/pricing.py, marketing/services/campaigns.py): variant pre-check,
+    # order, lines, shipping, event, then the stock as above.
+    locked_reread = connection.features.has_select_for_update
+    assert len(sql) == (8 if locked_reread else 7), "\n".join(sql)
+    assert not any("marketing_" in s for s in sql), "\n".join(sql)
+    assert sql[0].startswith('SELECT "catalog_variant"'), sql[0]
+    assert sql[-1].startswith('INSERT INTO "catalog_stockmovement"'), sql[-1]
+
+
 def test_sold_out_variant_is_refused_by_one_read_and_a_key_lookup(buyer_client, address):
     variant = make_product(stock=1).variants.get()
     body = {"lines": [{"variant": variant.pk, "quantity": 2}], "shipping_address": address}
@@ -59,8 +79,12 @@ def test_sold_out_variant_is_refused_by_one_read_and_a_key_lookup(buyer_client, 
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "insufficient_stock"
     assert response.json()["error"]["details"] == {"variants": [variant.pk]}
-    # marketing's campaign-price read, then the two reads of the refusal
+    # marketing's campaign-price read (a cold cache), then the two reads of the refusal
     assert len(_sql(ctx)) == 3, "\n".join(_sql(ctx))
+    with CaptureQueriesContext(connection) as warm:
+        again = buyer_client.post(ORDERS, body, format="json", HTTP_IDEMPOTENCY_KEY="k-2b")
+    assert again.status_code == 409
+    assert len(_sql(warm)) == 2, "\n".join(_sql(warm))  # warm: the refusal's two reads
     assert not any(s.startswith("INSERT") for s in _sql(ctx))
     assert Order.objects.count() == 0
     assert Variant.objects.get(pk=variant.pk).stock == 1
