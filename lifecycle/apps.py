@@ -12,6 +12,7 @@ class LifecycleConfig(AppConfig):
     def ready(self) -> None:
         # What features give back or hold, registered here: they sit below lifecycle.
         from marketing.services.vouchers import voucher_release
+        from wholesale.receivables import on_receivable_change
         from wholesale.services import credit_release
 
         from .services.extensions import on_unpaid_release
@@ -20,3 +21,6 @@ class LifecycleConfig(AppConfig):
         groupbuy_register()
         on_unpaid_release(credit_release)  # wholesale: credit taken by an unpaid order
         on_unpaid_release(voucher_release)  # marketing: a voucher use comes back
+        from .services.receivables import receivable_record
+
+        on_receivable_change(receivable_record)  # wholesale invoices in the ledger

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,7 +24,10 @@ from marketing.selectors import ORDER_RELATED as MARKETING_RELATED
 from orders import selectors as order_selectors
 from orders.constants import OrderStatus
 from orders.models import Order
-from payments.constants import PaymentStatus, RefundStatus
+from payments.constants import LedgerAccount, LedgerKind, PaymentStatus, RefundStatus
+from payments.models import LedgerEntry
+from payments.services import receivables_list
+from wholesale.selectors import statement
 
 
 def order_detail_queryset() -> QuerySet[Order]:
@@ -245,3 +249,53 @@ def order_pickup(order: Order, *, viewer) -> dict[str, str | None]:
         viewer_id == order.user_id or station_is_agent(place_id=row.place_id, user=viewer)
     )
     return {"pickup_station": row.place.slug, "pickup_code": row.pickup_code if allowed else None}
+
+
+# --- wholesale receivables (the payments ledger) --------------------------------------
+
+
+def debtor_key(organisation_id: int) -> str:
+    """How the payments ledger names a wholesale organisation (``Receivable.debtor_key``)."""
+    return f"wholesale.organisation:{organisation_id}"
+
+
+def wholesale_statement(*, organisation_id: int | None = None, cooperative_ids=None):
+    """A wholesale statement whose figures are read from the payments ledger: invoiced,
+    credited and paid are the sums of the receivable entries of each kind, what is owed
+    their sum, overdue the positive balances past their due date; each invoice carries
+    its ledger ``balance`` and ``overdue`` flag. The documents (invoices, credit notes,
+    payments, credit lines) come from wholesale. A fixed number of queries."""
+    s = statement(organisation_id=organisation_id, cooperative_ids=cooperative_ids)
+    entries = LedgerEntry.objects.filter(account=LedgerAccount.RECEIVABLE)
+    receivables = receivables_list(
+        cooperative_ids=cooperative_ids,
+        debtor_key=debtor_key(organisation_id) if organisation_id is not None else None,
+    )
+    if organisation_id is not None:
+        entries = entries.filter(receivable__debtor_key=debtor_key(organisation_id))
+    if cooperative_ids is not None:
+        entries = entries.filter(cooperative_id__in=list(cooperative_ids))
+    zero = Decimal("0.00")
+    sums = entries.aggregate(
+        invoiced=Sum("amount", filter=Q(kind=LedgerKind.INVOICE)),
+        credited=Sum("amount", filter=Q(kind=LedgerKind.CREDIT_NOTE)),
+        paid=Sum("amount", filter=Q(kind=LedgerKind.SETTLEMENT)),
+    )
+    s.invoiced = sums["invoiced"] or zero
+    s.credited = -(sums["credited"] or zero)
+    s.paid = -(sums["paid"] or zero)
+    s.receivable = s.invoiced - s.credited - s.paid
+    today = timezone.localdate()
+    balances = {r.reference: r for r in receivables}
+    for r in balances.values():
+        r.overdue = bool(r.balance > 0 and r.due_on and r.due_on < today)
+    s.overdue = sum(
+        (r.balance for r in balances.values() if r.overdue),
+        zero,
+    )
+    for invoice in s.invoices:
+        row = balances.get(invoice.number)
+        invoice.balance = row.balance if row is not None else invoice.outstanding
+        invoice.overdue = row.overdue if row is not None else False
+    s.receivables = list(balances.values())
+    return s

@@ -129,6 +129,16 @@ def wholesale_invoices_task() -> int:
     return wholesale_invoices_issue_due()
 
 
+@shared_task(acks_late=True, time_limit=600, soft_time_limit=540, ignore_result=True)
+def contract_deliveries_task() -> dict:
+    """Beat: every due delivery of a wholesale contract placed through checkout, each
+    exactly once however long the beat was stopped; short ones wait and are tried on
+    the next run. Idempotent; safe to overlap."""
+    from .services.contracts import contract_deliveries_sweep
+
+    return contract_deliveries_sweep()
+
+
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=2, retry_jitter=True, max_retries=5)
 def order_receipt_task(order_id: int) -> None:
     """The buyer's receipt of a new order (once per order, however often this runs)."""

@@ -39,3 +39,19 @@ urlpatterns += [
         name="channel_receipt",
     ),
 ]
+
+from . import wholesale_views  # noqa: E402  (wholesale pages that read the ledger)
+
+urlpatterns += [
+    path("wholesale/statement/", wholesale_views.statement, name="wholesale_statement"),
+    path(
+        "wholesale/invoices/<str:number>/pay/",
+        wholesale_views.invoice_pay,
+        name="wholesale_invoice_pay",
+    ),
+    path(
+        "wholesale/cooperative/receivables/",
+        wholesale_views.cooperative_receivables,
+        name="wholesale_coop_receivables",
+    ),
+]

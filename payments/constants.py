@@ -39,6 +39,9 @@ class LedgerAccount(models.TextChoices):
     PENDING = "pending", _("Pending")
     # Money of completed orders: may be paid out.
     AVAILABLE = "available", _("Available")
+    # What business buyers owe the cooperative on invoices (wholesale): an invoice adds,
+    # a credit note and each payment take away.
+    RECEIVABLE = "receivable", _("Receivable")
 
 
 class LedgerKind(models.TextChoices):
@@ -56,6 +59,12 @@ class LedgerKind(models.TextChoices):
     FEE_REVERSAL = "fee_reversal", _("Platform fee returned")
     RELEASE = "release", _("Released on completion")
     PAYOUT = "payout", _("Payout")
+    # Receivables (account ``receivable``): an invoice issued, a credit note, a payment.
+    INVOICE = "invoice", _("Invoice issued")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+    SETTLEMENT = "settlement", _("Invoice payment")
+    # An invoice paid online: the money reached the platform (account ``available``).
+    INVOICE_RECEIPT = "invoice_receipt", _("Invoice paid online")
 
 
 class PayoutStatus(models.TextChoices):

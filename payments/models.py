@@ -1,5 +1,5 @@
-"""Payments, the notification inbox, refunds, the cooperative ledger, payouts and the
-sandbox wallet's own record of what it paid.
+"""Payments, the notification inbox, refunds, the cooperative ledger (with the
+receivables of invoices), payouts and the sandbox wallet's own record of what it paid.
 
 Writes go through ``payments.services``. Ledger entries are append-only: a balance is
 always a sum of entries, never a number kept and updated in place.
@@ -29,11 +29,52 @@ from .constants import (
 out_trade_no_validator = RegexValidator(r"^[A-Za-z0-9_-]{6,32}$", _("6–32 of A-Z a-z 0-9 _ -"))
 
 
+class Receivable(models.Model):
+    """What a business buyer owes a cooperative on one invoice (wholesale). Its balance
+    is the sum of its ledger entries (account ``receivable``): the invoice, less credit
+    notes and payments. ``reference`` is the invoice number; ``debtor_key`` names the
+    buyer for the app that issued it (``"wholesale.organisation:12"``)."""
+
+    cooperative = models.ForeignKey(
+        "catalog.Cooperative",
+        on_delete=models.PROTECT,
+        related_name="receivables",
+        verbose_name=_("cooperative"),
+    )
+    reference = models.CharField(_("invoice number"), max_length=40, unique=True)
+    debtor = models.CharField(_("debtor"), max_length=150)
+    debtor_key = models.CharField(_("debtor key"), max_length=60, db_index=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("receivable")
+        verbose_name_plural = _("receivables")
+
+    def __str__(self) -> str:
+        return self.reference
+
+
 class Payment(models.Model):
-    """One attempt to pay an order with one provider (a buyer may retry with another)."""
+    """One attempt to pay an order, or an invoice's receivable, with one provider (a
+    buyer may retry with another). Exactly one of ``order`` and ``receivable``."""
 
     order = models.ForeignKey(
-        "orders.Order", on_delete=models.PROTECT, related_name="payments", verbose_name=_("order")
+        "orders.Order",
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("order"),
+        null=True,
+        blank=True,
+    )
+    receivable = models.ForeignKey(
+        Receivable,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("receivable"),
+        null=True,
+        blank=True,
     )
     provider = models.CharField(_("provider"), max_length=16, choices=PROVIDER_CHOICES)
     out_trade_no = models.CharField(
@@ -59,6 +100,10 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(order__isnull=True) ^ Q(receivable__isnull=True),
+                name="payment_one_target",
+            ),
         ]
         indexes = [models.Index(fields=["status", "created"], name="payment_status_created_idx")]
 
@@ -209,6 +254,12 @@ class LedgerEntry(models.Model):
     ``available`` (may be paid out). A sale and its fee land in ``pending``; when the
     order completes a ``release`` pair moves the net from pending to available; a payout
     takes from available. Each balance is the sum of its account's entries.
+
+    A third account, ``receivable``, holds what business buyers owe on invoices, per
+    ``Receivable``: an invoice issued adds its total, a credit note and each payment
+    (bank transfer or online) take theirs away. An invoice paid online also adds the
+    money to ``available`` (it reached the platform; a bank transfer went straight to
+    the cooperative).
     """
 
     cooperative = models.ForeignKey(
@@ -252,6 +303,17 @@ class LedgerEntry(models.Model):
         blank=True,
         verbose_name=_("payout"),
     )
+    receivable = models.ForeignKey(
+        Receivable,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        null=True,
+        blank=True,
+        verbose_name=_("receivable"),
+    )
+    # Receivables: the document an entry records (invoice, credit note or payment
+    # reference), unique per receivable and kind, so none is counted twice.
+    document = models.CharField(_("document"), max_length=80, blank=True)
     memo = models.CharField(_("memo"), max_length=255, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -291,6 +353,11 @@ class LedgerEntry(models.Model):
                 fields=["payout"],
                 condition=Q(kind=LedgerKind.PAYOUT),
                 name="ledger_once_per_payout",
+            ),
+            models.UniqueConstraint(
+                fields=["receivable", "kind", "document"],
+                condition=Q(receivable__isnull=False),
+                name="ledger_once_per_document",
             ),
         ]
         indexes = [

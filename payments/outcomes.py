@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from orders.models import Order
 
-from .models import Payment, PaymentNotification, Refund
+from .models import Payment, PaymentNotification, Receivable, Refund
 
 
 class Applied(StrEnum):
@@ -30,6 +30,8 @@ class Applied(StrEnum):
     LATE_PAYMENT = "late_payment"
     #: A refund of the payment completed (``refund``): see ``RefundDone``.
     REFUNDED = "refunded"
+    #: An invoice's payment succeeded (``receivable``): record it against the invoice.
+    SETTLED = "settled"
 
 
 @dataclass
@@ -60,3 +62,5 @@ class NotificationOutcome:
     #: Refunds created here that must be submitted to the provider (on commit).
     refunds_to_submit: list[Refund] = field(default_factory=list)
     refund_done: RefundDone | None = None
+    #: The receivable an invoice payment pays (locked), for ``SETTLED``.
+    receivable: Receivable | None = None

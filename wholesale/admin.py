@@ -1,7 +1,8 @@
 """Wholesale in the admin, scoped per cooperative: business buyers (approve), buyer
 groups, price lists with their tiers, credit accounts, tax rates, quotes (answer),
 purchase orders, invoices (PDF), payments and credit notes (recorded through the
-services). A manager sees and edits only their cooperatives' rows."""
+services), contracts with their deliveries (read-only: deliveries are placed by
+the sweep). A manager sees and edits only their cooperatives' rows."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from storefront.errors import ApplicationError
 from . import services
 from .models import (
     BuyerGroup,
+    Contract,
+    ContractDelivery,
     CreditAccount,
     CreditNote,
     Invoice,
@@ -150,6 +153,45 @@ class QuoteRequestAdmin(CooperativeScopedAdmin):
             delivery_dates=form.cleaned_data.get("delivery_dates") or [],
             spec=form.cleaned_data.get("spec") or {},
         )
+
+
+class ContractDeliveryInline(admin.TabularInline):
+    model = ContractDelivery
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "seq",
+        "due_on",
+        "quantity",
+        "status",
+        "reason",
+        "attempts",
+        "order",
+        "batch",
+        "placed_at",
+    )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Contract)
+class ContractAdmin(CooperativeScopedAdmin):
+    """Read-only: a contract is made by the buyer's acceptance, its deliveries placed
+    by the sweep (``lifecycle.services.contracts``)."""
+
+    list_display = ("__str__", "organisation", "variant", "quantity", "unit_price", "status")
+    list_filter = ("status",)
+    search_fields = ("organisation__name",)
+    readonly_fields = [f.name for f in Contract._meta.fields]
+    inlines = [ContractDeliveryInline]
+    manager_can_add = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organisation", "variant__product")
+
+    def has_add_permission(self, request, *args):
+        return False
 
 
 @admin.register(WholesaleOrder)

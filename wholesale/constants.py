@@ -31,3 +31,22 @@ class QuoteStatus(models.TextChoices):
     QUOTED = "quoted", _("Quoted")
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
+
+
+class ContractStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+
+
+class DeliveryStatus(models.TextChoices):
+    #: Not due yet, or due and not tried yet.
+    SCHEDULED = "scheduled", _("Scheduled")
+    #: Tried and could not be placed (short of stock, no batch on specification, credit):
+    #: ``reason`` says why; the sweep tries again.
+    WAITING = "waiting", _("Waiting")
+    #: Its order was placed (stock taken through checkout).
+    PLACED = "placed", _("Placed")
+
+
+#: The deliveries a sweep still has to place once they are due.
+DELIVERY_OPEN = (DeliveryStatus.SCHEDULED, DeliveryStatus.WAITING)

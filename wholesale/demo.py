@@ -1,6 +1,7 @@
 """Demo wholesale buyer (idempotent): the flour mill 阿勒泰雪峰面粉厂 with the buyer
 ``mill-buyer`` (password ``farmgate-demo``), a buyer group, a price list on the Jeminay
-25 kg flour with tiers from 1, 10 and 100 bags, and net-30 credit."""
+25 kg flour with tiers from 1, 10 and 100 bags, net-30 credit, and a contract for 60
+bags of it in three monthly deliveries (an accepted quote with a quality range)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,16 @@ from decimal import Decimal
 from accounts.models import User
 from catalog.models import Cooperative, Variant
 
-from .constants import OrgRole, OrgStatus
-from .models import BuyerGroup, CreditAccount, Organisation, OrgMember, PriceList, PriceTier
+from .constants import OrgRole, OrgStatus, QuoteStatus
+from .models import (
+    BuyerGroup,
+    CreditAccount,
+    Organisation,
+    OrgMember,
+    PriceList,
+    PriceTier,
+    QuoteRequest,
+)
 
 DEMO_PASSWORD = "farmgate-demo"  # noqa: S105 - demo only, named in the README
 MILL_CREDIT_CODE = "91654300MA7XK2L3A0"
@@ -73,4 +82,28 @@ def load_wholesale_demo() -> dict:
         cooperative=coop,
         defaults={"limit": Decimal("50000.00"), "terms_days": 30},
     )
+    _demo_contract(org, variant, user)
     return {"wholesale_buyers": Organisation.objects.count()}
+
+
+def _demo_contract(org: Organisation, variant: Variant, user: User) -> None:
+    from .contracts import quote_accept
+
+    quote, _ = QuoteRequest.objects.get_or_create(
+        organisation=org,
+        variant=variant,
+        schedule="每月 5 日 20 袋 · 20 bags on the 5th (demo)",
+        defaults={
+            "cooperative_id": variant.product.cooperative_id,
+            "quantity": 60,
+            "requested_by": user,
+            "status": QuoteStatus.QUOTED,
+            "unit_price": Decimal("158.00"),
+            "valid_until": date(2027, 12, 31),
+            "delivery_dates": ["2027-01-05", "2027-02-05", "2027-03-05"],
+            "spec": {"protein_pct": ["13.0", "15.0"], "moisture_pct": [None, "14.0"]},
+        },
+    )
+    if quote.status == QuoteStatus.QUOTED:
+        member = OrgMember.objects.get(user=user)
+        quote_accept(quote=quote, member=member)

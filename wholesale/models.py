@@ -10,7 +10,15 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .constants import InvoiceKind, OrgRole, OrgStatus, PaymentMethod, QuoteStatus
+from .constants import (
+    ContractStatus,
+    DeliveryStatus,
+    InvoiceKind,
+    OrgRole,
+    OrgStatus,
+    PaymentMethod,
+    QuoteStatus,
+)
 from .validators import validate_credit_code
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -210,6 +218,100 @@ class QuoteRequest(models.Model):
 
     def __str__(self) -> str:
         return f"RFQ-{self.pk}"
+
+
+class Contract(models.Model):
+    """An accepted quote: the price, the quality specification and the schedule of
+    deliveries (``deliveries``, whose quantities add up to ``quantity``)."""
+
+    quote = models.OneToOneField(
+        QuoteRequest, on_delete=models.PROTECT, related_name="contract", verbose_name=_("quote")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="contracts"
+    )
+    cooperative = models.ForeignKey(
+        "catalog.Cooperative", on_delete=models.PROTECT, related_name="wholesale_contracts"
+    )
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("contract unit price"), max_digits=10, decimal_places=2)
+    spec = models.JSONField(_("quality specification"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ContractStatus.choices, default=ContractStatus.ACTIVE
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"C{self.pk}"
+
+
+class ContractDelivery(models.Model):
+    """One scheduled delivery of a contract. When due, the delivery sweep claims it with
+    one conditional UPDATE and places its order through checkout in the same
+    transaction; short of stock (or of a batch on specification) it waits, with the
+    reason, and is tried again."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="deliveries")
+    seq = models.PositiveSmallIntegerField(_("delivery no."))
+    due_on = models.DateField(_("due on"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.SCHEDULED,
+    )
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_tried_at = models.DateTimeField(_("last tried at"), null=True, blank=True)
+    order = models.OneToOneField(
+        "orders.Order",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contract_delivery",
+        verbose_name=_("order"),
+    )
+    batch = models.ForeignKey(
+        "catalog.Batch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("batch"),
+    )
+    placed_at = models.DateTimeField(_("placed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "seq"]
+        verbose_name = _("contract delivery")
+        verbose_name_plural = _("contract deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "seq"], name="delivery_seq_unique"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="delivery_quantity_pos"),
+            models.CheckConstraint(
+                condition=(Q(status=DeliveryStatus.PLACED) & Q(order__isnull=False))
+                | (~Q(status=DeliveryStatus.PLACED) & Q(order__isnull=True)),
+                name="delivery_placed_has_order",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"], name="delivery_status_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.contract.number}-{self.seq}"
 
 
 class WholesaleOrder(models.Model):

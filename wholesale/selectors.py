@@ -1,16 +1,21 @@
-"""Reads for the wholesale pages and API: a buyer's price list, statement, orders."""
+"""Reads for the wholesale pages and API: a buyer's price list, statement, orders,
+contracts and their deliveries."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
+
+from storefront.errors import NotFound
 
 from .constants import InvoiceKind
 from .models import (
     ZERO,
+    Contract,
+    ContractDelivery,
     CreditAccount,
     Invoice,
     InvoicePayment,
@@ -130,3 +135,39 @@ def quotes(organisation_id: int):
     return QuoteRequest.objects.filter(organisation_id=organisation_id).select_related(
         "variant__product", "cooperative"
     )
+
+
+def contracts_for(*, organisation_id: int | None = None, cooperative_ids=None):
+    """Contracts with their deliveries (and each delivery's order and batch), newest
+    first: an organisation's, or those of the cooperatives a manager runs. Three queries
+    whatever the number of contracts."""
+    qs = Contract.objects.select_related(
+        "organisation", "cooperative", "variant__product", "quote"
+    ).prefetch_related(
+        Prefetch(
+            "deliveries",
+            queryset=ContractDelivery.objects.select_related("order", "batch").order_by(
+                "due_on", "seq"
+            ),
+        )
+    )
+    if organisation_id is not None:
+        qs = qs.filter(organisation_id=organisation_id)
+    if cooperative_ids is not None:
+        qs = qs.filter(cooperative_id__in=list(cooperative_ids))
+    return qs
+
+
+def contract_get(*, pk: int, organisation_id: int) -> Contract:
+    """One of the organisation's contracts, or ``NotFound`` (another's too)."""
+    contract = contracts_for(organisation_id=organisation_id).filter(pk=pk).first()
+    if contract is None:
+        raise NotFound()
+    return contract
+
+
+def quote_get(*, pk: int, organisation_id: int) -> QuoteRequest:
+    quote = QuoteRequest.objects.filter(pk=pk, organisation_id=organisation_id).first()
+    if quote is None:
+        raise NotFound()
+    return quote

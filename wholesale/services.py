@@ -16,7 +16,7 @@ from catalog.models import Cooperative, Variant
 from catalog.selectors import user_managed_cooperative_ids
 from orders.models import Order
 from orders.services import PlacementPlan
-from storefront.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
+from storefront.errors import InvalidInput, InvalidState, PermissionDenied
 from storefront.money import CENT, split_largest_remainder, to_fen
 from storefront.text import clean_line
 
@@ -38,6 +38,7 @@ from .models import (
     WholesaleOrder,
 )
 from .pricing import price_for
+from .receivables import Change, ReceivableChange, receivable_changed
 from .validators import credit_code_is_valid
 
 # --- organisations ----------------------------------------------------------------
@@ -222,11 +223,7 @@ def purchase_plan(
         ):
             raise exc.ApprovalRequired(details={"above": f"{terms.approval_above:.2f}"})
         if account is not None:
-            claimed = CreditAccount.objects.filter(
-                pk=account.pk, used__lte=F("limit") - order.total
-            ).update(used=F("used") + order.total)
-            if claimed != 1:
-                raise exc.CreditLimitExceeded()
+            credit_claim(account, order.total)
         try:
             with transaction.atomic():  # a savepoint: the same PO placed at the same moment
                 _wholesale_order_create(order)
@@ -248,6 +245,18 @@ def purchase_plan(
     return PlacementPlan(
         unit_prices=unit_prices, hooks=[record], channel=CHANNEL, placed_by=member.user
     )
+
+
+def credit_claim(account: CreditAccount, amount: Decimal) -> None:
+    """Take ``amount`` of ``account``'s credit with one conditional UPDATE (it never
+    passes the limit, however many orders claim at once), or raise
+    ``CreditLimitExceeded``. Runs in a checkout hook: the credit row is locked before
+    the variant rows (the lock order, ``lifecycle.services``)."""
+    claimed = CreditAccount.objects.filter(pk=account.pk, used__lte=F("limit") - amount).update(
+        used=F("used") + amount
+    )
+    if claimed != 1:
+        raise exc.CreditLimitExceeded()
 
 
 def credit_release(order: Order) -> None:
@@ -323,20 +332,10 @@ def quote_answer(
     return quote
 
 
-def quote_accept(*, quote: QuoteRequest, member: OrgMember) -> QuoteRequest:
-    if quote.organisation_id != member.organisation_id:
-        raise NotFound()
-    if quote.status != QuoteStatus.QUOTED or quote.valid_until < timezone.localdate():
-        raise InvalidState(details={"status": quote.status})
-    quote.status = QuoteStatus.ACCEPTED
-    quote.save(update_fields=["status"])
-    return quote
-
-
-def batch_meets_spec(quote: QuoteRequest, batch) -> list[str]:
-    """The figures of ``batch`` outside the quote's ranges (a missing figure fails)."""
+def batch_meets_spec(spec: dict, batch) -> list[str]:
+    """The figures of ``batch`` outside the ranges of ``spec`` (a missing figure fails)."""
     failed = []
-    for key, (low, high) in (quote.spec or {}).items():
+    for key, (low, high) in (spec or {}).items():
         value = getattr(batch, key, None)
         if value is None:
             failed.append(key)
@@ -348,13 +347,20 @@ def batch_meets_spec(quote: QuoteRequest, batch) -> list[str]:
     return failed
 
 
-def quote_batch_check(quote: QuoteRequest, batch) -> None:
-    """Refuse to fulfil ``quote`` from ``batch`` when it misses the specification."""
-    if batch.product_id != quote.variant.product_id:
+def spec_batch_check(spec: dict, product_id: int, batch) -> None:
+    """Refuse ``batch`` for goods of ``product_id`` sold under ``spec`` (a quote's or a
+    contract's): another product's batch, or a figure outside its range or missing,
+    raises ``BatchOffSpec`` with the figures that failed."""
+    if batch.product_id != product_id:
         raise exc.BatchOffSpec(details={"batch": batch.code, "figures": ["product"]})
-    failed = batch_meets_spec(quote, batch)
+    failed = batch_meets_spec(spec, batch)
     if failed:
         raise exc.BatchOffSpec(details={"batch": batch.code, "figures": failed})
+
+
+def quote_batch_check(quote: QuoteRequest, batch) -> None:
+    """Refuse to fulfil ``quote`` from ``batch`` when it misses the specification."""
+    spec_batch_check(quote.spec, quote.variant.product_id, batch)
 
 
 # --- invoices -------------------------------------------------------------------------
@@ -478,6 +484,9 @@ def invoice_issue(*, wholesale_order: WholesaleOrder, batches: list[dict] | None
         invoice.tax_total = sum((r.tax for r in rows), ZERO)
         invoice.total = invoice.net_total + invoice.tax_total
         invoice.save(update_fields=["net_total", "tax_total", "total"])
+        receivable_changed(
+            ReceivableChange(Change.ISSUED, invoice, invoice.total, document=invoice.number)
+        )
         einvoice_submit_on_commit(invoice.pk)
         return invoice
 
@@ -564,6 +573,7 @@ def credit_note_issue(*, invoice: Invoice, amount: Decimal, reason: str, by=None
         note.tax_total = sum((r.tax for r in rows), ZERO)
         note.save(update_fields=["net_total", "tax_total"])
         _settle(inv, amount)
+        receivable_changed(ReceivableChange(Change.CREDITED, inv, amount, document=note.number))
         einvoice_submit_on_commit(note.pk)
         return note
 
@@ -599,4 +609,22 @@ def invoice_payment_record(
             invoice=inv, amount=amount, method=method, reference=reference, recorded_by=by
         )
         _settle(inv, amount)
+        receivable_changed(
+            ReceivableChange(Change.PAID, inv, amount, document=reference, method=method)
+        )
         return payment
+
+
+def invoice_payment_record_online(*, invoice: Invoice, amount: Decimal, reference: str) -> Decimal:
+    """An online payment of ``amount`` arrived for ``invoice`` (applied once by the
+    payments machinery): it pays what is still owed, at most; returns how much it paid
+    (the rest, if the invoice was meanwhile paid by transfer, is the caller's to keep
+    as the buyer's credit). Locks the invoice."""
+    with transaction.atomic():
+        inv = _lock_invoice(invoice)
+        take = min(amount, inv.outstanding)
+        if take > 0:
+            invoice_payment_record(
+                invoice=inv, amount=take, reference=reference, method=PaymentMethod.ONLINE
+            )
+        return take

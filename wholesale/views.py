@@ -1,21 +1,24 @@
 """The wholesale buyer's pages: overview with the price list and credit, the
-application, quotes, and the statement with invoice PDFs. Purchase orders are placed
+application, quotes (accepted into contracts), contracts and their deliveries, and the
+invoice PDFs; the cooperative's contracts page. The statement (it reads the payments
+ledger) is a lifecycle page (``lifecycle.wholesale_views``). Purchase orders are placed
 on a lifecycle page (``lifecycle.views.wholesale_order_new``). Thin views."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Variant
+from catalog.selectors import user_managed_cooperative_ids
 from storefront.errors import ApplicationError, NotFound
 from storefront.pages import form_add_error, message_error
 
-from . import selectors, services
+from . import contracts, selectors, services
 from .exceptions import NotWholesaleBuyer
 from .forms import ApplyForm, QuoteForm
 from .models import Invoice
@@ -103,19 +106,45 @@ def quotes(request):
 
 
 @login_required
-def statement(request):
+@require_http_methods(["POST"])
+def quote_accept(request, pk: int):
     member = _member_or_none(request)
     if member is None:
         return redirect("wholesale_home")
-    return render(
+    try:
+        quote = selectors.quote_get(pk=pk, organisation_id=member.organisation_id)
+    except NotFound:
+        raise Http404 from None
+    try:
+        contract = contracts.quote_accept(quote=quote, member=member)
+    except ApplicationError as exc:
+        message_error(request, exc)
+        return redirect("wholesale_quotes")
+    messages.success(
         request,
-        "wholesale/statement.html",
-        {
-            "org": member.organisation,
-            "statement": selectors.statement(organisation_id=member.organisation_id),
-            "orders": selectors.purchase_orders(member.organisation_id),
-        },
+        _("Quote accepted: contract %(number)s, %(count)d deliveries scheduled.")
+        % {"number": contract.number, "count": contract.deliveries.count()},
     )
+    return redirect("wholesale_contracts")
+
+
+@login_required
+def contract_list(request):
+    member = _member_or_none(request)
+    if member is None:
+        return redirect("wholesale_home")
+    rows = selectors.contracts_for(organisation_id=member.organisation_id)
+    return render(request, "wholesale/contracts.html", {"contracts": rows, "buyer": True})
+
+
+@login_required
+def cooperative_contracts(request):
+    """The cooperative's side: its contracts and every delivery (waiting ones say why)."""
+    coop_ids = user_managed_cooperative_ids(request.user)
+    if not coop_ids:
+        return HttpResponseForbidden(_("Only a cooperative's managers can see its contracts."))
+    rows = selectors.contracts_for(cooperative_ids=coop_ids)
+    return render(request, "wholesale/contracts.html", {"contracts": rows, "buyer": False})
 
 
 @login_required

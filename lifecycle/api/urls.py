@@ -23,6 +23,17 @@ urlpatterns = [
         wholesale.PurchaseOrderListCreateView.as_view(),
         name="api-wholesale-orders",
     ),
+    path("wholesale/statement/", wholesale.StatementView.as_view(), name="api-wholesale-statement"),
+    path(
+        "wholesale/invoices/<str:number>/payments/",
+        wholesale.InvoicePaymentStartView.as_view(),
+        name="api-wholesale-invoice-payment-start",
+    ),
+    path(
+        "wholesale/cooperative/receivables/",
+        wholesale.CooperativeReceivablesView.as_view(),
+        name="api-wholesale-receivables",
+    ),
     *(
         path(
             f"payments/callbacks/{provider}/",

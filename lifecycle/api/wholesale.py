@@ -1,20 +1,32 @@
 """Purchase orders of a wholesale buyer (placed through checkout with the wholesale
-plan). Thin: parse, call the flow, render."""
+plan), the statement and the cooperative's receivables (read from the payments
+ledger), and paying an invoice online. Thin: parse, call the flow, render."""
 
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, status
+from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.selectors import user_managed_cooperative_ids
 from orders.api.serializers import IDEMPOTENCY_KEY_HELP
-from storefront.api.schema import ERROR_401, error_response
+from payments.api.serializers import PaymentStartInputSerializer, PaymentStartOutputSerializer
+from storefront.api.schema import ERROR_401, ERROR_404, error_response
+from storefront.client_ip import client_ip
+from storefront.errors import PermissionDenied
 from wholesale import selectors as wholesale_selectors
 from wholesale import services as wholesale
-from wholesale.api.serializers import PurchaseOrderInputSerializer, PurchaseOrderSerializer
+from wholesale.api.serializers import (
+    InvoiceSerializer,
+    PurchaseOrderInputSerializer,
+    PurchaseOrderSerializer,
+    StatementSerializer,
+)
 
+from ..selectors import wholesale_statement
+from ..services.receivables import invoice_pay_online
 from ..services.wholesale import wholesale_order_place
 
 
@@ -82,3 +94,108 @@ class PurchaseOrderListCreateView(APIView):
             PurchaseOrderSerializer(order.wholesale).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class LedgerInvoiceSerializer(InvoiceSerializer):
+    balance = serializers.DecimalField(
+        help_text="What the invoice still owes, from the payments ledger.", **MONEY
+    )
+    overdue = serializers.BooleanField()
+
+
+class LedgerStatementSerializer(StatementSerializer):
+    invoices = LedgerInvoiceSerializer(many=True)
+
+
+class ReceivableSerializer(serializers.Serializer):
+    reference = serializers.CharField(help_text="The invoice number.")
+    cooperative = serializers.CharField(source="cooperative.name")
+    debtor = serializers.CharField()
+    due_on = serializers.DateField(allow_null=True)
+    balance = serializers.DecimalField(**MONEY)
+    overdue = serializers.BooleanField()
+
+
+class ReceivablesSerializer(serializers.Serializer):
+    invoiced = serializers.DecimalField(**MONEY)
+    credited = serializers.DecimalField(**MONEY)
+    paid = serializers.DecimalField(**MONEY)
+    receivable = serializers.DecimalField(**MONEY)
+    overdue = serializers.DecimalField(**MONEY)
+    receivables = ReceivableSerializer(many=True)
+
+
+class StatementView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="wholesale_statement",
+        responses={
+            200: LedgerStatementSerializer,
+            401: ERROR_401,
+            403: error_response("`not_wholesale_buyer`."),
+        },
+        tags=["wholesale"],
+        description="Invoices, credit notes and payments; the figures (invoiced, credited, "
+        "paid, receivable, overdue, each invoice's balance) are read from the payments "
+        "ledger's receivable entries.",
+    )
+    def get(self, request):
+        member = wholesale.buyer_for(request.user)
+        data = wholesale_statement(organisation_id=member.organisation_id)
+        return Response(LedgerStatementSerializer(data).data)
+
+
+class InvoicePaymentStartView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="wholesale_invoice_payment_start",
+        request=PaymentStartInputSerializer,
+        responses={
+            201: PaymentStartOutputSerializer,
+            400: error_response("`invalid` or `provider_unavailable`."),
+            401: ERROR_401,
+            403: error_response("`not_wholesale_buyer`."),
+            404: ERROR_404,
+            409: error_response("`invalid_state`: nothing is owed on the invoice."),
+        },
+        tags=["wholesale"],
+        description="Pay what the invoice still owes online (sandbox wallet, Alipay, WeChat "
+        "Pay). The provider's notification pays the invoice once, through the same "
+        "callbacks as an order's payment.",
+    )
+    def post(self, request, number: str):
+        data = PaymentStartInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payment = invoice_pay_online(
+            user=request.user,
+            number=number,
+            provider=data.validated_data["provider"],
+            client_ip=client_ip(request),
+        )
+        return Response(PaymentStartOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class CooperativeReceivablesView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="wholesale_cooperative_receivables",
+        responses={
+            200: ReceivablesSerializer,
+            401: ERROR_401,
+            403: error_response("`permission_denied`: not a cooperative's manager."),
+        },
+        tags=["wholesale"],
+        description="The manager's cooperatives' receivables from the payments ledger: "
+        "each invoice's balance and whether it is overdue, and the totals.",
+    )
+    def get(self, request):
+        coop_ids = user_managed_cooperative_ids(request.user)
+        if not coop_ids:
+            raise PermissionDenied()
+        return Response(ReceivablesSerializer(wholesale_statement(cooperative_ids=coop_ids)).data)

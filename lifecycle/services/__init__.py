@@ -11,7 +11,14 @@
 - ``extensions``: ``on_unpaid_release`` (features give back what checkout claimed).
 
 Lock order, in every flow: inbox row, order, payments, refunds, shipments,
-cooperatives (ledger), variants (stock) last.
+cooperatives (ledger), the features' rows a checkout claims (a wholesale credit
+account, a voucher, a team or pre-sale quota), variants (stock) last. Checkout takes
+the features' rows in its hooks before the stock UPDATE; an unpaid cancellation or
+expiry gives them back before the stock returns (``order_cancel_unpaid(before_stock=
+...)``), and a cancelled order on credit gives its credit back before its stock: the
+credit row and the variant rows are always taken in that order, so a credit order
+and a cancellation of the same organisation never deadlock
+(``tests/wholesale/test_deadlock.py``).
 """
 
 from .cancel import order_cancel

@@ -43,7 +43,11 @@ def order_expire(*, order_id: int, now: datetime) -> bool:
     order = order_lock_if_overdue(order_id=order_id, now=now)
     if order is None:
         return False
-    order_cancel_unpaid(order=order, reason=StockReason.EXPIRY, note="payment time ran out")
-    unpaid_release_run(order)
+    order_cancel_unpaid(
+        order=order,
+        reason=StockReason.EXPIRY,
+        note="payment time ran out",
+        before_stock=unpaid_release_run,  # features' rows before variants (lock order)
+    )
     metrics.incr("order_expired")
     return True

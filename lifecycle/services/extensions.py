@@ -3,7 +3,8 @@
 ``on_unpaid_release(callback)``: ``callback(order)`` runs when an unpaid order is
 cancelled (by the buyer, ``cancel.order_cancel``) or runs out of time
 (``expiry.order_expire``), inside that flow's transaction, with the order row locked and
-already ``cancelled``, right after its stock came back. That transition happens once
+already ``cancelled``, right BEFORE its stock comes back (the lock order of checkout:
+a feature's rows before the variants, see ``lifecycle.services``). That transition happens once
 per order, so a callback gives back what its feature claimed at checkout (a voucher
 use, a team slot, a pre-sale quota) exactly once, in the same transaction as the stock;
 if it raises, the cancellation rolls back with it.

@@ -17,6 +17,7 @@ from storefront.queue import send_on_commit
 
 from .extensions import paid_hold_run
 from .news import buyer_tell_paid
+from .receivables import invoice_paid_online
 from .refunds import refund_confirmed, refunds_submit_on_commit
 
 
@@ -40,14 +41,17 @@ def payment_notification_apply(*, inbox_id: int) -> PaymentNotification:
 
     One transaction: payments locks the inbox row, the order and the payment and moves
     the payment forward; then, by the outcome, the order is paid (ledger sale,
-    fulfilment started on commit), a late payment's refund is submitted, or a refund's
-    completion is carried to the order (``refund_confirmed``). Safe to run any number of
+    fulfilment started on commit), a late payment's refund is submitted, a refund's
+    completion is carried to the order (``refund_confirmed``), or an invoice's payment
+    pays the invoice (``invoice_paid_online``). Safe to run any number of
     times: a finished row is left alone."""
     with transaction.atomic():
         outcome = payments.notification_apply(inbox_id=inbox_id)
         reason = outcome.reason
         if outcome.outcome == Applied.PAID:
             order_paid(order=outcome.order, payment=outcome.payment)
+        elif outcome.outcome == Applied.SETTLED:
+            reason = invoice_paid_online(receivable=outcome.receivable, payment=outcome.payment)
         elif outcome.outcome == Applied.REFUNDED:
             note = refund_confirmed(outcome.refund_done)
             reason = f"{reason}; {note}" if note else reason

@@ -10,6 +10,7 @@ transaction, so it comes back exactly once.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -142,12 +143,23 @@ def order_flag(*, order: Order, reason: str) -> Order:
 
 
 def order_cancel_unpaid(
-    *, order: Order, reason: str = StockReason.CANCELLATION, note: str = "", actor=None
+    *,
+    order: Order,
+    reason: str = StockReason.CANCELLATION,
+    note: str = "",
+    actor=None,
+    before_stock: Callable[[Order], None] | None = None,
 ) -> Order:
     """pending_payment -> cancelled with the stock returned (buyer's cancel, expiry).
 
-    Precondition: ``order`` is locked in the current transaction."""
+    ``before_stock(order)`` runs once the order is cancelled and BEFORE its stock comes
+    back: what features claimed at checkout (a credit line, a voucher use, a quota) is
+    given back while no variant row is locked yet, so this transaction locks rows in the
+    order checkout does (order, features' rows, variants last) and the two never
+    deadlock. Precondition: ``order`` is locked in the current transaction."""
     _transition_locked(order, OrderStatus.CANCELLED, note=note)
+    if before_stock is not None:
+        before_stock(order)
     stock_release(order=order, reason=reason, actor=actor)
     return order
 

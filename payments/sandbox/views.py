@@ -42,9 +42,13 @@ def sandbox_pay(request: HttpRequest, out_trade_no: str) -> HttpResponse:
         {
             "payment": payment,
             "order": payment.order,
+            "receivable": payment.receivable,
             "paid": wallet.sandbox_payment_paid(payment=payment),
             "qr_svg": qr_svg(page_url, scale=4, title=page_url),
             "page_url": page_url,
-            "order_url": _order_url(payment.order.number),
+            # An invoice's payment goes back where the buyer started it (its page).
+            "order_url": _order_url(payment.order.number)
+            if payment.order_id
+            else payment.client_payload.get("return_url", ""),
         },
     )

@@ -28,7 +28,7 @@ def sandbox_payment_get(*, out_trade_no: str) -> Payment:
     """The sandbox payment the pay page shows; NotFound for anything else."""
     payment = (
         Payment.objects.filter(out_trade_no=out_trade_no, provider="sandbox")
-        .select_related("order")
+        .select_related("order", "receivable")
         .first()
     )
     if payment is None:

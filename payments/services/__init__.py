@@ -4,6 +4,7 @@
 - ``notifications``: receiving provider notifications into the inbox and applying them;
 - ``refunds``: creating, submitting and completing refunds;
 - ``ledger``: the cooperatives' append-only ledger (sale, reversal, release);
+- ``receivables``: invoices' receivables in the ledger, and paying them online;
 - ``payouts``: payouts of the available balance and their CSV;
 - ``reconcile``: asking providers about payments that stayed pending.
 
@@ -25,6 +26,14 @@ from .notifications import (
 from .payment_state import payment_advance
 from .payouts import PAYOUT_CSV_HEADER, payout_create, payouts_export
 from .provider import provider_get
+from .receivables import (
+    receivable_balance,
+    receivable_credit,
+    receivable_open,
+    receivable_payment_start,
+    receivable_settle,
+    receivables_list,
+)
 from .reconcile import payment_reconcile, payments_stale_ids
 from .refunds import (
     FULL,
@@ -64,6 +73,12 @@ __all__ = [
     "payout_create",
     "payouts_export",
     "provider_get",
+    "receivable_balance",
+    "receivable_credit",
+    "receivable_open",
+    "receivable_payment_start",
+    "receivable_settle",
+    "receivables_list",
     "refund_apply_result",
     "refund_create",
     "refund_partial_create",

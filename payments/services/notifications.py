@@ -1,9 +1,9 @@
 """Provider notifications: verified and stored in the inbox (``receive``), then applied
 exactly once (``notification_apply``), by a task, by the inbox sweep or by reconciliation.
 
-Lock order, everywhere: inbox row, then order, then payment, then refund, then the
-cooperatives of a ledger reversal. Network calls to a provider are never made while a
-row lock is held.
+Lock order, everywhere: inbox row, then order (or, for an invoice's payment, its
+receivable), then payment, then refund, then the cooperatives of a ledger reversal.
+Network calls to a provider are never made while a row lock is held.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from orders.models import Order
 from storefront import metrics
 
 from ..constants import InboxStatus, PaymentStatus, RefundStatus
-from ..models import Payment, PaymentNotification, Refund
+from ..models import Payment, PaymentNotification, Receivable, Refund
 from ..outcomes import Applied, NotificationOutcome
 from ..providers import Notification, NotificationError
 from ..providers.base import HttpAnswer
@@ -138,6 +138,12 @@ def notification_apply(*, inbox_id: int) -> NotificationOutcome:
         .filter(pk__in=Subquery(trade.values("order_id")[:1]))
         .first()
     )
+    if order is None:
+        # Not an order's payment: an invoice's (its receivable is locked instead), or
+        # unknown. Asked only here, so an order's payment costs no extra statement.
+        receivable_id = trade.values_list("receivable_id", flat=True).first()
+        if receivable_id is not None:
+            return _apply_receivable_event(inbox, trade, receivable_id)
     payment = trade.select_for_update().first() if order is not None else None
     if payment is None or payment.order_id != order.pk:
         return NotificationOutcome(inbox, Applied.REJECTED, "unknown out_trade_no")
@@ -161,6 +167,50 @@ def notification_apply(*, inbox_id: int) -> NotificationOutcome:
     if inbox.kind == "refund":
         return _apply_refund_event(inbox, order, payment)
     return _apply_payment_event(inbox, order, payment)
+
+
+def _apply_receivable_event(
+    inbox: PaymentNotification, trade, receivable_id: int
+) -> NotificationOutcome:
+    """An invoice's payment: locks the receivable, then the payment (the order's place
+    in the lock order); moves the payment forward only, so a replayed or duplicated
+    success is ``NO_CHANGE`` and the invoice is paid once (``SETTLED``)."""
+    receivable = Receivable.objects.select_for_update().get(pk=receivable_id)
+    payment = trade.select_for_update().get()
+    inbox.payment = payment
+    rows = {"payment": payment, "receivable": receivable}
+    if inbox.amount != payment.amount:
+        metrics.incr("payment_amount_mismatch")
+        return NotificationOutcome(
+            inbox,
+            Applied.REJECTED,
+            f"amount {inbox.amount} does not match the payment's {payment.amount}",
+            **rows,
+        )
+    if inbox.kind == "refund":
+        # Invoice payments are not refunded through the order's flows; staff look.
+        return NotificationOutcome(
+            inbox, Applied.REJECTED, "refund of an invoice payment: staff must look", **rows
+        )
+    event = inbox.event_status
+    if event in ("succeeded", "finished"):
+        extra = []
+        if inbox.trade_no and not payment.provider_trade_no:
+            payment.provider_trade_no = inbox.trade_no
+            extra.append("provider_trade_no")
+        if not payment_advance(payment, PaymentStatus.SUCCEEDED, extra_fields=extra):
+            return NotificationOutcome(
+                inbox, Applied.NO_CHANGE, f"no change: payment already {payment.status}", **rows
+            )
+        transaction.on_commit(
+            partial(metrics.incr, f"payment_succeeded:{payment.provider}"), robust=True
+        )
+        return NotificationOutcome(inbox, Applied.SETTLED, "invoice paid", **rows)
+    if event == "closed" and payment_advance(payment, PaymentStatus.CLOSED):
+        return NotificationOutcome(inbox, Applied.NO_CHANGE, "payment closed unpaid", **rows)
+    return NotificationOutcome(
+        inbox, Applied.NO_CHANGE, f"no change: provider says {event}", **rows
+    )
 
 
 def notification_finish(outcome: NotificationOutcome, reason: str = "") -> PaymentNotification:

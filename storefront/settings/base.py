@@ -443,6 +443,8 @@ _BEAT = {
     "fulfilment-complete-orders": ("lifecycle.tasks.orders_complete_task", _HOUR),
     # Wholesale: each delivered purchase order gets its invoice (idempotent).
     "wholesale-invoices": ("lifecycle.tasks.wholesale_invoices_task", _HOUR),
+    # Wholesale: contract deliveries due (or waiting for stock) placed through checkout.
+    "wholesale-contract-deliveries": ("lifecycle.tasks.contract_deliveries_task", 10 * _MINUTE),
     # Payments: re-enqueue inbox rows stored but not applied (broker was down), and ask
     # providers about payments pending over ten minutes (PAYMENTS.md step 5).
     "payments-inbox-sweep": ("lifecycle.tasks.payments_inbox_sweep_task", _MINUTE),

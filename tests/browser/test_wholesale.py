@@ -4,6 +4,8 @@ the price shown before ordering, a purchase order on credit, quotes and the stat
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from catalog.demo import load_demo
@@ -66,3 +68,76 @@ def test_mill_buyer_sees_tiers_orders_on_credit_and_reads_the_statement(new_page
     log_in(english, "mill-buyer", next_url="/wholesale/orders/new/")
     english.wait_for_url("**/wholesale/orders/new/")
     shoot(english, "wholesale-08-order-desktop-en")
+
+
+def test_contracts_receivables_and_paying_an_invoice_online_on_a_phone(
+    new_page, live_server, settings
+):
+    """The demo contract's deliveries (one waiting for stock, with the reason), the
+    statement's "pay online" through the sandbox wallet, and the cooperative's contracts
+    and receivables pages (screenshots looked at)."""
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from lifecycle.services.contracts import contract_deliveries_sweep
+    from lifecycle.services.wholesale import wholesale_order_place
+    from wholesale import services as wholesale
+    from wholesale.models import Contract, Invoice
+
+    settings.PUBLIC_BASE_URL = live_server.url  # where the wallet delivers its notification
+    load_demo(with_photos=False)
+    contract = Contract.objects.get(accepted_by__username="mill-buyer")
+    # Two deliveries due already: the first (20 of the 30 bags in stock) is placed, the
+    # second (20 more) waits for stock, with the reason.
+    today = timezone.localdate()
+    contract.deliveries.filter(seq=1).update(due_on=today)
+    assert contract_deliveries_sweep() == {"placed": 1, "waiting": 0}
+    contract.deliveries.filter(seq=2).update(due_on=today)
+    assert contract_deliveries_sweep() == {"placed": 0, "waiting": 1}
+    buyer = get_user_model().objects.get(username="mill-buyer")
+    order, _ = wholesale_order_place(
+        user=buyer,
+        lines=[{"variant": contract.variant_id, "quantity": 2}],
+        po_number="XF-PAY-1",
+        on_credit=True,
+    )
+    Order.objects.filter(pk=order.pk).update(status=OrderStatus.DELIVERED)
+    order.refresh_from_db()
+    invoice = wholesale.invoice_issue(wholesale_order=order.wholesale)
+    wholesale.invoice_payment_record(invoice=invoice, amount=Decimal("100.00"), reference="ABC-1")
+
+    page = new_page(viewport=PHONE)
+    log_in(page, "mill-buyer", next_url="/wholesale/contracts/")
+    page.wait_for_url("**/wholesale/contracts/")
+    assert "insufficient_stock" in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "wholesale-09-contracts-phone")
+    page.goto("/wholesale/statement/")
+    shoot(page, "wholesale-10-statement-pay-online-phone")
+    page.click(f"form[action*='{invoice.number}/pay/'] button[value=sandbox]")
+    page.wait_for_url("**/pay/sandbox/**")
+    assert invoice.number in page.content()
+    shoot(page, "wholesale-11-invoice-wallet-phone")
+    page.click("button[name=pay]")
+    page.wait_for_selector(".paid")
+    for _ in range(50):  # the wallet's notification, applied through the callback path
+        if Invoice.objects.get(pk=invoice.pk).outstanding == 0:
+            break
+        time.sleep(0.2)
+    assert Invoice.objects.get(pk=invoice.pk).outstanding == 0
+    page.goto("/wholesale/statement/")
+    shoot(page, "wholesale-12-statement-paid-phone")
+
+    for lang in ("zh-hans", "ug", "en"):
+        manager = new_page(viewport=PHONE, lang=lang)
+        log_in(manager, "jeminay-manager", next_url="/wholesale/cooperative/contracts/")
+        manager.wait_for_url("**/wholesale/cooperative/contracts/")
+        assert contract.number in manager.content()
+        assert manager.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        shoot(manager, f"wholesale-13-coop-contracts-phone-{lang}")
+        manager.goto("/wholesale/cooperative/receivables/")
+        assert invoice.number in manager.content()
+        assert manager.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        shoot(manager, f"wholesale-14-coop-receivables-phone-{lang}")

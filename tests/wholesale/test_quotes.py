@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from storefront.errors import InvalidInput, InvalidState, NotFound, PermissionDenied
 from tests.factories import make_batch, make_manager, make_organisation, make_product
+from wholesale import contracts, services
 from wholesale import exceptions as exc
-from wholesale import services
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def _quoted():
 
 def test_a_batch_that_misses_the_specification_cannot_fulfil_the_quote():
     quote, member, product = _quoted()
-    services.quote_accept(quote=quote, member=member)
+    contracts.quote_accept(quote=quote, member=member)
     good = make_batch(
         product=product,
         protein_pct=Decimal("13.5"),
@@ -85,8 +85,8 @@ def test_quote_answers_and_acceptance_are_checked():
         )
     stranger = make_organisation(cooperative=product.cooperative).members.get()
     with pytest.raises(NotFound):
-        services.quote_accept(quote=quote, member=stranger)
+        contracts.quote_accept(quote=quote, member=stranger)
     quote.valid_until = timezone.localdate() - timedelta(days=1)
     quote.save()
     with pytest.raises(InvalidState):
-        services.quote_accept(quote=quote, member=member)
+        contracts.quote_accept(quote=quote, member=member)

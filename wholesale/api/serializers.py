@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ..constants import InvoiceKind, OrgRole, OrgStatus, QuoteStatus
+from ..constants import (
+    ContractStatus,
+    DeliveryStatus,
+    InvoiceKind,
+    OrgRole,
+    OrgStatus,
+    QuoteStatus,
+)
 
 
 class PriceSerializer(serializers.Serializer):
@@ -108,3 +115,41 @@ class PurchaseOrderInputSerializer(serializers.Serializer):
     shipping_address = serializers.DictField(
         required=False, help_text="Defaults to the organisation's delivery address."
     )
+
+
+class QuoteAcceptInputSerializer(serializers.Serializer):
+    quantities = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="One per quoted delivery date (in date order), adding up to the quote's "
+        "quantity; by default the quantity is split evenly.",
+    )
+
+
+class ContractDeliverySerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    due_on = serializers.DateField()
+    quantity = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=DeliveryStatus.choices)
+    reason = serializers.CharField(help_text="Why a waiting delivery could not be placed.")
+    attempts = serializers.IntegerField()
+    order = serializers.CharField(source="order.number", allow_null=True, default=None)
+    order_status = serializers.CharField(source="order.status", allow_null=True, default=None)
+    batch = serializers.CharField(source="batch.code", allow_null=True, default=None)
+    placed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ContractSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    quote = serializers.IntegerField(source="quote_id")
+    cooperative = serializers.CharField(source="cooperative.name")
+    variant = serializers.IntegerField(source="variant_id")
+    quantity = serializers.IntegerField()
+    unit_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    spec = serializers.DictField(child=serializers.ListField(allow_null=True))
+    status = serializers.ChoiceField(choices=ContractStatus.choices)
+    created = serializers.DateTimeField()
+    deliveries = ContractDeliverySerializer(many=True)

@@ -13,16 +13,17 @@ from catalog.models import Cooperative, Variant
 from storefront.api.schema import ERROR_400, ERROR_401, ERROR_404, error_response
 from storefront.errors import InvalidInput, NotFound
 
-from .. import selectors, services
+from .. import contracts, selectors, services
 from ..pricing import price_for
 from .serializers import (
+    ContractSerializer,
     OrganisationApplySerializer,
     OrganisationSerializer,
     PriceSerializer,
     PriceSheetRowSerializer,
+    QuoteAcceptInputSerializer,
     QuoteRequestInputSerializer,
     QuoteSerializer,
-    StatementSerializer,
 )
 
 ERROR_403_BUYER = error_response(
@@ -139,22 +140,6 @@ class OrganisationView(APIView):
         return Response(OrganisationSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
-class StatementView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
-    @extend_schema(
-        operation_id="wholesale_statement",
-        responses={200: StatementSerializer, 401: ERROR_401, 403: ERROR_403_BUYER},
-        tags=TAGS,
-        description="Invoices, credit notes, payments; receivable and overdue.",
-    )
-    def get(self, request):
-        member = services.buyer_for(request.user)
-        return Response(
-            StatementSerializer(selectors.statement(organisation_id=member.organisation_id)).data
-        )
-
-
 class QuoteListCreateView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
@@ -198,3 +183,65 @@ class QuoteListCreateView(APIView):
             schedule=data.validated_data["schedule"],
         )
         return Response(QuoteSerializer(quote).data, status=status.HTTP_201_CREATED)
+
+
+class QuoteAcceptView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="wholesale_quote_accept",
+        request=QuoteAcceptInputSerializer,
+        responses={
+            201: ContractSerializer,
+            400: error_response("`invalid`: quantities not one per date or not adding up."),
+            401: ERROR_401,
+            403: ERROR_403_BUYER,
+            404: ERROR_404,
+            409: error_response("`invalid_state`: not quoted, expired or accepted already."),
+        },
+        tags=TAGS,
+        description="Accept a quote: it becomes a contract at the quoted price and quality "
+        "specification, with one scheduled delivery per quoted date. Each delivery is "
+        "placed as a purchase order when it is due (on credit when the organisation has "
+        "terms).",
+    )
+    def post(self, request, pk: int):
+        member = services.buyer_for(request.user)
+        data = QuoteAcceptInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        quote = selectors.quote_get(pk=pk, organisation_id=member.organisation_id)
+        contract = contracts.quote_accept(
+            quote=quote, member=member, quantities=data.validated_data["quantities"]
+        )
+        contract = selectors.contract_get(pk=contract.pk, organisation_id=member.organisation_id)
+        return Response(ContractSerializer(contract).data, status=status.HTTP_201_CREATED)
+
+
+class ContractListView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="wholesale_contracts",
+        responses={200: ContractSerializer(many=True), 401: ERROR_401, 403: ERROR_403_BUYER},
+        tags=TAGS,
+        description="The organisation's contracts, each with its deliveries (status "
+        "scheduled, waiting with the reason, or placed with its order and batch).",
+    )
+    def get(self, request):
+        member = services.buyer_for(request.user)
+        rows = selectors.contracts_for(organisation_id=member.organisation_id)
+        return Response(ContractSerializer(rows, many=True).data)
+
+
+class ContractDetailView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        operation_id="wholesale_contract",
+        responses={200: ContractSerializer, 401: ERROR_401, 403: ERROR_403_BUYER, 404: ERROR_404},
+        tags=TAGS,
+    )
+    def get(self, request, pk: int):
+        member = services.buyer_for(request.user)
+        contract = selectors.contract_get(pk=pk, organisation_id=member.organisation_id)
+        return Response(ContractSerializer(contract).data)
