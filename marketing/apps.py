@@ -7,3 +7,8 @@ class MarketingConfig(AppConfig):
 
     name = "marketing"
     verbose_name = _("Marketing")
+
+    def ready(self) -> None:
+        from .services.campaigns import connect_cache_receivers
+
+        connect_cache_receivers()
