@@ -9,8 +9,8 @@ it is on the first list page everyone opens). Then, in one run:
    (a bare DRF view), at the reader concurrency;
 2. **during the sale** — 1,000 buyers race for the one variant's 200 units
    (``POST /api/v1/orders/``, one token each, at the buyer concurrency) while the same
-   readers keep browsing; only reader blocks that finished before the last buyer was
-   answered are counted.
+   readers keep browsing in short blocks (``--sale-block``, 3 x the readers); only
+   rounds that finished before the last buyer was answered are counted.
 
 Prints both side by side: req/s, p50, p99; list and detail req/s during the sale ÷ DRF
 hello (goal >= 0.5, against the idle DRF hello and, for reference, the one measured
@@ -113,6 +113,11 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=8, help="readers at once")
     parser.add_argument("--block", type=int, default=0)
     parser.add_argument("--rounds", type=int, default=0, help="idle rounds")
+    parser.add_argument(
+        "--sale-block", type=int, default=0, help="requests per reader block during the sale"
+    )
+    parser.add_argument("--workers", type=int, default=h.GUNICORN_WORKERS)
+    parser.add_argument("--threads", type=int, default=h.GUNICORN_THREADS)
     args = parser.parse_args()
     smoke = args.smoke
     buyers = args.buyers or (60 if smoke else 1000)
@@ -120,6 +125,8 @@ def main() -> None:
     products, coops = (60, 3) if smoke else (2000, 10)
     block = args.block or (20 if smoke else 100)
     rounds = args.rounds or (1 if smoke else 8)
+    # Short blocks while the sale runs, so that each endpoint is measured all through it.
+    sale_block = args.sale_block or args.readers * 3
 
     bench = h.setup("flash_catalog", args)
     verdict = h.Verdict()
@@ -144,7 +151,7 @@ def main() -> None:
                 return len(body["results"]) == min(20, body["count"]) or not body["next"]
             return True
 
-        with h.Server() as server:
+        with h.Server(workers=args.workers, threads=args.threads) as server:
             h.heading(
                 f"{products} products + the sale's; {buyers} buyers for {units} units — "
                 f"{server.describe}"
@@ -175,7 +182,7 @@ def main() -> None:
                     server.url,
                     endpoints,
                     concurrency=args.readers,
-                    block=block,
+                    block=sale_block,
                     rounds=1,
                     check=check,
                 )

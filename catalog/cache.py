@@ -220,22 +220,45 @@ class Lookup:
 
 
 def lookup(request, scope: str, *, language: str | None = None) -> Lookup:
-    """Read the page cached for this request and check its versions (two cache round
-    trips: the shared versions with the page, then the page's products' versions).
-    Raises when the cache is unreachable."""
+    """Read the page cached for this request and check its versions.
+
+    One cache round trip reads the shared versions, the sequence of the scope's
+    product versions and the page. When the sequence is the one read before the page
+    was built, no product version moved since and the page is current. Otherwise a
+    second round trip reads the page's products' versions (a list page whose products
+    are all unchanged is stored again under the new sequence). Raises when the cache is
+    unreachable.
+    """
     key = _key(scope, request, language)
     shared = _shared_keys(scope, request)
-    found = cache.get_many([*shared, _seq(scope), key])
+    seq = _seq(scope)
+    found = cache.get_many([*shared, seq, key])
     entry = found.pop(key, None)
-    missing = [k for k in [*shared, _seq(scope)] if k not in found]
+    missing = [k for k in [*shared, seq] if k not in found]
     versions = dict(found)
-    product_keys: list[str] = []
+    result = Lookup(key=key, versions=versions)
+    current = False
     if entry is not None:
         recorded, etag, body = entry
-        product_keys = [k for k in recorded if k not in versions]
-        if product_keys:
-            versions.update(cache.get_many(product_keys))
-        missing += [k for k in product_keys if k not in versions]
+        shared_ok = all(k in recorded and versions.get(k) == recorded[k] for k in shared)
+        if shared_ok and seq in versions and recorded.get(seq) == versions[seq]:
+            current = True
+        else:
+            product_keys = [k for k in recorded if k not in versions and k != seq]
+            if product_keys:
+                versions.update(cache.get_many(product_keys))
+            missing += [k for k in product_keys if k not in versions]
+            current = (
+                shared_ok
+                and not missing
+                and all(versions[k] == v for k, v in recorded.items() if k != seq)
+            )
+            if current and scope == "products" and seq in versions:
+                # Checked product by product after the sequence was read: the next
+                # request needs one round trip again, until a product moves.
+                cache.set(key, ({**recorded, seq: versions[seq]}, etag, body), PAGE_TIMEOUT)
+        if current:
+            result.etag, result.body = etag, body
     if missing:
         # Evicted (or never written): a new version, written before this request reads
         # the database, so a page built now is recorded under it.
@@ -247,11 +270,6 @@ def lookup(request, scope: str, *, language: str | None = None) -> Lookup:
         if fresh:
             cache.set_many(fresh, timeout=None)
             versions.update(fresh)
-    result = Lookup(key=key, versions=versions)
-    if entry is not None and not missing:
-        recorded, etag, body = entry
-        if set(shared) <= set(recorded) and all(versions.get(k) == v for k, v in recorded.items()):
-            result.etag, result.body = etag, body
     metrics.page_cache_lookup(hit=result.hit)
     return result
 
@@ -265,13 +283,13 @@ def _recorded(scope: str, request, found: Lookup, product_ids: Iterable[int]) ->
     moved meanwhile and the values read now are those of the rows read; changed, they
     are recorded as unread (``0``) and the page is rebuilt on its next request.
     """
-    recorded = {k: found.versions[k] for k in _shared_keys(scope, request)}
+    seq = _seq(scope)
+    recorded = {k: found.versions[k] for k in [*_shared_keys(scope, request), seq]}
     product_key = _product_key(scope)
     keys = [product_key(pk) for pk in product_ids]
     unread = [k for k in keys if k not in found.versions]
     now: dict[str, int] = {}
     if unread:
-        seq = _seq(scope)
         now = cache.get_many([*unread, seq])
         absent = [k for k in unread if k not in now]
         if absent:
