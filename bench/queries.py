@@ -13,6 +13,10 @@ Prints the query count and p50 time per size. Exits 1 when a count differs
 between sizes (goal: identical counts) or a request fails; reports the goal
 p50(100) <= 3 x p50(10).
 
+Pages that must not grow with a cooperative (issue 20): the cooperative and county
+pages of a cooperative with 2,000 products against those of one with 10 — queries
+identical (exit 1 otherwise), goal p50(2000) <= 1.5 x p50(10).
+
     .venv/bin/python bench/queries.py [--smoke] [--repeat N]
 """
 
@@ -31,6 +35,7 @@ sys.path[:] = [str(_ROOT)] + [p for p in sys.path if Path(p or ".").resolve() !=
 from bench import _harness as h  # noqa: E402
 
 SIZES = (10, 50, 100)
+BIG = 2000  # products of the one big cooperative
 
 
 def discover_api_lists() -> list[str]:
@@ -71,7 +76,7 @@ def seed(smoke: bool):
         categories=105,
     )
     sized = {}
-    for n in SIZES:
+    for n in (*SIZES, BIG):
         part = h.seed_catalog(products=n, cooperatives=1, counties=1, prefix=f"sized{n}-")
         sized[n] = (part.cooperative_slugs[0], part.county_slugs[0])
     # One cooperative per sized county, so the county page lists exactly its products.
@@ -153,6 +158,35 @@ def measure(client, url: str, repeat: int, headers: dict) -> tuple[int, int, flo
     return max(counts), status, statistics.median(times), rows
 
 
+def pages_that_do_not_grow(client, sized, repeat: int, verdict) -> float:
+    """Cooperative and county pages at 10 and BIG products: same queries, p50 ratio."""
+    from django.urls import reverse
+
+    h.heading(f"pages of a cooperative with {BIG} products vs one with 10 (p50 of {repeat})")
+    print(f"{'page':<44} {'size':>4} {'queries':>7} {'p50 ms':>8}")
+    worst = 0.0
+    for label, name, index in (
+        ("page cooperative", "cooperative_detail", 0),
+        ("page county", "county_detail", 1),
+    ):
+        results = {}
+        for n in (10, BIG):
+            url = reverse(name, kwargs={"slug": sized[n][index]})
+            queries, status, p50, _ = measure(client, url, repeat, {})
+            results[n] = (queries, p50)
+            print(f"{label:<44} {n:>4} {queries:>7} {p50 * 1000:>8.1f}")
+            verdict.check(status == 200, f"{url} answers 200")
+        verdict.check(
+            results[10][0] == results[BIG][0],
+            f"{label}: queries identical at 10 and {BIG} products "
+            f"({results[10][0]}, {results[BIG][0]})",
+        )
+        ratio = h.ratio(results[BIG][1], results[10][1])
+        worst = max(worst, ratio)
+        print(f"    p50({BIG})/p50(10) = {ratio:.2f}")
+    return worst
+
+
 def _is_list(client, url: str, headers: dict) -> bool:
     response = client.get(url, **headers)
     try:
@@ -217,9 +251,11 @@ def main() -> None:
             slow = h.ratio(results[100][1], results[10][1])
             worst_ratio = max(worst_ratio, slow)
             print(f"    p50(100)/p50(10) = {slow:.2f}")
+        big_ratio = pages_that_do_not_grow(client, sized, repeat, verdict)
         h.heading("goals")
         print(f"  {len(cases)} lists measured; API lists found: {', '.join(api_lists) or 'none'}")
         verdict.goal("worst p50(100)/p50(10)", worst_ratio, 3.0, at_most=True)
+        verdict.goal(f"worst page p50({BIG})/p50(10)", big_ratio, 1.5, at_most=True)
     finally:
         bench.close()
     verdict.exit()

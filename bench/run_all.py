@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ["queries", "catalog", "flash_sale", "callbacks", "memory"]
+SCRIPTS = ["queries", "catalog", "flash_sale", "flash_catalog", "callbacks", "memory"]
 
 
 def main() -> None:

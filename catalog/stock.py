@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from storefront.errors import InvalidInput, NotFound
 
-from .cache import catalog_changed
+from .cache import catalog_changed, stock_moved
 from .constants import StockReason
 from .exceptions import StockChanged, StockWouldGoNegative
 from .models import Cooperative, Product, StockMovement, Variant
@@ -45,15 +45,25 @@ def _table() -> str:
     return connection.ops.quote_name(Variant._meta.db_table)
 
 
-def _update_returning(sql_set: str, where: str, params: list[Any]) -> int | None:
+def _update_returning(sql_set: str, where: str, params: list[Any], delta: int) -> int | None:
     """Run one ``UPDATE variant SET stock = … WHERE id = %s AND …`` and return the new
     stock, or None when the WHERE did not match (both SQLite ≥ 3.35 and PostgreSQL know
-    RETURNING, so the balance costs no second read)."""
-    sql = f"UPDATE {_table()} SET stock = {sql_set} WHERE id = %s AND {where} RETURNING stock"  # noqa: S608 — table name from the model, values as parameters
+    RETURNING, so the balance costs no second read).
+
+    ``delta`` is the change made: the catalogue cache is told which product moved and
+    whether it crossed zero, from the same returned row (on commit)."""
+    sql = (
+        f"UPDATE {_table()} SET stock = {sql_set} WHERE id = %s AND {where}"  # noqa: S608 — table name from the model, values as parameters
+        " RETURNING stock, product_id"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return None if row is None else row[0]
+    if row is None:
+        return None
+    balance, product_id = row
+    stock_moved([(product_id, balance - delta, balance)])
+    return balance
 
 
 def _actor_id(actor) -> int | None:
@@ -146,7 +156,7 @@ def stock_take(
         if prices is not None:
             on_sale, on_sale_params = _on_sale_at(variant_id, prices[variant_id])
             where, params = f"{where} AND {on_sale}", [*params, *on_sale_params]
-        balance = _update_returning("stock - %s", where, params)
+        balance = _update_returning("stock - %s", where, params, -quantity)
         if balance is None:
             short.append(variant_id)
             continue
@@ -166,7 +176,6 @@ def stock_take(
     if short:
         return short
     StockMovement.objects.bulk_create(movements)
-    catalog_changed()
     if reason == StockReason.SALE:
         from .news import stock_check_low_on_commit
 
@@ -191,7 +200,7 @@ def stock_return(
         raise RuntimeError("stock_return belongs inside the transition's transaction")
     movements = []
     for variant_id, quantity in _clean_quantities(quantities):
-        balance = _update_returning("stock + %s", "1 = 1", [quantity, variant_id])
+        balance = _update_returning("stock + %s", "1 = 1", [quantity, variant_id], quantity)
         if balance is None:  # pragma: no cover - variants are never deleted under an order
             continue
         movements.append(
@@ -206,7 +215,6 @@ def stock_return(
             )
         )
     StockMovement.objects.bulk_create(movements)
-    catalog_changed()
 
 
 def clean_figure(value: Any, field: str, *, allow_negative: bool = False) -> int:
@@ -248,7 +256,7 @@ def stock_adjust(
     if delta == 0:
         raise InvalidInput(details={"delta": [_("Enter a change other than 0.")]})
     balance = _update_returning(
-        "stock + %s", "stock + %s BETWEEN 0 AND %s", [delta, variant_id, delta, STOCK_MAX]
+        "stock + %s", "stock + %s BETWEEN 0 AND %s", [delta, variant_id, delta, STOCK_MAX], delta
     )
     if balance is None:
         current = _current(variant_id)
@@ -263,7 +271,6 @@ def stock_adjust(
         actor_id=_actor_id(actor),
         note=note[:255],
     )
-    catalog_changed()
     return movement
 
 
@@ -283,7 +290,7 @@ def stock_set_if_unchanged(
     if new == expected:
         _current(variant_id)  # still 404 for a variant that does not exist
         return None
-    balance = _update_returning("%s", "stock = %s", [new, variant_id, expected])
+    balance = _update_returning("%s", "stock = %s", [new, variant_id, expected], new - expected)
     if balance is None:
         raise StockChanged(details={"variant": variant_id, "stock": _current(variant_id)})
     movement = StockMovement.objects.create(
@@ -294,7 +301,6 @@ def stock_set_if_unchanged(
         actor_id=_actor_id(actor),
         note=note[:255],
     )
-    catalog_changed()
     return movement
 
 

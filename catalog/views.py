@@ -121,6 +121,13 @@ def product_detail(request, slug: str):
     )
 
 
+def _page(request, products):
+    """One page of ``PAGE_SIZE`` products (``?page=``), certification kinds attached: the
+    page costs the same few queries however many products the list holds."""
+    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    return _with_kinds(page)
+
+
 @require_safe
 def county_detail(request, slug: str):
     county = get_object_or_404(County, slug=slug)
@@ -130,10 +137,11 @@ def county_detail(request, slug: str):
         {
             "county": county,
             "cooperatives": selectors.public_cooperatives().filter(county=county),
-            "products": _with_kinds(
+            "page": _page(
+                request,
                 selectors.product_summary_list()
                 .filter(cooperative__county=county)
-                .order_by("-created", "-id")[:12]
+                .order_by("-created", "-id"),
             ),
         },
     )
@@ -142,21 +150,26 @@ def county_detail(request, slug: str):
 @require_safe
 def cooperative_detail(request, slug: str):
     cooperative = get_object_or_404(selectors.public_cooperatives(), slug=slug)
-    products = _with_kinds(
-        list(
-            selectors.product_summary_list()
-            .filter(cooperative=cooperative)
-            .order_by(order_by_localized("title"), "id")
-        )
+    page = _page(
+        request,
+        selectors.product_summary_list()
+        .filter(cooperative=cooperative)
+        .order_by(order_by_localized("title"), "id"),
     )
+    products = page.object_list
     photos = [p for p in products if p.first_image][:8]
-    certifications = Certification.objects.filter(cooperative=cooperative).select_related("product")
+    # The cooperative's own certifications, and those of the products on this page.
+    certifications = (
+        Certification.objects.filter(cooperative=cooperative)
+        .filter(Q(product__isnull=True) | Q(product__in=[p.pk for p in products]))
+        .select_related("product")
+    )
     return render(
         request,
         "catalog/cooperative_detail.html",
         {
             "cooperative": cooperative,
-            "products": products,
+            "page": page,
             "photos": photos,
             "certifications": [
                 c

@@ -12,6 +12,8 @@ class MarketingConfig(AppConfig):
         from catalog.offers import offers_provider_register
 
         from .pricing import campaign_offers, receivers_connect
+        from .services.campaigns import connect_cache_receivers
 
         receivers_connect()
+        connect_cache_receivers()
         offers_provider_register(campaign_offers)

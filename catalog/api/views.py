@@ -138,7 +138,7 @@ class ProductListView(_PublicList):
             "certification_kinds": selectors.certification_kinds_for(page),
         }
         data = ProductSummarySerializer(page, many=True, context=context).data
-        return self.get_paginated_response(data)
+        return self.get_paginated_response(data), [p.pk for p in page]
 
 
 # The 200 is listed too: a responses dict replaces the inferred answers.
@@ -158,11 +158,11 @@ class ProductDetailView(generics.RetrieveAPIView):
         return selectors.product_detail_queryset()
 
     def retrieve(self, request, *args, **kwargs):
-        return cached_response(
-            request,
-            "product",
-            lambda: super(ProductDetailView, self).retrieve(request, *args, **kwargs),
-        )
+        return cached_response(request, "product", self._retrieve)
+
+    def _retrieve(self):
+        product = self.get_object()
+        return Response(self.get_serializer(product).data), [product.pk]
 
 
 class TraceView(APIView):

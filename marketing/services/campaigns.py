@@ -9,8 +9,11 @@ import logging
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
+from catalog.cache import invalidate_products
+from catalog.models import Variant
+
 from ..constants import SESSION_FIRST, SESSION_LAST
-from ..models import BuyerTouch, Campaign, OrderAttribution
+from ..models import BuyerTouch, Campaign, CampaignItem, OrderAttribution
 from ..selectors import campaigns_running
 
 logger = logging.getLogger(__name__)
@@ -114,3 +117,37 @@ def attribution_write(order) -> OrderAttribution | None:
     BuyerTouch.objects.filter(pk=touch.pk).delete()
     _touch_marker_clear(order.user_id)
     return row
+
+
+def campaign_prices_changed(*, variant_ids) -> None:
+    """Featured variants were added, removed or repriced, or their campaign's dates
+    moved: the catalogue's cached pages of their products are rebuilt once this
+    transaction commits (``catalog.cache.invalidate_products``), and no other page."""
+    ids = list(variant_ids)
+    if ids:
+        invalidate_products(
+            Variant.objects.filter(pk__in=ids).values_list("product_id", flat=True).distinct()
+        )
+
+
+def _on_item_write(sender, instance, **kwargs) -> None:
+    campaign_prices_changed(variant_ids=[instance.variant_id])
+
+
+def _on_campaign_write(sender, instance, created=False, **kwargs) -> None:
+    if not created:  # a new campaign has no items yet; theirs are seen as they are saved
+        campaign_prices_changed(
+            variant_ids=CampaignItem.objects.filter(campaign=instance).values_list(
+                "variant_id", flat=True
+            )
+        )
+
+
+def connect_cache_receivers() -> None:
+    """Whatever writes campaigns and their items (the admin, a data fix) orphans the
+    cached catalogue pages of the products they feature (``MarketingConfig.ready``)."""
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(_on_item_write, sender=CampaignItem, dispatch_uid="mkt-cache-item")
+    post_delete.connect(_on_item_write, sender=CampaignItem, dispatch_uid="mkt-cache-item-del")
+    post_save.connect(_on_campaign_write, sender=Campaign, dispatch_uid="mkt-cache-campaign")

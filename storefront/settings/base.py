@@ -98,6 +98,8 @@ CSRF_FAILURE_VIEW = "storefront.views.csrf_failure"
 MIDDLEWARE = [
     "storefront.middleware.RequestIdMiddleware",
     "storefront.middleware.MetricsMiddleware",
+    # Anonymous catalogue hits answered here, before the rest (catalog/middleware.py).
+    "catalog.middleware.CatalogCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "storefront.middleware.ApiErrorMiddleware",

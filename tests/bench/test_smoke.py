@@ -41,12 +41,22 @@ def test_queries_per_list_are_constant_in_page_size():
     out = run("queries")
     assert "/api/v1/products/" in out
     assert "queries constant in size" in out
+    # Issue 20: the cooperative and county pages cost the same queries at 2,000 products.
+    assert "[ok] page cooperative: queries identical at 10 and 2000 products" in out
+    assert "[ok] page county: queries identical at 10 and 2000 products" in out
 
 
 def test_catalog_serves_fresh_stock_and_price_under_load():
     out = run("catalog", "--concurrency", "8")
     assert "products list / DRF hello" in out
     assert "sold-out visible in the list at once" in out
+
+
+def test_catalogue_stays_correct_while_a_flash_sale_runs():
+    out = run("flash_catalog", "--concurrency", "8", "--readers", "4")
+    assert "list during sale / DRF hello idle" in out
+    assert "[ok] sale: oversold units = 0" in out
+    assert "[ok] sold-out visible in the list" in out
 
 
 def test_flash_sale_never_oversells():

@@ -266,3 +266,40 @@ def test_product_page_has_a_share_card(client, settings, tmp_path):
     assert '<meta property="product:price:amount" content="68.00">' in body
     assert '<meta property="product:price:currency" content="CNY">' in body
     assert '<meta property="og:image" content="http://testserver/media/' in body
+
+
+@pytest.mark.parametrize("kind", ["cooperative", "county"])
+def test_cooperative_and_county_pages_paginate_at_a_constant_cost(client, kind):
+    county = make_county()
+    coop = make_cooperative(county=county)
+    url = (coop if kind == "cooperative" else county).get_absolute_url()
+    first = make_product(cooperative=coop, title="Aaa flour")
+    Certification.objects.create(
+        kind=CertificationKind.ORGANIC, number="ORG-P1", issuer="X", cooperative=coop, product=first
+    )
+    for _ in range(4):
+        make_product(cooperative=coop)
+    few = _count_queries(client, url)
+    for i in range(25):
+        product = make_product(cooperative=coop, title=f"Zzz flour {i:02}")
+        Certification.objects.create(
+            kind=CertificationKind.ORGANIC,
+            number=f"ORG-Z{i}",
+            issuer="X",
+            cooperative=coop,
+            product=product,
+        )
+    many = _count_queries(client, url)
+    assert many == few
+    body = client.get(url).content.decode()
+    assert body.count('<article class="card product-card">') == 24
+    assert "Page 1 of 2" in body and 'rel="next"' in body and "#products" in body
+    second = client.get(f"{url}?page=2").content.decode()
+    assert "Page 2 of 2" in second and 'rel="prev"' in second
+    assert second.count('<article class="card product-card">') == 6
+    if kind == "cooperative":
+        # Titles in order: the first page starts with A, the second ends with the last Z;
+        # a product's own certification is listed with its page, not on every page.
+        assert "Aaa flour" in body and "Zzz flour 24" in second and "Aaa flour" not in second
+        assert "ORG-P1" in body and "ORG-P1" not in second
+    assert client.get(f"{url}?page=99").status_code == 200  # the last page, as the list does
