@@ -29,6 +29,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from storefront.db import prepared_statements
 from storefront.errors import InvalidInput, NotFound
 
 from .cache import catalog_changed, stock_moved
@@ -151,28 +152,31 @@ def stock_take(
         raise RuntimeError("stock_take needs a transaction (the caller rolls back when short)")
     movements: list[StockMovement] = []
     short: list[int] = []
-    for variant_id, quantity in _clean_quantities(quantities):
-        where, params = "stock >= %s", [quantity, variant_id, quantity]
-        if prices is not None:
-            on_sale, on_sale_params = _on_sale_at(variant_id, prices[variant_id])
-            where, params = f"{where} AND {on_sale}", [*params, *on_sale_params]
-        balance = _update_returning("stock - %s", where, params, -quantity)
-        if balance is None:
-            short.append(variant_id)
-            continue
-        movements.append(
-            StockMovement(
-                variant_id=variant_id,
-                delta=-quantity,
-                reason=reason,
-                balance=balance,
-                actor_id=_actor_id(actor),
-                order_id=order_id,
-                note=note[:255],
+    # The UPDATE (with its on-sale sub-select) and the re-read are prepared: planned once
+    # per connection, so the hot row's lock is held for less of PostgreSQL's time.
+    with prepared_statements():
+        for variant_id, quantity in _clean_quantities(quantities):
+            where, params = "stock >= %s", [quantity, variant_id, quantity]
+            if prices is not None:
+                on_sale, on_sale_params = _on_sale_at(variant_id, prices[variant_id])
+                where, params = f"{where} AND {on_sale}", [*params, *on_sale_params]
+            balance = _update_returning("stock - %s", where, params, -quantity)
+            if balance is None:
+                short.append(variant_id)
+                continue
+            movements.append(
+                StockMovement(
+                    variant_id=variant_id,
+                    delta=-quantity,
+                    reason=reason,
+                    balance=balance,
+                    actor_id=_actor_id(actor),
+                    order_id=order_id,
+                    note=note[:255],
+                )
             )
-        )
-    if not short and prices is not None:
-        short = _not_on_sale_now(prices)
+        if not short and prices is not None:
+            short = _not_on_sale_now(prices)
     if short:
         return short
     StockMovement.objects.bulk_create(movements)

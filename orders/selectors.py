@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, QuerySet, Subquery, Sum
 
 from accounts.models import User
 from catalog.models import Variant
@@ -73,14 +73,22 @@ def order_get_for_user(
     return order
 
 
-def variants_purchasable(ids: Iterable[int]) -> dict[int, Variant]:
+def variants_purchasable(
+    ids: Iterable[int], *, placed_with_key: tuple[User, str] | None = None
+) -> dict[int, Variant]:
     """The variants ``ids`` with product and cooperative, all of them on sale now, or
-    ``VariantUnavailable`` naming those that are not (cart and checkout)."""
+    ``VariantUnavailable`` naming those that are not (cart and checkout).
+
+    ``placed_with_key=(user, key)`` also reads, in the same statement (so from the same
+    snapshot as the stock), the id of ``user``'s order placed with Idempotency-Key
+    ``key``: each variant carries it as ``placed_order_id`` (None when there is none)."""
     ids = list(ids)
-    found = {
-        v.pk: v
-        for v in variants_on_sale().select_related("product__cooperative").filter(pk__in=ids)
-    }
+    rows = variants_on_sale().select_related("product__cooperative").filter(pk__in=ids)
+    if placed_with_key is not None:
+        user, key = placed_with_key
+        placed = Order.objects.filter(user=user, idempotency_key=key).values("pk")[:1]
+        rows = rows.annotate(placed_order_id=Subquery(placed))
+    found = {v.pk: v for v in rows}
     missing = [vid for vid in ids if vid not in found]
     if missing:
         raise VariantUnavailable(details={"variants": sorted(missing)})

@@ -16,9 +16,10 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import ParamSpec, TypeVar
 
-from django.db import OperationalError
+from django.db import OperationalError, connection
 
 from . import metrics
 from .errors import ServiceUnavailable
@@ -88,3 +89,11 @@ def retry_on_conflict(
         return wrapper
 
     return decorate
+
+
+def prepared_statements() -> AbstractContextManager:
+    """Statements run inside are prepared once per connection on PostgreSQL
+    (``storefront.postgres``): PostgreSQL plans them once, not at every execution.
+    Elsewhere (SQLite, or ``DB_PREPARED_STATEMENTS=0``) it changes nothing."""
+    enter = getattr(connection, "prepared_statements", None)
+    return enter() if enter is not None else nullcontext()

@@ -72,6 +72,8 @@ if settings.BENCHMARK_VIEWS:
     urlpatterns = [
         path("bench/hello/django/", bench_views.django_hello),
         path("bench/hello/drf/", bench_views.drf_hello),
+        path("bench/hello/drf-auth/", bench_views.drf_hello_auth),
+        path("bench/insert/drf-auth/", bench_views.drf_insert_auth),
         *urlpatterns,
     ]
 

@@ -15,14 +15,16 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.conf import settings
 from rest_framework.test import APIClient
 
 REQUIRE_SERVICES = os.environ.get("FARMGATE_REQUIRE_SERVICES") == "1"
 
 
 def _db_is_postgres() -> bool:
-    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    from django.db import connections
+
+    # Django's backend or the project's (storefront.postgres): both say "postgresql".
+    return connections["default"].vendor == "postgresql"
 
 
 def _redis_url() -> str:

@@ -179,6 +179,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that skips the per-request SELECT 1 on a
+    # connection used moments ago (storefront/postgres/base.py).
+    DATABASES["default"]["ENGINE"] = "storefront.postgres"
+# Seconds a persistent connection may sit unused and still be trusted without a query.
+DB_HEALTH_CHECK_IDLE_SECONDS = env_int("DB_HEALTH_CHECK_IDLE_SECONDS", 5)
+# The checkout's hot statements are prepared once per connection (off behind a
+# transaction-pooling proxy such as PgBouncer in transaction mode).
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -323,9 +332,12 @@ IMAGE_UPLOAD_MAX_PIXELS = env_int("IMAGE_UPLOAD_MAX_PIXELS", 40_000_000)
 CERTIFICATION_DOCUMENT_MAX_BYTES = env_int("CERTIFICATION_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 # --- REST framework -------------------------------------------------------
+# How long an API token and its user are answered from the cache (0: always the database).
+TOKEN_AUTH_CACHE_SECONDS = env_int("TOKEN_AUTH_CACHE_SECONDS", 30)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token authentication with a short-lived cache (accounts/authentication.py)
+        "accounts.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

@@ -21,7 +21,7 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters")
 ALLOWED_HOSTS = [h.strip() for h in _require("ALLOWED_HOSTS").split(",") if h.strip()]
 _require("DATABASE_URL")
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] not in ("django.db.backends.postgresql", "storefront.postgres"):
     raise ImproperlyConfigured("production needs a PostgreSQL DATABASE_URL")
 
 if EMAIL_BACKEND == _CONSOLE_MAIL and not EMAIL_ALLOW_CONSOLE:
