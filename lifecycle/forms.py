@@ -163,6 +163,8 @@ class RefundUnitsForm(forms.Form):
 
     def clean_line(self):
         return self.by_pk[self.cleaned_data["line"]]
+
+
 class PickupCheckoutForm(forms.Form):
     """Collect at a village station instead of home delivery: the station (its slug,
     from the list on the page), who collects (name and a mobile phone the pickup code is
