@@ -16,7 +16,6 @@ from channels import selectors as channel_selectors
 from channels import services as channel_services
 from channels.constants import PlaceKind
 from channels.exceptions import NotAnAgent, PlaceNotFound
-from marketing.selectors import cart_at_campaign_prices
 from orders import selectors as order_selectors
 from orders.exceptions import InsufficientStock, VariantUnavailable
 from storefront.errors import ApplicationError
@@ -135,7 +134,7 @@ def checkout_pickup(request):
         "orders/checkout_pickup.html",
         {
             "form": form,
-            "cart": cart_at_campaign_prices(cart),
+            "cart": cart,
             "stations": stations,
             "search": search,
             "district": district,
