@@ -12,8 +12,8 @@ once its transaction commits, so the first request after a change reads the new 
 rows cached under an older version are never read again. If the cache is unreachable the
 rows are read from the database (a failed bump is logged; the timeout bounds it).
 
-The catalogue's page cache is told too (``catalog_changed``): pages that show a price
-are rebuilt."""
+The catalogue's cached pages of the featured products are orphaned by
+``services.campaigns.connect_cache_receivers`` (per product, not the whole catalogue)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from catalog.cache import catalog_changed
 from storefront import metrics
 
 from .models import Campaign, CampaignItem
@@ -44,7 +43,6 @@ Row = tuple[int, int, Decimal, datetime, datetime]
 def campaign_prices_changed() -> None:
     """Campaign prices changed: a new version once the current transaction commits."""
     transaction.on_commit(_bump, robust=True)
-    catalog_changed()
 
 
 def _bump() -> None:
