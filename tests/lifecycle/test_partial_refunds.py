@@ -332,3 +332,34 @@ def test_provider_notifications_of_partial_refunds_complete_each_once():
     assert _sum(LedgerEntry.objects.filter(order=order, kind=LedgerKind.PARTIAL_REFUND)) == D(
         "-5.86"
     )
+
+
+def test_the_api_and_the_packing_slip_show_the_weighed_line(
+    api_client, django_capture_on_commit_callbacks
+):
+    import io
+
+    from pypdf import PdfReader
+
+    from fulfilment.services import shipments_create_for_order
+    from fulfilment.slips import render_packing_slip
+
+    order, _payment = place_and_pay([(make_weight_variant(), 1)])
+    (shipment,) = shipments_create_for_order(order_id=order.pk)
+    api_client.force_authenticate(order.user)
+    url = f"/api/v1/orders/{order.number}/"
+    (line,) = api_client.get(url).json()["lines"]
+    assert (line["price_per_kg"], line["final_weight_grams"], line["final_amount"]) == (
+        "6.80",
+        None,
+        None,
+    )
+    text = PdfReader(io.BytesIO(render_packing_slip(shipment))).pages[0].extract_text()
+    assert "weigh" in text
+    _weigh(order.lines.get(), 4873, capture=django_capture_on_commit_callbacks)
+    (line,) = api_client.get(url).json()["lines"]
+    assert (line["final_weight_grams"], line["final_amount"]) == (4873, "33.14")
+    shipment.refresh_from_db()
+    assert not shipment.packing_slip  # out of date: rendered again on the next look
+    text = PdfReader(io.BytesIO(render_packing_slip(shipment))).pages[0].extract_text()
+    assert "4.873 kg" in text
