@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from catalog.models import Variant
@@ -130,7 +131,11 @@ def cooperative_sales_since(*, cooperative_ids, since) -> dict[str, Decimal | in
         cooperative_id__in=cooperative_ids,
         order__status__in=SOLD_STATUSES,
         order__paid_at__gte=since,
-    ).aggregate(total=Sum("line_total"), units=Sum("quantity"))
+    ).aggregate(
+        # A weighed line sold for its final amount (the difference went back).
+        total=Sum(Coalesce("final_amount", "line_total")),
+        units=Sum("quantity"),
+    )
     return {"total": sales["total"] or Decimal("0"), "units": sales["units"] or 0}
 
 

@@ -84,3 +84,13 @@ def test_buyer_sees_the_estimate_and_the_manager_weighs_the_parcel(new_page):
     shoot(farmer, "by-weight-07-farm-weighed-phone")
     next_line.refresh_from_db()
     assert next_line.final_amount == Decimal("177.62")  # 2.612 kg × 68.00
+
+    # The manager gives back the weighed leg from the order page (what it finally cost).
+    manager.goto(f"/admin/orders/order/{order.pk}/change/")
+    manager.click(f"a[href='/admin/orders/order/{order.pk}/refund-units/']")
+    shoot(manager, "by-weight-08-refund-units-phone")
+    manager.click("form input[type=submit]")
+    manager.wait_for_selector(".messagelist")
+    shoot(manager, "by-weight-09-refunded-units-phone")
+    back = Refund.objects.filter(payment=payment, key=f"line:{line.pk}:1-1").get()
+    assert back.amount == Decimal("165.24")
