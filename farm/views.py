@@ -18,7 +18,7 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +34,7 @@ from catalog.stock import stock_change_apply
 from catalog.stock_forms import stock_refusal_text
 from catalog.translation import PRODUCT_TRANSLATION_ARGS, order_by_localized
 from fulfilment.selectors import shipments_to_pack_for_user
+from lifecycle import services as lifecycle
 from orders import selectors as order_selectors
 from storefront.errors import ApplicationError
 from storefront.pages import button_action, error_text, form_add_error, message_error
@@ -672,3 +673,58 @@ def product_reject(request, pk: int):
                 request, _("%(title)s was sent back to the farmer.") % {"title": product.title}
             )
     return redirect("farm:review")
+
+
+# --- weighing: lines sold by weight ---------------------------------------
+class WeighLineForm(forms.Form):
+    grams = forms.IntegerField(
+        label=_("Weighed (g)"),
+        min_value=1,
+        max_value=1_000_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+@member_required
+def weigh_list(request):
+    """The cooperative's lines sold by weight waiting for the scale (any member weighs)."""
+    lines = order_selectors.lines_to_weigh(cooperative_ids=_coop_ids(request))
+    return render(
+        request,
+        "farm/weigh.html",
+        {"lines": [(line, WeighLineForm(prefix=f"l{line.pk}")) for line in lines], "nav": "weigh"},
+    )
+
+
+@member_required
+@require_POST
+def weigh_save(request, line_id: int):
+    """One line's reading; the difference is refunded once (``lifecycle.line_weigh``)."""
+    form = WeighLineForm(request.POST, prefix=f"l{line_id}")
+    if not form.is_valid():
+        messages.error(request, _("Type the weight in whole grams, as the scale shows it."))
+        return redirect("farm:weigh")
+    try:
+        result = lifecycle.line_weigh(
+            line_id=line_id,
+            grams=form.cleaned_data["grams"],
+            by=request.user,
+            cooperative_ids=_coop_ids(request),
+        )
+    except ApplicationError as exc:
+        if exc.code == "not_found":
+            raise Http404 from exc
+        messages.error(request, error_text(exc))
+        return redirect("farm:weigh")
+    back = result.refund.amount if result.refund is not None else Decimal("0.00")
+    messages.success(
+        request,
+        _("%(title)s: %(grams)d g, final %(amount)s, refunded %(back)s.")
+        % {
+            "title": result.line.title,
+            "grams": result.line.final_weight_grams,
+            "amount": result.line.final_amount,
+            "back": back,
+        },
+    )
+    return redirect("farm:weigh")

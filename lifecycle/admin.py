@@ -159,7 +159,7 @@ from orders.admin import OrderAdmin  # noqa: E402
 from orders.models import Order  # noqa: E402
 
 from .forms import RefundUnitsForm, WeighForm  # noqa: E402
-from .services.partial import line_net, line_units_refunded  # noqa: E402
+from .services.partial import line_net, lines_units_refunded  # noqa: E402
 
 
 def _scope(request) -> set[int] | None:
@@ -276,8 +276,9 @@ class LifecycleOrderAdmin(OrderAdmin):
         if order is None or not self.has_view_permission(request, order):
             raise Http404
         lines = list(order.shown_lines)
+        refunded = lines_units_refunded(lines)
         for line in lines:
-            line.refunded_units = line_units_refunded(line)
+            line.refunded_units = refunded[line.pk]
             line.net = line_net(line)
         form = RefundUnitsForm(request.POST or None, lines=lines)
         if request.method == "POST" and form.is_valid():

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from catalog.models import Variant
@@ -148,7 +149,11 @@ def cooperative_sales_since(*, cooperative_ids, since) -> dict[str, Decimal | in
         cooperative_id__in=cooperative_ids,
         order__status__in=SOLD_STATUSES,
         order__paid_at__gte=since,
-    ).aggregate(total=Sum("line_total"), units=Sum("quantity"))
+    ).aggregate(
+        # A weighed line sold for its final amount (the difference went back).
+        total=Sum(Coalesce("final_amount", "line_total")),
+        units=Sum("quantity"),
+    )
     return {"total": sales["total"] or Decimal("0"), "units": sales["units"] or 0}
 
 
@@ -171,3 +176,16 @@ def saved_address_get(*, user: User, address_id: int | None = None) -> SavedAddr
     if address_id is None:
         return qs.filter(is_default=True).first()
     return qs.filter(pk=address_id).first()
+
+
+def lines_to_weigh(*, cooperative_ids: Iterable[int], limit: int = 100) -> list[OrderLine]:
+    """Lines sold by weight of these cooperatives in paid orders: those waiting for the
+    scale first (oldest order first), then the latest weighed (for a look back)."""
+    base = OrderLine.objects.filter(
+        cooperative_id__in=list(cooperative_ids),
+        price_per_kg__isnull=False,
+        order__status=OrderStatus.PAID,
+    ).select_related("order", "weighed_by")
+    waiting = list(base.filter(final_weight_grams__isnull=True).order_by("order_id", "id")[:limit])
+    weighed = list(base.filter(final_weight_grams__isnull=False).order_by("-weighed_at")[:20])
+    return waiting + weighed

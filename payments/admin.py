@@ -126,7 +126,7 @@ class RefundAdmin(CooperativeShareMixin, ReadOnlyAdminMixin, CooperativeScopedAd
     cooperative_path = "payment__order__lines__cooperative"
     order_field = "payment__order"
     platform_only = ("provider_response",)
-    list_display = ["out_refund_no", "payment", "amount", "status", "reason", "created"]
+    list_display = ["out_refund_no", "payment", "amount", "key", "status", "reason", "created"]
     list_filter = ["status"]
     search_fields = ["out_refund_no", "payment__out_trade_no", "payment__order__number"]
     list_select_related = ["payment"]

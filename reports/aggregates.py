@@ -18,6 +18,7 @@ records disagree, or the day was not rebuilt after a late change.
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
@@ -60,14 +61,53 @@ def _in(field: str, day: date) -> Q:
 
 
 def _refunded_order_ids(day: date):
-    """Orders whose paying payment was refunded on ``day`` (a refund of a payment that
-    never paid its order — a late or second payment — gave back no sale)."""
+    """Orders whose paying payment was refunded (all that was left of it) on ``day`` (a
+    refund of a payment that never paid its order — a late or second payment — gave
+    back no sale). Partial refunds of a line are ``_partial_refunds``."""
     paid_a_sale = LedgerEntry.objects.filter(payment=OuterRef("payment"), kind=LedgerKind.SALE)
     return (
-        Refund.objects.filter(_in("completed_at", day), status=RefundStatus.SUCCEEDED)
+        Refund.objects.filter(
+            _in("completed_at", day), status=RefundStatus.SUCCEEDED, order_line__isnull=True
+        )
         .filter(Exists(paid_a_sale))
         .values("payment__order_id")
     )
+
+
+def _partial_refunds(**filters) -> list[dict]:
+    """Succeeded partial refunds of a line: its cooperative, SKU, variant and title, the
+    gross it took from the cooperative (what the buyer got back and the platform-funded
+    discount given back with it) and the units it gave back (a weighing: none)."""
+    rows = Refund.objects.filter(
+        status=RefundStatus.SUCCEEDED, order_line__isnull=False, **filters
+    ).values(
+        "key",
+        "amount",
+        "subsidy",
+        cooperative=F("order_line__cooperative"),
+        sku=F("order_line__sku"),
+        variant_id=F("order_line__variant"),
+        title=F("order_line__title"),
+    )
+    out = []
+    for r in rows:
+        units = _UNITS_KEY.match(r["key"])
+        out.append(
+            {
+                **r,
+                "gross": r["amount"] + r["subsidy"],
+                "units": int(units.group(2)) - int(units.group(1)) + 1 if units else 0,
+            }
+        )
+    return out
+
+
+_UNITS_KEY = re.compile(r"^line:\d+:(\d+)-(\d+)$")
+
+
+def _refund_day_filter(day: date) -> dict:
+    start, end = day_bounds(day)
+    return {"completed_at__gte": start, "completed_at__lt": end}
 
 
 def _per_variant(lines, **more):
@@ -139,6 +179,19 @@ def aggregates_build_day(*, day: date) -> int:
         .order_by()
     ):
         row(r["cooperative"]).refunds += r["s"]
+    # Partial refunds of a line count on the day they succeeded; a whole refund (just
+    # above) gave back what they had not, so theirs before it are taken off it.
+    for sign, partial in (
+        (1, _partial_refunds(**_refund_day_filter(day))),
+        (-1, _partial_refunds(payment__order_id__in=refunded)),
+    ):
+        for r in partial:
+            back = row(r["cooperative"], r["sku"])
+            back.variant_id = back.variant_id or r["variant_id"]
+            back.title = back.title or r["title"][:240]
+            back.refunds += sign * r["gross"]
+            back.refunded_units += sign * r["units"]
+            row(r["cooperative"]).refunds += sign * r["gross"]
     # The cooperative row's refunds hold the whole refund (goods and shipping); the
     # variant rows hold the goods part of it per variant.
 
@@ -222,7 +275,14 @@ def _ledger_figures(day: date) -> dict[tuple[int, str], Decimal]:
     # and the order's fee entry, negated.
     refunds_today = _in("refund__completed_at", day)
     add(
-        LedgerEntry.objects.filter(refunds_today, kind=LedgerKind.REFUND_REVERSAL),
+        LedgerEntry.objects.filter(
+            refunds_today,
+            kind__in=[
+                LedgerKind.REFUND_REVERSAL,
+                LedgerKind.PARTIAL_REFUND,
+                LedgerKind.SUBSIDY_REVERSAL,
+            ],
+        ),
         Figure.REFUNDS,
         -1,
     )
@@ -231,6 +291,12 @@ def _ledger_figures(day: date) -> dict[tuple[int, str], Decimal]:
     ).values("order_id")
     add(
         LedgerEntry.objects.filter(kind=LedgerKind.PLATFORM_FEE, order_id__in=reversed_orders),
+        Figure.REFUNDS,
+        -1,
+    )
+    # A whole reversal after partial refunds also reversed the fee they had returned.
+    add(
+        LedgerEntry.objects.filter(kind=LedgerKind.FEE_REVERSAL, order_id__in=reversed_orders),
         Figure.REFUNDS,
         -1,
     )

@@ -134,6 +134,8 @@ _register(
         Column(gettext_lazy("unit price"), "unit_price", MONEY),
         Column(gettext_lazy("quantity"), "quantity", INT),
         Column(gettext_lazy("line total"), "line_total", MONEY),
+        Column(gettext_lazy("weighed (g)"), "final_weight_grams", INT),
+        Column(gettext_lazy("final amount"), "final_amount", MONEY),
     ),
     rows=_rows_of_orders(OrderLine, "order_id", "id"),
 )

@@ -181,8 +181,12 @@ def _money(coops: list[int], period: Period) -> dict[str, dict[int, Decimal]]:
     lines = _by_coop(OrderLine.objects.filter(in_coops, paid), field_name=LINE_PAID)
     shipping = _by_coop(OrderShipping.objects.filter(in_coops, paid), field_name="fee")
     sale_of_payment = LedgerEntry.objects.filter(payment=OuterRef("payment"), kind=LedgerKind.SALE)
+    # Whole refunds give back the order's lines and shipping less what partial refunds
+    # of its lines gave back before; partial refunds count on their own day.
     refunded = (
-        Refund.objects.filter(period.q("completed_at"), status=RefundStatus.SUCCEEDED)
+        Refund.objects.filter(
+            period.q("completed_at"), status=RefundStatus.SUCCEEDED, order_line__isnull=True
+        )
         .filter(Exists(sale_of_payment))
         .values("payment__order_id")
     )
@@ -192,16 +196,27 @@ def _money(coops: list[int], period: Period) -> dict[str, dict[int, Decimal]]:
     refunded_shipping = _by_coop(
         OrderShipping.objects.filter(in_coops, order_id__in=refunded), field_name="fee"
     )
+    partial = Refund.objects.filter(
+        status=RefundStatus.SUCCEEDED, order_line__cooperative_id__in=coops
+    ).annotate(cooperative=F("order_line__cooperative"))
+    partial_before = _by_coop(partial.filter(payment__order_id__in=refunded), sign=-1)
+    partial_now = _by_coop(partial.filter(period.q("completed_at")))
     ledger = LedgerEntry.objects.filter(in_coops)
-    reversals = ledger.filter(period.q("refund__completed_at"), kind=LedgerKind.REFUND_REVERSAL)
+    reversals = ledger.filter(
+        period.q("refund__completed_at"),
+        kind__in=[LedgerKind.REFUND_REVERSAL, LedgerKind.PARTIAL_REFUND],
+    )
     return {
         "paid": _add(lines, shipping),
-        "refunds": _add(refunded_lines, refunded_shipping),
+        "refunds": _add(refunded_lines, refunded_shipping, partial_before, partial_now),
         "ledger_sales": _by_coop(ledger.filter(paid, kind=LedgerKind.SALE)),
         "fees": _by_coop(ledger.filter(paid, kind=LedgerKind.PLATFORM_FEE), sign=-1),
         "reversals": _by_coop(reversals),
         "refunded_fees": _by_coop(
-            ledger.filter(kind=LedgerKind.PLATFORM_FEE, order_id__in=reversals.values("order_id"))
+            ledger.filter(
+                kind__in=[LedgerKind.PLATFORM_FEE, LedgerKind.FEE_REVERSAL],
+                order_id__in=reversals.filter(kind=LedgerKind.REFUND_REVERSAL).values("order_id"),
+            )
         ),
         "payouts": _by_coop(
             ledger.filter(period.q("payout__created"), kind=LedgerKind.PAYOUT), sign=-1
@@ -236,7 +251,9 @@ def _reconcile(coops: list[int], period: Period, money: dict) -> Reconciliation:
         .distinct()
     )
     given = Refund.objects.filter(pk__in=refunds.values("pk")).aggregate(s=Sum("amount"))["s"]
-    refunded_orders = Refund.objects.filter(pk__in=refunds.values("pk")).values("payment__order_id")
+    refunded_orders = Refund.objects.filter(
+        pk__in=refunds.values("pk"), order_line__isnull=True
+    ).values("payment__order_id")
     other_refunded = _other_part(refunded_orders, in_county)
     return Reconciliation(
         paid_orders=sum(money["paid"].values(), ZERO),

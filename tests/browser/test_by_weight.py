@@ -65,3 +65,32 @@ def test_buyer_sees_the_estimate_and_the_manager_weighs_the_parcel(new_page):
     assert refund.amount == Decimal("13.26")
     line.refresh_from_db()
     assert line.final_amount == Decimal("165.24")
+
+    # The farmer weighs the next one on the farm portal.
+    second, _ = checkout_place(
+        user=User.objects.get(username="buyer"),
+        shipping_address=ADDRESS,
+        lines=[{"variant": variant.pk, "quantity": 1}],
+    )
+    pay_in_wallet(second)
+    farmer = new_page(viewport=PHONE)
+    log_in(farmer, "jeminay-farmer", next_url="/farm/weigh/")
+    farmer.goto("/farm/weigh/")
+    next_line = second.lines.get()
+    farmer.fill(f"#id_l{next_line.pk}-grams", "2612")
+    shoot(farmer, "by-weight-06-farm-weigh-phone")
+    farmer.click(f"#line-{next_line.pk} button[type=submit]")
+    farmer.wait_for_selector(f"#line-{next_line.pk} [data-weighed]")
+    shoot(farmer, "by-weight-07-farm-weighed-phone")
+    next_line.refresh_from_db()
+    assert next_line.final_amount == Decimal("177.62")  # 2.612 kg × 68.00
+
+    # The manager gives back the weighed leg from the order page (what it finally cost).
+    manager.goto(f"/admin/orders/order/{order.pk}/change/")
+    manager.click(f"a[href='/admin/orders/order/{order.pk}/refund-units/']")
+    shoot(manager, "by-weight-08-refund-units-phone")
+    manager.click("form input[type=submit]")
+    manager.wait_for_selector(".messagelist")
+    shoot(manager, "by-weight-09-refunded-units-phone")
+    back = Refund.objects.filter(payment=payment, key=f"line:{line.pk}:1-1").get()
+    assert back.amount == Decimal("165.24")

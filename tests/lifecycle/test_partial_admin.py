@@ -109,3 +109,36 @@ def test_the_manager_refunds_units_of_a_line_and_a_resent_form_refunds_once(
     too_many = client.post(url, {"line": line.pk, "units": 2, "already": 2})
     assert too_many.status_code == 200 and "More units than are left" in too_many.content.decode()
     assert Refund.objects.filter(payment=payment).count() == 1
+
+
+def test_a_farmer_weighs_a_line_on_the_farm_portal(
+    client, coop, django_capture_on_commit_callbacks
+):
+    from tests.factories import make_farmer
+
+    farmer = make_farmer(coop)
+    variant = make_weight_variant(cooperative=coop)
+    order, payment = place_and_pay([(variant, 1)])
+    line = order.lines.get()
+    elsewhere, _ = place_and_pay([(make_weight_variant(), 1)])
+    client.force_login(farmer)
+    page = client.get("/farm/weigh/").content.decode()
+    assert f"/farm/weigh/{line.pk}/" in page
+    assert f"/farm/weigh/{elsewhere.lines.get().pk}/" not in page
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(f"/farm/weigh/{line.pk}/", {f"l{line.pk}-grams": "4873"})
+    line.refresh_from_db()
+    assert (line.final_amount, line.weighed_by) == (D("33.14"), farmer)
+    assert Refund.objects.get(payment=payment).amount == D("0.86")
+    # Another cooperative's line: 404, nothing weighed; bad input: nothing weighed.
+    other = elsewhere.lines.get()
+    assert (
+        client.post(f"/farm/weigh/{other.pk}/", {f"l{other.pk}-grams": "4000"}).status_code == 404
+    )
+    mine, _ = place_and_pay([(make_weight_variant(cooperative=coop), 1)])
+    mine_line = mine.lines.get()
+    client.post(f"/farm/weigh/{mine_line.pk}/", {f"l{mine_line.pk}-grams": "4.5"})
+    other.refresh_from_db()
+    mine_line.refresh_from_db()
+    assert other.final_weight_grams is None and mine_line.final_weight_grams is None

@@ -286,3 +286,80 @@ def test_a_partial_refund_never_exceeds_what_is_left():
         whole, created = payments.refund_create(payment=locked, reason="cancel")
         assert created and whole.amount == payment.amount - D("15.00")
     assert Refund.objects.filter(payment=payment).count() == 2
+
+
+def test_provider_notifications_of_partial_refunds_complete_each_once():
+    from payments.constants import InboxStatus
+    from payments.models import PaymentNotification
+    from tests.factories import make_notification
+
+    order, payment = place_and_pay([(make_product(price="40.00").variants.get(), 1)])
+    line = order.lines.get()
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        first, _ = payments.refund_partial_create(
+            payment=locked, amount=D("0.86"), key="a", reason="t", order_line_id=line.pk
+        )
+        second, _ = payments.refund_partial_create(
+            payment=locked, amount=D("5.00"), key="b", reason="t", order_line_id=line.pk
+        )
+
+    def apply(**fields):
+        inbox = make_notification(payment, kind="refund", **fields)
+        flows.payment_notification_apply(inbox_id=inbox.pk)
+        return PaymentNotification.objects.get(pk=inbox.pk)
+
+    # WeChat reports each refund's own amount; Alipay's refund_fee is the running total.
+    assert apply(out_refund_no=first.out_refund_no, refund_amount=D("0.86")).status == (
+        InboxStatus.APPLIED
+    )
+    assert apply(out_refund_no=second.out_refund_no, refund_amount=D("5.86")).status == (
+        InboxStatus.APPLIED
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == second.status == RefundStatus.SUCCEEDED
+    # A wrong amount for a known refund, or a partial refund we never asked for: staff.
+    assert apply(out_refund_no=second.out_refund_no, refund_amount=D("3.00")).status == (
+        InboxStatus.REJECTED
+    )
+    assert apply(out_refund_no="ELSEWHERE-1", refund_amount=D("1.00")).status == (
+        InboxStatus.REJECTED
+    )
+    payment.refresh_from_db()
+    order.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED and order.status == OrderStatus.PAID
+    assert _sum(LedgerEntry.objects.filter(order=order, kind=LedgerKind.PARTIAL_REFUND)) == D(
+        "-5.86"
+    )
+
+
+def test_the_api_and_the_packing_slip_show_the_weighed_line(
+    api_client, django_capture_on_commit_callbacks
+):
+    import io
+
+    from pypdf import PdfReader
+
+    from fulfilment.services import shipments_create_for_order
+    from fulfilment.slips import render_packing_slip
+
+    order, _payment = place_and_pay([(make_weight_variant(), 1)])
+    (shipment,) = shipments_create_for_order(order_id=order.pk)
+    api_client.force_authenticate(order.user)
+    url = f"/api/v1/orders/{order.number}/"
+    (line,) = api_client.get(url).json()["lines"]
+    assert (line["price_per_kg"], line["final_weight_grams"], line["final_amount"]) == (
+        "6.80",
+        None,
+        None,
+    )
+    text = PdfReader(io.BytesIO(render_packing_slip(shipment))).pages[0].extract_text()
+    assert "weigh" in text
+    _weigh(order.lines.get(), 4873, capture=django_capture_on_commit_callbacks)
+    (line,) = api_client.get(url).json()["lines"]
+    assert (line["final_weight_grams"], line["final_amount"]) == (4873, "33.14")
+    shipment.refresh_from_db()
+    assert not shipment.packing_slip  # out of date: rendered again on the next look
+    text = PdfReader(io.BytesIO(render_packing_slip(shipment))).pages[0].extract_text()
+    assert "4.873 kg" in text
