@@ -20,7 +20,11 @@ class _CountyScoped:
     county_path = "county"
 
     def _counties(self, request) -> set[int]:
-        return managed_county_ids(request.user)
+        # Once per request: the admin asks every model of the sidebar.
+        cached = getattr(request, "_channels_county_ids", None)
+        if cached is None:
+            cached = request._channels_county_ids = managed_county_ids(request.user)
+        return cached
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

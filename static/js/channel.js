@@ -136,7 +136,7 @@
   }
   function payCash(number) {
     call("POST", "orders/" + number + "/cash/").then(function (res) {
-      if (res.ok) { showOrder(res.data, false); say($("status"), t.tPaid + ": " + number); loadMine(); }
+      if (res.ok) { showOrder(res.data, false); say($("status"), t.tPaid + ": " + number); loadMine(); loadDay(); }
       else say($("status"), errorText(res), true);
     }, function () { say($("status"), t.tUnsure, true); });
   }
@@ -217,6 +217,36 @@
       }, function () { say($("pickup-status"), t.tUnsure, true); });
     });
   }
+  // End of day: the cash report read from the store's cash ledger, and the clerk's close.
+  var day = $("day");
+  function loadDay() {
+    call("GET", "cash-report/").then(function (res) {
+      if (!res.ok) return;
+      var rows = $("day-rows");
+      rows.textContent = "";
+      res.data.clerks.forEach(function (c) {
+        var tr = el("tr");
+        tr.appendChild(el("td", c.clerk));
+        tr.appendChild(el("td", "¥" + c.cash));
+        var state = c.handed_over !== null ? day.dataset.tHanded + " ¥" + c.handed_over
+          : c.closed !== null ? day.dataset.tClosed + " ¥" + c.closed : day.dataset.tOpen;
+        tr.appendChild(el("td", state, c.closed !== null && !c.balanced ? "bad" : ""));
+        rows.appendChild(tr);
+      });
+      $("day-left").textContent = day.dataset.tLeft + ": ¥" + res.data.to_hand_over;
+    });
+  }
+  $("close-day").addEventListener("click", function () {
+    $("close-day").disabled = true;
+    call("POST", "cash-close/", {}).then(function (res) {
+      $("close-day").disabled = false;
+      if (res.ok) say($("day-status"), day.dataset.tClosed + ": ¥" + res.data.amount);
+      else say($("day-status"), errorText(res), true);
+      loadDay();
+    }, function () { $("close-day").disabled = false; say($("day-status"), t.tUnsure, true); });
+  });
+  loadDay();
+
   if (sessionStorage.getItem(KEY)) { $("send").hidden = true; $("resend").hidden = false; }
   loadMine();
 })();

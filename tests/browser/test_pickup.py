@@ -78,3 +78,45 @@ def test_buyer_collects_at_tost_station_with_the_code(new_page):
     expect(agent_page.locator("#pickup-status")).to_contain_text(order.number)
     row.refresh_from_db()
     assert row.collected_at is not None
+
+
+def test_clerk_closes_the_days_cash_and_the_manager_confirms_the_handover(new_page):
+    from rest_framework.test import APIClient
+
+    from catalog.models import Variant
+    from channels.models import StoreCashEntry
+    from lifecycle.services import channels as flows
+
+    load_demo()
+    clerk = User.objects.get(username="jeminay-clerk")
+    variant = Variant.objects.filter(product__slug="jeminay-bread-flour").order_by("pk").first()
+    order, _ = flows.counter_sale_place(
+        clerk=clerk,
+        place_slug="jeminay-store",
+        lines=[{"variant": variant.pk, "quantity": 2}],
+        idempotency_key=None,
+    )
+    flows.channel_cash_take(number=order.number, agent=clerk)
+    page = new_page(viewport=PHONE)
+    log_in(page, "jeminay-clerk", next_url="/channels/")
+    page.goto("/channels/jeminay-store/")
+    expect(page.locator("#day-rows")).to_contain_text(f"¥{order.total}")
+    page.click("#close-day")
+    expect(page.locator("#day-status")).to_contain_text(f"¥{order.total}")
+    expect(page.locator("#day-left")).to_contain_text(f"¥{order.total}")
+    entry = StoreCashEntry.objects.get()
+    assert entry.amount == order.total and entry.clerk == clerk
+    page.locator("#day").scroll_into_view_if_needed()
+    shoot(page, "pickup-05-counter-day-closed-phone")
+
+    manager = APIClient()
+    manager.force_authenticate(User.objects.get(username="jeminay-store-manager"))
+    done = manager.post(
+        "/api/v1/channels/jeminay-store/cash-handover/",
+        {"clerk": "jeminay-clerk", "day": entry.day.isoformat()},
+        format="json",
+    )
+    assert done.status_code == 201
+    page.reload()
+    expect(page.locator("#day-left")).to_contain_text("¥0.00")
+    shoot(page, "pickup-06-counter-handed-over-phone")

@@ -165,3 +165,40 @@ def test_two_collections_of_a_buyers_own_pickup_order_with_one_code_give_one_han
         "already_collected"
     ]
     assert ChannelOrder.objects.filter(collected_at__isnull=False).count() == 1
+
+
+def test_a_clerks_close_and_cash_taken_at_the_same_moment_balance_to_the_fen():
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from channels.models import StoreCashEntry
+    from payments.models import Payment
+
+    clerk = make_user()
+    store = make_place(kind=PlaceKind.STORE, agents=[clerk], is_pickup_point=False)
+    variant = make_product(price="13.37", stock=20).variants.get()
+    orders = [
+        flows.counter_sale_place(
+            clerk=clerk,
+            place_slug=store.slug,
+            lines=[{"variant": variant.pk, "quantity": 1}],
+            idempotency_key=f"till-{i}",
+        )[0]
+        for i in range(6)
+    ]
+
+    def work(i):
+        if i == 6:
+            return flows.cash_day_close(place_slug=store.slug, clerk=clerk)
+        return flows.channel_cash_take(number=orders[i].number, agent=clerk)
+
+    results = run_together(7, work)
+    refused = [r for r in results if getattr(r, "code", None) == "cash_day_closed"]
+    taken = [r for r in results[:6] if isinstance(r, Payment)]
+    assert len(taken) + len(refused) == 6, results
+    entry = StoreCashEntry.objects.get()
+    paid = Payment.objects.filter(provider="cash").aggregate(s=Sum("amount"))["s"]
+    assert entry.amount == (paid or Decimal("0.00")) == Decimal("13.37") * len(taken)
+    assert entry.payments == len(taken) == Payment.objects.filter(provider="cash").count()
+    assert Order.objects.filter(status="paid").count() == len(taken)

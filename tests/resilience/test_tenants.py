@@ -695,11 +695,33 @@ ROWS = [
     row("GET", "/api/v1/channels/{station}/lookup/", {**API_AUTH, "buyer": 200, "*": 403}),
     row("GET", "/api/v1/channels/{station}/cash-report/", {**API_AUTH, "buyer": 200, "*": 403}),
     row(
+        "POST",
+        "/api/v1/channels/{station}/cash-close/",
+        {**API_AUTH, "buyer": 201, "*": 403},
+        {"day": "2026-01-05"},
+    ),
+    # No one here manages the station's cash: a clerk or a stranger is refused alike.
+    row(
+        "POST",
+        "/api/v1/channels/{station}/cash-handover/",
+        {**API_AUTH, "*": 403},
+        {"clerk": "x", "day": "2026-01-05"},
+    ),
+    # Stations and pickup (API.md): the public list; the buyer's pickup checkout page
+    # (only the buyer has a cart here; an empty cart goes back to the cart page).
+    row("GET", "/api/v1/stations/", {"*": 200}),
+    row("GET", "/checkout/pickup/", {"anon": LOGIN, "buyer": 200, "*": 302}),
+    row(
         "GET", "/admin/channels/place/", only(200, ("staff",), LOGIN, manager_a=403, manager_b=403)
     ),
     row(
         "GET",
         "/admin/channels/channelorder/",
+        only(200, ("staff",), LOGIN, manager_a=403, manager_b=403),
+    ),
+    row(
+        "GET",
+        "/admin/channels/storecashentry/",
         only(200, ("staff",), LOGIN, manager_a=403, manager_b=403),
     ),
 ]
