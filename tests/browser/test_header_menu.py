@@ -27,7 +27,7 @@ def test_every_menu_item_is_in_view_at_360_px(new_page, lang):
     for i in range(items.count()):
         box = items.nth(i).bounding_box()
         assert box is not None
-        assert 0 <= box["x"] and box["x"] + box["width"] <= SMALL["width"], (
+        assert box["x"] >= 0 and box["x"] + box["width"] <= SMALL["width"], (
             items.nth(i).inner_text(),
             box,
         )

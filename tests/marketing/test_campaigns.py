@@ -200,6 +200,9 @@ def test_campaign_api_lists_running_campaigns_with_products(api_client):
     assert detail["banner"] is None
     assert detail["products"][0]["campaign_price"] == "30.00"
     assert detail["products"][0]["price"] == "39.90"
+    # API.md: the products are summaries (GET products/'s items) with campaign_price
+    summary = api_client.get("/api/v1/products/").json()["results"][0]
+    assert {k: detail["products"][0][k] for k in summary} == summary
     missing = api_client.get("/api/v1/campaigns/nope/")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
 
