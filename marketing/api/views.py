@@ -40,7 +40,7 @@ class VoucherDetailView(APIView):
 
 
 def _render(request, campaigns) -> list[dict]:
-    items = {c.pk: selectors.campaign_items(c) for c in campaigns}
+    items = selectors.campaigns_items(campaigns)
     product_ids = {i.variant.product_id for rows in items.values() for i in rows}
     summaries = product_summaries_by_id(product_ids, request=request)
     context = {"request": request, "items": items, "summaries": summaries}

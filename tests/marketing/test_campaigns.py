@@ -207,6 +207,24 @@ def test_campaign_api_lists_running_campaigns_with_products(api_client):
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
 
 
+def test_campaign_api_list_costs_the_same_whatever_the_campaigns(api_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        api_client.get("/api/v1/campaigns/")  # campaign prices cached
+        with CaptureQueriesContext(connection) as ctx:
+            body = api_client.get("/api/v1/campaigns/").json()
+        assert all(c["products"] for c in body["results"])
+        return len(ctx.captured_queries)
+
+    make_campaign(items=[(make_product().variants.get(), "1.00")])
+    one = count()
+    for _ in range(4):
+        make_campaign(items=[(make_product().variants.get(), "1.00") for _ in range(3)])
+    assert count() == one
+
+
 def test_orders_without_marketing_keep_working(buyer_client, address):
     variant = make_product(price="40.00", stock=10).variants.get()
     body = {"lines": [{"variant": variant.pk, "quantity": 1}], "shipping_address": address}
