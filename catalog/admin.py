@@ -70,6 +70,10 @@ def _label_languages(form_class, model, fields) -> None:
                     form_field.widget.attrs.update({"lang": "ug", "dir": "rtl"})
 
 
+#: For other apps' admins of translated models (marketing's campaigns).
+label_languages = _label_languages
+
+
 class Refused(Exception):
     """A service refused part of an admin submit: the view's transaction is rolled back
     (nothing of the submit is kept) and the person reads why."""

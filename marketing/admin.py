@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext
 
+from catalog.admin import label_languages
 from catalog.admin_scoping import (
     CooperativeScopedAdmin,
     CooperativeScopedInline,
@@ -18,6 +19,7 @@ from catalog.admin_scoping import (
     scope_queryset,
 )
 from catalog.images import clean_photo
+from catalog.translation import column, columns
 from storefront.admin_helpers import ReadOnlyAdminMixin
 from storefront.errors import ApplicationError
 
@@ -120,7 +122,20 @@ class CampaignAdminForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = ("code", "title", "description", "starts", "ends", "banner", "cooperative")
+        # Each language's column on its own (marketing/translation.py), Chinese first.
+        fields = (
+            "code",
+            *columns("title"),
+            *columns("description"),
+            "starts",
+            "ends",
+            "banner",
+            "cooperative",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[column("title")].required = True  # the others may wait for a translator
 
     def clean_banner(self):
         banner = self.cleaned_data.get("banner")
@@ -149,11 +164,13 @@ class CampaignAdmin(CooperativeScopedAdmin):
     scoped_foreign_keys = {"cooperative": "self"}
     inlines = [CampaignItemInline]
     list_display = ("title", "code", "cooperative", "starts", "ends")
-    search_fields = ("code", "title")
+    # Every language's title (a bare "title" would search the admin's language only).
+    search_fields = ("code", *columns("title"))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.platform = is_platform(request.user)
+        label_languages(form, Campaign, ("title", "description"))
         return form
 
 

@@ -33,26 +33,45 @@ def _banner() -> ContentFile | None:
         return None
 
 
+# Every language's column named (marketing/translation.py); the Uyghur texts want a
+# native speaker's review.
+CAMPAIGN_TEXTS = {
+    "title_zh_hans": "吉木乃丰收节 2026",
+    "title_ug": "جېمىنەي ھوسۇل بايرىمى 2026",
+    "title_en": "Jeminay Harvest Festival 2026",
+    "description_zh_hans": "新麦上市：金麦田面粉节日价，满50元再享九折（FESTIVAL10）。",
+    "description_ug": "يېڭى ھوسۇل ئۇنى بايرام باھاسىدا؛ 50 يۈەندىن ئاشسا FESTIVAL10 بىلەن"
+    " %10 ئېتىبار.",
+    "description_en": "New-harvest flour from Jeminay at festival prices; 10 % off from ¥50 "
+    "with FESTIVAL10.",
+}
+
+
 def load_marketing_demo() -> dict:
     now = timezone.now()
     campaign = Campaign.objects.filter(code__iexact=CAMPAIGN_CODE).first()
     if campaign is None:
         campaign = Campaign(
             code=CAMPAIGN_CODE,
-            title="吉木乃丰收节 · Harvest Festival 2026",
-            description="新麦上市：金麦田面粉节日价，满50元再享九折（FESTIVAL10）。\n\n"
-            "New-harvest flour from Jeminay at festival prices; 10 % off from ¥50 "
-            "with FESTIVAL10.",
             starts=now - timedelta(days=1),
             ends=now + timedelta(days=90),
+            **CAMPAIGN_TEXTS,
         )
         banner = _banner()
         if banner is not None:
             campaign.banner.save(banner.name, banner, save=False)
         campaign.save()
-    elif campaign.ends <= now:  # an old demo database: keep the festival running
-        campaign.ends = now + timedelta(days=90)
-        campaign.save(update_fields=["ends"])
+    else:
+        fields = []
+        if campaign.ends <= now:  # an old demo database: keep the festival running
+            campaign.ends = now + timedelta(days=90)
+            fields.append("ends")
+        if not campaign.title_ug:  # made before the campaign texts had languages
+            for name, text in CAMPAIGN_TEXTS.items():
+                setattr(campaign, name, text)
+            fields += list(CAMPAIGN_TEXTS)
+        if fields:
+            campaign.save(update_fields=fields)
     for sku, price in FEATURED:
         variant = Variant.objects.filter(sku=sku).first()
         if variant is not None:

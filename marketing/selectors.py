@@ -35,13 +35,22 @@ def campaign_get(code: str) -> Campaign | None:
 
 def campaign_items(campaign: Campaign) -> list[CampaignItem]:
     """The featured variants still on sale, with product, cooperative and first image."""
+    return campaigns_items([campaign])[campaign.pk]
+
+
+def campaigns_items(campaigns) -> dict[int, list[CampaignItem]]:
+    """``campaign_items`` of several campaigns at once (two queries, whatever the count)."""
     on_sale = variants_on_sale().values("pk")
-    return list(
-        CampaignItem.objects.filter(campaign=campaign, variant__in=on_sale)
+    found: dict[int, list[CampaignItem]] = {c.pk: [] for c in campaigns}
+    rows = (
+        CampaignItem.objects.filter(campaign__in=list(found), variant__in=on_sale)
         .select_related("variant__product__cooperative")
         .prefetch_related("variant__product__images")
-        .order_by("variant__product_id", "variant_id")
+        .order_by("campaign_id", "variant__product_id", "variant_id")
     )
+    for item in rows:
+        found[item.campaign_id].append(item)
+    return found
 
 
 def order_voucher_code(order) -> str | None:

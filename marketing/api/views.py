@@ -7,6 +7,7 @@ from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api.serializers import product_summaries_by_id
 from storefront.api.schema import ERROR_401, ERROR_404
 from storefront.errors import NotFound
 
@@ -39,10 +40,11 @@ class VoucherDetailView(APIView):
 
 
 def _render(request, campaigns) -> list[dict]:
-    items = {c.pk: selectors.campaign_items(c) for c in campaigns}
-    return CampaignSerializer(
-        campaigns, many=True, context={"request": request, "items": items}
-    ).data
+    items = selectors.campaigns_items(campaigns)
+    product_ids = {i.variant.product_id for rows in items.values() for i in rows}
+    summaries = product_summaries_by_id(product_ids, request=request)
+    context = {"request": request, "items": items, "summaries": summaries}
+    return CampaignSerializer(campaigns, many=True, context=context).data
 
 
 _LIST = inline_serializer("CampaignList", {"results": CampaignSerializer(many=True)})

@@ -34,8 +34,22 @@ def test_campaign_page_and_a_festival_checkout_on_a_phone(new_page):
 
     log_in(page, "buyer", next_url="/campaigns/harvest2026/?c=harvest2026")
     page.goto("/products/jeminay-bread-flour/")
+    # the campaign price checkout charges, the list price struck through
+    choice = page.locator(".variant-choice", has_text="32.90")
+    assert "32.90" in choice.inner_text() and "39.90" in choice.locator("s").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "marketing-05-product-campaign-price-phone")
     page.fill("#qty", "2")  # 2 x 32.90 = 65.80: over the voucher's ¥50
     page.click("main form button[type=submit]")
+    page.goto("/cart/")
+    line = page.locator(".line").first
+    assert "65.80" in line.inner_text() and "79.80" in line.locator(".price s").inner_text()
+    assert "65.80" in page.locator("main").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "marketing-06-cart-campaign-price-phone")
+    page.goto("/products/?q=flour")
+    assert page.locator(".product-card s").count() >= 1
+    shoot(page, "marketing-07-cards-campaign-price-phone")
     page.goto("/checkout/")
     page.select_option("#id_region_province", "110000")
     page.select_option("#id_region_city", "110100")

@@ -200,8 +200,29 @@ def test_campaign_api_lists_running_campaigns_with_products(api_client):
     assert detail["banner"] is None
     assert detail["products"][0]["campaign_price"] == "30.00"
     assert detail["products"][0]["price"] == "39.90"
+    # API.md: the products are summaries (GET products/'s items) with campaign_price
+    summary = api_client.get("/api/v1/products/").json()["results"][0]
+    assert {k: detail["products"][0][k] for k in summary} == summary
     missing = api_client.get("/api/v1/campaigns/nope/")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def test_campaign_api_list_costs_the_same_whatever_the_campaigns(api_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        api_client.get("/api/v1/campaigns/")  # campaign prices cached
+        with CaptureQueriesContext(connection) as ctx:
+            body = api_client.get("/api/v1/campaigns/").json()
+        assert all(c["products"] for c in body["results"])
+        return len(ctx.captured_queries)
+
+    make_campaign(items=[(make_product().variants.get(), "1.00")])
+    one = count()
+    for _ in range(4):
+        make_campaign(items=[(make_product().variants.get(), "1.00") for _ in range(3)])
+    assert count() == one
 
 
 def test_orders_without_marketing_keep_working(buyer_client, address):

@@ -136,8 +136,10 @@ def test_a_manager_sees_and_creates_only_their_own_campaigns(client):
     now = timezone.now()
     form = {
         "code": "ourfest",
-        "title": "Our festival",
-        "description": "",
+        "title_zh_hans": "我们的丰收节",
+        "title_ug": "بىزنىڭ بايرىمىمىز",
+        "title_en": "Our festival",
+        "description_zh_hans": "",
         "starts_0": now.strftime("%Y-%m-%d"),
         "starts_1": "00:00:00",
         "ends_0": (now + timedelta(days=5)).strftime("%Y-%m-%d"),
@@ -149,14 +151,24 @@ def test_a_manager_sees_and_creates_only_their_own_campaigns(client):
         "items-0-variant": variant.pk,
         "items-0-campaign_price": "30.00",
     }
+    page = client.get(f"{ADMIN}campaign/add/").content.decode()
+    for name in ("title_zh_hans", "title_ug", "title_en", "description_ug"):
+        assert f'name="{name}"' in page
     assert client.post(f"{ADMIN}campaign/add/", form).status_code == 200  # no cooperative
+    no_chinese = {**form, "cooperative": mine.pk, "title_zh_hans": ""}
+    assert client.post(f"{ADMIN}campaign/add/", no_chinese).status_code == 200
     added = client.post(f"{ADMIN}campaign/add/", {**form, "cooperative": mine.pk})
     assert added.status_code == 302, added.content.decode()[-3000:]
     campaign = Campaign.objects.get()
     assert campaign.cooperative == mine and campaign.items.get().variant == variant
-    make_campaign("theirfest", title="Their festival", cooperative=theirs)
+    assert (campaign.title_zh_hans, campaign.title_ug, campaign.title_en) == (
+        "我们的丰收节",
+        "بىزنىڭ بايرىمىمىز",
+        "Our festival",
+    )
+    make_campaign("theirfest", title_zh_hans="他们的节", cooperative=theirs)
     listing = client.get(f"{ADMIN}campaign/").content.decode()
-    assert "Our festival" in listing and "Their festival" not in listing
+    assert "Our festival" in listing and "他们的节" not in listing  # the admin speaks English
 
 
 def test_load_demo_marketing_is_idempotent():
@@ -196,3 +208,24 @@ def test_a_double_click_on_a_voucher_checkout_gives_the_first_order(buyer_page):
     order = Order.objects.get()
     assert first["Location"] == again["Location"] == f"/orders/{order.number}/pay/"
     assert order.discount_total == Decimal("6.58")
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [("zh-hans", "吉木乃丰收节"), ("ug", "جېمىنەي ھوسۇل بايرىمى"), ("en", "Harvest festival")],
+)
+def test_campaign_texts_answer_in_the_active_language(client, language, title):
+    make_campaign(
+        "fest",
+        title_zh_hans="吉木乃丰收节",
+        title_ug="جېمىنەي ھوسۇل بايرىمى",
+        title_en="Harvest festival",
+        description_zh_hans="新麦上市",
+    )
+    body = client.get("/api/v1/campaigns/fest/", HTTP_ACCEPT_LANGUAGE=language).json()
+    assert body["title"] == title
+    assert body["description"] == "新麦上市"  # no translation yet: the Chinese text
+    listed = client.get("/api/v1/campaigns/", HTTP_ACCEPT_LANGUAGE=language).json()
+    assert listed["results"][0]["title"] == title
+    page = client.get("/campaigns/fest/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert title in page

@@ -11,10 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.constants import CertificationKind, ProductStatus
-from catalog.models import Certification
+from catalog.models import Certification, Product
 from catalog.stock import stock_adjust
 from tests.factories import (
     make_batch,
+    make_campaign,
     make_category,
     make_cooperative,
     make_county,
@@ -90,16 +91,28 @@ def test_product_list_filters_orders_and_paginates(client):
     assert client.get("/products/?ordering=DROP&min_price=abc").status_code == 200
 
 
-def test_product_list_pages_and_its_query_count_does_not_grow(client):
+def test_product_list_pages_and_its_query_count_does_not_grow(
+    client, django_capture_on_commit_callbacks
+):
     coop = make_cooperative()
     for _ in range(5):
         make_product(cooperative=coop)
+    client.get("/products/")  # the first request caches the campaign prices (one read)
     few = _count_queries(client, "/products/")
     for _ in range(40):
         make_product(cooperative=coop)
     many = _count_queries(client, "/products/")
     assert many == few
     assert few <= 8
+    # Campaign prices on the cards: one more query for the whole page, however many.
+    with django_capture_on_commit_callbacks(execute=True):
+        make_campaign(items=[(p.variants.get(), "1.00") for p in Product.objects.all()[:2]])
+    client.get("/products/")
+    two_offered = _count_queries(client, "/products/")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_campaign(items=[(p.variants.get(), "1.00") for p in Product.objects.all()[2:20]])
+    client.get("/products/")
+    assert _count_queries(client, "/products/") == two_offered == few + 1
     body = client.get("/products/?page=2").content.decode()
     assert "Page 2 of 2" in body and 'rel="prev"' in body
 
