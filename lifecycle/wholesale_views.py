@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from catalog.admin_scoping import is_platform
 from catalog.selectors import user_managed_cooperative_ids
 from payments.exceptions import PaymentProviderUnavailable
 from storefront.errors import ApplicationError, NotFound
@@ -90,9 +91,9 @@ def invoice_pay(request, number: str):
 @login_required
 def cooperative_receivables(request):
     """The cooperative's receivables from the ledger: what each invoice still owes,
-    what is overdue, and the totals."""
-    coop_ids = user_managed_cooperative_ids(request.user)
-    if not coop_ids:
+    what is overdue, and the totals (platform staff: every cooperative's)."""
+    coop_ids = None if is_platform(request.user) else user_managed_cooperative_ids(request.user)
+    if coop_ids is not None and not coop_ids:
         return HttpResponseForbidden(_("Only a cooperative's managers can see its receivables."))
     return render(
         request,

@@ -28,6 +28,7 @@ from .models import (
     Payment,
     PaymentNotification,
     Payout,
+    Receivable,
     Refund,
 )
 from .selectors import cooperatives_with_balances, with_cooperative_share
@@ -137,13 +138,32 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
     cooperative_path = "cooperative"
     list_display = ["created", "cooperative", "account", "kind", "amount_shown", "order", "memo"]
     list_filter = ["account", "kind", "cooperative"]
-    search_fields = ["order__number", "memo"]
+    search_fields = ["order__number", "memo", "document"]
     list_select_related = ["cooperative", "order"]
     date_hierarchy = "created"
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_shown(self, entry):
         return money(entry.amount)
+
+
+@admin.register(Receivable)
+class ReceivableAdmin(ReadOnlyAdminMixin, CooperativeScopedAdmin):
+    """What business buyers owe on invoices; each balance is the sum of its entries."""
+
+    cooperative_path = "cooperative"
+    list_display = ["reference", "cooperative", "debtor", "due_on", "balance_shown", "created"]
+    list_filter = ["cooperative", "due_on"]
+    search_fields = ["reference", "debtor"]
+    list_select_related = ["cooperative"]
+
+    def get_queryset(self, request):
+        balance = services.receivable_balance_expression()
+        return super().get_queryset(request).annotate(balance=balance)
+
+    @admin.display(description=_("balance"), ordering="balance")
+    def balance_shown(self, receivable):
+        return money(receivable.balance)
 
 
 @admin.register(CooperativeBalance)

@@ -155,8 +155,10 @@ class QuoteRequestAdmin(CooperativeScopedAdmin):
         )
 
 
-class ContractDeliveryInline(admin.TabularInline):
+class ContractDeliveryInline(CooperativeScopedInline, admin.TabularInline):
     model = ContractDelivery
+    cooperative_path = "contract__cooperative"
+    manager_can_add = False
     extra = 0
     can_delete = False
     fields = readonly_fields = (

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from catalog.admin_scoping import is_platform
 from catalog.models import Variant
 from catalog.selectors import user_managed_cooperative_ids
 from storefront.errors import ApplicationError, NotFound
@@ -139,9 +140,10 @@ def contract_list(request):
 
 @login_required
 def cooperative_contracts(request):
-    """The cooperative's side: its contracts and every delivery (waiting ones say why)."""
-    coop_ids = user_managed_cooperative_ids(request.user)
-    if not coop_ids:
+    """The cooperative's side: its contracts and every delivery (waiting ones say why);
+    platform staff see every cooperative's."""
+    coop_ids = None if is_platform(request.user) else user_managed_cooperative_ids(request.user)
+    if coop_ids is not None and not coop_ids:
         return HttpResponseForbidden(_("Only a cooperative's managers can see its contracts."))
     rows = selectors.contracts_for(cooperative_ids=coop_ids)
     return render(request, "wholesale/contracts.html", {"contracts": rows, "buyer": False})

@@ -10,6 +10,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.admin_scoping import is_platform
 from catalog.selectors import user_managed_cooperative_ids
 from orders.api.serializers import IDEMPOTENCY_KEY_HELP
 from payments.api.serializers import PaymentStartInputSerializer, PaymentStartOutputSerializer
@@ -191,11 +192,12 @@ class CooperativeReceivablesView(APIView):
             403: error_response("`permission_denied`: not a cooperative's manager."),
         },
         tags=["wholesale"],
-        description="The manager's cooperatives' receivables from the payments ledger: "
+        description="The manager's cooperatives' receivables (platform staff: all) from "
+        "the payments ledger: "
         "each invoice's balance and whether it is overdue, and the totals.",
     )
     def get(self, request):
-        coop_ids = user_managed_cooperative_ids(request.user)
-        if not coop_ids:
+        coop_ids = None if is_platform(request.user) else user_managed_cooperative_ids(request.user)
+        if coop_ids is not None and not coop_ids:
             raise PermissionDenied()
         return Response(ReceivablesSerializer(wholesale_statement(cooperative_ids=coop_ids)).data)

@@ -18,6 +18,8 @@ from fulfilment.models import ShipmentLine
 from orders.constants import OrderStatus
 from orders.models import Order
 from orders.services import order_mark_paid, order_mark_refunded
+from payments.constants import PaymentStatus
+from payments.models import Payment
 from storefront.errors import InvalidState
 from wholesale import services as wholesale
 from wholesale.models import Invoice, WholesaleOrder
@@ -85,11 +87,27 @@ DELIVERED = (OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 
 
 def wholesale_invoice_issue(*, wholesale_order: WholesaleOrder) -> Invoice:
-    """The invoice of a delivered purchase order, with its batch certificate (once)."""
+    """The invoice of a delivered purchase order, with its batch certificate (once).
+
+    An order that was not on credit was paid at checkout: its payments are recorded
+    against the invoice as it is issued, so it is born settled (in the ledger, its
+    receivable is settled by the order's own payments; their money is already in the
+    cooperative's ledger as the order's sale)."""
     order = wholesale_order.order
     if order.status not in DELIVERED:
         raise InvalidState(details={"status": order.status})
-    return wholesale.invoice_issue(wholesale_order=wholesale_order, batches=delivery_batches(order))
+    with transaction.atomic():
+        invoice = wholesale.invoice_issue(
+            wholesale_order=wholesale_order, batches=delivery_batches(order)
+        )
+        if not wholesale_order.on_credit and not invoice.payments.exists():
+            paid = Payment.objects.filter(order=order, status=PaymentStatus.SUCCEEDED)
+            for payment in paid.order_by("succeeded_at", "pk"):
+                wholesale.invoice_payment_record_online(
+                    invoice=invoice, amount=payment.amount, reference=payment.out_trade_no
+                )
+            invoice.refresh_from_db()
+    return invoice
 
 
 def wholesale_invoices_issue_due() -> int:

@@ -28,6 +28,7 @@ from .payouts import PAYOUT_CSV_HEADER, payout_create, payouts_export
 from .provider import provider_get
 from .receivables import (
     receivable_balance,
+    receivable_balance_expression,
     receivable_credit,
     receivable_open,
     receivable_payment_start,
@@ -74,6 +75,7 @@ __all__ = [
     "payouts_export",
     "provider_get",
     "receivable_balance",
+    "receivable_balance_expression",
     "receivable_credit",
     "receivable_open",
     "receivable_payment_start",

@@ -124,7 +124,8 @@ def receivable_balance(receivable: Receivable) -> Decimal:
     return got["s"] or ZERO
 
 
-def _open_balance():
+def receivable_balance_expression():
+    """A receivable's balance as an annotation (the sum of its ``receivable`` entries)."""
     return Coalesce(
         Sum("ledger_entries__amount", filter=Q(ledger_entries__account=LedgerAccount.RECEIVABLE)),
         Value(ZERO),
@@ -134,7 +135,9 @@ def _open_balance():
 
 def receivables_list(*, cooperative_ids=None, debtor_key: str | None = None):
     """Receivables with ``balance`` (sum of their entries) annotated, oldest due first."""
-    qs = Receivable.objects.select_related("cooperative").annotate(balance=_open_balance())
+    qs = Receivable.objects.select_related("cooperative").annotate(
+        balance=receivable_balance_expression()
+    )
     if cooperative_ids is not None:
         qs = qs.filter(cooperative_id__in=list(cooperative_ids))
     if debtor_key is not None:

@@ -90,3 +90,23 @@ def test_the_cooperative_approves_an_applicant():
     )
     assert response.status_code == 302
     assert Organisation.objects.get(pk=applicant.pk).status == "approved"
+
+
+def test_contracts_and_receivables_in_the_admin_are_scoped_per_cooperative():
+    from django.utils import timezone
+
+    from tests.wholesale.test_contracts import _contract
+
+    contract, _variant, org = _contract(dates=[timezone.localdate()])
+    coop, _org2, invoice = _invoice()
+    mine = _client(make_manager(org.cooperative))
+    other = _client(make_manager(coop))
+    page = mine.get("/admin/wholesale/contract/").content.decode()
+    assert contract.number in page
+    assert contract.number not in other.get("/admin/wholesale/contract/").content.decode()
+    detail = mine.get(f"/admin/wholesale/contract/{contract.pk}/change/")
+    assert detail.status_code == 200 and "scheduled" in detail.content.decode().lower()
+    assert other.get(f"/admin/wholesale/contract/{contract.pk}/change/").status_code in (302, 403)
+    receivables = other.get("/admin/payments/receivable/").content.decode()
+    assert invoice.number in receivables
+    assert invoice.number not in mine.get("/admin/payments/receivable/").content.decode()

@@ -129,3 +129,10 @@ def test_the_demo_has_the_mill_buyer_and_its_tiers():
     assert user.check_password("farmgate-demo")
     client = _client(user)
     assert "JMN-BF-25" in client.get("/wholesale/").content.decode()
+    # The demo contract: 60 bags in three monthly deliveries, made once.
+    from wholesale.models import Contract
+
+    contract = Contract.objects.get(organisation=org)
+    assert contract.quantity == 60 and contract.unit_price == Decimal("158.00")
+    assert list(contract.deliveries.values_list("quantity", flat=True)) == [20, 20, 20]
+    assert contract.number in client.get("/wholesale/contracts/").content.decode()

@@ -228,3 +228,28 @@ def test_pay_online_on_the_statement_page_goes_to_the_wallet():
     wallet = client.get(response["Location"]).content.decode()
     assert invoice.number in wallet and "245.65" in wallet
     assert payment.amount == Decimal("245.65")
+
+
+def test_an_order_paid_at_checkout_gets_an_invoice_born_settled():
+    from lifecycle.services.wholesale import wholesale_invoice_issue
+    from orders.constants import OrderStatus
+    from orders.models import Order
+    from tests.factories import make_payment
+
+    from .test_orders import _place
+
+    _coop, variant, _org, buyer, _pl = _setup(limit="1000.00")
+    order, _ = _place(buyer, variant, qty=3, po="PO-PAID")
+    payment = make_payment(order=order, amount=order.total, status=PaymentStatus.SUCCEEDED)
+    Order.objects.filter(pk=order.pk).update(status=OrderStatus.DELIVERED)
+    order.refresh_from_db()
+    invoice = wholesale_invoice_issue(wholesale_order=order.wholesale)
+    assert invoice.outstanding == 0
+    assert invoice.payments.get().reference == payment.out_trade_no
+    receivable = Receivable.objects.get(reference=invoice.number)
+    assert _ledger(receivable=receivable) == {
+        (LedgerAccount.RECEIVABLE, LedgerKind.INVOICE): invoice.total,
+        (LedgerAccount.RECEIVABLE, LedgerKind.SETTLEMENT): -invoice.total,
+    }
+    assert wholesale_invoice_issue(wholesale_order=order.wholesale) == invoice  # once
+    assert invoice.payments.count() == 1
