@@ -69,6 +69,7 @@ class CatalogCacheMiddleware:
             or "HTTP_AUTHORIZATION" in request.META
             or settings.SESSION_COOKIE_NAME in request.COOKIES
             or "c" in request.GET
+            or request.META.get("CONTENT_LENGTH") not in (None, "", "0")  # the size limit's
         ):
             return self.get_response(request)
         language = _language(request)
