@@ -84,6 +84,8 @@ class CatalogCacheMiddleware:
                 if found.hit:
                     response = cache.answer(request, found.etag, found.body)
                     bodiless = response.status_code == 304
+                    # What CommonMiddleware adds on the full path (no chunked encoding).
+                    response["Content-Length"] = str(len(response.content))
                     for name, value in headers:
                         if not (bodiless and name.lower() == "content-type"):
                             response[name] = value
