@@ -31,11 +31,17 @@ replace versions only *after* their transaction commits (``transaction.on_commit
 a request racing a write either read the old version (its page is orphaned by the
 bump) or the new one (and then reads the committed rows). A page's products are known
 only after it is built, so their versions are read from the page previously cached
-under the same key, before rebuilding; a product with no version read beforehand is
-recorded as ``0``, which never matches, and the page is rebuilt on the next request
-with the versions read first (new pages settle on their second or third request). A
-version missing from the cache (evicted) is replaced by a new random one before the
-build; a replacement only ever orphans pages, never revives one.
+under the same key, before rebuilding; for products new to the page they are read
+after the build together with a *sequence* (``catalog:seq:c`` for cards,
+``catalog:seq:p`` for details) that every product bump replaces first (in the same
+``MSET`` on Redis): if the sequence is still the one read before the build, no product
+moved meanwhile; otherwise they are recorded as ``0``, which never matches, and the
+page is rebuilt on its next request. The same sequence makes a hit cheap: a page
+records the sequence read before it was built, and while it is unchanged no product
+of that kind moved at all, so the page is current after one round trip; only when it
+moved are the page's own products' versions read (a second round trip). A version
+missing from the cache (evicted) is replaced by a new random one before the build; a
+replacement only ever orphans pages, never revives one.
 
 Writes that go through ``Model.save()``/``delete()`` are caught by the receivers at
 the bottom of this module; writes through ``QuerySet.update()`` call

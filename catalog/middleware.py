@@ -69,6 +69,7 @@ class CatalogCacheMiddleware:
             or "HTTP_AUTHORIZATION" in request.META
             or settings.SESSION_COOKIE_NAME in request.COOKIES
             or "c" in request.GET
+            or request.META.get("CONTENT_LENGTH") not in (None, "", "0")  # the size limit's
         ):
             return self.get_response(request)
         language = _language(request)
@@ -83,6 +84,8 @@ class CatalogCacheMiddleware:
                 if found.hit:
                     response = cache.answer(request, found.etag, found.body)
                     bodiless = response.status_code == 304
+                    # What CommonMiddleware adds on the full path (no chunked encoding).
+                    response["Content-Length"] = str(len(response.content))
                     for name, value in headers:
                         if not (bodiless and name.lower() == "content-type"):
                             response[name] = value

@@ -84,14 +84,15 @@ def variants_on_sale() -> QuerySet[Variant]:
     return Variant.objects.filter(product_on_sale_q("product__"), is_active=True)
 
 
+def active_cooperatives() -> QuerySet[Cooperative]:
+    """Active cooperatives with their county, uncounted: a brand page's header costs the
+    same however many products the cooperative has."""
+    return Cooperative.objects.filter(is_active=True).select_related("county")
+
+
 def public_cooperatives() -> QuerySet[Cooperative]:
     live = Count("products", filter=Q(products__status=ProductStatus.ACTIVE), distinct=True)
-    return (
-        Cooperative.objects.filter(is_active=True)
-        .select_related("county")
-        .annotate(product_count=live)
-        .order_by("name")
-    )
+    return active_cooperatives().annotate(product_count=live).order_by("name")
 
 
 def _certification_prefetches(prefix: str = "") -> list[Prefetch]:

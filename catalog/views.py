@@ -149,7 +149,7 @@ def county_detail(request, slug: str):
 
 @require_safe
 def cooperative_detail(request, slug: str):
-    cooperative = get_object_or_404(selectors.public_cooperatives(), slug=slug)
+    cooperative = get_object_or_404(selectors.active_cooperatives(), slug=slug)
     page = _page(
         request,
         selectors.product_summary_list()

@@ -29,7 +29,7 @@ def run(script: str, *extra: str) -> str:
         env=env,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=480,
     )
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-4000:]

@@ -181,6 +181,7 @@ def test_anonymous_hits_come_with_the_full_stacks_headers(api_client, two):
     assert {k.lower(): v for k, v in fast.items() if k.lower() not in skip} == {
         k.lower(): v for k, v in client_full.items() if k.lower() not in skip
     }
+    assert fast["Content-Length"] == str(len(fast.content))
     assert fast["Content-Language"] == "en"
     assert "Accept-Language" in fast["Vary"]
     assert api_client.get(f"{LIST}{hot.slug}/", HTTP_IF_NONE_MATCH=fast["ETag"]).status_code == 304
