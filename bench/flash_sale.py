@@ -420,8 +420,9 @@ def main() -> None:
             # their tokens in the cache alike (each endpoint's blocks start at token 0).
             open_product_page(server, tokens[:buyers], "festival-hot", concurrency)
             floor = floors(server, tokens[:buyers], hot[0], concurrency, block, rounds, verdict)
-            h.heading("CPU per request (web workers, PostgreSQL backends), for the scale-out")
-            cpu_costs(server, tokens[:buyers], hot[0], block, concurrency)
+            if not args.smoke:  # figures only, no correctness check: not at smoke size
+                h.heading("CPU per request (web workers, PostgreSQL backends), for the scale-out")
+                cpu_costs(server, tokens[:buyers], hot[0], block, concurrency)
             peaks = [h.peak_rss_mb(pid) for pid in server.worker_pids()]
         h.heading(f"bare conditional UPDATE through psycopg, concurrency {concurrency}")
         limit_hot = bare_update_rate(hot, concurrency, limit_total)
