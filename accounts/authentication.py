@@ -10,7 +10,7 @@ cache (one Redis ``GET``) and reads the database only on a miss.
   hash; the user comes back as a model instance whose password is a deferred field (read
   from the database if anything asks for it; ``save()`` of such an instance writes only
   the loaded columns, so it can never blank a password).
-* **Short-lived** (``TOKEN_AUTH_CACHE_SECONDS``, 30 s; 0 turns the cache off).
+* **Short-lived** (``TOKEN_AUTH_CACHE_SECONDS``, 60 s; 0 turns the cache off).
 * **Refused at once after a change**: deleting or replacing a token, and saving or
   deleting its user (deactivation, a new e-mail, a role), overwrite the entry with a
   tombstone — in the signal, so a request racing the change cannot put an old entry
@@ -40,7 +40,7 @@ _TOMBSTONE = "revoked"
 
 
 def _ttl() -> int:
-    return int(getattr(settings, "TOKEN_AUTH_CACHE_SECONDS", 30))
+    return int(getattr(settings, "TOKEN_AUTH_CACHE_SECONDS", 60))
 
 
 def _user_fields() -> list[str]:

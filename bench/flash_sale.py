@@ -285,6 +285,86 @@ def floors(
     return stats
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (Linux /proc)."""
+    import os
+
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / tick
+
+
+def _db_backends() -> list[int]:
+    """The PostgreSQL server processes serving this bench database (not this one)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def cpu_per_request(
+    server: h.Server, requests: list[h.Request], concurrency: int, expect: int
+) -> tuple[float, float, float]:
+    """(req/s, web CPU ms per request, PostgreSQL CPU ms per request) of ``requests``."""
+    web = server.worker_pids()
+    db = _db_backends()
+    web0, db0 = _cpu_seconds(web), _cpu_seconds(db)
+    responses, elapsed = h.run_requests(server.url, requests, concurrency)
+    db = sorted(set(db) | set(_db_backends()))
+    web_ms = (_cpu_seconds(web) - web0) * 1000 / len(responses)
+    db_ms = (_cpu_seconds(db) - db0) * 1000 / len(responses)
+    bad = [r for r in responses if r.status != expect]
+    if bad:
+        raise RuntimeError(f"expected {expect}, got {bad[0].status} {bad[0].body[:200]!r}")
+    return len(responses) / elapsed, web_ms, db_ms
+
+
+def cpu_costs(server: h.Server, tokens: list[str], sold_out: int, n: int, concurrency: int):
+    """What one request costs the web workers and PostgreSQL, for the scale-out estimate
+    in bench/README.md: a placed order (one hot row with stock to spare), a sold-out
+    refusal, a products list page (the catalogue's cache) and the authenticated hello."""
+    plenty = make_variants(1, 1_000_000, "plenty")[0]
+
+    def auth(i: int) -> tuple[tuple[str, str], ...]:
+        return (("Authorization", f"Token {tokens[i % len(tokens)]}"),)
+
+    phases = {
+        "order placed (201)": (
+            [order_request(tokens[i % len(tokens)], plenty) for i in range(n)],
+            201,
+        ),
+        "sold-out refusal (409)": (
+            [order_request(tokens[i % len(tokens)], sold_out) for i in range(n)],
+            409,
+        ),
+        "products list (cached)": (
+            [h.Request("GET", "/api/v1/products/") for i in range(n)],
+            200,
+        ),
+        "DRF hello, token": (
+            [h.Request("GET", "/bench/hello/drf-auth/", auth(i)) for i in range(n)],
+            200,
+        ),
+    }
+    print(f"{'request':<24} {'req/s':>7} {'web CPU ms':>11} {'PG CPU ms':>10}")
+    costs = {}
+    for label, (requests, expect) in phases.items():
+        rate, web_ms, db_ms = cpu_per_request(server, requests, concurrency, expect)
+        costs[label] = (rate, web_ms, db_ms)
+        print(f"{label:<24} {rate:>7.0f} {web_ms:>11.2f} {db_ms:>10.2f}")
+    return costs
+
+
 def warm_up(server: h.Server, tokens: list[str], concurrency: int) -> None:
     """Every worker thread opens its database connection and loads its code first."""
     ids = make_variants(1, 10_000, "warmup")
@@ -336,7 +416,13 @@ def main() -> None:
                 f"spread over {spread}",
             )
             h.heading(f"sold-out refusal beside authenticated floors, concurrency {concurrency}")
+            # The buyers reload the sold-out page first: every endpoint below then finds
+            # their tokens in the cache alike (each endpoint's blocks start at token 0).
+            open_product_page(server, tokens[:buyers], "festival-hot", concurrency)
             floor = floors(server, tokens[:buyers], hot[0], concurrency, block, rounds, verdict)
+            if not args.smoke:  # figures only, no correctness check: not at smoke size
+                h.heading("CPU per request (web workers, PostgreSQL backends), for the scale-out")
+                cpu_costs(server, tokens[:buyers], hot[0], block, concurrency)
             peaks = [h.peak_rss_mb(pid) for pid in server.worker_pids()]
         h.heading(f"bare conditional UPDATE through psycopg, concurrency {concurrency}")
         limit_hot = bare_update_rate(hot, concurrency, limit_total)

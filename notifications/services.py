@@ -110,7 +110,10 @@ def notify(*, user: User, kind: str, event_key: str, context: dict) -> Notificat
     if missing or not event_key:
         raise InvalidInput(details={"context": missing, "event_key": [event_key]})
     preference = preference_for(user=user)
-    with transaction.atomic():
+    # No savepoint of its own: alone this is the transaction; inside ``notify_in_flow``
+    # that function's savepoint already takes a failed notice back (two round trips
+    # fewer on every payment applied).
+    with transaction.atomic(savepoint=False):
         try:
             # Insert first: a new event (the usual case) costs one statement; the same
             # event again (or at once, from another worker) meets the unique constraint.
