@@ -171,6 +171,7 @@ def _world() -> World:
         "trade_a": payment_a.out_trade_no,
         "item_a": item_a.pk,
         "shipment_a_pk": Shipment.objects.get(order=order_a).pk,
+        "line_a_pk": order_a.lines.first().pk,
         "shipment_b_pk": Shipment.objects.get(order=order_b).pk,
         "membership_a_pk": Membership.objects.get(user=w.users["farmer_a"]).pk,
         "user_buyer_pk": w.users["buyer"].pk,
@@ -397,6 +398,14 @@ ROWS = [
         only(200, (*A_MEMBERS, "farmer_b", "manager_b"), 403, anon=LOGIN),
     ),
     row("GET", "/farm/stock/", only(200, (*A_MEMBERS, "farmer_b", "manager_b"), 403, anon=LOGIN)),
+    row("GET", "/farm/weigh/", only(200, (*A_MEMBERS, "farmer_b", "manager_b"), 403, anon=LOGIN)),
+    # A line of cooperative A (not sold by weight: refused with a message); B's members 404.
+    row(
+        "POST",
+        "/farm/weigh/{line_a_pk}/",
+        only(302, A_MEMBERS, 403, anon=LOGIN, farmer_b=404, manager_b=404),
+        {"l{line_a_pk}-grams": "1000"},
+    ),
     row("GET", "/farm/batches/", only(200, (*A_MEMBERS, "farmer_b", "manager_b"), 403, anon=LOGIN)),
     row("GET", "/farm/review/", only(200, ("manager_a", "manager_b"), 403, anon=LOGIN)),
     row(
@@ -559,6 +568,19 @@ ROWS = [
         "POST",
         "/admin/fulfilment/shipment/{shipment_a_pk}/pack/",
         only(302, ("manager_a", "staff"), LOGIN, manager_b=404),
+    ),
+    # Selling by weight: the parcel's weighing page and a line's units given back.
+    # Parcel A holds nothing sold by weight: no weighing page for anyone (a by-weight
+    # parcel of another cooperative is 404 too: tests/lifecycle/test_partial_admin.py).
+    row(
+        "GET",
+        "/admin/fulfilment/shipment/{shipment_a_pk}/weigh/",
+        only(404, ("manager_a", "staff", "manager_b"), LOGIN),
+    ),
+    row(
+        "GET",
+        "/admin/orders/order/{order_a_pk}/refund-units/",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=404),
     ),
     # --- reports: dashboards, jobs (their owner's only), import, impact ------------------
     row("GET", "/admin/reports/", only(200, ("manager_a", "manager_b", "staff"), LOGIN)),
@@ -800,7 +822,7 @@ def _fill(value, ids):
         filled = value.format(**ids)
         return int(filled) if re.fullmatch(r"\{\w+\}", value) and filled.isdigit() else filled
     if isinstance(value, dict):
-        return {k: _fill(v, ids) for k, v in value.items()}
+        return {k.format(**ids): _fill(v, ids) for k, v in value.items()}
     if isinstance(value, list):
         return [_fill(v, ids) for v in value]
     return value
@@ -897,6 +919,7 @@ def test_the_table_covers_every_url():
     )
     numeric = dict.fromkeys(
         (
+            "line_a_pk",
             "coop_a_pk",
             "coop_b_pk",
             "product_a_pk",
