@@ -57,3 +57,8 @@ class CashDayClosed(InvalidState):
     default_message = _(
         "You closed today's cash already: take this payment by wallet, or tomorrow."
     )
+
+
+class NoVillagerPhone(InvalidInput):
+    code = "no_phone"
+    default_message = _("This order has no villager's phone to text.")

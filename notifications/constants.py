@@ -8,6 +8,8 @@ class NotificationKind(models.TextChoices):
     ORDER_SHIPPED = "order_shipped", _("Order shipped")
     ORDER_READY_FOR_PICKUP = "order_ready_for_pickup", _("Order ready for pickup")
     ORDER_REFUNDED = "order_refunded", _("Refund done")
+    # A villager's order placed at a station, paid from their own phone (issue 14).
+    ORDER_PAY_LINK = "order_pay_link", _("Pay link")
     # A farmer's (issue 18).
     LISTING_APPROVED = "listing_approved", _("Listing approved")
     LISTING_REJECTED = "listing_rejected", _("Listing sent back")

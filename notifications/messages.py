@@ -78,6 +78,15 @@ MESSAGES: dict[str, Message] = {
         # buyer's pickup contact), once per order, by ``notify_phone_in_flow``.
         channels=(Channel.EMAIL,),
     ),
+    NotificationKind.ORDER_PAY_LINK: Message(
+        needs=("number", "total", "pay_url"),
+        title=_("Pay order %(number)s"),
+        body=_("Order %(number)s placed for you at the station: ¥%(total)s. Pay here: %(pay_url)s"),
+        sms=_("[Farmgate] Order %(number)s: ¥%(total)s. Pay with your wallet: %(pay_url)s"),
+        # Only the text message, to the villager's phone on the order (no account):
+        # ``notify_phone_in_flow`` from ``lifecycle.services.station_pay_link_send``.
+        channels=(),
+    ),
     NotificationKind.ORDER_REFUNDED: Message(
         needs=("number", "amount"),
         title=_("Refund for order %(number)s done"),

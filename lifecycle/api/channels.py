@@ -313,6 +313,38 @@ class ChannelWalletView(_AgentView):
         return Response({"pay_url": pay_url, "qr_svg": qr})
 
 
+class PayLinkSentSerializer(serializers.Serializer):
+    pay_url = serializers.CharField()
+    sent_to = serializers.CharField(help_text="The villager's phone, masked (e.g. +86138****0000).")
+
+
+class ChannelPayLinkView(_AgentView):
+    @extend_schema(
+        operation_id="channels_orders_pay_link",
+        request=None,
+        responses={
+            202: PayLinkSentSerializer,
+            400: error_response(
+                "`no_phone`: the order has no villager's phone; `provider_unavailable`."
+            ),
+            401: ERROR_401,
+            403: ERROR_403_AGENT,
+            404: ERROR_404_PLACE,
+            409: error_response("`invalid_state`: the order is not waiting for payment."),
+            502: error_response("`provider_error`: the wallet did not answer."),
+        },
+        tags=["channels"],
+        description="Text the pay link to the villager's phone on the order, so they pay "
+        "from their own wallet later; once per pay link however often it is pressed.",
+    )
+    def post(self, request, slug: str, number: str):
+        row = _row(request, slug, number, own_only=True)
+        _payment, pay_url = flows.station_pay_link_send(number=number, agent=request.user)
+        phone = row.villager_phone
+        masked = phone[:-8] + "****" + phone[-4:] if len(phone) > 8 else "****"
+        return Response({"pay_url": pay_url, "sent_to": masked}, status=status.HTTP_202_ACCEPTED)
+
+
 class ChannelArrivedView(_AgentView):
     @_action_schema(
         "channels_orders_arrived",

@@ -88,6 +88,11 @@ urlpatterns += [
         name="api-channel-order-wallet",
     ),
     path(
+        "channels/<slug:slug>/orders/<str:number>/pay-link/",
+        channels.ChannelPayLinkView.as_view(),
+        name="api-channel-order-pay-link",
+    ),
+    path(
         "channels/<slug:slug>/orders/<str:number>/arrived/",
         channels.ChannelArrivedView.as_view(),
         name="api-channel-order-arrived",

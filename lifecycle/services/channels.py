@@ -17,7 +17,7 @@ from accounts.models import User
 from channels import selectors as channel_selectors
 from channels import services as channels
 from channels.constants import BASIS_POINTS, CHANNEL_COUNTER, CHANNEL_STATION, PlaceKind
-from channels.exceptions import CashDayClosed, NotAnAgent, NotAStoreManager
+from channels.exceptions import CashDayClosed, NotAnAgent, NotAStoreManager, NoVillagerPhone
 from channels.models import CashEntryKind, ChannelOrder, Place, StoreCashEntry
 from notifications.constants import NotificationKind
 from notifications.services import notify_in_flow, notify_phone_in_flow
@@ -167,6 +167,29 @@ def channel_cash_take(*, number: str, agent: User) -> Payment:
         if created:
             order_paid(order=order, payment=payment)
     return payment
+
+
+def station_pay_link_send(*, number: str, agent: User) -> tuple[Payment, str]:
+    """Text the villager's phone a link to pay the order the agent placed for them with
+    their own wallet (the same pay link the wallet QR on the agent's screen shows).
+    Returns the payment and the link. Sent once per payment however often the agent
+    presses the button (a new link, say after the first trade failed, is a new text);
+    ``invalid_state`` (409) unless the order waits for payment, ``no_phone`` (400) when
+    the order has no villager's phone (a counter sale)."""
+    row = _agent_order(number=number, agent=agent)
+    if not row.villager_phone:
+        raise NoVillagerPhone(details={"number": number})
+    payment = payments.payment_start(order=row.order, provider="sandbox")
+    pay_url = payment.client_payload.get("pay_url", "")
+    with transaction.atomic():
+        notify_phone_in_flow(
+            phone=row.villager_phone,
+            kind=NotificationKind.ORDER_PAY_LINK,
+            context={"number": row.order.number, "total": row.order.total, "pay_url": pay_url},
+            dedupe_key=f"order:{row.order.number}:pay_link:{payment.pk}",
+            language=row.order.user.language,
+        )
+    return payment, pay_url
 
 
 def parcel_arrived(*, number: str, agent: User) -> ChannelOrder:
@@ -356,4 +379,5 @@ __all__ = [
     "place_for_cash_report",
     "station_commission",
     "station_order_place",
+    "station_pay_link_send",
 ]

@@ -130,6 +130,12 @@
       wallet.addEventListener("click", function () { walletLink(o.number); });
       box.appendChild(document.createTextNode(" "));
       box.appendChild(wallet);
+      if (station) {
+        var sms = el("button", t.tPayLink); sms.type = "button"; sms.id = "pay-link-sms";
+        sms.addEventListener("click", function () { payLinkSms(o.number); });
+        box.appendChild(document.createTextNode(" "));
+        box.appendChild(sms);
+      }
     } else {
       box.appendChild(el("p", t.tPaid));
     }
@@ -151,6 +157,13 @@
       box.appendChild(el("p")).appendChild(a);
       $("result").appendChild(box);
     });
+  }
+
+  function payLinkSms(number) {
+    call("POST", "orders/" + number + "/pay-link/").then(function (res) {
+      if (res.ok) say($("status"), t.tPayLinkSent + ": " + res.data.sent_to);
+      else say($("status"), errorText(res), true);
+    }, function () { say($("status"), t.tUnsure, true); });
   }
 
   $("sale-form").addEventListener("submit", function (ev) {

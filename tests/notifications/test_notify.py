@@ -30,6 +30,11 @@ CONTEXTS = {
         "station": "托斯特乡服务站",
         "pickup_code": "482913",
     },
+    NotificationKind.ORDER_PAY_LINK: {
+        "number": "FG2026120100001",
+        "total": "40.00",
+        "pay_url": "https://shop.example.com/sandbox/pay/abc/",
+    },
     NotificationKind.ORDER_REFUNDED: {"number": "FG2026120100001", "amount": "39.90"},
     # Farmers' and managers' notices (issue 18).
     NotificationKind.LISTING_APPROVED: {"title": "石磨面粉 FG2026120100001"},
