@@ -11,6 +11,7 @@ from catalog.demo import load_demo
 from catalog.models import Variant
 from channels.models import ChannelOrder
 from orders.models import Order
+from sms.models import SmsMessage
 
 from .conftest import PHONE, log_in, shoot
 
@@ -65,6 +66,12 @@ def test_station_agent_orders_for_a_villager_and_resends_after_a_lost_answer(new
     code = ChannelOrder.objects.get(order=order).pickup_code
     assert code in page.inner_text("#result")
     shoot(page, "channels-04-station-resent-one-order-phone")
+
+    # A villager who pays later from their own wallet gets the pay link by text message.
+    page.click("#pay-link-sms")
+    expect(page.locator("#status")).to_contain_text("****9000")
+    assert SmsMessage.objects.filter(phone="+8613900139000", template="order_pay_link").count() == 1
+    shoot(page, "channels-04b-station-pay-link-texted-phone")
 
     page.click("#take-cash")
     page.wait_for_selector("#take-cash", state="detached")
