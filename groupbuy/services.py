@@ -310,6 +310,30 @@ def presale_release(order: Order) -> None:
     claim.save(update_fields=["released_at", "outcome"])
 
 
+def presale_paid_cancel_release(order: Order) -> None:
+    """``on_paid_cancel``: a paid pre-sale order the buyer cancels while the pre-sale is
+    still selling gives its units back to the quota (once, as ``presale_release``). Once
+    the harvest is being converted, cancelled units are part of the shortfall and the
+    sold count stays as the conversion decided it."""
+    if order.channel != PRESALE_CHANNEL:
+        return
+    claim = (
+        PreSaleOrder.objects.select_for_update()
+        .filter(order_id=order.pk, released_at__isnull=True)
+        .first()
+    )
+    if claim is None:
+        return
+    # One conditional UPDATE: a conversion that began meanwhile keeps the units.
+    given_back = PreSale.objects.filter(
+        pk=claim.presale_id, status=PreSaleStatus.OPEN, sold__gte=claim.quantity
+    ).update(sold=F("sold") - claim.quantity)
+    if given_back:
+        claim.released_at = timezone.now()
+        claim.outcome = claim.outcome or "cancelled"
+        claim.save(update_fields=["released_at", "outcome"])
+
+
 def presale_order_held(order: Order) -> bool | None:
     """Whether a paid order's fulfilment waits for its pre-sale's conversion (``None``
     for an order that is not a pre-sale order)."""

@@ -32,6 +32,7 @@ def groupbuy_register() -> None:
     on_unpaid_release(gb.team_seat_release)
     on_unpaid_release(gb.presale_release)
     on_paid_cancel(gb.team_seat_release)
+    on_paid_cancel(gb.presale_paid_cancel_release)  # cancelled while selling: units back
     on_paid_hold(team_order_paid)
     on_paid_hold(presale_order_paid)
     fulfilment_hold_register(gb_selectors.team_held_order_ids)

@@ -121,6 +121,27 @@ def test_presale_orders_take_the_quota_and_give_it_back_on_expiry():
     assert presale.sold == 0
 
 
+def test_a_paid_presale_order_cancelled_gives_its_units_back_once():
+    presale = make_presale(quota=5, stock=0)
+    order, _ = gb_flows.presale_buy(
+        presale=presale, user=make_user(), quantity=5, shipping_address=ADDRESS
+    )
+    pay(order)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    flows.order_cancel(order=order, note="changed my mind")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUND_PENDING
+    assert Refund.objects.filter(payment__order=order).count() == 1
+    presale.refresh_from_db()
+    assert presale.sold == 0  # the five units are on sale again
+    again, _ = gb_flows.presale_buy(
+        presale=presale, user=make_user(), quantity=5, shipping_address=ADDRESS
+    )
+    presale.refresh_from_db()
+    assert presale.sold == 5 and again.status == OrderStatus.PENDING_PAYMENT
+
+
 def test_a_closed_presale_refuses_orders():
     presale = make_presale(
         opens_at=timezone.now() - timedelta(days=2), closes_at=timezone.now() - timedelta(days=1)
