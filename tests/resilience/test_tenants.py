@@ -162,6 +162,7 @@ def _world() -> World:
         "batch_a_pk": batch_a.pk,
         "order_a": order_a.number,
         "order_a_pk": order_a.pk,
+        "line_a_pk": order_a.lines.order_by("pk").first().pk,
         "order_b_pk": order_b.pk,
         "unpaid_a": unpaid_a.number,
         "payment_a_pk": payment_a.pk,
@@ -365,6 +366,12 @@ ROWS = [
     ),
     row("GET", "/farm/stock/", only(200, (*A_MEMBERS, "farmer_b", "manager_b"), 403, anon=LOGIN)),
     row("GET", "/farm/batches/", only(200, (*A_MEMBERS, "farmer_b", "manager_b"), 403, anon=LOGIN)),
+    row("GET", "/farm/weigh/", only(200, (*A_MEMBERS, "farmer_b", "manager_b"), 403, anon=LOGIN)),
+    row(
+        "POST",
+        "/farm/weigh/{line_a_pk}/",
+        only(302, A_MEMBERS, 404, anon=LOGIN, buyer=403, other_buyer=403, staff=403),
+    ),
     row("GET", "/farm/review/", only(200, ("manager_a", "manager_b"), 403, anon=LOGIN)),
     row(
         "GET",
@@ -526,6 +533,16 @@ ROWS = [
         "POST",
         "/admin/fulfilment/shipment/{shipment_a_pk}/pack/",
         only(302, ("manager_a", "staff"), LOGIN, manager_b=404),
+    ),
+    row(
+        "GET",
+        "/admin/fulfilment/shipment/{shipment_a_pk}/weigh/",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=404),
+    ),
+    row(
+        "GET",
+        "/admin/orders/order/{order_a_pk}/refund-units/",
+        only(200, ("manager_a", "staff"), LOGIN, manager_b=404),
     ),
     # --- reports: dashboards, jobs (their owner's only), import, impact ------------------
     row("GET", "/admin/reports/", only(200, ("manager_a", "manager_b", "staff"), LOGIN)),
@@ -817,6 +834,7 @@ def test_the_table_covers_every_url():
             "variant_a_of",
             "batch_a_pk",
             "order_a_pk",
+            "line_a_pk",
             "order_b_pk",
             "payment_a_pk",
             "item_a",
