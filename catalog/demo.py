@@ -91,7 +91,7 @@ CATEGORIES = [
     ("meat", "肉类", None, "گۆش", "Meat"),
 ]
 
-# The cooperatives the demo's Jeminay manager and farmer belong to.
+# The cooperatives the demo's Jeminay manager manages (the farmer is the flour one's).
 JEMINAY_TEAM = ("jeminay-golden-wheat", "jeminay-saur-pasture")
 
 # Variants sold by weight: sku → (price per kg, estimated grams per unit, buffer in basis
@@ -597,7 +597,7 @@ def load_demo(*, with_photos: bool = True, with_admin: bool = False) -> dict:
                         "origin": p.origin,
                         "status": ProductStatus.ACTIVE,
                         "reviewed_by": admin or manager,
-                        "farmer": farmer if coop.slug in JEMINAY_TEAM else None,
+                        "farmer": farmer if coop.slug == "jeminay-golden-wheat" else None,
                     },
                 )
             if not created:
@@ -678,6 +678,7 @@ def load_demo(*, with_photos: bool = True, with_admin: bool = False) -> dict:
             )
         if coop.slug in JEMINAY_TEAM:
             services.membership_grant(user=manager, cooperative=coop, role=MembershipRole.MANAGER)
+        if coop.slug == "jeminay-golden-wheat":
             services.membership_grant(
                 user=farmer,
                 cooperative=coop,

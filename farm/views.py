@@ -700,6 +700,10 @@ def weigh_list(request):
 @require_POST
 def weigh_save(request, line_id: int):
     """One line's reading; the difference is refunded once (``lifecycle.line_weigh``)."""
+    if not order_selectors.line_of_cooperatives(
+        line_id=line_id, cooperative_ids=_coop_ids(request)
+    ):
+        raise Http404  # another cooperative's line: as if it did not exist
     form = WeighLineForm(request.POST, prefix=f"l{line_id}")
     if not form.is_valid():
         messages.error(request, _("Type the weight in whole grams, as the scale shows it."))

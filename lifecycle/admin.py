@@ -198,8 +198,6 @@ class LifecycleShipmentAdmin(ShipmentAdmin):
             for ln in shipment.lines.select_related("order_line__weighed_by").order_by("id")
             if ln.order_line.price_per_kg is not None
         ]
-        if not lines:
-            raise Http404
         form = WeighForm(request.POST or None, lines=lines)
         if request.method == "POST" and form.is_valid():
             failed = False

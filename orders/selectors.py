@@ -189,3 +189,8 @@ def lines_to_weigh(*, cooperative_ids: Iterable[int], limit: int = 100) -> list[
     waiting = list(base.filter(final_weight_grams__isnull=True).order_by("order_id", "id")[:limit])
     weighed = list(base.filter(final_weight_grams__isnull=False).order_by("-weighed_at")[:20])
     return waiting + weighed
+
+
+def line_of_cooperatives(*, line_id: int, cooperative_ids: Iterable[int]) -> bool:
+    """Whether the order line is one of these cooperatives' (else: a 404 for them)."""
+    return OrderLine.objects.filter(pk=line_id, cooperative_id__in=list(cooperative_ids)).exists()

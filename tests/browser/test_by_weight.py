@@ -66,7 +66,7 @@ def test_buyer_sees_the_estimate_and_the_manager_weighs_the_parcel(new_page):
     line.refresh_from_db()
     assert line.final_amount == Decimal("165.24")
 
-    # The farmer weighs the next one on the farm portal.
+    # The next one is weighed on the farm portal (any member of the cooperative).
     second, _ = checkout_place(
         user=User.objects.get(username="buyer"),
         shipping_address=ADDRESS,
@@ -74,7 +74,7 @@ def test_buyer_sees_the_estimate_and_the_manager_weighs_the_parcel(new_page):
     )
     pay_in_wallet(second)
     farmer = new_page(viewport=PHONE)
-    log_in(farmer, "jeminay-farmer", next_url="/farm/weigh/")
+    log_in(farmer, "jeminay-manager", next_url="/farm/weigh/")
     farmer.goto("/farm/weigh/")
     next_line = second.lines.get()
     farmer.fill(f"#id_l{next_line.pk}-grams", "2612")

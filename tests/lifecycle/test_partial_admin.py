@@ -142,3 +142,37 @@ def test_a_farmer_weighs_a_line_on_the_farm_portal(
     other.refresh_from_db()
     mine_line.refresh_from_db()
     assert other.final_weight_grams is None and mine_line.final_weight_grams is None
+
+
+def test_the_weigh_and_refund_pages_cost_the_same_queries_for_more_lines(client, coop, manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_farmer
+
+    farmer = make_farmer(coop)
+
+    def counts(order):
+        (shipment,) = shipments_create_for_order(order_id=order.pk)
+        client.force_login(manager)
+        pages = (
+            f"/admin/fulfilment/shipment/{shipment.pk}/weigh/",
+            f"/admin/orders/order/{order.pk}/refund-units/",
+        )
+        out = []
+        for url in pages:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            out.append(len(queries))
+        client.force_login(farmer)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/farm/weigh/").status_code == 200
+        out.append(len(queries))
+        return out
+
+    one, _ = place_and_pay([(make_weight_variant(cooperative=coop), 1)])
+    small = counts(one)
+    many, _ = place_and_pay(
+        [(make_weight_variant(cooperative=coop, sku=f"W-{i}"), 1) for i in range(4)]
+    )
+    assert counts(many) == small
