@@ -380,6 +380,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PaymentStatusEnum": "payments.constants.PaymentStatus",
         "PaymentProviderEnum": "payments.constants.PROVIDER_CHOICES",
+        # The statement's invoices (wholesale) meet other "kind" choices in one schema.
+        "InvoiceKindEnum": "wholesale.constants.InvoiceKind",
     },
 }
 
