@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import re
-import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -32,10 +30,10 @@ from django.utils import timezone
 from storefront import metrics
 
 from ..constants import LedgerAccount, LedgerKind, PaymentStatus
-from ..exceptions import PaymentInvalidState, PaymentProviderError, PaymentProviderUnavailable
+from ..exceptions import PaymentInvalidState
 from ..models import LedgerEntry, Payment, Receivable
-from ..providers import PROVIDERS, PaymentRequest, ProviderError, ProviderUnavailable, callback_url
-from .provider import provider_get
+from ..providers import PaymentRequest, callback_url
+from .start import new_out_trade_no, provider_for_start, trade_open
 
 logger = logging.getLogger(__name__)
 
@@ -145,11 +143,6 @@ def receivables_list(*, cooperative_ids=None, debtor_key: str | None = None):
     return qs.order_by("due_on", "pk")
 
 
-def _new_out_trade_no(receivable: Receivable) -> str:
-    base = re.sub(r"[^A-Za-z0-9]", "", receivable.reference)[:20] or "INV"
-    return f"{base}-{secrets.token_hex(4)}"
-
-
 def receivable_payment_start(
     *,
     receivable: Receivable,
@@ -163,12 +156,7 @@ def receivable_payment_start(
     reused (pressing "pay" twice opens one trade). Raises
     ``PaymentProviderUnavailable`` (400), ``PaymentInvalidState`` (409: nothing owed),
     ``PaymentProviderError`` (502)."""
-    if provider not in PROVIDERS:
-        raise PaymentProviderUnavailable(details={"provider": provider})
-    try:
-        impl = provider_get(provider)
-    except ProviderUnavailable as exc:
-        raise PaymentProviderUnavailable(exc.message, details={"provider": provider}) from exc
+    impl = provider_for_start(provider)
     with transaction.atomic():
         locked = Receivable.objects.select_for_update().get(pk=receivable.pk)
         owed = receivable_balance(locked)
@@ -187,7 +175,7 @@ def receivable_payment_start(
             payment = Payment.objects.create(
                 receivable=locked,
                 provider=provider,
-                out_trade_no=_new_out_trade_no(locked),
+                out_trade_no=new_out_trade_no(locked.reference, fallback="INV"),
                 amount=owed,
             )
     request = PaymentRequest(
@@ -200,13 +188,6 @@ def receivable_payment_start(
         expires_at=timezone.now() + settings.ORDER_PAYMENT_TIMEOUT,
         payer_openid=payer_openid,
     )
-    try:
-        result = impl.start(request)
-    except ProviderError as exc:
-        logger.warning("payment start %s failed: %s", payment.out_trade_no, exc.message)
-        metrics.incr(f"payment_start_failed:{provider}")
-        raise PaymentProviderError(details={"provider": provider}) from exc
-    payload = {**result.client_payload, **({"return_url": return_url} if return_url else {})}
-    Payment.objects.filter(pk=payment.pk).update(client_payload=payload, updated=timezone.now())
-    payment.client_payload = payload
-    return payment
+    return trade_open(
+        impl, payment, request, extra={"return_url": return_url} if return_url else None
+    )

@@ -23,11 +23,38 @@ from .provider import provider_get
 logger = logging.getLogger(__name__)
 
 
-def _new_out_trade_no(order: Order) -> str:
-    # The order number keeps it readable for staff; the random tail makes it unique per
-    # attempt. At most 20 + 1 + 8 = 29 characters of [A-Za-z0-9-].
-    base = re.sub(r"[^A-Za-z0-9]", "", order.number)[:20] or "FG"
+def new_out_trade_no(reference: str, *, fallback: str = "FG") -> str:
+    """A provider trade number for a payment of ``reference`` (an order or invoice
+    number): readable for staff, with a random tail unique per attempt. At most
+    20 + 1 + 8 = 29 characters of [A-Za-z0-9-]."""
+    base = re.sub(r"[^A-Za-z0-9]", "", reference)[:20] or fallback
     return f"{base}-{secrets.token_hex(4)}"
+
+
+def provider_for_start(provider: str):
+    """The configured provider ``provider``, or ``PaymentProviderUnavailable`` (400)."""
+    if provider not in PROVIDERS:
+        raise PaymentProviderUnavailable(details={"provider": provider})
+    try:
+        return provider_get(provider)
+    except ProviderUnavailable as exc:
+        raise PaymentProviderUnavailable(exc.message, details={"provider": provider}) from exc
+
+
+def trade_open(impl, payment: Payment, request: PaymentRequest, *, extra: dict | None = None):
+    """Ask the provider to open ``payment``'s trade; stores and returns the payment with
+    the ``client_payload`` the buyer's device needs (``extra`` added to it).
+    ``PaymentProviderError`` (502) when the provider does not answer."""
+    try:
+        result = impl.start(request)
+    except ProviderError as exc:
+        logger.warning("payment start %s failed: %s", payment.out_trade_no, exc.message)
+        metrics.incr(f"payment_start_failed:{payment.provider}")
+        raise PaymentProviderError(details={"provider": payment.provider}) from exc
+    payload = {**result.client_payload, **(extra or {})}
+    Payment.objects.filter(pk=payment.pk).update(client_payload=payload, updated=timezone.now())
+    payment.client_payload = payload
+    return payment
 
 
 def payment_start(
@@ -46,13 +73,7 @@ def payment_start(
     provider does not answer. A pending payment of the same provider and amount is
     reused, so pressing "pay" twice never opens two trades that could both be paid.
     """
-    if provider not in PROVIDERS:
-        raise PaymentProviderUnavailable(details={"provider": provider})
-    try:
-        impl = provider_get(provider)
-    except ProviderUnavailable as exc:
-        raise PaymentProviderUnavailable(exc.message, details={"provider": provider}) from exc
-
+    impl = provider_for_start(provider)
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         details = {"status": locked.status, "number": locked.number}
@@ -71,7 +92,7 @@ def payment_start(
             payment = Payment.objects.create(
                 order=locked,
                 provider=provider,
-                out_trade_no=_new_out_trade_no(locked),
+                out_trade_no=new_out_trade_no(locked.number),
                 amount=locked.total,
             )
 
@@ -85,14 +106,4 @@ def payment_start(
         expires_at=locked.expires_at,
         payer_openid=payer_openid,
     )
-    try:
-        result = impl.start(request)
-    except ProviderError as exc:
-        logger.warning("payment start %s failed: %s", payment.out_trade_no, exc.message)
-        metrics.incr(f"payment_start_failed:{provider}")
-        raise PaymentProviderError(details={"provider": provider}) from exc
-    Payment.objects.filter(pk=payment.pk).update(
-        client_payload=result.client_payload, updated=timezone.now()
-    )
-    payment.client_payload = result.client_payload
-    return payment
+    return trade_open(impl, payment, request)
