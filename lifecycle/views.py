@@ -334,6 +334,29 @@ def _providers() -> list[tuple[str, str]]:
     return [(name, PROVIDER_LABELS.get(name, name)) for name in configured_providers(settings)]
 
 
+def pay_in_browser(request, start, *, back: str, qr_template: str, context: dict):
+    """Run ``start()`` (a payment start: an order's or an invoice's) and take the buyer
+    on: to the provider's page, or a page with the provider's QR code; a refusal is a
+    message on ``back`` (a URL)."""
+    try:
+        payment = start()
+    except PaymentProviderUnavailable:
+        messages.error(request, _("This payment provider is not available."))
+        return redirect(back)
+    except ApplicationError as exc:
+        message_error(request, exc)
+        return redirect(back)
+    payload = payment.client_payload or {}
+    target = payload.get("pay_url") or payload.get("page_pay_url")
+    if target:
+        return redirect(target)
+    if payload.get("code_url"):
+        qr = qr_svg(payload["code_url"], scale=5)
+        return render(request, qr_template, {**context, "payment": payment, "qr_svg": qr})
+    messages.error(request, _("This way of paying does not work in a browser."))
+    return redirect(back)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def order_pay(request, number: str):
@@ -344,37 +367,19 @@ def order_pay(request, number: str):
     providers = _providers()
     if request.method == "POST":
         provider = request.POST.get("provider", "")
-        try:
-            payment = payment_start(
+        detail = reverse("order_detail", kwargs={"number": order.number})
+        return pay_in_browser(
+            request,
+            lambda: payment_start(
                 order=order,
                 provider=provider,
                 client_ip=request.META.get("REMOTE_ADDR"),
-                return_url=request.build_absolute_uri(
-                    reverse("order_detail", kwargs={"number": order.number})
-                ),
-            )
-        except PaymentProviderUnavailable:
-            messages.error(request, _("This payment provider is not available."))
-            return redirect("order_pay", number=order.number)
-        except ApplicationError as exc:
-            message_error(request, exc)
-            return redirect("order_pay", number=order.number)
-        payload = payment.client_payload or {}
-        target = payload.get("pay_url") or payload.get("page_pay_url")
-        if target:
-            return redirect(target)
-        if payload.get("code_url"):
-            return render(
-                request,
-                "orders/pay_qr.html",
-                {
-                    "order": order,
-                    "payment": payment,
-                    "qr_svg": qr_svg(payload["code_url"], scale=5),
-                },
-            )
-        messages.error(request, _("This way of paying does not work in a browser."))
-        return redirect("order_pay", number=order.number)
+                return_url=request.build_absolute_uri(detail),
+            ),
+            back=reverse("order_pay", kwargs={"number": order.number}),
+            qr_template="orders/pay_qr.html",
+            context={"order": order},
+        )
     return render(request, "orders/pay.html", {"order": order, "providers": providers})
 
 

@@ -4,7 +4,6 @@ receivables. Thin: authorise, call one selector or flow, render."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -14,17 +13,14 @@ from django.views.decorators.http import require_http_methods
 
 from catalog.admin_scoping import is_platform
 from catalog.selectors import user_managed_cooperative_ids
-from payments.exceptions import PaymentProviderUnavailable
-from storefront.errors import ApplicationError, NotFound
-from storefront.pages import message_error
-from storefront.qr import qr_svg
+from storefront.errors import NotFound
 from wholesale import selectors as wholesale_selectors
 from wholesale import services as wholesale
 from wholesale.exceptions import NotWholesaleBuyer
 
 from .selectors import wholesale_statement
 from .services.receivables import invoice_get_for_buyer, invoice_pay_online
-from .views import _providers
+from .views import _providers, pay_in_browser
 
 
 @login_required
@@ -56,36 +52,19 @@ def invoice_pay(request, number: str):
     back = reverse("wholesale_statement")
     if request.method == "GET":
         return redirect(back)
-    try:
-        payment = invoice_pay_online(
+    return pay_in_browser(
+        request,
+        lambda: invoice_pay_online(
             user=request.user,
             number=invoice.number,
             provider=request.POST.get("provider", ""),
             client_ip=request.META.get("REMOTE_ADDR"),
             return_url=request.build_absolute_uri(back),
-        )
-    except PaymentProviderUnavailable:
-        messages.error(request, _("This payment provider is not available."))
-        return redirect(back)
-    except ApplicationError as exc:
-        message_error(request, exc)
-        return redirect(back)
-    payload = payment.client_payload or {}
-    target = payload.get("pay_url") or payload.get("page_pay_url")
-    if target:
-        return redirect(target)
-    if payload.get("code_url"):
-        return render(
-            request,
-            "wholesale/pay_qr.html",
-            {
-                "invoice": invoice,
-                "payment": payment,
-                "qr_svg": qr_svg(payload["code_url"], scale=5),
-            },
-        )
-    messages.error(request, _("This way of paying does not work in a browser."))
-    return redirect(back)
+        ),
+        back=back,
+        qr_template="wholesale/pay_qr.html",
+        context={"invoice": invoice},
+    )
 
 
 @login_required
