@@ -116,6 +116,7 @@ def _world() -> World:
         file=ContentFile(b"order\n", name="lines.csv"),
     )
     invoice_a = _wholesale_invoice(coop_a, w.users["buyer"], order_a)
+    contract_a = _wholesale_contract(invoice_a.organisation, variant_a, w.users["buyer"])
     # The offline channel: the buyer is also the agent of a village station (any user
     # can be one), with one order placed there.
     from channels.models import Place
@@ -142,6 +143,8 @@ def _world() -> World:
         idempotency_key="tenant-station",
     )
     w.ids = {
+        "contract_a": contract_a.pk,
+        "quote_a": contract_a.quote_id,
         "invoice_a": invoice_a.number,
         "invoice_a_pk": invoice_a.pk,
         "station": "t-station",
@@ -162,13 +165,13 @@ def _world() -> World:
         "batch_a_pk": batch_a.pk,
         "order_a": order_a.number,
         "order_a_pk": order_a.pk,
-        "line_a_pk": order_a.lines.order_by("pk").first().pk,
         "order_b_pk": order_b.pk,
         "unpaid_a": unpaid_a.number,
         "payment_a_pk": payment_a.pk,
         "trade_a": payment_a.out_trade_no,
         "item_a": item_a.pk,
         "shipment_a_pk": Shipment.objects.get(order=order_a).pk,
+        "line_a_pk": order_a.lines.order_by("pk").first().pk,
         "shipment_b_pk": Shipment.objects.get(order=order_b).pk,
         "membership_a_pk": Membership.objects.get(user=w.users["farmer_a"]).pk,
         "user_buyer_pk": w.users["buyer"].pk,
@@ -218,6 +221,36 @@ def _wholesale_invoice(coop, buyer, order):
         order=order, organisation=org, cooperative=coop, po_number="PO-A"
     )
     return invoice_issue(wholesale_order=wo)
+
+
+def _wholesale_contract(org, variant, buyer):
+    """An accepted quote of the buyer's organisation and its contract, one delivery."""
+    from datetime import date
+    from decimal import Decimal
+
+    from wholesale.models import Contract, ContractDelivery, QuoteRequest
+
+    quote = QuoteRequest.objects.create(
+        organisation=org,
+        cooperative=org.cooperative,
+        variant=variant,
+        quantity=10,
+        status="accepted",
+        unit_price=Decimal("9.00"),
+        valid_until=date(2030, 1, 1),
+        delivery_dates=["2030-01-01"],
+    )
+    contract = Contract.objects.create(
+        quote=quote,
+        organisation=org,
+        cooperative=org.cooperative,
+        variant=variant,
+        quantity=10,
+        unit_price=Decimal("9.00"),
+        accepted_by=buyer,
+    )
+    ContractDelivery.objects.create(contract=contract, seq=1, due_on=date(2030, 1, 1), quantity=10)
+    return contract
 
 
 def row(method, path, expected, data=None, *, covers=None):
@@ -665,6 +698,41 @@ ROWS = [
     row("GET", "/wholesale/statement/", {"anon": LOGIN, "buyer": 200, "*": 302}),
     row("GET", "/wholesale/orders/new/", {"anon": LOGIN, "buyer": 200, "*": 302}),
     row("GET", "/wholesale/invoices/{invoice_a}.pdf", {"anon": LOGIN, "buyer": 200, "*": 404}),
+    # Contracts, receivables and paying an invoice online (issue 15).
+    row("GET", "/api/v1/wholesale/contracts/", {**API_AUTH, "buyer": 200, "*": 403}),
+    row("GET", "/api/v1/wholesale/contracts/{contract_a}/", {**API_AUTH, "buyer": 200, "*": 403}),
+    # The buyer's quote is accepted already: 409; nobody else is a wholesale buyer.
+    row("POST", "/api/v1/wholesale/quotes/{quote_a}/accept/", {**API_AUTH, "buyer": 409, "*": 403}),
+    row(
+        "POST",
+        "/api/v1/wholesale/invoices/{invoice_a}/payments/",
+        {**API_AUTH, "buyer": 201, "*": 403},
+        {"provider": "sandbox"},
+    ),
+    row(
+        "GET",
+        "/api/v1/wholesale/cooperative/receivables/",
+        {**API_AUTH, "manager_a": 200, "manager_b": 200, "staff": 200, "*": 403},
+    ),
+    row("GET", "/wholesale/contracts/", {"anon": LOGIN, "buyer": 200, "*": 302}),
+    # The buyer's refusal (accepted already) and everyone else's go back to a page.
+    row("POST", "/wholesale/quotes/{quote_a}/accept/", {"*": 302}),
+    row(
+        "POST",
+        "/wholesale/invoices/{invoice_a}/pay/",
+        {"anon": LOGIN, "buyer": 302, "*": 404},
+        {"provider": "sandbox"},
+    ),
+    row(
+        "GET",
+        "/wholesale/cooperative/contracts/",
+        {"anon": LOGIN, "manager_a": 200, "manager_b": 200, "staff": 200, "*": 403},
+    ),
+    row(
+        "GET",
+        "/wholesale/cooperative/receivables/",
+        {"anon": LOGIN, "manager_a": 200, "manager_b": 200, "staff": 200, "*": 403},
+    ),
     row(
         "GET",
         "/admin/wholesale/invoice/{invoice_a_pk}/pdf/",
@@ -700,6 +768,11 @@ ROWS = [
     ),
     row(
         "POST",
+        "/api/v1/channels/{station}/orders/{station_order}/pay-link/",
+        {**API_AUTH, "buyer": 202, "*": 403},
+    ),
+    row(
+        "POST",
         "/api/v1/channels/{station}/orders/{station_order}/arrived/",
         {**API_AUTH, "buyer": 409, "*": 403},
     ),
@@ -712,11 +785,33 @@ ROWS = [
     row("GET", "/api/v1/channels/{station}/lookup/", {**API_AUTH, "buyer": 200, "*": 403}),
     row("GET", "/api/v1/channels/{station}/cash-report/", {**API_AUTH, "buyer": 200, "*": 403}),
     row(
+        "POST",
+        "/api/v1/channels/{station}/cash-close/",
+        {**API_AUTH, "buyer": 201, "*": 403},
+        {"day": "2026-01-05"},
+    ),
+    # No one here manages the station's cash: a clerk or a stranger is refused alike.
+    row(
+        "POST",
+        "/api/v1/channels/{station}/cash-handover/",
+        {**API_AUTH, "*": 403},
+        {"clerk": "x", "day": "2026-01-05"},
+    ),
+    # Stations and pickup (API.md): the public list; the buyer's pickup checkout page
+    # (only the buyer has a cart here; an empty cart goes back to the cart page).
+    row("GET", "/api/v1/stations/", {"*": 200}),
+    row("GET", "/checkout/pickup/", {"anon": LOGIN, "buyer": 200, "*": 302}),
+    row(
         "GET", "/admin/channels/place/", only(200, ("staff",), LOGIN, manager_a=403, manager_b=403)
     ),
     row(
         "GET",
         "/admin/channels/channelorder/",
+        only(200, ("staff",), LOGIN, manager_a=403, manager_b=403),
+    ),
+    row(
+        "GET",
+        "/admin/channels/storecashentry/",
         only(200, ("staff",), LOGIN, manager_a=403, manager_b=403),
     ),
 ]
@@ -824,6 +919,7 @@ def test_the_table_covers_every_url():
     )
     numeric = dict.fromkeys(
         (
+            "line_a_pk",
             "coop_a_pk",
             "coop_b_pk",
             "product_a_pk",
@@ -834,7 +930,6 @@ def test_the_table_covers_every_url():
             "variant_a_of",
             "batch_a_pk",
             "order_a_pk",
-            "line_a_pk",
             "order_b_pk",
             "payment_a_pk",
             "item_a",
@@ -847,6 +942,8 @@ def test_the_table_covers_every_url():
             "team_a",
             "presale_a",
             "invoice_a_pk",
+            "contract_a",
+            "quote_a",
         ),
         "1",
     )
