@@ -215,6 +215,27 @@ def cash_day_closed(*, place: Place, clerk: User, day) -> bool:
     ).exists()
 
 
+def _cash_entry_once(
+    *, place: Place, clerk: User, day, kind: str, amount: Decimal, payments: int, recorded_by
+) -> tuple[StoreCashEntry, bool]:
+    """The clerk's entry of ``kind`` for ``day`` and whether it was made now: an entry
+    exists once per clerk, day and kind (the first one is returned again). Precondition:
+    the place is locked in the caller's transaction."""
+    existing = StoreCashEntry.objects.filter(place=place, clerk=clerk, day=day, kind=kind).first()
+    if existing is not None:
+        return existing, False
+    entry = StoreCashEntry.objects.create(
+        place=place,
+        clerk=clerk,
+        day=day,
+        kind=kind,
+        amount=amount,
+        payments=payments,
+        recorded_by=recorded_by,
+    )
+    return entry, True
+
+
 def cash_taken_record(
     *, place: Place, clerk: User, day, amount: Decimal, payments: int
 ) -> tuple[StoreCashEntry, bool]:
@@ -222,12 +243,7 @@ def cash_taken_record(
     payments that day, to the fen) entered as the store's cash to hand over. Once per
     clerk and day: closing again returns the first entry. Precondition: the place is
     locked (``place_lock``) in the caller's transaction, which summed the payments."""
-    existing = StoreCashEntry.objects.filter(
-        place=place, clerk=clerk, day=day, kind=CashEntryKind.TAKEN
-    ).first()
-    if existing is not None:
-        return existing, False
-    entry = StoreCashEntry.objects.create(
+    return _cash_entry_once(
         place=place,
         clerk=clerk,
         day=day,
@@ -236,7 +252,6 @@ def cash_taken_record(
         payments=payments,
         recorded_by=clerk,
     )
-    return entry, True
 
 
 def cash_handover_record(
@@ -251,12 +266,7 @@ def cash_handover_record(
     ).first()
     if taken is None:
         raise CashNotClosed(details={"clerk": clerk.username, "day": str(day)})
-    existing = StoreCashEntry.objects.filter(
-        place=place, clerk=clerk, day=day, kind=CashEntryKind.HANDED_OVER
-    ).first()
-    if existing is not None:
-        return existing, False
-    entry = StoreCashEntry.objects.create(
+    return _cash_entry_once(
         place=place,
         clerk=clerk,
         day=day,
@@ -265,4 +275,3 @@ def cash_handover_record(
         payments=taken.payments,
         recorded_by=manager,
     )
-    return entry, True
