@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from lifecycle.services.contracts import contract_deliveries_sweep
@@ -18,6 +19,7 @@ from tests.factories import make_manager, make_organisation, make_user
 from wholesale import services
 from wholesale.constants import QuoteStatus
 from wholesale.models import Contract
+from wholesale.templatetags.wholesale_text import waiting_reason
 
 from .test_contracts import SPEC, _contract
 
@@ -103,7 +105,10 @@ def test_the_contract_pages_render_for_buyer_and_cooperative(lang):
     buyer.cookies["django_language"] = lang
     page = buyer.get("/wholesale/contracts/").content.decode()
     assert f'lang="{lang}"' in page and contract.number in page
-    assert "insufficient_stock" in page
+    # The waiting reason in the reader's language, not the machine record.
+    assert "insufficient_stock" not in page
+    with translation.override(lang):
+        assert escape(waiting_reason(contract.deliveries.get().reason)) in page
     manager = Client()
     manager.force_login(make_manager(org.cooperative))
     manager.cookies["django_language"] = lang
