@@ -18,7 +18,6 @@ from channels import selectors as channel_selectors
 from channels import services as channel_services
 from channels.constants import PlaceKind
 from orders.api.serializers import IDEMPOTENCY_KEY_HELP
-from payments.services import payment_start
 from storefront.api.schema import ERROR_400, ERROR_401, error_response
 from storefront.errors import InvalidInput, NotFound
 from storefront.qr import qr_svg
@@ -306,9 +305,8 @@ class ChannelWalletView(_AgentView):
         "or sent by SMS as a pay link).",
     )
     def post(self, request, slug: str, number: str):
-        row = _row(request, slug, number, own_only=True)
-        payment = payment_start(order=row.order, provider="sandbox")
-        pay_url = payment.client_payload.get("pay_url", "")
+        _row(request, slug, number, own_only=True)
+        _payment, pay_url = flows.station_wallet_link(number=number, agent=request.user)
         qr = str(qr_svg(pay_url)) if pay_url else ""
         return Response({"pay_url": pay_url, "qr_svg": qr})
 
@@ -340,8 +338,7 @@ class ChannelPayLinkView(_AgentView):
     def post(self, request, slug: str, number: str):
         row = _row(request, slug, number, own_only=True)
         _payment, pay_url = flows.station_pay_link_send(number=number, agent=request.user)
-        phone = row.villager_phone
-        masked = phone[:-8] + "****" + phone[-4:] if len(phone) > 8 else "****"
+        masked = flows.phone_masked(row.villager_phone)
         return Response({"pay_url": pay_url, "sent_to": masked}, status=status.HTTP_202_ACCEPTED)
 
 

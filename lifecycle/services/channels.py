@@ -169,6 +169,19 @@ def channel_cash_take(*, number: str, agent: User) -> Payment:
     return payment
 
 
+def station_wallet_link(*, number: str, agent: User) -> tuple[Payment, str]:
+    """The pay link of the agent's own order ``number`` in the villager's wallet (the
+    sandbox wallet's trade, reused while pending): shown as a QR code or texted."""
+    row = _agent_order(number=number, agent=agent)
+    payment = payments.payment_start(order=row.order, provider="sandbox")
+    return payment, payment.client_payload.get("pay_url", "")
+
+
+def phone_masked(phone: str) -> str:
+    """``+8613900139000`` → ``+86139****9000``: enough for the agent to recognise it."""
+    return phone[:-8] + "****" + phone[-4:] if len(phone) > 8 else "****"
+
+
 def station_pay_link_send(*, number: str, agent: User) -> tuple[Payment, str]:
     """Text the villager's phone a link to pay the order the agent placed for them with
     their own wallet (the same pay link the wallet QR on the agent's screen shows).
@@ -179,8 +192,7 @@ def station_pay_link_send(*, number: str, agent: User) -> tuple[Payment, str]:
     row = _agent_order(number=number, agent=agent)
     if not row.villager_phone:
         raise NoVillagerPhone(details={"number": number})
-    payment = payments.payment_start(order=row.order, provider="sandbox")
-    pay_url = payment.client_payload.get("pay_url", "")
+    payment, pay_url = station_wallet_link(number=number, agent=agent)
     with transaction.atomic():
         notify_phone_in_flow(
             phone=row.villager_phone,
@@ -374,10 +386,12 @@ __all__ = [
     "counter_sale_place",
     "order_net_paid",
     "parcel_arrived",
+    "phone_masked",
     "pickup_collect",
     "pickup_order_place",
     "place_for_cash_report",
     "station_commission",
     "station_order_place",
     "station_pay_link_send",
+    "station_wallet_link",
 ]
