@@ -27,6 +27,7 @@ the list and the detail (the cache never serves it stale).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
@@ -55,9 +56,28 @@ def _merge(total: dict[str, h.Stats], part: dict[str, h.Stats]) -> None:
             t.statuses[code] = t.statuses.get(code, 0) + n
 
 
-def _sale(server: h.Server, tokens: list[str], variant_id: int, concurrency: int, out: dict):
+def _buyers(url: str, tokens: list[str], variant_id: int, concurrency: int, conn) -> None:
+    """The buyers' client, in its own process (forked): buyers and readers are different
+    people, and one Python process driving both would make them share one interpreter
+    lock, so the readers' client would wait for the buyers' (and measure itself)."""
     requests = [order_request(t, variant_id) for t in tokens]
-    out["responses"], out["elapsed"] = h.run_requests(server.url, requests, concurrency)
+    responses, elapsed = h.run_requests(url, requests, concurrency)
+    conn.send(([(r.status, r.body, r.latency, r.started) for r in responses], elapsed))
+    conn.close()
+
+
+def _sale(server: h.Server, tokens: list[str], variant_id: int, concurrency: int, out: dict):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    here, there = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_buyers, args=(server.url, tokens, variant_id, concurrency, there))
+    proc.start()
+    there.close()
+    rows, out["elapsed"] = here.recv()
+    proc.join()
+    req = h.Request("POST", "/api/v1/orders/", label="order")
+    out["responses"] = [h.Response(s, {}, b, lat, st, req) for s, b, lat, st in rows]
 
 
 def _check_sale(out: dict, variant_id: int, units: int, verdict: h.Verdict) -> float:
@@ -118,6 +138,18 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=h.GUNICORN_WORKERS)
     parser.add_argument("--threads", type=int, default=h.GUNICORN_THREADS)
+    parser.add_argument(
+        "--catalog-workers",
+        type=int,
+        default=h.CATALOG_WORKERS,
+        help="processes of the catalogue pool (the readers' server)",
+    )
+    parser.add_argument("--catalog-threads", type=int, default=h.GUNICORN_THREADS)
+    parser.add_argument(
+        "--one-pool",
+        action="store_true",
+        help="readers on the buyers' server, no catalogue pool (the layout before issue 20)",
+    )
     args = parser.parse_args()
     smoke = args.smoke
     buyers = args.buyers or (60 if smoke else 1000)
@@ -151,10 +183,19 @@ def main() -> None:
                 return len(body["results"]) == min(20, body["count"]) or not body["next"]
             return True
 
-        with h.Server(workers=args.workers, threads=args.threads) as server:
+        with contextlib.ExitStack() as stack:
+            server = stack.enter_context(h.Server(workers=args.workers, threads=args.threads))
+            # As deployed (deploy/nginx.conf): the proxy sends the catalogue's reads to
+            # their own pool of workers, so the buyers of a sale cannot take every thread.
+            readers = server
+            if not args.one_pool:
+                readers = stack.enter_context(
+                    h.Server(workers=args.catalog_workers, threads=args.catalog_threads)
+                )
             h.heading(
                 f"{products} products + the sale's; {buyers} buyers for {units} units — "
-                f"{server.describe}"
+                f"buyers: {server.describe}; readers: "
+                + ("the same server" if args.one_pool else f"catalogue pool {readers.describe}")
             )
             print(
                 f"buyers at concurrency {args.concurrency}; readers at {args.readers} "
@@ -162,7 +203,7 @@ def main() -> None:
             )
             warm_up(server, tokens[buyers:], args.concurrency)
             idle = h.run_blocks(
-                server.url,
+                readers.url,
                 endpoints,
                 concurrency=args.readers,
                 block=block,
@@ -179,7 +220,7 @@ def main() -> None:
             sale.start()
             while sale.is_alive():
                 part = h.run_blocks(
-                    server.url,
+                    readers.url,
                     endpoints,
                     concurrency=args.readers,
                     block=sale_block,
@@ -194,6 +235,8 @@ def main() -> None:
                 during = late
             _check_sale(out, hot, units, verdict)
             _check_sold_out_visible(server, hot_slug, verdict)
+            if readers is not server:
+                _check_sold_out_visible(readers, hot_slug, verdict)
 
         h.heading("idle vs during the sale (readers)")
         print(f"{'':<8}" + h.STATS_HEADER)

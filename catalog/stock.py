@@ -29,7 +29,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from storefront.db import prepared_statements
+from storefront.db import CompiledRead, prepared_statements
 from storefront.errors import InvalidInput, NotFound
 
 from .cache import catalog_changed, stock_moved
@@ -79,13 +79,26 @@ def _clean_quantities(quantities: Mapping[int, int]) -> list[tuple[int, int]]:
     return items
 
 
+# The checkout's statements, compiled once per connection (storefront.db.CompiledRead):
+# Django would compile them anew for every order.
+_ON_SALE = CompiledRead(lambda vid: variants_on_sale().filter(pk=vid).values("pk"))
+_ON_SALE_NOW = CompiledRead(
+    lambda ids: (
+        variants_on_sale()
+        .filter(pk__in=ids)
+        .order_by("product_id", "pk")
+        .values_list("pk", "price")
+    )
+)
+
+
 def _on_sale_at(variant_id: int, price: Decimal) -> tuple[str, list[Any]]:
     """SQL (and params) for "this variant is on sale now at ``price``", from the one
-    "can be bought now" rule (``selectors.variants_on_sale``)."""
-    sql, params = (
-        variants_on_sale().filter(pk=variant_id, price=price).values("pk").query.sql_with_params()
-    )
-    return f"id IN ({sql})", list(params)
+    "can be bought now" rule (``selectors.variants_on_sale``); the price is the updated
+    row's own (re-checked on the row's newest version when the UPDATE waited for it)."""
+    sql, params, _query = _ON_SALE.statement(vid=variant_id)
+    price_param = Variant._meta.get_field("price").get_db_prep_value(price, connection)
+    return f"price = %s AND id IN ({sql})", [price_param, *params]
 
 
 def _not_on_sale_now(prices: Mapping[int, Decimal]) -> list[int]:
@@ -104,15 +117,8 @@ def _not_on_sale_now(prices: Mapping[int, Decimal]) -> list[int]:
     the transaction's first write holds the database's write lock."""
     if not connection.features.has_select_for_update:
         return []
-    qs = (
-        variants_on_sale()
-        .filter(pk__in=list(prices))
-        .order_by("product_id", "pk")
-        .values_list("pk", "price")
-    )
-    compiler = qs.query.get_compiler(connection=connection)
-    sql, params = compiler.as_sql()
-    alias = {j.table_name: connection.ops.quote_name(a) for a, j in qs.query.alias_map.items()}
+    sql, params, query = _ON_SALE_NOW.statement(ids=list(prices))
+    alias = {j.table_name: connection.ops.quote_name(a) for a, j in query.alias_map.items()}
     # KEY SHARE on the product: it waits for a status transition (``FOR UPDATE``) but not
     # for an edit of the texts (``FOR NO KEY UPDATE``); SHARE on the cooperative: it
     # waits for any write of the row (is_active moves by a plain save).

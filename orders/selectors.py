@@ -17,6 +17,7 @@ from accounts.models import User
 from catalog.models import Variant
 from catalog.offers import variant_offer_prices
 from catalog.selectors import variants_on_sale
+from storefront.db import CompiledRead
 
 from .constants import OrderStatus
 from .exceptions import OrderNotFound, VariantUnavailable
@@ -74,6 +75,22 @@ def order_get_for_user(
     return order
 
 
+def _purchasable_rows(ids):
+    return variants_on_sale().select_related("product__cooperative").filter(pk__in=ids)
+
+
+# Every checkout (and every sold-out refusal) runs this read: compiled once per
+# connection and number of variants (storefront.db.CompiledRead), then only executed.
+_purchasable = CompiledRead(_purchasable_rows)
+_purchasable_with_key = CompiledRead(
+    lambda ids, user_id, key: _purchasable_rows(ids).annotate(
+        placed_order_id=Subquery(
+            Order.objects.filter(user_id=user_id, idempotency_key=key).values("pk")[:1]
+        )
+    )
+)
+
+
 def variants_purchasable(
     ids: Iterable[int], *, placed_with_key: tuple[User, str] | None = None
 ) -> dict[int, Variant]:
@@ -84,11 +101,11 @@ def variants_purchasable(
     snapshot as the stock), the id of ``user``'s order placed with Idempotency-Key
     ``key``: each variant carries it as ``placed_order_id`` (None when there is none)."""
     ids = list(ids)
-    rows = variants_on_sale().select_related("product__cooperative").filter(pk__in=ids)
-    if placed_with_key is not None:
+    if placed_with_key is None:
+        rows = _purchasable(ids=ids)
+    else:
         user, key = placed_with_key
-        placed = Order.objects.filter(user=user, idempotency_key=key).values("pk")[:1]
-        rows = rows.annotate(placed_order_id=Subquery(placed))
+        rows = _purchasable_with_key(ids=ids, user_id=user.pk, key=key)
     found = {v.pk: v for v in rows}
     missing = [vid for vid in ids if vid not in found]
     if missing:

@@ -36,6 +36,7 @@ from .http import (
     run_requests,
 )
 from .processes import (
+    CATALOG_WORKERS,
     GUNICORN_THREADS,
     GUNICORN_WORKERS,
     Server,
@@ -54,6 +55,7 @@ from .seeding import ADDRESS, Catalog, make_buyers, restock, seed_catalog
 __all__ = [
     "ADDRESS",
     "BENCH_REDIS_DBS",
+    "CATALOG_WORKERS",
     "DEFAULT_PG",
     "DEFAULT_REDIS",
     "GUNICORN_THREADS",

@@ -158,6 +158,9 @@ def stop_all(processes: Sequence[_Process]) -> None:
 # keep HTTP connections alive (the sync worker closes every connection).
 GUNICORN_WORKERS = 3
 GUNICORN_THREADS = 4
+# The catalogue pool (deploy/nginx.conf sends the catalogue's reads to it): two
+# processes beside the three of the application pool on 2 cores.
+CATALOG_WORKERS = 2
 
 
 class Server(_Process):

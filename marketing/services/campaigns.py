@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from catalog.cache import invalidate_products
 from catalog.models import Variant
+from storefront.db import CompiledRead
 
 from ..constants import SESSION_FIRST, SESSION_LAST
 from ..models import BuyerTouch, Campaign, CampaignItem, OrderAttribution
@@ -101,13 +102,23 @@ def touch_session(*, session, campaign: Campaign) -> None:
     session[SESSION_LAST] = campaign.code
 
 
+# Read in every first checkout of a buyer: compiled once per connection.
+_touch_of = CompiledRead(
+    lambda user_id: (
+        BuyerTouch.objects.filter(user_id=user_id)
+        .select_related("last_campaign")
+        .order_by("pk")[:1]
+    )
+)
+
+
 def attribution_write(order) -> OrderAttribution | None:
     """Copy the buyer's touches onto ``order`` and start afresh for the next order.
     Precondition: inside the placement transaction (a plan hook). No query for a buyer
     known to have no touch (``TOUCH_KEY``)."""
     if _touch_known_absent(order.user_id):
         return None
-    touch = BuyerTouch.objects.filter(user_id=order.user_id).select_related("last_campaign").first()
+    touch = next(iter(_touch_of(user_id=order.user_id)), None)
     if touch is None:
         _touch_absent_note(order.user_id)
         return None

@@ -237,7 +237,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "storefront.cache.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "farmgate",
             "TIMEOUT": 300,

@@ -88,6 +88,7 @@ def test_compose_runs_web_a_worker_per_queue_group_one_beat_and_the_services():
         "redis",
         "migrate",
         "web",
+        "web-catalog",
         "worker-payments",
         "worker-fulfilment",
         "worker-media",
@@ -103,6 +104,11 @@ def test_compose_runs_web_a_worker_per_queue_group_one_beat_and_the_services():
     assert {r["queue"] for r in settings.CELERY_TASK_ROUTES.values()} <= QUEUES
     assert [n for n, s in services.items() if "beat" in s.get("command", [])] == ["beat"]
     assert services["web"]["command"] == ["gunicorn", "-c", "gunicorn.conf.py", "storefront.wsgi"]
+    # The catalogue pool is the same app on its own port (nginx routes the product reads).
+    catalog_pool = services["web-catalog"]
+    assert catalog_pool["command"] == services["web"]["command"]
+    assert catalog_pool["ports"] == ["127.0.0.1:8001:8000"]
+    assert catalog_pool["environment"]["FORWARDED_ALLOW_IPS"] == "*"
     for name, service in services.items():
         health = service.get("healthcheck", {})
         assert health.get("test") or (name == "migrate" and health.get("disable")), name
@@ -316,3 +322,17 @@ def test_the_nginx_media_example_serves_as_the_app_does():
     assert "Content-Disposition attachment" in lines["/media/certifications/"]
     for location in ("/media/certifications/", "/media/"):
         assert "sandbox" in lines[location] and "nosniff" in lines[location]
+
+
+def test_nginx_sends_the_catalogue_reads_to_their_own_pool_with_web_as_backup():
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    upstream = re.search(r"upstream farmgate_catalog \{(.*?)\}", conf, re.S).group(1)
+    assert "server 127.0.0.1:8001;" in upstream
+    assert "server 127.0.0.1:8000 backup;" in upstream
+    location = re.search(r"location /api/v1/products/ \{(.*?)\}", conf, re.S).group(1)
+    assert "proxy_pass http://farmgate_catalog;" in location
+    # The same forwarded headers as every other request (client IP, scheme, request id).
+    main = re.search(r"location / \{(.*?)\}", conf, re.S).group(1)
+    for line in main.splitlines():
+        if line.strip().startswith("proxy_set_header"):
+            assert line.strip() in location, line

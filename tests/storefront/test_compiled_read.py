@@ -1,0 +1,130 @@
+"""storefront.db.CompiledRead: a read compiled once per connection and shape, then only
+executed, gives exactly what its QuerySet gives (select_related objects, annotations),
+with each call's own values, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.db.models import Subquery
+from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
+
+from catalog.constants import ProductStatus
+from catalog.models import Variant
+from orders.models import Order
+from orders.selectors import variants_purchasable
+from storefront.db import CompiledRead
+from tests.factories import make_order, make_product, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(ids, user_id, key):
+    return (
+        Variant.objects.select_related("product__cooperative")
+        .filter(pk__in=ids, product__status=ProductStatus.ACTIVE)
+        .annotate(
+            placed=Subquery(
+                Order.objects.filter(user_id=user_id, idempotency_key=key).values("pk")[:1]
+            )
+        )
+        .order_by("pk")
+    )
+
+
+def _seen(objs):
+    return [
+        (v.pk, v.price, v.stock, v.product.title, v.product.cooperative.name, v.placed)
+        for v in objs
+    ]
+
+
+@pytest.fixture
+def compiles(monkeypatch):
+    calls = []
+    real = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        calls.append(self.query.model)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    return calls
+
+
+def test_same_rows_as_the_queryset_with_each_calls_values(compiles):
+    products = [make_product(variants=2) for _ in range(3)]
+    make_product(status=ProductStatus.DRAFT)
+    ids = list(Variant.objects.order_by("pk").values_list("pk", flat=True))
+    buyer, other = make_user(), make_user()
+    order = make_order(user=buyer)
+    Order.objects.filter(pk=order.pk).update(idempotency_key="k-1")
+    read = CompiledRead(_rows)
+
+    cases = [
+        (ids[:2], buyer.pk, "k-1"),
+        (ids[2:4], buyer.pk, "k-2"),
+        (ids[4:6], other.pk, "k-1"),
+        (ids[:2][::-1], buyer.pk, "k-1"),
+        (ids, buyer.pk, "k-1"),  # another shape (with the draft's variant: not returned)
+        ([ids[0]], other.pk, "nope"),
+    ]
+    for case in cases:
+        compiles.clear()
+        got = read(ids=case[0], user_id=case[1], key=case[2])
+        assert _seen(got) == _seen(_rows(*case))
+        assert all(v.product.cooperative_id == v.product.cooperative.pk for v in got)
+    assert products
+    # Same shape again: no compilation at all, one statement.
+    compiles.clear()
+    with CaptureQueriesContext(connection) as queries:
+        got = read(ids=ids[2:4], user_id=buyer.pk, key="k-1")
+    assert compiles == [] and len(queries) == 1
+    assert [v.placed for v in got] == [order.pk, order.pk]
+
+
+def test_a_value_that_cannot_be_placed_falls_back_to_the_queryset(compiles):
+    make_product()
+    vid = Variant.objects.get().pk
+    # The same value used twice in the query: substituting by position is refused, the
+    # QuerySet runs every time, and the answer is still right.
+    read = CompiledRead(lambda a: Variant.objects.filter(pk=a).filter(pk__gte=a))
+    assert [v.pk for v in read(a=vid)] == [vid]
+    assert [v.pk for v in read(a=vid + 1)] == []
+    assert [v.pk for v in read(a=vid)] == [vid]
+
+
+def test_refuses_values_it_cannot_stand_in_for():
+    read = CompiledRead(lambda a: Variant.objects.filter(pk=a))
+    with pytest.raises(TypeError):
+        read(a=1.5)
+    with pytest.raises(TypeError):
+        read(a=True)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_uses_its_own_connection():
+    make_product(variants=4)
+    ids = list(Variant.objects.order_by("pk").values_list("pk", flat=True))
+    errors = []
+
+    def work(n):
+        try:
+            for i in range(20):
+                pick = [ids[(n + i) % 4]]
+                assert [v.pk for v in variants_purchasable(pick).values()] == pick
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
