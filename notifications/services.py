@@ -23,6 +23,7 @@ from sms.exceptions import SmsUnavailable
 from sms.senders import sms_enabled
 from sms.services import sms_send
 from storefront import metrics, queue
+from storefront.db import CompiledRead
 from storefront.errors import InvalidInput
 
 from .constants import Channel, DeliveryStatus, NotificationKind
@@ -137,6 +138,12 @@ def notify(*, user: User, kind: str, event_key: str, context: dict) -> Notificat
     return notification
 
 
+# Read with every payment applied and parcel shipped: compiled once per connection.
+_user_with_preference = CompiledRead(
+    lambda pk: User.objects.select_related("notification_preference").filter(pk=pk)
+)
+
+
 def notify_in_flow(
     *, user_id: int, kind: str, event_key: str, context: dict
 ) -> Notification | None:
@@ -146,7 +153,10 @@ def notify_in_flow(
     error) is rolled back to a savepoint, logged and counted, never failing the flow."""
     try:
         with transaction.atomic():
-            user = User.objects.select_related("notification_preference").get(pk=user_id)
+            found = _user_with_preference(pk=user_id)
+            if not found:
+                raise User.DoesNotExist(f"no user {user_id}")
+            user = found[0]
             return notify(user=user, kind=kind, event_key=event_key, context=context)
     except Exception:  # the payment or the parcel matters more than its notice
         logger.exception("could not notify user %s of %s (%s)", user_id, event_key, kind)

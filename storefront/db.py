@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import ParamSpec, TypeVar
 
 from django.db import OperationalError, connection
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
 from . import metrics
 from .errors import ServiceUnavailable
@@ -129,7 +130,8 @@ class _StandIns:
 
 
 class _Compiled:
-    __slots__ = ("annotations", "compiler", "end", "init_list", "model", "params", "populators")
+    __slots__ = ("annotations", "compiler", "end", "init_list", "iterable", "model", "params")
+    __slots__ += ("populators",)
     __slots__ += ("slots", "sql", "start")
 
 
@@ -168,10 +170,22 @@ class CompiledRead:
             return sql, list(params), query
         return entry.sql, self._params(entry, values), entry.compiler.query
 
+    def dicts(self, **values) -> list[dict]:
+        """For a ``values()`` QuerySet: its rows as the dictionaries it would give."""
+        entry = self._entry(values)
+        if entry is None or entry.iterable is not ValuesIterable:
+            return list(self._build(**values))
+        with connection.cursor() as cursor:
+            cursor.execute(entry.sql, self._params(entry, values))
+            rows = cursor.fetchall()
+        query = entry.compiler.query
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        return [dict(zip(names, row, strict=True)) for row in entry.compiler.results_iter([rows])]
+
     def __call__(self, **values) -> list:
         conn = connection
         entry = self._entry(values)
-        if entry is None or entry.model is None:  # could not be cached: the plain QuerySet
+        if entry is None or entry.iterable is not ModelIterable:  # not cached: the QuerySet
             return list(self._build(**values))
         with conn.cursor() as cursor:
             cursor.execute(entry.sql, self._params(entry, values))
@@ -189,7 +203,6 @@ class CompiledRead:
 
     def _compile(self, values) -> _Compiled | None:
         from django.core.exceptions import EmptyResultSet
-        from django.db.models.query import get_related_populators
 
         stand_ins = _StandIns()
         built = {
@@ -200,13 +213,15 @@ class CompiledRead:
             )
             for name, value in values.items()
         }
-        queryset = self._build(**built)
-        if queryset._known_related_objects or queryset._prefetch_related_lookups:
-            return None
-        compiler = queryset.query.get_compiler(using=connection.alias)
         try:
+            queryset = self._build(**built)
+            if queryset._known_related_objects or queryset._prefetch_related_lookups:
+                return None
+            compiler = queryset.query.get_compiler(using=connection.alias)
             sql, params = compiler.as_sql()
-        except EmptyResultSet:
+        except (EmptyResultSet, TypeError, ValueError):
+            # A stand-in the QuerySet refuses (a value of another type than it expects):
+            # the plain QuerySet runs with the real values, as it would without this.
             return None
         slots = []
         for position, param in enumerate(params):
@@ -217,10 +232,11 @@ class CompiledRead:
             return None  # a value was transformed or repeated: not safe to substitute
         entry = _Compiled()
         entry.sql, entry.params, entry.slots, entry.compiler = sql, list(params), slots, compiler
+        entry.iterable = queryset._iterable_class
         klass_info, select = compiler.klass_info, compiler.select
         entry.model = None
-        if klass_info is None:  # values() / values_list(): only ``statement`` is cached
-            return entry
+        if entry.iterable is not ModelIterable or klass_info is None:
+            return entry  # values(): ``dicts`` and ``statement``; values_list(): ``statement``
         entry.model = klass_info["model"]
         fields = klass_info["select_fields"]
         entry.start, entry.end = fields[0], fields[-1] + 1

@@ -15,6 +15,7 @@ from catalog.models import Cooperative
 from orders.constants import OrderStatus
 from orders.models import Order, OrderLine, OrderShipping
 from storefront import metrics
+from storefront.db import CompiledRead
 from storefront.errors import InvalidState
 
 from ..constants import LedgerAccount, LedgerKind
@@ -32,6 +33,22 @@ def _fee_percent(*, poverty_relief: bool) -> Decimal:
     return Decimal(str(settings.PLATFORM_FEE_PERCENT))
 
 
+# Read for every payment applied: compiled once per connection.
+_line_sums = CompiledRead(
+    lambda order_id: (
+        OrderLine.objects.filter(order_id=order_id)
+        .values("cooperative", "cooperative__county__poverty_relief")
+        .annotate(s=Sum("line_total"), d=Sum("discount"), p=Sum("discount_platform"))
+        .order_by()
+    )
+)
+_shipping_fees = CompiledRead(
+    lambda order_id: OrderShipping.objects.filter(order_id=order_id).values(
+        "cooperative", "fee", "cooperative__county__poverty_relief"
+    )
+)
+
+
 def ledger_record_sale(*, order: Order, payment: Payment) -> list[LedgerEntry]:
     """Per cooperative, in the pending account: a sale (what the buyer paid for its part:
     its lines less their discounts, plus its shipping), the platform's subsidy (the part
@@ -43,19 +60,17 @@ def ledger_record_sale(*, order: Order, payment: Payment) -> list[LedgerEntry]:
     goods: dict[int, Decimal] = defaultdict(Decimal)
     subsidy: dict[int, Decimal] = defaultdict(Decimal)
     relief: dict[int, bool] = {}
-    for row in (
-        OrderLine.objects.filter(order=order)
-        .values("cooperative", "cooperative__county__poverty_relief")
-        .annotate(s=Sum("line_total"), d=Sum("discount"), p=Sum("discount_platform"))
-        .order_by()
-    ):
+    for row in _line_sums.dicts(order_id=order.pk):
         goods[row["cooperative"]] += row["s"] - row["d"]
         subsidy[row["cooperative"]] += row["p"]
         relief[row["cooperative"]] = row["cooperative__county__poverty_relief"]
     shipping: dict[int, Decimal] = {}
-    for coop_id, fee, poverty_relief in OrderShipping.objects.filter(order=order).values_list(
-        "cooperative", "fee", "cooperative__county__poverty_relief"
-    ):
+    for row in _shipping_fees.dicts(order_id=order.pk):
+        coop_id, fee, poverty_relief = (
+            row["cooperative"],
+            row["fee"],
+            row["cooperative__county__poverty_relief"],
+        )
         shipping[coop_id] = fee
         relief[coop_id] = poverty_relief
     coop_ids = sorted(set(goods) | set(shipping))

@@ -23,6 +23,7 @@ from django.utils import timezone
 from orders.constants import OrderStatus
 from orders.models import Order
 from storefront import metrics
+from storefront.db import CompiledRead
 
 from ..constants import InboxStatus, PaymentStatus, RefundStatus
 from ..models import Payment, PaymentNotification, Receivable, Refund
@@ -114,6 +115,27 @@ def _inbox_fields(notification: Notification, payment: Payment, body: bytes) -> 
 # --------------------------------------------------------------------------- apply
 
 
+def _trade(provider: str, out_trade_no: str):
+    return Payment.objects.filter(provider=provider, out_trade_no=out_trade_no)
+
+
+_inbox_locked = CompiledRead(
+    lambda pk: PaymentNotification.objects.select_for_update().filter(pk=pk)
+)
+_order_of_trade_locked = CompiledRead(
+    lambda provider, out_trade_no: (
+        Order.objects.select_for_update()
+        .filter(pk__in=Subquery(_trade(provider, out_trade_no).values("order_id")[:1]))
+        .order_by("pk")[:1]
+    )
+)
+_payment_locked = CompiledRead(
+    lambda provider, out_trade_no: (
+        _trade(provider, out_trade_no).select_for_update().order_by("pk")[:1]
+    )
+)
+
+
 def notification_apply(*, inbox_id: int) -> NotificationOutcome:
     """Apply one stored notification to its payment (PAYMENTS.md steps 3–4) and say
     what happened; the caller acts on the outcome (marks the order paid, ...) and then
@@ -128,15 +150,18 @@ def notification_apply(*, inbox_id: int) -> NotificationOutcome:
     # Locks in the one order every payment path uses: inbox, order, payment. The
     # order is locked with a subquery naming it by the inbox row's trade, so finding
     # and locking it is one statement; the payment is then locked and read fresh.
-    inbox = PaymentNotification.objects.select_for_update().get(pk=inbox_id)
+    # Each statement is compiled once per connection (storefront.db.CompiledRead).
+    found = _inbox_locked(pk=inbox_id)
+    if not found:
+        raise PaymentNotification.DoesNotExist(f"no payment notification {inbox_id}")
+    inbox = found[0]
     if inbox.status != InboxStatus.RECEIVED:
         return NotificationOutcome(inbox, Applied.DONE_BEFORE)
     inbox.attempts += 1
     trade = Payment.objects.filter(provider=inbox.provider, out_trade_no=inbox.out_trade_no)
-    order = (
-        Order.objects.select_for_update()
-        .filter(pk__in=Subquery(trade.values("order_id")[:1]))
-        .first()
+    order = next(
+        iter(_order_of_trade_locked(provider=inbox.provider, out_trade_no=inbox.out_trade_no)),
+        None,
     )
     if order is None:
         # Not an order's payment: an invoice's (its receivable is locked instead), or
@@ -144,7 +169,11 @@ def notification_apply(*, inbox_id: int) -> NotificationOutcome:
         receivable_id = trade.values_list("receivable_id", flat=True).first()
         if receivable_id is not None:
             return _apply_receivable_event(inbox, trade, receivable_id)
-    payment = trade.select_for_update().first() if order is not None else None
+    payment = None
+    if order is not None:
+        payment = next(
+            iter(_payment_locked(provider=inbox.provider, out_trade_no=inbox.out_trade_no)), None
+        )
     if payment is None or payment.order_id != order.pk:
         return NotificationOutcome(inbox, Applied.REJECTED, "unknown out_trade_no")
     inbox.payment = payment

@@ -128,3 +128,41 @@ def test_each_thread_uses_its_own_connection():
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_values_rows_as_the_queryset_gives_them(compiles):
+    from django.db.models import Sum
+
+    make_product(variants=3, stock=4)
+    make_product(variants=2, stock=7)
+    ids = list(Variant.objects.order_by("pk").values_list("pk", flat=True))
+    read = CompiledRead(
+        lambda first: Variant.objects.filter(pk__gte=first)
+        .values("product")
+        .annotate(units=Sum("stock"))
+        .order_by("product")
+    )
+    for first in ids:
+        assert read.dicts(first=first) == list(read._build(first=first))
+    second = Variant.objects.order_by("pk").last().product_id
+    compiles.clear()
+    assert read.dicts(first=ids[3]) == [{"product": second, "units": 14}]
+    assert compiles == []
+
+
+def test_a_stand_in_out_of_the_columns_range_falls_back_to_the_queryset():
+    make_product(variants=2, stock=4)
+    # Django rewrites a lookup whose value lies outside the column's range (stock is
+    # positive): the stand-in is not found in the SQL, so nothing is cached and the
+    # QuerySet runs each time, with the right answer.
+    read = CompiledRead(lambda stock: Variant.objects.filter(stock__gte=stock))
+    assert len(read(stock=4)) == 2 and read(stock=5) == []
+
+
+def test_a_stand_in_the_queryset_refuses_falls_back_to_the_queryset():
+    make_product()
+    vid = Variant.objects.get().pk
+    # An integer column asked with a string: the stand-in cannot be compiled, so the
+    # QuerySet itself runs (and converts the string as it always would).
+    read = CompiledRead(lambda a: Variant.objects.filter(pk=a))
+    assert [v.pk for v in read(a=str(vid))] == [vid]
