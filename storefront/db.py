@@ -244,3 +244,65 @@ class CompiledRead:
         entry.populators = get_related_populators(klass_info, select, connection.alias)
         entry.annotations = dict(compiler.annotation_col_map or {})
         return entry
+
+
+# --- saving chosen fields with an UPDATE compiled once ------------------------------------
+_UPDATES: dict[tuple, tuple[str, list]] = {}
+
+
+def _update_fields_of(model, names) -> list:
+    from django.core.exceptions import FieldDoesNotExist
+
+    meta, fields = model._meta, []
+    for name in names:
+        try:
+            field = meta.get_field(name)
+        except FieldDoesNotExist:
+            field = next(f for f in meta.concrete_fields if f.attname == name)
+        if not field.concrete or field.primary_key:
+            raise ValueError(f"{model.__name__}.{name} cannot be saved by save_fields")
+        fields.append(field)
+    return fields
+
+
+def save_fields(instance, fields) -> None:
+    """``instance.save(update_fields=fields)``, with the ``UPDATE`` compiled once per
+    process (Django builds and compiles an ``UpdateQuery`` at every save: in a profile
+    of the payment apply, its three saves were a sixth of the task). Same SQL, same
+    ``pre_save`` of each field (``auto_now`` stamps), same error when no row matched.
+    Falls back to ``save`` itself whenever that could differ: a model with
+    ``pre_save``/``post_save`` receivers, an unsaved instance, or a value that is an
+    expression (``F("n") + 1``)."""
+    from django.db import DatabaseError
+    from django.db.models.signals import post_save, pre_save
+
+    model = type(instance)
+    names = tuple(fields)
+    if (
+        instance._state.adding
+        or instance.pk is None
+        or pre_save.has_listeners(model)
+        or post_save.has_listeners(model)
+    ):
+        instance.save(update_fields=names)
+        return
+    key = (connection.vendor, model, names)
+    entry = _UPDATES.get(key)
+    if entry is None:
+        meta, qn = model._meta, connection.ops.quote_name
+        targets = _update_fields_of(model, names)
+        columns = ", ".join(f"{qn(f.column)} = %s" for f in targets)
+        sql = f"UPDATE {qn(meta.db_table)} SET {columns} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608 — names from the model, values as parameters
+        entry = _UPDATES[key] = (sql, targets)
+    sql, targets = entry
+    values = [f.pre_save(instance, False) for f in targets]
+    if any(hasattr(v, "resolve_expression") for v in values):
+        instance.save(update_fields=names)
+        return
+    params = [f.get_db_prep_save(v, connection) for f, v in zip(targets, values, strict=True)]
+    params.append(model._meta.pk.get_db_prep_value(instance.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    instance._state.db = connection.alias

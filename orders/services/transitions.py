@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from catalog.constants import StockReason
 from catalog.stock import stock_return
+from storefront.db import save_fields
 
 from ..constants import TRANSITIONS, OrderStatus
 from ..exceptions import OrderInvalidState
@@ -62,7 +63,7 @@ def _transition_locked(locked: Order, to: str, *, note: str = "") -> Order:
     if stamp:
         setattr(locked, stamp, timezone.now())
         fields.append(stamp)
-    locked.save(update_fields=fields)
+    save_fields(locked, fields)
     OrderEvent.objects.create(order=locked, from_status=previous, to_status=to, note=note[:255])
     return locked
 

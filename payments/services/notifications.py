@@ -23,7 +23,7 @@ from django.utils import timezone
 from orders.constants import OrderStatus
 from orders.models import Order
 from storefront import metrics
-from storefront.db import CompiledRead
+from storefront.db import CompiledRead, save_fields
 
 from ..constants import InboxStatus, PaymentStatus, RefundStatus
 from ..models import Payment, PaymentNotification, Receivable, Refund
@@ -251,7 +251,7 @@ def notification_finish(outcome: NotificationOutcome, reason: str = "") -> Payme
     inbox.status = status
     inbox.reason = (reason or outcome.reason)[:255]
     inbox.applied_at = timezone.now()
-    inbox.save(update_fields=["status", "reason", "applied_at", "attempts", "payment"])
+    save_fields(inbox, ["status", "reason", "applied_at", "attempts", "payment"])
     if status == InboxStatus.REJECTED:
         metrics.incr(f"payment_notification_rejected:{inbox.provider}:apply")
     return inbox

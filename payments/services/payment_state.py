@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 
+from storefront.db import save_fields
+
 from ..constants import PAYMENT_RANK, PaymentStatus
 from ..models import Payment
 
@@ -20,5 +22,5 @@ def payment_advance(payment: Payment, to: str, *, extra_fields: Sequence[str] = 
     if to == PaymentStatus.SUCCEEDED:
         payment.succeeded_at = timezone.now()
         fields.append("succeeded_at")
-    payment.save(update_fields=fields)
+    save_fields(payment, fields)
     return True

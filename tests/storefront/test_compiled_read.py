@@ -137,10 +137,12 @@ def test_values_rows_as_the_queryset_gives_them(compiles):
     make_product(variants=2, stock=7)
     ids = list(Variant.objects.order_by("pk").values_list("pk", flat=True))
     read = CompiledRead(
-        lambda first: Variant.objects.filter(pk__gte=first)
-        .values("product")
-        .annotate(units=Sum("stock"))
-        .order_by("product")
+        lambda first: (
+            Variant.objects.filter(pk__gte=first)
+            .values("product")
+            .annotate(units=Sum("stock"))
+            .order_by("product")
+        )
     )
     for first in ids:
         assert read.dicts(first=first) == list(read._build(first=first))
