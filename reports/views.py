@@ -29,7 +29,6 @@ from . import dashboard, exports, imports, jobs
 from .constants import FINISHED, ExportFormat
 from .impact import impact_report, period_parse
 from .models import Job
-from .pdf import render_impact_pdf
 
 PUBLIC_IMPACT_SECONDS = 600
 
@@ -347,6 +346,9 @@ def impact_pdf_view(request):
     if report.version == "cooperative":
         report = impact_report(county=report.county, period=report.period, version="county")
     with translation.override("zh-hans"):
+        # fpdf2 (with fontTools) costs a web process tens of MB: loaded on the first PDF.
+        from .pdf import render_impact_pdf
+
         pdf = render_impact_pdf(report)
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"farmgate-impact-{report.county.slug}-{report.period.label}.pdf"

@@ -9,7 +9,6 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from pypinyin import lazy_pinyin
 
 from storefront.errors import InvalidInput, InvalidState
 
@@ -28,6 +27,10 @@ _UYGHUR_LATIN = str.maketrans(
 def slug_base(text: str, *, max_length: int = 60) -> str:
     """A readable address part: Chinese in pinyin (吉木乃面粉 → ji-mu-nai-mian-fen),
     Uyghur in Latin letters, the rest as Django's ``slugify``; "" when nothing is left."""
+    # Imported here: pypinyin's phrase dictionary costs each process about 70 MB, and
+    # only the processes that name new listings (or search in Chinese) need it.
+    from pypinyin import lazy_pinyin
+
     latin = " ".join(lazy_pinyin(text.translate(_UYGHUR_LATIN), errors="default"))
     return slugify(latin)[:max_length].strip("-")
 
