@@ -181,6 +181,10 @@ class Server(_Process):
             "-m",
             "gunicorn",
             "storefront.wsgi",
+            # The deployed settings (worker recycling, timeouts, hooks); the options
+            # below override what a benchmark varies.
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
