@@ -29,7 +29,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from storefront.db import CompiledRead, prepared_statements
+from storefront.db import CompiledRead, insert_rows, prepared_statements
 from storefront.errors import InvalidInput, NotFound
 
 from .cache import catalog_changed, stock_moved
@@ -185,7 +185,7 @@ def stock_take(
             short = _not_on_sale_now(prices)
     if short:
         return short
-    StockMovement.objects.bulk_create(movements)
+    insert_rows(movements)
     if reason == StockReason.SALE:
         from .news import stock_check_low_on_commit
 

@@ -306,3 +306,74 @@ def save_fields(instance, fields) -> None:
         if cursor.rowcount == 0:
             raise DatabaseError("Save with update_fields did not affect any rows.")
     instance._state.db = connection.alias
+
+
+# --- inserting new rows with an INSERT compiled once --------------------------------------
+_INSERTS: dict[tuple, tuple[str, list, object]] = {}
+
+
+def _insert_fallback(objs: list, as_save: bool) -> list:
+    if as_save:
+        for obj in objs:
+            obj.save(force_insert=True)
+        return objs
+    return type(objs[0]).objects.bulk_create(objs)
+
+
+def insert_rows(objs: list, *, as_save: bool = False) -> list:
+    """Insert new rows of one model, with the ``INSERT ... RETURNING`` compiled once per
+    process, model and number of rows (Django compiles an ``InsertQuery`` for every
+    ``save``/``bulk_create``: five of them were a sixth of a placed order's CPU).
+
+    ``as_save=True`` stands for ``obj.save(force_insert=True)`` on each, otherwise for
+    ``bulk_create(objs)``: the same columns and values (each field's ``pre_save``, so
+    ``auto_now_add`` stamps; ``get_db_prep_save``), primary keys set from ``RETURNING``,
+    the same ``IntegrityError`` on a unique conflict. Anything that could differ goes
+    through Django itself: save receivers, rows that already have a primary key, model
+    inheritance, expression or database-default values, fields with their own SQL
+    placeholder, a database that cannot return the inserted keys."""
+    from django.db.models.signals import post_save, pre_save
+
+    if not objs:
+        return objs
+    model = type(objs[0])
+    meta = model._meta
+    if (
+        any(type(obj) is not model or obj.pk is not None for obj in objs)
+        or meta.parents
+        or (as_save and (pre_save.has_listeners(model) or post_save.has_listeners(model)))
+        or not connection.features.can_return_rows_from_bulk_insert
+    ):
+        return _insert_fallback(objs, as_save)
+    key = (connection.vendor, model, len(objs))
+    entry = _INSERTS.get(key)
+    if entry is None:
+        qn = connection.ops.quote_name
+        fields = [f for f in meta.concrete_fields if not f.primary_key and not f.generated]
+        if any(hasattr(f, "get_placeholder") for f in fields) or not meta.pk.db_returning:
+            return _insert_fallback(objs, as_save)
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = (
+            f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608 — names from the model, values as parameters
+            f"VALUES {', '.join([row] * len(objs))} RETURNING {qn(meta.pk.column)}"
+        )
+        entry = _INSERTS[key] = (sql, fields, meta.pk)
+    sql, fields, pk = entry
+    params = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        values = [f.pre_save(obj, True) for f in fields]
+        if any(hasattr(v, "resolve_expression") for v in values):
+            return _insert_fallback(objs, as_save)
+        params.extend(
+            f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        keys = [row[0] for row in cursor.fetchall()]
+    alias = connection.alias
+    for obj, value in zip(objs, keys, strict=True):
+        setattr(obj, pk.attname, value)
+        obj._state.adding = False
+        obj._state.db = alias
+    return objs

@@ -24,13 +24,13 @@ from catalog.models import Variant
 from catalog.selectors import variants_on_sale
 from catalog.stock import stock_take
 from storefront import metrics
-from storefront.db import prepared_statements, retry_on_conflict
+from storefront.db import insert_rows, prepared_statements, retry_on_conflict
 from storefront.errors import ApplicationError, InvalidInput, ServiceUnavailable
 
 from .. import validation
 from ..constants import OrderStatus
 from ..exceptions import IdempotencyConflict, InsufficientStock, VariantUnavailable
-from ..models import CartItem, Order, OrderEvent, OrderLine, OrderShipping
+from ..models import CartItem, Order, OrderEvent
 from ..selectors import order_prime_fresh, variants_purchasable
 from .plan import PlacementPlan, discounts_apply
 from .pricing import order_price
@@ -309,14 +309,15 @@ def _order_create(
     try:
         # No savepoint: this is the transaction's first write, so on a unique-index
         # conflict the caller rolls the whole try back and decides (replay or redraw).
-        order.save(force_insert=True)
+        insert_rows([order], as_save=True)
     except IntegrityError:
         raise _OrderInsertConflict() from None
     for row in (*priced.lines, *priced.shipping):
         row.order = order
-    OrderLine.objects.bulk_create(priced.lines)
-    OrderShipping.objects.bulk_create(priced.shipping)
-    OrderEvent.objects.create(order=order, to_status=order.status, note="placed")
+    # INSERTs compiled once per process (storefront.db.insert_rows).
+    insert_rows(priced.lines)
+    insert_rows(priced.shipping)
+    insert_rows([OrderEvent(order=order, to_status=order.status, note="placed")], as_save=True)
     if from_cart:
         CartItem.objects.filter(user=user, variant_id__in=list(requested)).delete()
     if plan is not None:

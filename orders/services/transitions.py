@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from catalog.constants import StockReason
 from catalog.stock import stock_return
-from storefront.db import save_fields
+from storefront.db import insert_rows, save_fields
 
 from ..constants import TRANSITIONS, OrderStatus
 from ..exceptions import OrderInvalidState
@@ -64,7 +64,8 @@ def _transition_locked(locked: Order, to: str, *, note: str = "") -> Order:
         setattr(locked, stamp, timezone.now())
         fields.append(stamp)
     save_fields(locked, fields)
-    OrderEvent.objects.create(order=locked, from_status=previous, to_status=to, note=note[:255])
+    event = OrderEvent(order=locked, from_status=previous, to_status=to, note=note[:255])
+    insert_rows([event], as_save=True)
     return locked
 
 

@@ -15,7 +15,7 @@ from catalog.models import Cooperative
 from orders.constants import OrderStatus
 from orders.models import Order, OrderLine, OrderShipping
 from storefront import metrics
-from storefront.db import CompiledRead
+from storefront.db import CompiledRead, insert_rows
 from storefront.errors import InvalidState
 
 from ..constants import LedgerAccount, LedgerKind
@@ -116,7 +116,7 @@ def ledger_record_sale(*, order: Order, payment: Payment) -> list[LedgerEntry]:
         # The order's lines and shipping must add up to what was paid; staff must look.
         logger.error("ledger: order %s sales %s != paid %s", order.number, total, payment.amount)
         metrics.incr("ledger_mismatch")
-    LedgerEntry.objects.bulk_create(entries)
+    insert_rows(entries)
     return entries
 
 
