@@ -60,3 +60,18 @@ def send_in_request(app, task_name: str, request_id: str, **options) -> None:
     finally:
         app.conf.task_always_eager = eager
         logs.request_id_var.reset(token)
+
+
+def compiles_of(monkeypatch, compiler) -> list:
+    """The models whose SQL ``compiler`` (a Django SQL compiler class) compiles from now
+    on, one entry per compilation: the statement caches of ``storefront.db`` are tested
+    by what they no longer compile."""
+    calls: list = []
+    real = compiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        calls.append(self.query.model)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(compiler, "as_sql", counted)
+    return calls

@@ -18,6 +18,7 @@ from orders.models import Order
 from orders.selectors import variants_purchasable
 from storefront.db import CompiledRead
 from tests.factories import make_order, make_product, make_user
+from tests.storefront.helpers import compiles_of
 
 pytestmark = pytest.mark.django_db
 
@@ -44,15 +45,7 @@ def _seen(objs):
 
 @pytest.fixture
 def compiles(monkeypatch):
-    calls = []
-    real = SQLCompiler.as_sql
-
-    def counted(self, *args, **kwargs):
-        calls.append(self.query.model)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
-    return calls
+    return compiles_of(monkeypatch, SQLCompiler)
 
 
 def test_same_rows_as_the_queryset_with_each_calls_values(compiles):

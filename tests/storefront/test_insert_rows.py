@@ -17,21 +17,14 @@ from orders.constants import OrderStatus
 from orders.models import Order, OrderEvent
 from storefront.db import insert_rows
 from tests.factories import make_order, make_product, make_user
+from tests.storefront.helpers import compiles_of
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def insert_compiles(monkeypatch):
-    calls = []
-    real = SQLInsertCompiler.as_sql
-
-    def counted(self, *args, **kwargs):
-        calls.append(self.query.model)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(SQLInsertCompiler, "as_sql", counted)
-    return calls
+    return compiles_of(monkeypatch, SQLInsertCompiler)
 
 
 def _order(user, number):
