@@ -13,7 +13,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ from sms.exceptions import SmsUnavailable
 from sms.senders import sms_enabled
 from sms.services import sms_send
 from storefront import metrics, queue
-from storefront.db import CompiledRead
+from storefront.db import CompiledRead, insert_rows
 from storefront.errors import InvalidInput
 
 from .constants import Channel, DeliveryStatus, NotificationKind
@@ -115,18 +115,17 @@ def notify(*, user: User, kind: str, event_key: str, context: dict) -> Notificat
     # that function's savepoint already takes a failed notice back (two round trips
     # fewer on every payment applied).
     with transaction.atomic(savepoint=False):
-        try:
-            # Insert first: a new event (the usual case) costs one statement; the same
-            # event again (or at once, from another worker) meets the unique constraint.
-            with transaction.atomic():
-                notification = Notification.objects.create(
-                    user=user,
-                    event_key=event_key[:120],
-                    kind=kind,
-                    context=context,
-                    is_read=not preference.in_app,
-                )
-        except IntegrityError:
+        # Insert first: a new event (the usual case) costs one statement; the same event
+        # again (or at once, from another worker) meets the unique constraint and is not
+        # written (ON CONFLICT DO NOTHING: no savepoint, no error), and the first is read.
+        notification = Notification(
+            user=user,
+            event_key=event_key[:120],
+            kind=kind,
+            context=context,
+            is_read=not preference.in_app,
+        )
+        if not insert_rows([notification], unless_taken=("user", "event_key")):
             return Notification.objects.get(user=user, event_key=event_key[:120])
         allowed = MESSAGES[kind].channels
         channels = [c for c in _channels(user, preference) if allowed is None or c in allowed]

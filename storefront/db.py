@@ -312,7 +312,16 @@ def save_fields(instance, fields) -> None:
 _INSERTS: dict[tuple, tuple[str, list, object]] = {}
 
 
-def _insert_fallback(objs: list, as_save: bool) -> list:
+def _insert_fallback(objs: list, as_save: bool, unless_taken: tuple | None = None) -> list:
+    from django.db import IntegrityError, transaction
+
+    if unless_taken:
+        try:
+            with transaction.atomic():
+                objs[0].save(force_insert=True)
+        except IntegrityError:
+            return []
+        return objs
     if as_save:
         for obj in objs:
             obj.save(force_insert=True)
@@ -320,7 +329,7 @@ def _insert_fallback(objs: list, as_save: bool) -> list:
     return type(objs[0]).objects.bulk_create(objs)
 
 
-def insert_rows(objs: list, *, as_save: bool = False) -> list:
+def insert_rows(objs: list, *, as_save: bool = False, unless_taken: tuple | None = None) -> list:
     """Insert new rows of one model, with the ``INSERT ... RETURNING`` compiled once per
     process, model and number of rows (Django compiles an ``InsertQuery`` for every
     ``save``/``bulk_create``: five of them were a sixth of a placed order's CPU).
@@ -331,31 +340,44 @@ def insert_rows(objs: list, *, as_save: bool = False) -> list:
     the same ``IntegrityError`` on a unique conflict. Anything that could differ goes
     through Django itself: save receivers, rows that already have a primary key, model
     inheritance, expression or database-default values, fields with their own SQL
-    placeholder, a database that cannot return the inserted keys."""
+    placeholder, a database that cannot return the inserted keys.
+
+    ``unless_taken=("user", "event_key")`` (one row, ``as_save`` semantics): a row that
+    would break the unique constraint on those fields is not written and ``[]`` comes
+    back, with no error and no savepoint (``ON CONFLICT (...) DO NOTHING``)."""
     from django.db.models.signals import post_save, pre_save
 
     if not objs:
         return objs
     model = type(objs[0])
     meta = model._meta
+    as_save = as_save or bool(unless_taken)
     if (
         any(type(obj) is not model or obj.pk is not None for obj in objs)
         or meta.parents
         or (as_save and (pre_save.has_listeners(model) or post_save.has_listeners(model)))
         or not connection.features.can_return_rows_from_bulk_insert
+        or (
+            unless_taken
+            and (len(objs) != 1 or not connection.features.supports_update_conflicts_with_target)
+        )
     ):
-        return _insert_fallback(objs, as_save)
-    key = (connection.vendor, model, len(objs))
+        return _insert_fallback(objs, as_save, unless_taken)
+    key = (connection.vendor, model, len(objs), unless_taken)
     entry = _INSERTS.get(key)
     if entry is None:
         qn = connection.ops.quote_name
         fields = [f for f in meta.concrete_fields if not f.primary_key and not f.generated]
         if any(hasattr(f, "get_placeholder") for f in fields) or not meta.pk.db_returning:
-            return _insert_fallback(objs, as_save)
+            return _insert_fallback(objs, as_save, unless_taken)
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        conflict = ""
+        if unless_taken:
+            targets = ", ".join(qn(meta.get_field(name).column) for name in unless_taken)
+            conflict = f" ON CONFLICT ({targets}) DO NOTHING"
         sql = (
             f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608 — names from the model, values as parameters
-            f"VALUES {', '.join([row] * len(objs))} RETURNING {qn(meta.pk.column)}"
+            f"VALUES {', '.join([row] * len(objs))}{conflict} RETURNING {qn(meta.pk.column)}"
         )
         entry = _INSERTS[key] = (sql, fields, meta.pk)
     sql, fields, pk = entry
@@ -364,13 +386,15 @@ def insert_rows(objs: list, *, as_save: bool = False) -> list:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
         values = [f.pre_save(obj, True) for f in fields]
         if any(hasattr(v, "resolve_expression") for v in values):
-            return _insert_fallback(objs, as_save)
+            return _insert_fallback(objs, as_save, unless_taken)
         params.extend(
             f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)
         )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         keys = [row[0] for row in cursor.fetchall()]
+    if unless_taken and not keys:
+        return []
     alias = connection.alias
     for obj, value in zip(objs, keys, strict=True):
         setattr(obj, pk.attname, value)

@@ -103,3 +103,19 @@ def test_movements_in_bulk():
     ]
     insert_rows(rows)
     assert StockMovement.objects.filter(pk__in=[r.pk for r in rows]).count() == 2
+
+
+def test_unless_taken_skips_a_row_that_breaks_the_constraint_without_error_or_savepoint():
+    from notifications.models import Notification
+
+    user = make_user()
+    first = Notification(user=user, kind="order_paid", event_key="e-1", context={"n": 1})
+    assert insert_rows([first], unless_taken=("user", "event_key")) == [first] and first.pk
+    again = Notification(user=user, kind="order_paid", event_key="e-1", context={"n": 2})
+    with CaptureQueriesContext(connection) as queries:
+        assert insert_rows([again], unless_taken=("user", "event_key")) == []
+    assert len(queries) == 1 and "SAVEPOINT" not in queries[0]["sql"].upper()
+    assert again.pk is None
+    assert Notification.objects.get(user=user, event_key="e-1").context == {"n": 1}
+    # The transaction is still usable (nothing failed).
+    assert Notification.objects.filter(user=user).count() == 1
