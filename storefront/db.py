@@ -19,7 +19,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import ParamSpec, TypeVar
 
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, connections
 from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
 from . import metrics
@@ -147,7 +147,10 @@ class CompiledRead:
         shape = tuple(
             (k, len(v) if isinstance(v, list | tuple) else None) for k, v in sorted(values.items())
         )
-        cache = connection.__dict__.setdefault("_farmgate_compiled_reads", {})
+        # On the thread's own DatabaseWrapper (``connection`` is a proxy shared by all
+        # threads): each connection keeps its compiled statements, bound to itself.
+        own = connections[connection.alias]
+        cache = own.__dict__.setdefault("_farmgate_compiled_reads", {})
         entry = cache.get((self, shape), False)
         if entry is False:
             entry = cache[(self, shape)] = self._compile(values)

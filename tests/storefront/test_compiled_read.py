@@ -105,11 +105,18 @@ def test_each_thread_uses_its_own_connection():
     ids = list(Variant.objects.order_by("pk").values_list("pk", flat=True))
     errors = []
 
+    owners = []
+
     def work(n):
         try:
             for i in range(20):
                 pick = [ids[(n + i) % 4]]
                 assert [v.pk for v in variants_purchasable(pick).values()] == pick
+            # The compiled statements live on this thread's own connection, bound to it.
+            own = connections["default"]
+            cached = own.__dict__["_farmgate_compiled_reads"]
+            assert cached and all(e.compiler.connection is own for e in cached.values() if e)
+            owners.append(own)  # kept alive, so ids cannot be reused
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -121,6 +128,7 @@ def test_each_thread_uses_its_own_connection():
     for t in threads:
         t.join()
     assert errors == []
+    assert len({id(o) for o in owners}) == 4
 
 
 def test_values_rows_as_the_queryset_gives_them(compiles):
