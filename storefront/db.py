@@ -137,15 +137,20 @@ class _Compiled:
 
 class CompiledRead:
     """``CompiledRead(lambda ids, user_id: Model.objects....filter(pk__in=ids, ...))``;
-    calling it with the same keyword arguments (ints, strings, or lists of them: a list's
-    length is part of the shape) returns the list of instances the QuerySet would."""
+    calling it with the same keyword arguments returns the list of instances the QuerySet
+    would. Ints and strings (or lists of them) are compiled once per connection and shape;
+    any other value runs the QuerySet itself."""
 
     def __init__(self, build: Callable[..., object]):
         self._build = build
 
     def _entry(self, values) -> _Compiled | None:
+        # The shape is each value's type (a list's: each element's, so its length too): a
+        # statement compiled for ints is never run with a string where Django would have
+        # converted or refused it; that call compiles (or falls back) on its own.
         shape = tuple(
-            (k, len(v) if isinstance(v, list | tuple) else None) for k, v in sorted(values.items())
+            (k, tuple(map(type, v)) if isinstance(v, list | tuple) else type(v))
+            for k, v in sorted(values.items())
         )
         # On the thread's own DatabaseWrapper (``connection`` is a proxy shared by all
         # threads): each connection keeps its compiled statements, bound to itself.
@@ -208,23 +213,24 @@ class CompiledRead:
         from django.core.exceptions import EmptyResultSet
 
         stand_ins = _StandIns()
-        built = {
-            name: (
-                [stand_ins.make(name, v, i) for i, v in enumerate(value)]
-                if isinstance(value, list | tuple)
-                else stand_ins.make(name, value, None)
-            )
-            for name, value in values.items()
-        }
         try:
+            built = {
+                name: (
+                    [stand_ins.make(name, v, i) for i, v in enumerate(value)]
+                    if isinstance(value, list | tuple)
+                    else stand_ins.make(name, value, None)
+                )
+                for name, value in values.items()
+            }
             queryset = self._build(**built)
             if queryset._known_related_objects or queryset._prefetch_related_lookups:
                 return None
             compiler = queryset.query.get_compiler(using=connection.alias)
             sql, params = compiler.as_sql()
         except (EmptyResultSet, TypeError, ValueError):
-            # A stand-in the QuerySet refuses (a value of another type than it expects):
-            # the plain QuerySet runs with the real values, as it would without this.
+            # A value with no stand-in (not an int or a string), or a stand-in the QuerySet
+            # refuses (another type than it expects): the plain QuerySet runs with the
+            # real values, as it would without this.
             return None
         slots = []
         for position, param in enumerate(params):

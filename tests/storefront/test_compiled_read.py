@@ -90,12 +90,29 @@ def test_a_value_that_cannot_be_placed_falls_back_to_the_queryset(compiles):
     assert [v.pk for v in read(a=vid)] == [vid]
 
 
-def test_refuses_values_it_cannot_stand_in_for():
+def test_values_it_cannot_stand_in_for_run_the_queryset(compiles):
+    make_product(variants=2)
+    ids = list(Variant.objects.order_by("pk").values_list("pk", flat=True))
+    read = CompiledRead(lambda a: Variant.objects.filter(pk__lt=a).order_by("pk"))
+    # A float or a bool has no stand-in: the QuerySet runs (and compiles) every time.
+    for value in (ids[1] + 0.5, ids[1] + 0.5):
+        compiles.clear()
+        assert [v.pk for v in read(a=value)] == ids[:2] and compiles == [Variant]
+    assert [v.pk for v in read(a=True)] == [v.pk for v in read._build(a=True)]
+
+
+def test_a_string_never_runs_the_statement_compiled_for_an_int(compiles):
+    make_product()
+    vid = Variant.objects.get().pk
     read = CompiledRead(lambda a: Variant.objects.filter(pk=a))
-    with pytest.raises(TypeError):
-        read(a=1.5)
-    with pytest.raises(TypeError):
-        read(a=True)
+    assert [v.pk for v in read(a=vid)] == [vid]
+    # Django converts "12" for an integer column and refuses "x"; so does the read, rather
+    # than sending the string into the SQL compiled for an int.
+    assert [v.pk for v in read(a=str(vid))] == [vid]
+    with pytest.raises(ValueError):
+        read(a="x")
+    compiles.clear()
+    assert [v.pk for v in read(a=vid)] == [vid] and compiles == []
 
 
 @pytest.mark.postgres
