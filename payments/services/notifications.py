@@ -158,7 +158,6 @@ def notification_apply(*, inbox_id: int) -> NotificationOutcome:
     if inbox.status != InboxStatus.RECEIVED:
         return NotificationOutcome(inbox, Applied.DONE_BEFORE)
     inbox.attempts += 1
-    trade = Payment.objects.filter(provider=inbox.provider, out_trade_no=inbox.out_trade_no)
     order = next(
         iter(_order_of_trade_locked(provider=inbox.provider, out_trade_no=inbox.out_trade_no)),
         None,
@@ -166,6 +165,7 @@ def notification_apply(*, inbox_id: int) -> NotificationOutcome:
     if order is None:
         # Not an order's payment: an invoice's (its receivable is locked instead), or
         # unknown. Asked only here, so an order's payment costs no extra statement.
+        trade = _trade(inbox.provider, inbox.out_trade_no)
         receivable_id = trade.values_list("receivable_id", flat=True).first()
         if receivable_id is not None:
             return _apply_receivable_event(inbox, trade, receivable_id)
